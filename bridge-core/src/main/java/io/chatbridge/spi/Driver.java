@@ -1,0 +1,38 @@
+package io.chatbridge.spi;
+
+/**
+ * One configured instance of a platform (one DingTalk robot, one HTTP endpoint...).
+ *
+ * <p>Lifecycle: {@link #start} once, then any number of concurrent {@link #send} calls from delivery workers, then
+ * {@link #stop} once (and possibly again: stop must be idempotent). {@code send} is never called before
+ * {@code start} returns nor after {@code stop} was called.
+ */
+public interface Driver {
+
+    /**
+     * Starts the instance. Called once on the main thread, before the bridge opens its HTTP ports: HTTP routes must
+     * be registered here with {@link DriverContext#http(int)}. Long-lived connections should be opened
+     * asynchronously on {@link DriverContext#scheduler()} so that one slow platform does not delay the others.
+     *
+     * @throws Exception when the instance cannot start; the bridge reports it with the instance id and exits
+     */
+    void start(DriverContext context) throws Exception;
+
+    /**
+     * Delivers one message to the platform. Called from the bridge's delivery workers, possibly concurrently for
+     * different channels but never concurrently for the same target channel. May block (for network I/O).
+     *
+     * <p>The same message may be handed over more than once (after a crash or a retry): {@link
+     * OutboundMessage#deliveryId()} is stable across attempts and may be used as an idempotency key.
+     *
+     * @return the platform's id of the sent message, when it gives one
+     * @throws DeliveryException classified as retryable or permanent; any other exception counts as retryable
+     */
+    SendResult send(OutboundMessage message) throws DeliveryException;
+
+    /**
+     * Stops the instance and releases its resources. Called once when the bridge shuts down, after its HTTP ports
+     * are closed and in-flight deliveries finished or timed out. Must be idempotent and must not throw.
+     */
+    void stop();
+}

@@ -1,0 +1,26 @@
+package io.chatbridge.spi;
+
+/** Route registration on one of the bridge's HTTP servers. See {@link DriverContext#http(int)}. */
+public interface HttpRoutes {
+
+    /** The port as configured (0 means an ephemeral port chosen when the server opens). */
+    int port();
+
+    /**
+     * Adds a handler for an exact path and method. Handlers run on the server's threads: they must not wait for
+     * outbound sends. An exception thrown by a handler is logged and answered with 500.
+     *
+     * @throws IllegalStateException when another instance already registered the same method and path
+     */
+    void route(String method, String path, HttpHandler handler);
+
+    /** Shorthand for {@code route("POST", path, handler)}. */
+    default void post(String path, HttpHandler handler) {
+        route("POST", path, handler);
+    }
+
+    /** Shorthand for {@code route("GET", path, handler)}. */
+    default void get(String path, HttpHandler handler) {
+        route("GET", path, handler);
+    }
+}

@@ -1,0 +1,191 @@
+package io.chatbridge.testkit;
+
+import io.chatbridge.core.http.HttpServers;
+import io.chatbridge.spi.BridgeUnavailableException;
+import io.chatbridge.spi.ChannelUse;
+import io.chatbridge.spi.ConfigNode;
+import io.chatbridge.spi.ConfigProblem;
+import io.chatbridge.spi.DriverConfig;
+import io.chatbridge.spi.DriverContext;
+import io.chatbridge.spi.HttpRoutes;
+import io.chatbridge.spi.InboundMessage;
+import io.chatbridge.spi.PublishResult;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A {@link DriverContext} for driver tests: records published messages, serves the driver's routes on real
+ * loopback HTTP servers (the bridge's own {@link HttpServers}), and lets the test choose the clock.
+ *
+ * <p>Typical use: build a {@link DriverConfig} with {@link #config}, create the driver with its factory, call
+ * {@code driver.start(context)}, then {@link #startHttp()} and talk to {@link #url(int, String)}.
+ */
+public class TestDriverContext implements DriverContext, AutoCloseable {
+
+    private final DriverConfig config;
+    private final HttpServers http = new HttpServers("127.0.0.1");
+    private final ScheduledExecutorService scheduler = Executors.newScheduledThreadPool(2);
+    private final List<InboundMessage> published = new CopyOnWriteArrayList<>();
+    private final Map<String, Instant> seenIds = new HashMap<>();
+    private volatile Clock clock;
+    private volatile boolean failPublish;
+
+    public TestDriverContext(DriverConfig config) {
+        this(config, Clock.systemUTC());
+    }
+
+    public TestDriverContext(DriverConfig config, Clock clock) {
+        this.config = config;
+        this.clock = clock;
+    }
+
+    /**
+     * A driver config from a settings map; problems found go into {@code problems}.
+     *
+     * @param uses rule addresses naming the instance, built with {@link #use}
+     */
+    public static DriverConfig config(String platform, String instanceId, Map<String, Object> settings,
+                                      List<ConfigProblem> problems, List<ChannelUse> uses) {
+        ConfigNode node = ConfigNode.of("config.json", platform + "." + instanceId, settings, problems::add);
+        ConfigNode global = ConfigNode.of("config.json", "global", Map.of(), problems::add);
+        List<String> sensitive = new ArrayList<>();
+        return new DriverConfig() {
+            @Override
+            public String platform() {
+                return platform;
+            }
+
+            @Override
+            public String instanceId() {
+                return instanceId;
+            }
+
+            @Override
+            public ConfigNode settings() {
+                return node;
+            }
+
+            @Override
+            public ConfigNode global() {
+                return global;
+            }
+
+            @Override
+            public List<ChannelUse> uses() {
+                return uses;
+            }
+
+            @Override
+            public void markSensitive(String value) {
+                sensitive.add(value);
+            }
+
+            @Override
+            public Path baseDirectory() {
+                return Path.of(".");
+            }
+        };
+    }
+
+    /** A rule address for {@link #config}: {@code use("r1", Role.TARGET, "dt", Map.of("open_conversation_id", "cid"))}. */
+    public static ChannelUse use(String ruleId, ChannelUse.Role role, String instanceId, Map<String, Object> address,
+                                 List<ConfigProblem> problems) {
+        return new ChannelUse(ruleId, role,
+                ConfigNode.of("rules.json", "rules[0].channels." + instanceId, address, problems::add));
+    }
+
+    @Override
+    public String instanceId() {
+        return config.instanceId();
+    }
+
+    @Override
+    public String platform() {
+        return config.platform();
+    }
+
+    @Override
+    public DriverConfig config() {
+        return config;
+    }
+
+    @Override
+    public synchronized PublishResult publish(InboundMessage message) {
+        if (failPublish) {
+            throw new BridgeUnavailableException("store unavailable (test)", null);
+        }
+        if (message.id() != null) {
+            Instant now = clock.instant();
+            Instant seen = seenIds.get(message.id());
+            if (seen != null && Duration.between(seen, now).compareTo(Duration.ofMinutes(10)) < 0) {
+                return new PublishResult(PublishResult.Status.DUPLICATE, 0);
+            }
+            seenIds.put(message.id(), now);
+        }
+        published.add(message.withOrigin(platform(), instanceId()));
+        return new PublishResult(PublishResult.Status.ACCEPTED, 1);
+    }
+
+    @Override
+    public HttpRoutes http(int port) {
+        return http.routes(port);
+    }
+
+    @Override
+    public ScheduledExecutorService scheduler() {
+        return scheduler;
+    }
+
+    @Override
+    public Clock clock() {
+        return clock;
+    }
+
+    /** Replaces the clock (e.g. with a fixed one). */
+    public void setClock(Clock clock) {
+        this.clock = clock;
+    }
+
+    /** Makes every following publish fail as if the store were down. */
+    public void failPublishes(boolean fail) {
+        this.failPublish = fail;
+    }
+
+    /** Opens the HTTP servers for the routes the driver registered. Call after {@code driver.start(this)}. */
+    public void startHttp() {
+        http.start();
+        http.markReady();
+    }
+
+    /** The URL of {@code path} on the server the driver configured with {@code configuredPort}. */
+    public URI url(int configuredPort, String path) {
+        return URI.create("http://127.0.0.1:" + http.boundPort(configuredPort) + path);
+    }
+
+    /** Messages published so far, in order. */
+    public List<InboundMessage> published() {
+        return List.copyOf(published);
+    }
+
+    @Override
+    public void close() {
+        http.stop();
+        scheduler.shutdownNow();
+        try {
+            scheduler.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
