@@ -1,5 +1,7 @@
 package io.chatbridge.spi;
 
+import java.time.Duration;
+
 /**
  * One configured instance of a platform (one DingTalk robot, one HTTP endpoint...).
  *
@@ -29,6 +31,16 @@ public interface Driver {
      * @throws DeliveryException classified as retryable or permanent; any other exception counts as retryable
      */
     SendResult send(OutboundMessage message) throws DeliveryException;
+
+    /**
+     * How long {@code message} must wait before it may be sent, for per-target rate limits (e.g. DingTalk custom
+     * robots allow 20 messages a minute). Called by a delivery worker right before {@link #send}; a positive
+     * answer postpones the delivery by that much without counting an attempt, so pacing delays messages and never
+     * drops them. The default is no wait.
+     */
+    default Duration sendDelay(OutboundMessage message) {
+        return Duration.ZERO;
+    }
 
     /**
      * Stops the instance and releases its resources. Called once when the bridge shuts down, after its HTTP ports

@@ -34,8 +34,9 @@ public interface DriverContext {
     PublishResult publish(InboundMessage message);
 
     /**
-     * Publishes several messages received in one request (e.g. a CloudEvents batch). The default publishes them
-     * one by one; the bridge's implementation records them atomically.
+     * Publishes several messages received in one request (e.g. a CloudEvents batch), one by one. When it throws
+     * part of the batch may already be recorded; a caller that retries the whole batch is safe as long as the
+     * messages carry ids, because recorded ones are then de-duplicated.
      */
     default List<PublishResult> publishAll(List<InboundMessage> messages) {
         List<PublishResult> results = new ArrayList<>(messages.size());

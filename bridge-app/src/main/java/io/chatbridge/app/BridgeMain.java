@@ -1,0 +1,14 @@
+package io.chatbridge.app;
+
+import io.chatbridge.core.cli.Main;
+
+/** Entry point of bridge.jar: the core commands plus the DingTalk tools. */
+public final class BridgeMain {
+
+    private BridgeMain() {
+    }
+
+    public static void main(String[] args) {
+        Main.run(Main.commandLine(), args);
+    }
+}

@@ -1,0 +1,123 @@
+package io.chatbridge.core.delivery;
+
+import io.chatbridge.spi.OutboundMessage;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * Where deliveries wait until they are sent: the outbox. Implementations: {@link InMemoryDeliveryStore} (tests,
+ * benchmarks, {@code database.path: ":memory:"}) and the durable SQL stores.
+ *
+ * <p>Deliveries of one queue (a target instance plus channel address, see {@link #queueKey}) are handed out in the
+ * order they were appended, one at a time: the next is claimable only once the previous one was delivered or
+ * dead-lettered. Different queues proceed independently.
+ */
+public interface DeliveryStore extends AutoCloseable {
+
+    /**
+     * Records the deliveries of one inbound message atomically, together with its de-duplication key.
+     *
+     * @param dedupKey a key such as {@code instance + "\n" + messageId}, or {@code null} for no de-duplication
+     * @param deliveries the deliveries, possibly empty (the key is still recorded)
+     * @return {@code false} (and nothing recorded) when {@code dedupKey} was recorded less than {@code window} ago
+     * @throws StoreException when the store cannot record them
+     */
+    boolean append(String dedupKey, List<OutboundMessage> deliveries, Instant now, Duration window);
+
+    /**
+     * Claims up to {@code max} deliveries due at {@code now}: the head of each queue whose head is not claimed by
+     * anyone (or whose claim expired). A claim lasts {@code lease}; past it another worker may take the delivery.
+     */
+    List<PendingDelivery> claim(int max, Instant now, Duration lease);
+
+    /** The delivery was sent; records the target's message id for later replies and recalls. */
+    void delivered(PendingDelivery delivery, String targetMessageId, Instant now);
+
+    /** The attempt failed and will be retried at {@code nextAttempt}; counts an attempt. */
+    void retryLater(PendingDelivery delivery, Instant nextAttempt, String error);
+
+    /** The delivery must wait (rate limit) until {@code notBefore}; does not count an attempt. */
+    void postpone(PendingDelivery delivery, Instant notBefore);
+
+    /** The delivery failed for good; moves it to the dead letters with {@code error}. */
+    void deadLetter(PendingDelivery delivery, String error, Instant now);
+
+    /** The earliest time a pending, unclaimed delivery becomes due, or {@code null} when none is pending. */
+    Instant nextDue();
+
+    /** Dead letters, oldest first, at most {@code limit}. */
+    List<DeadLetter> deadLetters(int limit);
+
+    /** Moves a dead letter back to its queue (at the end), due now; {@code false} when there is no such id. */
+    boolean retryDeadLetter(long id, Instant now);
+
+    /** Moves every dead letter back; returns how many. */
+    int retryAllDeadLetters(Instant now);
+
+    /** Deletes a dead letter; {@code false} when there is no such id. */
+    boolean dropDeadLetter(long id);
+
+    /** Counts for {@code outbox stats}. */
+    OutboxStats stats(Instant now);
+
+    /** Where the messages that {@code sourceMessageId} (of {@code sourceInstance}) produced were delivered. */
+    List<MessageLink> links(String sourceInstance, String sourceMessageId);
+
+    @Override
+    void close();
+
+    /** The queue a delivery belongs to: target instance plus its address in a canonical form. */
+    static String queueKey(OutboundMessage message) {
+        return message.instanceId() + " " + Canonical.json(message.channel());
+    }
+
+    /**
+     * A claimed delivery.
+     *
+     * @param id the store's id
+     * @param queueKey see {@link DeliveryStore#queueKey}
+     * @param message the message (its {@code attempt} is the attempt about to be made)
+     * @param createdAt when it was appended
+     * @param claimToken identifies this claim, so a late worker cannot complete a delivery re-claimed by another
+     */
+    record PendingDelivery(long id, String queueKey, OutboundMessage message, Instant createdAt, String claimToken) {
+    }
+
+    /**
+     * A delivery that failed for good.
+     *
+     * @param id the id to use with {@code dlq retry} / {@code dlq drop}
+     * @param message the message
+     * @param error the last error
+     * @param attempts attempts made
+     * @param createdAt when it was accepted
+     * @param failedAt when it was given up
+     */
+    record DeadLetter(long id, OutboundMessage message, String error, int attempts, Instant createdAt,
+                      Instant failedAt) {
+    }
+
+    /**
+     * Outbox counts.
+     *
+     * @param pending deliveries waiting or in flight
+     * @param inFlight deliveries claimed right now
+     * @param delivered deliveries delivered (since the store was created)
+     * @param dead dead letters
+     * @param oldestPending when the oldest pending delivery was accepted, or {@code null}
+     */
+    record OutboxStats(long pending, long inFlight, long delivered, long dead, Instant oldestPending) {
+    }
+
+    /**
+     * One delivered copy of a source message.
+     *
+     * @param ruleId the rule
+     * @param targetInstance the target instance
+     * @param targetChannel the target address as canonical JSON
+     * @param targetMessageId the id the target gave it, may be {@code null}
+     */
+    record MessageLink(String ruleId, String targetInstance, String targetChannel, String targetMessageId) {
+    }
+}

@@ -1,0 +1,224 @@
+package io.chatbridge.core.delivery;
+
+import io.chatbridge.spi.OutboundMessage;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * A {@link DeliveryStore} in memory: same ordering and retry semantics as the durable stores, nothing survives a
+ * restart. Used by tests and benchmarks, and when {@code global.database.path} is {@code ":memory:"}.
+ */
+public final class InMemoryDeliveryStore implements DeliveryStore {
+
+    private final Map<String, ArrayDeque<Entry>> queues = new LinkedHashMap<>();
+    private final Map<String, Instant> dedup = new HashMap<>();
+    private final Map<Long, DeadLetter> dead = new LinkedHashMap<>();
+    private final List<Link> links = new ArrayList<>();
+    private long nextId = 1;
+    private long delivered;
+
+    @Override
+    public synchronized boolean append(String dedupKey, List<OutboundMessage> deliveries, Instant now,
+                                       Duration window) {
+        if (dedupKey != null) {
+            Instant seen = dedup.get(dedupKey);
+            if (seen != null && seen.plus(window).isAfter(now)) {
+                return false;
+            }
+            dedup.put(dedupKey, now);
+            if (dedup.size() > 100_000) {
+                dedup.values().removeIf(t -> !t.plus(window).isAfter(now));
+            }
+        }
+        for (OutboundMessage message : deliveries) {
+            String key = DeliveryStore.queueKey(message);
+            queues.computeIfAbsent(key, k -> new ArrayDeque<>()).add(new Entry(nextId++, key, message, now));
+        }
+        return true;
+    }
+
+    @Override
+    public synchronized List<PendingDelivery> claim(int max, Instant now, Duration lease) {
+        List<PendingDelivery> out = new ArrayList<>();
+        for (ArrayDeque<Entry> queue : queues.values()) {
+            if (out.size() >= max) {
+                break;
+            }
+            Entry head = queue.peekFirst();
+            if (head == null || head.notBefore.isAfter(now)
+                    || (head.claimToken != null && head.leaseUntil.isAfter(now))) {
+                continue;
+            }
+            head.claimToken = UUID.randomUUID().toString();
+            head.leaseUntil = now.plus(lease);
+            out.add(new PendingDelivery(head.id, head.queueKey, head.message.withAttempt(head.attempts + 1),
+                    head.createdAt, head.claimToken));
+        }
+        return out;
+    }
+
+    @Override
+    public synchronized void delivered(PendingDelivery d, String targetMessageId, Instant now) {
+        Entry e = claimed(d);
+        if (e == null) {
+            return;
+        }
+        queues.get(e.queueKey).pollFirst();
+        delivered++;
+        OutboundMessage m = e.message;
+        links.add(new Link(m.source().instanceId(), m.source().messageId(), new MessageLink(m.ruleId(),
+                m.instanceId(), Canonical.json(m.channel()), targetMessageId)));
+    }
+
+    @Override
+    public synchronized void retryLater(PendingDelivery d, Instant nextAttempt, String error) {
+        Entry e = claimed(d);
+        if (e != null) {
+            e.attempts++;
+            e.lastError = error;
+            e.notBefore = nextAttempt;
+            e.claimToken = null;
+        }
+    }
+
+    @Override
+    public synchronized void postpone(PendingDelivery d, Instant notBefore) {
+        Entry e = claimed(d);
+        if (e != null) {
+            e.notBefore = notBefore;
+            e.claimToken = null;
+        }
+    }
+
+    @Override
+    public synchronized void deadLetter(PendingDelivery d, String error, Instant now) {
+        Entry e = claimed(d);
+        if (e == null) {
+            return;
+        }
+        queues.get(e.queueKey).pollFirst();
+        dead.put(e.id, new DeadLetter(e.id, e.message, error, e.attempts + 1, e.createdAt, now));
+    }
+
+    @Override
+    public synchronized Instant nextDue() {
+        Instant next = null;
+        for (ArrayDeque<Entry> queue : queues.values()) {
+            Entry head = queue.peekFirst();
+            if (head == null) {
+                continue;
+            }
+            Instant due = head.claimToken != null ? head.leaseUntil : head.notBefore;
+            if (next == null || due.isBefore(next)) {
+                next = due;
+            }
+        }
+        return next;
+    }
+
+    @Override
+    public synchronized List<DeadLetter> deadLetters(int limit) {
+        return dead.values().stream().limit(limit).toList();
+    }
+
+    @Override
+    public synchronized boolean retryDeadLetter(long id, Instant now) {
+        DeadLetter letter = dead.remove(id);
+        if (letter == null) {
+            return false;
+        }
+        String key = DeliveryStore.queueKey(letter.message());
+        queues.computeIfAbsent(key, k -> new ArrayDeque<>())
+                .add(new Entry(nextId++, key, letter.message().withAttempt(1), letter.createdAt()));
+        return true;
+    }
+
+    @Override
+    public synchronized int retryAllDeadLetters(Instant now) {
+        List<Long> ids = new ArrayList<>(dead.keySet());
+        ids.forEach(id -> retryDeadLetter(id, now));
+        return ids.size();
+    }
+
+    @Override
+    public synchronized boolean dropDeadLetter(long id) {
+        return dead.remove(id) != null;
+    }
+
+    @Override
+    public synchronized OutboxStats stats(Instant now) {
+        long pending = 0;
+        long inFlight = 0;
+        Instant oldest = null;
+        for (ArrayDeque<Entry> queue : queues.values()) {
+            pending += queue.size();
+            Entry head = queue.peekFirst();
+            if (head != null && head.claimToken != null && head.leaseUntil.isAfter(now)) {
+                inFlight++;
+            }
+            for (Entry e : queue) {
+                if (oldest == null || e.createdAt.isBefore(oldest)) {
+                    oldest = e.createdAt;
+                }
+            }
+        }
+        return new OutboxStats(pending, inFlight, delivered, dead.size(), oldest);
+    }
+
+    @Override
+    public synchronized List<MessageLink> links(String sourceInstance, String sourceMessageId) {
+        return links.stream()
+                .filter(l -> l.instance.equals(sourceInstance) && sourceMessageId.equals(l.messageId))
+                .map(Link::link).toList();
+    }
+
+    @Override
+    public void close() {
+        // nothing to release
+    }
+
+    private Entry claimed(PendingDelivery d) {
+        ArrayDeque<Entry> queue = queues.get(d.queueKey());
+        if (queue == null) {
+            return null;
+        }
+        for (Iterator<Entry> it = queue.iterator(); it.hasNext(); ) {
+            Entry e = it.next();
+            if (e.id == d.id()) {
+                return d.claimToken().equals(e.claimToken) ? e : null;
+            }
+        }
+        return null;
+    }
+
+    private static final class Entry {
+        final long id;
+        final String queueKey;
+        final OutboundMessage message;
+        final Instant createdAt;
+        int attempts;
+        Instant notBefore;
+        String claimToken;
+        Instant leaseUntil;
+        String lastError;
+
+        Entry(long id, String queueKey, OutboundMessage message, Instant createdAt) {
+            this.id = id;
+            this.queueKey = queueKey;
+            this.message = message;
+            this.createdAt = createdAt;
+            this.notBefore = createdAt;
+        }
+    }
+
+    private record Link(String instance, String messageId, MessageLink link) {
+    }
+}

@@ -1,0 +1,226 @@
+package io.chatbridge.core.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.chatbridge.core.plugins.DriverRegistry;
+import io.chatbridge.core.testing.Files;
+import io.chatbridge.spi.ConfigProblem;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SetupTest {
+
+    @TempDir
+    Path dir;
+
+    private static final String RULES = """
+            {"rules": [{"type": "connect", "channels": {"a": {"room": "1"}, "b": {"room": "2"}}}]}
+            """;
+
+    private Setup load(String config, String rules) {
+        return load(config, rules, Map.of());
+    }
+
+    private Setup load(String config, String rules, Map<String, String> env) {
+        Path c = Files.write(dir, "config.json", config);
+        Path r = Files.write(dir, "rules.json", rules);
+        return Setup.load(c, r, DriverRegistry.discover(null), env::get);
+    }
+
+    private List<String> errors(Setup setup) {
+        String prefix = dir.toString() + "/";
+        return setup.errors().stream().map(ConfigProblem::toString).map(s -> s.replace(prefix, "")).toList();
+    }
+
+    @Test
+    void validFilesProduceInstancesRulesAndDrivers() {
+        Setup setup = load("""
+                {"global": {"strict_echo_match": true, "delivery": {"max_attempts": 3, "max_age": "2h"}},
+                 "memory": {"a": {}, "b": {"fail_first": 0}}}
+                """, RULES);
+        assertThat(setup.valid()).as(Setup.render(setup.problems())).isTrue();
+        assertThat(setup.instances()).containsOnlyKeys("a", "b");
+        assertThat(setup.drivers()).containsOnlyKeys("a", "b");
+        assertThat(setup.global().strictEchoMatch()).isTrue();
+        assertThat(setup.global().maxAttempts()).isEqualTo(3);
+        assertThat(setup.global().maxAge()).isEqualTo(Duration.ofHours(2));
+        assertThat(setup.rules()).hasSize(1);
+    }
+
+    @Test
+    void yamlFilesAreReadLikeJson() {
+        Path c = Files.write(dir, "config.yaml", "memory:\n  a: {}\n  b:\n    fail_first: 1\n");
+        Path r = Files.write(dir, "rules.yaml", """
+                rules:
+                  - from: {a: {}}
+                    to: {b: {room: "x"}}
+                """);
+        Setup setup = Setup.load(c, r, DriverRegistry.discover(null), k -> null);
+        assertThat(setup.valid()).as(Setup.render(setup.problems())).isTrue();
+        assertThat(setup.rules().get(0).type()).isEqualTo(Rule.Type.FORWARD);
+    }
+
+    @Test
+    void malformedJsonIsReportedWithLineAndColumn() {
+        Setup setup = load("{\n  \"memory\": {\n    \"a\": {,}\n  }\n}", RULES);
+        assertThat(errors(setup)).singleElement().asString()
+                .startsWith("config.json: malformed JSON at line 3, column 11");
+    }
+
+    @Test
+    void duplicateKeysAreMalformed() {
+        Setup setup = load("{\"memory\": {\"a\": {}}, \"memory\": {}}", RULES);
+        assertThat(errors(setup).get(0)).contains("malformed JSON").contains("Duplicate field 'memory'");
+    }
+
+    @Test
+    void unknownPlatformIsNamedWithTheKnownOnes() {
+        Setup setup = load("{\"memory\": {\"a\": {}, \"b\": {}}, \"telegram\": {\"t\": {}}}", RULES);
+        assertThat(errors(setup)).contains(
+                "config.json: telegram: unknown platform \"telegram\"; known platforms: "
+                        + String.join(", ", DriverRegistry.discover(null).platforms()));
+    }
+
+    @Test
+    void environmentVariablesAreSubstitutedWithDefaults() {
+        Setup setup = load("""
+                {"memory": {"a": {"api_key": "${A_KEY}"}, "b": {"fail_mode": "${MODE:-permanent}"}}}
+                """, RULES, Map.of("A_KEY", "k-123456"));
+        assertThat(setup.valid()).isTrue();
+        assertThat(setup.instances().get("a").settings().string("api_key", null)).isEqualTo("k-123456");
+        assertThat(setup.instances().get("b").settings().string("fail_mode", null)).isEqualTo("permanent");
+        assertThat(setup.sensitiveValues()).contains("k-123456");
+    }
+
+    @Test
+    void unsetEnvironmentVariableNamesTheVariableAndTheKeyPath() {
+        Setup setup = load("{\"memory\": {\"a\": {\"api_key\": \"${DT_SECRET}\"}, \"b\": {}}}", RULES);
+        assertThat(errors(setup)).containsExactly("config.json: memory.a.api_key: environment variable DT_SECRET "
+                + "is not set (set it, or write ${DT_SECRET:-default})");
+    }
+
+    @Test
+    void everyProblemIsReportedAtOnce() {
+        Setup setup = load("""
+                {"global": {"delivery": {"max_attempts": 0, "max_age": "soon"}},
+                 "memory": {"a": {"fail_mode": "sometimes", "listen_port": "x"}, "b": []}}
+                """, """
+                {"rules": [{"type": "connect", "channels": {"a": {}, "zz": {}}}, {"type": "mirror"}]}
+                """);
+        assertThat(errors(setup)).containsExactlyInAnyOrder(
+                "config.json: global.delivery.max_attempts: must be between 1 and 1000, got 0",
+                "config.json: global.delivery.max_age: expected a positive duration such as \"30s\", \"10m\", \"24h\" or \"PT1H\"",
+                "config.json: memory.a.listen_port: expected a whole number, got a string",
+                "config.json: memory.a.fail_mode: expected \"retryable\" or \"permanent\"",
+                "config.json: memory.b: expected an object of settings, got an array",
+                "rules.json: rules[0].channels.zz: unknown instance \"zz\"; instances in config.json: a",
+                "rules.json: rules[1].type: unknown rule type \"mirror\"; expected \"connect\" or \"forward\"");
+    }
+
+    @Test
+    void instanceIdsMustBeUniqueAcrossPlatforms() {
+        Path c = Files.write(dir, "config.json", "{\"memory\": {\"a\": {}}, \"webhook\": {\"a\": {}}}");
+        Path r = Files.write(dir, "rules.json", "{\"rules\": []}");
+        DriverRegistry registry = DriverRegistry.discover(null);
+        if (registry.factory("webhook") == null) {
+            return; // the webhook driver is not on this classpath
+        }
+        Setup setup = Setup.load(c, r, registry, k -> null);
+        assertThat(errors(setup)).anyMatch(e -> e.contains("config.json: webhook.a: instance id \"a\" is already used"));
+    }
+
+    @Test
+    void rulesMustBeAnObjectWithARulesArray() {
+        assertThat(errors(load("{\"memory\": {\"a\": {}, \"b\": {}}}", "[1, 2]")))
+                .containsExactly("rules.json: expected {\"rules\": [...]}");
+        assertThat(errors(load("{\"memory\": {\"a\": {}, \"b\": {}}}", "{\"rules\": {}}")))
+                .containsExactly("rules.json: rules: expected an array of rules, got an object");
+    }
+
+    @Test
+    void ruleShapesAreChecked() {
+        Setup setup = load("{\"memory\": {\"a\": {}, \"b\": {}}}", """
+                {"rules": [
+                  {"type": "connect", "channels": {"a": {}}},
+                  {"from": {"a": {}}},
+                  {"from": {"a": "room"}, "to": {"b": {}}},
+                  {"from": {"a": {}}, "to": {"b": {}}, "msg": "x"}
+                ]}
+                """);
+        assertThat(errors(setup)).containsExactly(
+                "rules.json: rules[0].channels: a connect rule needs at least two channels",
+                "rules.json: rules[1].to: required: an object mapping instance ids to channel addresses, e.g. "
+                        + "{\"dt_main\": {\"open_conversation_id\": \"cid...\"}}",
+                "rules.json: rules[2].from.a: expected a channel address object ({} matches every channel), got a string",
+                "rules.json: rules[3].msg: expected an object such as {\"msg_format\": \"{user}: {msg}\"}, got a string");
+    }
+
+    @Test
+    void emptyConfigFileIsReported() {
+        assertThat(errors(load("  ", RULES))).contains("config.json: file is empty");
+    }
+
+    @Test
+    void derivedRuleIdsAreStableAndIgnoreMsgBlocks() {
+        String config = "{\"memory\": {\"a\": {}, \"b\": {}}}";
+        Setup first = load(config, """
+                {"rules": [{"from": {"a": {"room": "1"}}, "to": {"b": {}}, "msg": {"msg_format": "{msg}"}}]}
+                """);
+        Setup second = load(config, """
+                {"rules": [{"type": "forward", "to": {"b": {"msg": {"msg_format": "x"}}}, "from": {"a": {"room": "1"}}}]}
+                """);
+        Setup other = load(config, """
+                {"rules": [{"from": {"a": {"room": "2"}}, "to": {"b": {}}}]}
+                """);
+        String id = first.rules().get(0).id();
+        assertThat(id).matches("forward-[0-9a-f]{8}");
+        assertThat(second.rules().get(0).id()).isEqualTo(id);
+        assertThat(other.rules().get(0).id()).isNotEqualTo(id);
+    }
+
+    @Test
+    void duplicateRuleIdsGetSuffixesWithAWarning() {
+        Setup setup = load("{\"memory\": {\"a\": {}, \"b\": {}}}", """
+                {"rules": [
+                  {"id": "r", "from": {"a": {}}, "to": {"b": {}}},
+                  {"id": "r", "from": {"b": {}}, "to": {"a": {}}},
+                  {"id": "r", "type": "connect", "channels": {"a": {"x": 1}, "b": {"x": 2}}}
+                ]}
+                """);
+        assertThat(setup.valid()).isTrue();
+        assertThat(setup.rules()).extracting(Rule::id).containsExactly("r", "r#2", "r#3");
+        assertThat(setup.problems()).filteredOn(ConfigProblem::warning).extracting(ConfigProblem::message)
+                .contains("duplicate rule id \"r\", using \"r#2\"", "duplicate rule id \"r\", using \"r#3\"");
+    }
+
+    @Test
+    void perChannelMsgIsSeparatedFromTheAddress() {
+        Setup setup = load("{\"memory\": {\"a\": {}, \"b\": {}}}", """
+                {"rules": [{"type": "connect", "msg": {"msg_format": "{msg}"},
+                  "channels": {"a": {"room": "1", "msg": {"msg_format": "[{user}] {msg}"}}, "b": {"room": "2"}}}]}
+                """);
+        Rule.Endpoint a = setup.rules().get(0).sources().get(0);
+        assertThat(a.address()).isEqualTo(Map.of("room", "1"));
+        assertThat(a.msg()).isEqualTo(Map.of("msg_format", "[{user}] {msg}"));
+    }
+
+    @Test
+    void unknownGlobalKeysAreWarningsNotErrors() {
+        Setup setup = load("{\"global\": {\"colour\": \"blue\"}, \"memory\": {\"a\": {}, \"b\": {}}}", RULES);
+        assertThat(setup.valid()).isTrue();
+        assertThat(setup.problems()).anyMatch(p -> p.warning() && p.path().equals("global.colour"));
+    }
+
+    @Test
+    void secretsAreCollectedFromSensitiveKeys() {
+        Setup setup = load("""
+                {"global": {"database": {"url": "jdbc:postgresql://db/bridge", "password": "pg-pass-1"}},
+                 "memory": {"a": {"api_key": "abcd-1234"}, "b": {}}}
+                """, RULES);
+        assertThat(setup.sensitiveValues()).contains("abcd-1234", "pg-pass-1");
+    }
+}

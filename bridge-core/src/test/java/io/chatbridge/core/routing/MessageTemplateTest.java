@@ -1,0 +1,67 @@
+package io.chatbridge.core.routing;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.chatbridge.spi.InboundMessage;
+import io.chatbridge.spi.RichHeader;
+import io.chatbridge.spi.Sender;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import org.junit.jupiter.api.Test;
+
+class MessageTemplateTest {
+
+    private final InboundMessage message = InboundMessage.builder()
+            .platform("dingtalk").instanceId("dt_main")
+            .channel("open_conversation_id", "cidA")
+            .sender(new Sender("user123", "杨xx", "yang", "https://a/avatar.png"))
+            .text("你好").time(Instant.parse("2021-02-18T06:37:32.678Z"))
+            .extension("channel_name", "机器人测试-TEST")
+            .build();
+
+    @Test
+    void defaultFormatIsUserColonMessage() {
+        assertThat(MessageTemplate.of(null).render(message)).isEqualTo("杨xx: 你好");
+    }
+
+    @Test
+    void everyVariableIsReplaced() {
+        MessageTemplate t = MessageTemplate.of(
+                "{platform}|{instance_id}|{from}|{user}|{user_id}|{user_avatar}|{msg}|{time}|{username}|{nickname}",
+                ZoneOffset.UTC);
+        assertThat(t.render(message)).isEqualTo("dingtalk|dt_main|机器人测试-TEST|杨xx|user123|https://a/avatar.png|你好|"
+                + "2021-02-18 06:37:32|yang|杨xx");
+    }
+
+    @Test
+    void unknownVariablesAreLeftAsWritten() {
+        assertThat(MessageTemplate.of("{user} said {msg} in {room} {}").render(message))
+                .isEqualTo("杨xx said 你好 in {room} {}");
+    }
+
+    @Test
+    void fromFallsBackToChannelFieldsWithoutAName() {
+        InboundMessage plain = InboundMessage.builder().instanceId("dt").channel("open_conversation_id", "cidA")
+                .text("x").build();
+        assertThat(MessageTemplate.of("{from}").render(plain)).isEqualTo("cidA");
+    }
+
+    @Test
+    void missingSenderFieldsRenderEmpty() {
+        InboundMessage anonymous = InboundMessage.builder().text("hi").build();
+        assertThat(MessageTemplate.of("[{user_id}]{user}: {msg} {time}").render(anonymous)).isEqualTo("[]: hi ");
+    }
+
+    @Test
+    void richHeaderIsCutOutAndExpanded() {
+        MessageTemplate t = MessageTemplate.of("<richheader title=\"{user}\" content=\"via {platform}\"/>\n{msg}");
+        assertThat(t.render(message)).isEqualTo("你好");
+        assertThat(t.header(message)).isEqualTo(new RichHeader("杨xx", "via dingtalk"));
+        assertThat(t.header(message).asLine()).isEqualTo("[杨xx · via dingtalk]");
+    }
+
+    @Test
+    void formatWithoutHeaderHasNone() {
+        assertThat(MessageTemplate.of("{msg}").header(message)).isNull();
+    }
+}

@@ -1,0 +1,156 @@
+package io.chatbridge.core.routing;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.chatbridge.core.config.Rule;
+import io.chatbridge.spi.InboundMessage;
+import io.chatbridge.spi.OutboundMessage;
+import io.chatbridge.spi.Sender;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class RouterTest {
+
+    private static final Map<String, String> PLATFORMS = Map.of("dt_a", "dingtalk", "dt_b", "dingtalk",
+            "hook", "webhook", "dt_x", "dingtalk");
+
+    private static Rule.Endpoint ep(String instance, Map<String, Object> address) {
+        return new Rule.Endpoint(instance, address, Map.of());
+    }
+
+    private static Rule.Endpoint ep(String instance, Map<String, Object> address, Map<String, Object> msg) {
+        return new Rule.Endpoint(instance, address, msg);
+    }
+
+    private static Rule connect(String id, Map<String, Object> msg, Rule.Endpoint... channels) {
+        return new Rule(id, Rule.Type.CONNECT, List.of(channels), List.of(channels), msg, 0);
+    }
+
+    private static Rule forward(String id, List<Rule.Endpoint> from, List<Rule.Endpoint> to) {
+        return new Rule(id, Rule.Type.FORWARD, from, to, Map.of(), 0);
+    }
+
+    private static InboundMessage msg(String instance, String platform, Map<String, Object> channel) {
+        return InboundMessage.builder().platform(platform).instanceId(instance).channel(channel)
+                .sender(new Sender("u1", "Alice", null, null)).text("hello").id("m1").build();
+    }
+
+    @Test
+    void connectSendsToEveryOtherChannel() {
+        Router router = new Router(List.of(connect("room", Map.of(),
+                ep("dt_a", Map.of("open_conversation_id", "cidA")),
+                ep("dt_b", Map.of("open_conversation_id", "cidB")),
+                ep("hook", Map.of()))), PLATFORMS, false);
+
+        List<OutboundMessage> out = router.route(msg("dt_a", "dingtalk", Map.of("open_conversation_id", "cidA")));
+
+        assertThat(out).extracting(OutboundMessage::instanceId).containsExactly("dt_b", "hook");
+        assertThat(out.get(0).channel()).isEqualTo(Map.of("open_conversation_id", "cidB"));
+        assertThat(out.get(0).text()).isEqualTo("Alice: hello");
+        assertThat(out.get(0).ruleId()).isEqualTo("room");
+        assertThat(out.get(0).source().instanceId()).isEqualTo("dt_a");
+        assertThat(out.get(0).source().messageId()).isEqualTo("m1");
+        assertThat(out.get(0).deliveryId()).isNotEqualTo(out.get(1).deliveryId());
+    }
+
+    @Test
+    void messageFromAnotherChannelOfTheInstanceDoesNotMatch() {
+        Router router = new Router(List.of(connect("room", Map.of(),
+                ep("dt_a", Map.of("open_conversation_id", "cidA")),
+                ep("dt_b", Map.of("open_conversation_id", "cidB")))), PLATFORMS, false);
+        assertThat(router.route(msg("dt_a", "dingtalk", Map.of("open_conversation_id", "cidOther")))).isEmpty();
+        assertThat(router.route(msg("hook", "webhook", Map.of()))).isEmpty();
+    }
+
+    @Test
+    void forwardGoesOneWayOnly() {
+        Router router = new Router(List.of(forward("alerts",
+                List.of(ep("hook", Map.of("type", "alert.critical"))),
+                List.of(ep("dt_a", Map.of("user_ids", List.of("m1", "m2")))))), PLATFORMS, false);
+
+        assertThat(router.route(msg("hook", "webhook", Map.of("type", "alert.critical", "source", "prom"))))
+                .singleElement().satisfies(o -> assertThat(o.channel()).containsEntry("user_ids", List.of("m1", "m2")));
+        assertThat(router.route(msg("hook", "webhook", Map.of("type", "alert.info")))).isEmpty();
+        assertThat(router.route(msg("dt_a", "dingtalk", Map.of()))).isEmpty();
+    }
+
+    @Test
+    void emptyAddressMatchesEveryMessageOfTheInstance() {
+        Router router = new Router(List.of(forward("all", List.of(ep("hook", Map.of())),
+                List.of(ep("dt_a", Map.of("chat_group", "ops"))))), PLATFORMS, false);
+        assertThat(router.route(msg("hook", "webhook", Map.of("source", "x", "type", "y")))).hasSize(1);
+    }
+
+    @Test
+    void addressValuesCompareAsTextForScalars() {
+        Router router = new Router(List.of(forward("n", List.of(ep("hook", Map.of("priority", 1L))),
+                List.of(ep("dt_a", Map.of())))), PLATFORMS, false);
+        assertThat(router.route(msg("hook", "webhook", Map.of("priority", "1")))).hasSize(1);
+    }
+
+    @Test
+    void neverSendsBackToTheOwnInstanceByDefault() {
+        Router router = new Router(List.of(connect("same-robot", Map.of(),
+                ep("dt_a", Map.of("open_conversation_id", "cidA")),
+                ep("dt_a", Map.of("open_conversation_id", "cidB")))), PLATFORMS, false);
+        assertThat(router.route(msg("dt_a", "dingtalk", Map.of("open_conversation_id", "cidA")))).isEmpty();
+    }
+
+    @Test
+    void strictEchoMatchOnlySkipsTheSameInstanceAndChannel() {
+        Router router = new Router(List.of(connect("same-robot", Map.of(),
+                ep("dt_a", Map.of("open_conversation_id", "cidA")),
+                ep("dt_a", Map.of("open_conversation_id", "cidB")))), PLATFORMS, true);
+        assertThat(router.route(msg("dt_a", "dingtalk", Map.of("open_conversation_id", "cidA"))))
+                .singleElement().satisfies(o -> assertThat(o.channel()).containsEntry("open_conversation_id", "cidB"));
+    }
+
+    @Test
+    void neverSendsBackToTheSameChannelThroughAnotherInstanceByDefault() {
+        Router router = new Router(List.of(forward("f",
+                List.of(ep("dt_a", Map.of("open_conversation_id", "cidA"))),
+                List.of(ep("dt_b", Map.of("open_conversation_id", "cidA")), ep("dt_x", Map.of("open_conversation_id", "cidC"))))),
+                PLATFORMS, false);
+        assertThat(router.route(msg("dt_a", "dingtalk", Map.of("open_conversation_id", "cidA"))))
+                .extracting(OutboundMessage::instanceId).containsExactly("dt_x");
+
+        Router strict = new Router(List.of(forward("f",
+                List.of(ep("dt_a", Map.of("open_conversation_id", "cidA"))),
+                List.of(ep("dt_b", Map.of("open_conversation_id", "cidA"))))), PLATFORMS, true);
+        assertThat(strict.route(msg("dt_a", "dingtalk", Map.of("open_conversation_id", "cidA")))).hasSize(1);
+    }
+
+    @Test
+    void forwardToItsOwnChannelIsAnEchoEvenInStrictMode() {
+        Router router = new Router(List.of(forward("loop", List.of(ep("dt_a", Map.of())),
+                List.of(ep("dt_a", Map.of())))), PLATFORMS, true);
+        assertThat(router.route(msg("dt_a", "dingtalk", Map.of("open_conversation_id", "cidA")))).isEmpty();
+    }
+
+    @Test
+    void perChannelMsgOverridesTheRuleMsgForThatTarget() {
+        Router router = new Router(List.of(connect("room", Map.of("msg_format", "{user}: {msg}", "msg_type", "text"),
+                ep("dt_a", Map.of("open_conversation_id", "cidA")),
+                ep("dt_b", Map.of("open_conversation_id", "cidB"), Map.of("msg_format", "[{platform}] {msg}",
+                        "msg_type", "markdown", "title", "Bridge")),
+                ep("hook", Map.of()))), PLATFORMS, false);
+
+        List<OutboundMessage> out = router.route(msg("dt_a", "dingtalk", Map.of("open_conversation_id", "cidA")));
+
+        assertThat(out.get(0).text()).isEqualTo("[dingtalk] hello");
+        assertThat(out.get(0).options()).isEqualTo(Map.of("msg_type", "markdown", "title", "Bridge"));
+        assertThat(out.get(1).text()).isEqualTo("Alice: hello");
+        assertThat(out.get(1).options()).isEqualTo(Map.of("msg_type", "text"));
+    }
+
+    @Test
+    void everyMatchingRuleProducesItsOwnDelivery() {
+        Router router = new Router(List.of(
+                forward("r1", List.of(ep("hook", Map.of())), List.of(ep("dt_a", Map.of("chat_group", "ops")))),
+                forward("r2", List.of(ep("hook", Map.of("type", "t"))), List.of(ep("dt_a", Map.of("chat_group", "ops"))))),
+                PLATFORMS, false);
+        assertThat(router.route(msg("hook", "webhook", Map.of("type", "t")))).extracting(OutboundMessage::ruleId)
+                .containsExactly("r1", "r2");
+    }
+}
