@@ -90,7 +90,7 @@ public final class MemoryDriverFactory implements DriverFactory {
                         .sender(new Sender(body.path("user_id").asText(null), body.path("user").asText(null),
                                 null, null))
                         .id(body.hasNonNull("id") ? body.get("id").asText() : null);
-                body.path("channel").fields().forEachRemaining(e -> b.channel(e.getKey(), e.getValue().asText()));
+                body.path("channel").properties().forEach(e -> b.channel(e.getKey(), e.getValue().asText()));
                 PublishResult result = context.publish(b.build());
                 return HttpResponse.json(202, "{\"status\":\"" + result.status() + "\"}");
             });

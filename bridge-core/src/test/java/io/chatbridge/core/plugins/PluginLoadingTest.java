@@ -1,0 +1,122 @@
+package io.chatbridge.core.plugins;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.chatbridge.core.config.Setup;
+import io.chatbridge.core.testing.Files;
+import io.chatbridge.spi.DriverFactory;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.jar.JarEntry;
+import java.util.jar.JarOutputStream;
+import javax.tools.JavaCompiler;
+import javax.tools.ToolProvider;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Builds a driver jar during the test, drops it into a plugins directory and loads it. */
+class PluginLoadingTest {
+
+    @TempDir
+    Path dir;
+
+    private static final String FACTORY = """
+            package com.example.echo;
+
+            import io.chatbridge.spi.*;
+
+            public class EchoDriverFactory implements DriverFactory {
+                @Override public String platform() { return "echo"; }
+                @Override public Driver create(DriverConfig config) {
+                    config.settings().requireString("greeting");
+                    return new Driver() {
+                        @Override public void start(DriverContext context) { }
+                        @Override public SendResult send(OutboundMessage message) { return SendResult.OK; }
+                        @Override public void stop() { }
+                    };
+                }
+            }
+            """;
+
+    private Path buildPluginJar(Path pluginsDir, String services) throws IOException {
+        Path src = Files.write(dir, "src/com/example/echo/EchoDriverFactory.java", FACTORY);
+        Path classes = dir.resolve("classes");
+        java.nio.file.Files.createDirectories(classes);
+        JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
+        int rc = javac.run(null, null, null, "-d", classes.toString(),
+                "-cp", System.getProperty("java.class.path"), src.toString());
+        assertThat(rc).as("javac exit code").isZero();
+        Path jar = pluginsDir.resolve("echo-driver.jar");
+        java.nio.file.Files.createDirectories(pluginsDir);
+        try (JarOutputStream out = new JarOutputStream(java.nio.file.Files.newOutputStream(jar))) {
+            Path cls = classes.resolve("com/example/echo/EchoDriverFactory.class");
+            put(out, "com/example/echo/EchoDriverFactory.class", java.nio.file.Files.readAllBytes(cls));
+            for (Path inner : java.nio.file.Files.list(cls.getParent()).toList()) {
+                if (!inner.equals(cls)) {
+                    put(out, "com/example/echo/" + inner.getFileName(), java.nio.file.Files.readAllBytes(inner));
+                }
+            }
+            put(out, "META-INF/services/" + DriverFactory.class.getName(), services.getBytes(StandardCharsets.UTF_8));
+        }
+        return jar;
+    }
+
+    private static void put(JarOutputStream out, String name, byte[] bytes) throws IOException {
+        out.putNextEntry(new JarEntry(name));
+        out.write(bytes);
+        out.closeEntry();
+    }
+
+    @Test
+    void driverJarInPluginsDirectoryIsLoaded() throws Exception {
+        Path plugins = dir.resolve("plugins");
+        buildPluginJar(plugins, "com.example.echo.EchoDriverFactory\n");
+
+        DriverRegistry registry = DriverRegistry.discover(plugins);
+
+        assertThat(registry.platforms()).contains("echo", "memory");
+        assertThat(registry.loadErrors()).isEmpty();
+        Setup setup = Setup.load(Files.write(dir, "config.json", "{\"echo\": {\"e\": {}}, \"memory\": {\"m\": {}}}"),
+                Files.write(dir, "rules.json", "{\"rules\": [{\"from\": {\"m\": {}}, \"to\": {\"e\": {}}}]}"),
+                registry, k -> null);
+        assertThat(setup.errors()).extracting(Object::toString)
+                .containsExactly(dir.resolve("config.json") + ": echo.e.greeting: required");
+    }
+
+    @Test
+    void corruptJarIsReportedByFileNameAndOthersStillLoad() throws Exception {
+        Path plugins = dir.resolve("plugins");
+        buildPluginJar(plugins, "com.example.echo.EchoDriverFactory\n");
+        Files.write(plugins, "broken.jar", "this is not a zip file");
+
+        DriverRegistry registry = DriverRegistry.discover(plugins);
+
+        assertThat(registry.platforms()).contains("echo");
+        assertThat(registry.loadErrors()).singleElement().asString().startsWith("plugin broken.jar is not a readable jar");
+    }
+
+    @Test
+    void serviceEntryNamingAMissingClassIsReportedWithThePluginName() throws Exception {
+        Path plugins = dir.resolve("plugins");
+        buildPluginJar(plugins, "com.example.echo.NoSuchFactory\n");
+
+        DriverRegistry registry = DriverRegistry.discover(plugins);
+
+        assertThat(registry.platforms()).doesNotContain("echo");
+        assertThat(registry.loadErrors()).singleElement().asString()
+                .startsWith("plugin echo-driver.jar: cannot load driver factory")
+                .contains("com.example.echo.NoSuchFactory");
+        Setup setup = Setup.load(Files.write(dir, "config.json", "{\"echo\": {\"e\": {}}}"),
+                Files.write(dir, "rules.json", "{\"rules\": []}"), registry, k -> null);
+        assertThat(setup.errors()).singleElement().asString().contains("unknown platform \"echo\"")
+                .contains("some plugins failed to load: plugin echo-driver.jar");
+    }
+
+    @Test
+    void missingPluginsDirectoryIsAnError() {
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> DriverRegistry.discover(dir.resolve("nope")))
+                .hasMessageContaining("does not exist");
+    }
+
+}
