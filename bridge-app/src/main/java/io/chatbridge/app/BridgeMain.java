@@ -9,6 +9,6 @@ public final class BridgeMain {
     }
 
     public static void main(String[] args) {
-        Main.run(Main.commandLine(), args);
+        Main.run(Main.commandLine(new SimulateCommand()), args);
     }
 }
