@@ -41,7 +41,7 @@ final class WebhookDriver implements Driver {
                     .connectTimeout(Duration.ofSeconds(Math.min(10, config.timeout().toSeconds())))
                     .followRedirects(HttpClient.Redirect.NEVER)
                     .build();
-            egress = new WebhookEgress(instanceId, config, client, context.clock());
+            egress = new WebhookEgress(instanceId, config, client, () -> context.clock().instant());
             LOG.info("webhook {}: sending with {}{}", instanceId, config.method(),
                     config.ceMode() ? " as CloudEvents" : "");
         }

@@ -19,12 +19,13 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
-import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Supplier;
 
 /**
  * Sends routed messages to the configured URL, as the webhook's JSON or (with {@code ce_mode}) as a structured
@@ -47,14 +48,14 @@ final class WebhookEgress {
     private final String instanceId;
     private final WebhookConfig config;
     private final HttpClient client;
-    private final Clock clock;
+    private final Supplier<Instant> now;
     private final JsonFormat format = new JsonFormat();
 
-    WebhookEgress(String instanceId, WebhookConfig config, HttpClient client, Clock clock) {
+    WebhookEgress(String instanceId, WebhookConfig config, HttpClient client, Supplier<Instant> now) {
         this.instanceId = instanceId;
         this.config = config;
         this.client = client;
-        this.clock = clock;
+        this.now = now;
     }
 
     SendResult send(OutboundMessage message) throws DeliveryException {
@@ -114,7 +115,7 @@ final class WebhookEgress {
         String what = "HTTP " + status + " from webhook egress of instance " + instanceId + snippet(answer);
         if (status == 408 || status == 429 || status >= 500) {
             String code = status == 429 ? "RATE_LIMITED" : status == 408 ? "TIMEOUT" : "SERVER_ERROR";
-            return throwRetryable(code, what, RetryAfter.parse(retryAfter, clock.instant()));
+            throw DeliveryException.retryable(code, what, RetryAfter.parse(retryAfter, now.get()));
         }
         String code = switch (status) {
             case 401, 403 -> "AUTH_FAILED";
@@ -124,17 +125,12 @@ final class WebhookEgress {
         throw DeliveryException.permanent(code, what);
     }
 
-    private static SendResult throwRetryable(String code, String message, Duration retryAfter)
-            throws DeliveryException {
-        throw DeliveryException.retryable(code, message, retryAfter);
-    }
-
     private CloudEvent cloudEvent(OutboundMessage message, ObjectNode json) {
         CloudEventBuilder event = CloudEventBuilder.v1()
                 .withId(message.deliveryId())
                 .withSource(source())
                 .withType(EVENT_TYPE)
-                .withTime(OffsetDateTime.ofInstant(clock.instant(), ZoneOffset.UTC))
+                .withTime(OffsetDateTime.ofInstant(now.get(), ZoneOffset.UTC))
                 .withData("application/json", JsonCloudEventData.wrap(json));
         // carry the source's extension attributes (e.g. xvchatgroup) when they are valid CloudEvents names
         for (Map.Entry<String, String> extension : message.extensions().entrySet()) {
