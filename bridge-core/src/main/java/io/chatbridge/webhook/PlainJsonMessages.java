@@ -65,9 +65,7 @@ final class PlainJsonMessages {
             message.channel(fields);
         }
 
-        String userId = JsonBodies.text(body, "user_id");
-        String user = JsonBodies.text(body, "user");
-        message.sender(userId == null && user == null ? Sender.UNKNOWN : new Sender(userId, user, null, null));
+        message.sender(sender(body));
 
         String text = JsonBodies.text(body, "text");
         RichContent rich = RichContentJson.read(body.get("rich"));
@@ -85,6 +83,24 @@ final class PlainJsonMessages {
         message.replyToId(JsonBodies.text(body, "reply_to_id"));
         message.time(time(JsonBodies.text(body, "time"), now));
         return message.build();
+    }
+
+    /** {@code user} and {@code user_id}, or the {@code sender} object the webhook egress writes. */
+    private static Sender sender(JsonNode body) throws RejectedRequest {
+        String userId = JsonBodies.text(body, "user_id");
+        String user = JsonBodies.text(body, "user");
+        if (userId != null || user != null) {
+            return new Sender(userId, user, null, null);
+        }
+        JsonNode sender = body.get("sender");
+        if (sender == null || sender.isNull()) {
+            return Sender.UNKNOWN;
+        }
+        if (!sender.isObject()) {
+            throw RejectedRequest.badRequest("sender: expected an object, got " + JsonBodies.describe(sender));
+        }
+        return new Sender(JsonBodies.text(sender, "id"), JsonBodies.text(sender, "display_name"),
+                JsonBodies.text(sender, "username"), JsonBodies.text(sender, "avatar_url"));
     }
 
     private static List<Attachment> attachments(JsonNode array) throws RejectedRequest {
