@@ -13,6 +13,9 @@ import java.util.Locale;
 /**
  * Turns a {@link CloudEvent} into an {@link InboundMessage}.
  *
+ * <p>Events of type {@code io.chatbridge.message} (another bridge's egress in {@code ce_mode}) carry the webhook
+ * JSON as data; its {@code text}, {@code rich} and {@code mentions} are kept.
+ *
  * <ul>
  *   <li>channel: {@code source}, {@code type} and {@code subject} (when present), so rules route by event type;
  *   <li>id: {@code source + "\n" + id}, the pair that identifies an event, for de-duplication;
@@ -54,6 +57,12 @@ final class CloudEventMessages {
         }
         if (data.isTextual()) {
             return MessageContent.text(data.asText());
+        }
+        if (data.isObject() && msgtype == null && WebhookEgress.EVENT_TYPE.equals(event.getType())) {
+            // another bridge's webhook egress in ce_mode: its data is the webhook JSON, rich content included
+            String text = JsonBodies.text(data, "text");
+            return new MessageContent(text, RichContentJson.read(data.get("rich")),
+                    PlainJsonMessages.mentions(data.get("mentions")));
         }
         if (data.isObject()) {
             if (DingTalkBodies.isNative(data)) {

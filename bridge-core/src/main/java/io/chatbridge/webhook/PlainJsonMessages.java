@@ -132,7 +132,8 @@ final class PlainJsonMessages {
         return out;
     }
 
-    private static Mentions mentions(JsonNode node) throws RejectedRequest {
+    /** The {@code mentions} object the webhook egress writes. */
+    static Mentions mentions(JsonNode node) throws RejectedRequest {
         if (node == null || node.isNull()) {
             return Mentions.NONE;
         }

@@ -61,7 +61,7 @@ class WebhookChainTest {
     }
 
     @Test
-    void cloudEventModeArrivesAsEventOfTypeChatbridgeMessage() throws Exception {
+    void cloudEventModeArrivesAsEventOfTypeChatbridgeMessageKeepingRichContent() throws Exception {
         try (IngressFixture ingress = new IngressFixture()) {
             sendTwice(true, ingress);
 
@@ -71,6 +71,8 @@ class WebhookChainTest {
                     "type", "io.chatbridge.message"));
             assertThat(received.id()).isEqualTo("chatbridge/out\ndel-7");
             assertThat(received.text()).isEqualTo("hello");
+            assertThat(received.rich()).isEqualTo(message().rich());
+            assertThat(received.mentions()).isEqualTo(message().mentions());
             assertThat(received.extensions()).containsEntry("xvchatgroup", "bot1");
         }
     }
