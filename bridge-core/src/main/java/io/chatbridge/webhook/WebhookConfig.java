@@ -16,7 +16,7 @@ import java.util.Set;
  *
  * @param listenPort the ingress port, or {@code null} when the instance does not receive
  * @param listenPath the ingress path (default {@code /events})
- * @param token the bearer token callers must send; required with {@code listenPort}
+ * @param token the bearer token callers must send; {@code null} only with {@code allow_unauthenticated: true}
  * @param url where egress sends, or {@code null} when the instance does not send
  * @param method {@code POST}, {@code PUT} or {@code PATCH}
  * @param headers extra request headers for egress (values are secret)
@@ -30,7 +30,7 @@ record WebhookConfig(Integer listenPort, String listenPath, String token, URI ur
     static final String DEFAULT_METHOD = "POST";
     static final int DEFAULT_TIMEOUT_SECONDS = 30;
 
-    static final Set<String> KEYS = Set.of("listen_port", "listen_path", "token", "url", "method", "headers",
+    static final Set<String> KEYS = Set.of("listen_port", "listen_path", "token", "allow_unauthenticated", "url", "method", "headers",
             "ce_mode", "timeout_seconds");
 
     private static final Set<String> METHODS = Set.of("POST", "PUT", "PATCH");
@@ -76,8 +76,16 @@ record WebhookConfig(Integer listenPort, String listenPath, String token, URI ur
             } else if (listenPath.equals("/healthz")) {
                 settings.get("listen_path").problem("/healthz is reserved by the bridge; choose another path");
             }
-            token = settings.requireString("token", "required when listen_port is set (callers send "
-                    + "Authorization: Bearer <token>)");
+            boolean open = settings.bool("allow_unauthenticated", false);
+            if (open && !settings.has("token")) {
+                // for senders that cannot add a header (the Vanus sink's curl examples): an explicit, loud opt-out
+                settings.get("allow_unauthenticated").warning("the ingress accepts requests without a token; "
+                        + "expose it only on a trusted network (global.http.host: 127.0.0.1) or behind a gateway");
+            } else {
+                token = settings.requireString("token", "required when listen_port is set (callers send "
+                        + "Authorization: Bearer <token>; or set allow_unauthenticated: true for senders that "
+                        + "cannot)");
+            }
             if (token != null && token.length() < 16) {
                 settings.get("token").warning("shorter than 16 characters; use a long random value");
             }

@@ -40,7 +40,7 @@ final class WebhookIngress implements HttpHandler {
 
     WebhookIngress(DriverContext context, String token) {
         this.context = context;
-        this.token = token.getBytes(StandardCharsets.UTF_8);
+        this.token = token == null ? null : token.getBytes(StandardCharsets.UTF_8);
     }
 
     @Override
@@ -57,6 +57,9 @@ final class WebhookIngress implements HttpHandler {
     }
 
     private void authenticate(HttpRequest request) throws RejectedRequest {
+        if (token == null) {
+            return; // allow_unauthenticated: true
+        }
         String authorization = request.header("authorization");
         if (authorization == null || authorization.isBlank()) {
             throw new RejectedRequest(401, "missing bearer token: send Authorization: Bearer <token>",

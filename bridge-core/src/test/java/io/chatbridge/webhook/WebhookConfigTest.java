@@ -120,7 +120,19 @@ class WebhookConfigTest {
 
         assertThat(errors()).containsExactly(
                 "config.json: webhook.alerts.token: required when listen_port is set (callers send "
-                        + "Authorization: Bearer <token>)");
+                        + "Authorization: Bearer <token>; or set allow_unauthenticated: true for senders that "
+                        + "cannot)");
+    }
+
+    @Test
+    void allowUnauthenticatedIsAnExplicitOptOutWithAWarning() {
+        WebhookConfig config = read(Map.of("listen_port", 8090, "allow_unauthenticated", true));
+
+        assertThat(errors()).isEmpty();
+        assertThat(config.token()).isNull();
+        assertThat(warnings()).singleElement().asString()
+                .startsWith("config.json: webhook.alerts.allow_unauthenticated: the ingress accepts requests "
+                        + "without a token");
     }
 
     @Test
@@ -192,7 +204,7 @@ class WebhookConfigTest {
         assertThat(errors()).isEmpty();
         assertThat(warnings()).containsExactlyInAnyOrder(
                 "config.json: webhook.alerts.token: shorter than 16 characters; use a long random value",
-                "config.json: webhook.alerts.tokn: unknown key, ignored (known keys: ce_mode, headers, listen_path, "
+                "config.json: webhook.alerts.tokn: unknown key, ignored (known keys: allow_unauthenticated, ce_mode, headers, listen_path, "
                         + "listen_port, method, timeout_seconds, token, url)");
     }
 
