@@ -1,0 +1,78 @@
+package io.chatbridge.dingtalk.outbound;
+
+import com.github.benmanes.caffeine.cache.AsyncLoadingCache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Expiry;
+import com.github.benmanes.caffeine.cache.Ticker;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
+
+/**
+ * Holds the app's access token. A token is dropped {@link #REFRESH_MARGIN} before DingTalk's {@code expireIn}
+ * runs out, so no send goes out with a token about to expire; callers that ask while a fetch is in flight share it
+ * (one request for a burst of sends); a failed fetch is not cached.
+ */
+public final class AccessTokenCache {
+
+    /** How long before DingTalk's expiry a token is replaced. */
+    public static final Duration REFRESH_MARGIN = Duration.ofSeconds(60);
+
+    /** Fetches a token from DingTalk; may block. */
+    @FunctionalInterface
+    public interface Fetcher {
+        AccessToken fetch() throws Exception;
+    }
+
+    private static final String KEY = "token";
+
+    private final AsyncLoadingCache<String, AccessToken> cache;
+
+    /**
+     * @param fetcher called on {@code executor} when no valid token is cached
+     * @param ticker the time source for expiry ({@link Ticker#systemTicker()} outside tests)
+     */
+    public AccessTokenCache(Fetcher fetcher, Executor executor, Ticker ticker) {
+        this.cache = Caffeine.newBuilder()
+                .executor(executor)
+                .ticker(ticker)
+                .expireAfter(new RefreshBeforeExpiry())
+                .buildAsync((key, exec) -> CompletableFuture.supplyAsync(() -> {
+                    try {
+                        return fetcher.fetch();
+                    } catch (RuntimeException e) {
+                        throw e;
+                    } catch (Exception e) {
+                        throw new CompletionException(e);
+                    }
+                }, exec));
+    }
+
+    /** The cached token, or a fetch in flight (shared with concurrent callers). */
+    public CompletableFuture<AccessToken> get() {
+        return cache.get(KEY);
+    }
+
+    /** Drops {@code stale} after DingTalk rejected it, unless another caller already replaced it. */
+    public void invalidate(AccessToken stale) {
+        cache.synchronous().asMap().remove(KEY, stale);
+    }
+
+    private static final class RefreshBeforeExpiry implements Expiry<String, AccessToken> {
+        @Override
+        public long expireAfterCreate(String key, AccessToken token, long currentTime) {
+            return Math.max(0, token.expiresIn().minus(REFRESH_MARGIN).toNanos());
+        }
+
+        @Override
+        public long expireAfterUpdate(String key, AccessToken token, long currentTime, long currentDuration) {
+            return expireAfterCreate(key, token, currentTime);
+        }
+
+        @Override
+        public long expireAfterRead(String key, AccessToken token, long currentTime, long currentDuration) {
+            return currentDuration;
+        }
+    }
+}
