@@ -6,13 +6,15 @@ import com.github.benmanes.caffeine.cache.Expiry;
 import com.github.benmanes.caffeine.cache.Ticker;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 
 /**
  * Holds the app's access token. A token is dropped {@link #REFRESH_MARGIN} before DingTalk's {@code expireIn}
  * runs out, so no send goes out with a token about to expire; callers that ask while a fetch is in flight share it
- * (one request for a burst of sends); a failed fetch is not cached.
+ * (one request for a burst of sends); a failed fetch is shared by the callers waiting for it, then forgotten.
+ *
+ * <p>Failures complete the shared fetch as values (removed once seen) rather than as failed futures, so that
+ * Caffeine does not log every failed fetch with a stack trace; the caller logs and classifies it.
  */
 public final class AccessTokenCache {
 
@@ -27,7 +29,11 @@ public final class AccessTokenCache {
 
     private static final String KEY = "token";
 
-    private final AsyncLoadingCache<String, AccessToken> cache;
+    private final AsyncLoadingCache<String, Fetched> cache;
+
+    /** The outcome of one fetch: a token or the failure. */
+    private record Fetched(AccessToken token, Throwable failure) {
+    }
 
     /**
      * @param fetcher called on {@code executor} when no valid token is cached
@@ -40,38 +46,46 @@ public final class AccessTokenCache {
                 .expireAfter(new RefreshBeforeExpiry())
                 .buildAsync((key, exec) -> CompletableFuture.supplyAsync(() -> {
                     try {
-                        return fetcher.fetch();
-                    } catch (RuntimeException e) {
-                        throw e;
+                        return new Fetched(fetcher.fetch(), null);
                     } catch (Exception e) {
-                        throw new CompletionException(e);
+                        return new Fetched(null, e);
                     }
                 }, exec));
     }
 
     /** The cached token, or a fetch in flight (shared with concurrent callers). */
     public CompletableFuture<AccessToken> get() {
-        return cache.get(KEY);
+        return cache.get(KEY).thenCompose(fetched -> {
+            if (fetched.failure() == null) {
+                return CompletableFuture.completedFuture(fetched.token());
+            }
+            // the callers that shared this fetch all see the failure; the next caller fetches again
+            cache.synchronous().asMap().remove(KEY, fetched);
+            return CompletableFuture.failedFuture(fetched.failure());
+        });
     }
 
     /** Drops {@code stale} after DingTalk rejected it, unless another caller already replaced it. */
     public void invalidate(AccessToken stale) {
-        cache.synchronous().asMap().remove(KEY, stale);
+        cache.synchronous().asMap().remove(KEY, new Fetched(stale, null));
     }
 
-    private static final class RefreshBeforeExpiry implements Expiry<String, AccessToken> {
+    private static final class RefreshBeforeExpiry implements Expiry<String, Fetched> {
         @Override
-        public long expireAfterCreate(String key, AccessToken token, long currentTime) {
-            return Math.max(0, token.expiresIn().minus(REFRESH_MARGIN).toNanos());
+        public long expireAfterCreate(String key, Fetched fetched, long currentTime) {
+            if (fetched.failure() != null) {
+                return 0;
+            }
+            return Math.max(0, fetched.token().expiresIn().minus(REFRESH_MARGIN).toNanos());
         }
 
         @Override
-        public long expireAfterUpdate(String key, AccessToken token, long currentTime, long currentDuration) {
-            return expireAfterCreate(key, token, currentTime);
+        public long expireAfterUpdate(String key, Fetched fetched, long currentTime, long currentDuration) {
+            return expireAfterCreate(key, fetched, currentTime);
         }
 
         @Override
-        public long expireAfterRead(String key, AccessToken token, long currentTime, long currentDuration) {
+        public long expireAfterRead(String key, Fetched fetched, long currentTime, long currentDuration) {
             return currentDuration;
         }
     }
