@@ -125,6 +125,8 @@ public final class AppRobotSender {
     private AccessToken token() throws DeliveryException {
         try {
             return tokens.get().get(CALL_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) {
+            throw DeliveryException.retryable("BUSY", "too many DingTalk API calls queued, try again later");
         } catch (ExecutionException e) {
             throw fail("access token fetch", OpenApiFailure.of(e.getCause()));
         } catch (TimeoutException e) {
