@@ -97,11 +97,7 @@ public final class DingTalkDriver implements Driver {
         if (users != null) {
             return requireApp(DingTalkConfig.USER_IDS).sendToUsers(userIds(users), content, message.deliveryId());
         }
-        Object named = message.channel().get(DingTalkConfig.CHAT_GROUP);
-        String group = named != null ? String.valueOf(named) : message.extensions().get("xvchatgroup");
-        if (group == null || group.isBlank()) {
-            group = config.defaultChatGroup();
-        }
+        String group = chatGroup(message);
         WebhookConfig webhook = group == null ? null : config.webhook(group);
         if (webhook == null || webhooks == null) {
             throw DeliveryException.permanent("UNKNOWN_TARGET", group == null
@@ -109,6 +105,28 @@ public final class DingTalkDriver implements Driver {
                     : "unknown chat_group '" + group + "' (known: " + String.join(", ", config.chatGroups()) + ")");
         }
         return webhooks.send(webhook, content);
+    }
+
+    /**
+     * Custom robots are paced (20 messages a minute by default): a message for a robot whose rate is used up is
+     * postponed by the delivery engine instead of holding a worker while it waits.
+     */
+    @Override
+    public Duration sendDelay(OutboundMessage message) {
+        if (webhooks == null || message.channel().get(DingTalkConfig.OPEN_CONVERSATION_ID) != null
+                || message.channel().get(DingTalkConfig.USER_IDS) != null) {
+            return Duration.ZERO;
+        }
+        String group = chatGroup(message);
+        WebhookConfig webhook = group == null ? null : config.webhook(group);
+        return webhook == null ? Duration.ZERO : webhooks.delayFor(webhook);
+    }
+
+    /** The custom robot a message goes to: the address's chat group, else its {@code xvchatgroup}, else default. */
+    private String chatGroup(OutboundMessage message) {
+        Object named = message.channel().get(DingTalkConfig.CHAT_GROUP);
+        String group = named != null ? String.valueOf(named) : message.extensions().get("xvchatgroup");
+        return group == null || group.isBlank() ? config.defaultChatGroup() : group;
     }
 
     @Override

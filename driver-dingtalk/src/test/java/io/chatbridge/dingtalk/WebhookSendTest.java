@@ -201,6 +201,22 @@ class WebhookSendTest {
     }
 
     @Test
+    void sendDelayTellsTheEngineToPostponeARobotWhoseRateIsUsedUp() throws Exception {
+        for (int i = 0; i < 3; i++) {
+            assertThat(fixture.driver.sendDelay(toGroup("slow").text("m" + i).build())).isZero();
+            send(toGroup("slow").text("m" + i));
+        }
+
+        assertThat(fixture.driver.sendDelay(toGroup("slow").text("m3").build())).isEqualTo(Duration.ofSeconds(60));
+        assertThat(fixture.driver.sendDelay(Messages.to(Map.of()).text("x").extension("xvchatgroup", "slow").build()))
+                .isEqualTo(Duration.ofSeconds(60));
+        assertThat(fixture.driver.sendDelay(toGroup("dev").text("other").build())).isZero();
+        clock.advance(Duration.ofSeconds(60));
+        assertThat(fixture.driver.sendDelay(toGroup("slow").text("m3").build())).isZero();
+        assertThat(fake.webhookPosts).hasSize(3);
+    }
+
+    @Test
     void logsNeverShowWebhookTokenOrSecret() throws Exception {
         try (LogCapture logs = new LogCapture()) {
             fake.webhookReplies.add(new Reply(200, "{\"errcode\":400102,\"errmsg\":\"robot stopped\"}"));

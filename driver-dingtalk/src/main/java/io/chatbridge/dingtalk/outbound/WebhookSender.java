@@ -53,14 +53,18 @@ public final class WebhookSender {
         }
     }
 
+    /** How long a send through {@code webhook} would have to wait now for the robot's rate; reserves nothing. */
+    public Duration delayFor(WebhookConfig webhook) {
+        return pacer(webhook).delayFor(clock.instant());
+    }
+
     /** Sends {@code content} through {@code webhook}, waiting first when the robot's rate is used up. */
     public SendResult send(WebhookConfig webhook, OutgoingContent content) throws DeliveryException {
         Map<String, Object> body = CustomRobotMessage.body(content);
         String msgtype = String.valueOf(body.get("msgtype"));
         String where = "custom robot '" + webhook.chatGroup() + "' (" + msgtype + ")";
 
-        Duration wait = pacers.computeIfAbsent(webhook.chatGroup(),
-                group -> WebhookPacer.perMinute(webhook.ratePerMinute())).acquire(clock.instant());
+        Duration wait = pacer(webhook).acquire(clock.instant());
         if (!wait.isZero()) {
             LOG.debug("[{}] {} paced: waiting {} ms", instanceId, where, wait.toMillis());
             try {
@@ -140,5 +144,9 @@ public final class WebhookSender {
         String sign = URLEncoder.encode(DingTalkSignature.sign(timestamp, webhook.secret()), StandardCharsets.UTF_8);
         String separator = webhook.url().contains("?") ? "&" : "?";
         return URI.create(webhook.url() + separator + "timestamp=" + timestamp + "&sign=" + sign);
+    }
+
+    private WebhookPacer pacer(WebhookConfig webhook) {
+        return pacers.computeIfAbsent(webhook.chatGroup(), group -> WebhookPacer.perMinute(webhook.ratePerMinute()));
     }
 }
