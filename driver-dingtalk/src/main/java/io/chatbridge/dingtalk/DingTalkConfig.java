@@ -1,11 +1,13 @@
 package io.chatbridge.dingtalk;
 
+import io.chatbridge.dingtalk.sandbox.SandboxSettings;
 import io.chatbridge.spi.ChannelUse;
 import io.chatbridge.spi.ConfigNode;
 import io.chatbridge.spi.DriverConfig;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -24,10 +26,26 @@ import java.util.Set;
  * @param apiEndpoint base URL of the open API, {@code https://api.dingtalk.com} by default
  * @param webhooks the custom group robots, in file order
  * @param defaultChatGroup the chat group used when a message names none, or {@code null} without webhooks
+ * @param sandbox the local DingTalk sandbox to start in-process and talk to instead of DingTalk ({@code "sandbox":
+ *     true}), or {@code null}
  */
 public record DingTalkConfig(String instanceId, String appKey, String appSecret, String robotCode,
                              String signingSecret, boolean callbacks, int listenPort, String listenPath,
-                             URI apiEndpoint, List<WebhookConfig> webhooks, String defaultChatGroup) {
+                             URI apiEndpoint, List<WebhookConfig> webhooks, String defaultChatGroup,
+                             Sandbox sandbox) {
+
+    /**
+     * {@code "sandbox": true}: the instance starts a {@link io.chatbridge.dingtalk.sandbox.DingTalkSandbox} and
+     * sends everything there, custom robots included.
+     *
+     * @param port the sandbox's port ({@code sandbox_port}, default 8070)
+     * @param groups the open conversation ids the rules name, in rule order; the sandbox shows them as groups
+     */
+    public record Sandbox(int port, List<String> groups) {
+        public Sandbox {
+            groups = List.copyOf(groups);
+        }
+    }
 
     public static final String PLATFORM = "dingtalk";
     public static final int DEFAULT_LISTEN_PORT = 8082;
@@ -42,7 +60,8 @@ public record DingTalkConfig(String instanceId, String appKey, String appSecret,
     public static final String USER_IDS = "user_ids";
 
     private static final Set<String> KNOWN_KEYS = Set.of("app_key", "app_secret", "robot_code", "signing_secret",
-            "listen_port", "listen_path", "api_endpoint", "webhooks", "default", "defalult", "rate_per_minute");
+            "listen_port", "listen_path", "api_endpoint", "webhooks", "default", "defalult", "rate_per_minute",
+            "sandbox", "sandbox_port");
     private static final Set<String> WEBHOOK_KEYS = Set.of("chat_group", "url", "secret", "signature",
             "rate_per_minute");
     private static final Set<String> ADDRESS_KEYS = Set.of(OPEN_CONVERSATION_ID, CHAT_GROUP, USER_IDS);
@@ -75,7 +94,7 @@ public record DingTalkConfig(String instanceId, String appKey, String appSecret,
     public String toString() {
         return "DingTalkConfig[instanceId=" + instanceId + ", robotCode=" + robotCode + ", callbacks=" + callbacks
                 + ", listen=" + listenPort + listenPath + ", apiEndpoint=" + apiEndpoint + ", webhooks=" + webhooks
-                + ", default=" + defaultChatGroup + "]";
+                + ", default=" + defaultChatGroup + ", sandbox=" + sandbox + "]";
     }
 
     /**
@@ -100,11 +119,16 @@ public record DingTalkConfig(String instanceId, String appKey, String appSecret,
         boolean ruleReceives = false;
         boolean sendsToGroup = false;
         boolean sendsToUsers = false;
+        Set<String> conversations = new LinkedHashSet<>();
         for (ChannelUse use : config.uses()) {
             ConfigNode address = use.address();
             if (!address.isObject()) {
                 address.problem("expected an object with a DingTalk address, e.g. {\"open_conversation_id\": \"cid...\"}");
                 continue;
+            }
+            if (address.value() instanceof Map<?, ?> map && map.get(OPEN_CONVERSATION_ID) instanceof String id
+                    && !id.isBlank()) {
+                conversations.add(id);
             }
             if (use.role().receives()) {
                 ruleReceives = true;
@@ -117,6 +141,17 @@ public record DingTalkConfig(String instanceId, String appKey, String appSecret,
             }
         }
         boolean callbacks = listenKeys || ruleReceives;
+
+        Sandbox sandbox = readSandbox(s, conversations);
+        if (sandbox != null) {
+            // the sandbox accepts whatever credentials the instance names; none are needed to try the bridge
+            String appKey = s.string("app_key", SandboxSettings.DEFAULT_APP_KEY);
+            String appSecret = s.string("app_secret", SandboxSettings.DEFAULT_APP_SECRET);
+            String signingSecret = s.string("signing_secret", appSecret);
+            return new DingTalkConfig(config.instanceId(), appKey, appSecret,
+                    s.string("robot_code", SandboxSettings.DEFAULT_ROBOT_CODE), signingSecret, callbacks,
+                    listenPort(s), listenPath(s), URI.create(DEFAULT_API_ENDPOINT), webhooks, defaultGroup, sandbox);
+        }
 
         String appKey = s.string("app_key", null);
         String appSecret = s.string("app_secret", null);
@@ -146,17 +181,47 @@ public record DingTalkConfig(String instanceId, String appKey, String appSecret,
             s.get("signing_secret").problem("must not be blank; remove the key to skip signature verification");
             signingSecret = null;
         }
-        int listenPort = s.integer("listen_port", DEFAULT_LISTEN_PORT, 0, 65535);
-        String listenPath = s.string("listen_path", DEFAULT_LISTEN_PATH);
-        if (!listenPath.startsWith("/")) {
-            s.get("listen_path").problem("must start with '/', e.g. \"" + DEFAULT_LISTEN_PATH + "\"");
-            listenPath = DEFAULT_LISTEN_PATH;
-        }
         URI apiEndpoint = readEndpoint(s);
 
         return new DingTalkConfig(config.instanceId(), blankToNull(appKey), blankToNull(appSecret),
-                blankToNull(robotCode), signingSecret, callbacks, listenPort, listenPath, apiEndpoint, webhooks,
-                defaultGroup);
+                blankToNull(robotCode), signingSecret, callbacks, listenPort(s), listenPath(s), apiEndpoint, webhooks,
+                defaultGroup, null);
+    }
+
+    private static int listenPort(ConfigNode s) {
+        return s.integer("listen_port", DEFAULT_LISTEN_PORT, 0, 65535);
+    }
+
+    private static String listenPath(ConfigNode s) {
+        String listenPath = s.string("listen_path", DEFAULT_LISTEN_PATH);
+        if (!listenPath.startsWith("/")) {
+            s.get("listen_path").problem("must start with '/', e.g. \"" + DEFAULT_LISTEN_PATH + "\"");
+            return DEFAULT_LISTEN_PATH;
+        }
+        return listenPath;
+    }
+
+    private static Sandbox readSandbox(ConfigNode s, Set<String> conversations) {
+        Object flag = s.has("sandbox") ? s.get("sandbox").value() : null;
+        if (flag != null && !(flag instanceof Boolean)) {
+            s.get("sandbox").problem("expected true or false, got " + ConfigNode.describe(flag));
+            return null;
+        }
+        if (!Boolean.TRUE.equals(flag)) {
+            if (s.has("sandbox_port")) {
+                s.get("sandbox_port").warning("ignored: \"sandbox\" is not true");
+            }
+            return null;
+        }
+        int port = s.integer("sandbox_port", SandboxSettings.DEFAULT_PORT, 0, 65535);
+        if (s.has("api_endpoint")) {
+            s.get("api_endpoint").warning("ignored: with \"sandbox\": true every call goes to the local sandbox");
+        }
+        if (s.has("listen_port") && s.get("listen_port").value() instanceof Number n && n.intValue() == 0) {
+            s.get("listen_port").problem("must be a fixed port with \"sandbox\": true (the sandbox posts members'"
+                    + " messages to it)");
+        }
+        return new Sandbox(port, List.copyOf(conversations));
     }
 
     private static List<WebhookConfig> readWebhooks(DriverConfig config, ConfigNode s, int globalRate) {

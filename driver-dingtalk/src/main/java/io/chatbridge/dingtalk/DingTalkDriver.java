@@ -9,15 +9,19 @@ import io.chatbridge.dingtalk.outbound.OutgoingContent;
 import io.chatbridge.dingtalk.outbound.RobotApi;
 import io.chatbridge.dingtalk.outbound.Sleeper;
 import io.chatbridge.dingtalk.outbound.WebhookSender;
+import io.chatbridge.dingtalk.sandbox.DingTalkSandbox;
 import io.chatbridge.spi.DeliveryException;
 import io.chatbridge.spi.Driver;
 import io.chatbridge.spi.DriverContext;
 import io.chatbridge.spi.OutboundMessage;
 import io.chatbridge.spi.SendResult;
+import java.net.URI;
 import java.net.http.HttpClient;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -43,6 +47,9 @@ public final class DingTalkDriver implements Driver {
     private ThreadPoolExecutor executor;
     private AppRobotSender app;
     private WebhookSender webhooks;
+    /** The custom robots by chat group, with their URLs pointing at the sandbox in sandbox mode. */
+    private final Map<String, WebhookConfig> robots = new LinkedHashMap<>();
+    private InProcessSandbox sandbox;
 
     DingTalkDriver(DingTalkConfig config, Ticker ticker, Sleeper sleeper) {
         this.config = config;
@@ -57,18 +64,37 @@ public final class DingTalkDriver implements Driver {
 
     @Override
     public void start(DriverContext context) throws Exception {
+        try {
+            startParts(context);
+        } catch (Exception | Error e) {
+            stop();
+            throw e;
+        }
+    }
+
+    private void startParts(DriverContext context) throws Exception {
         String id = config.instanceId();
+        URI endpoint = config.apiEndpoint();
+        List<WebhookConfig> webhookConfigs = config.webhooks();
+        if (config.sandbox() != null) {
+            sandbox = InProcessSandbox.start(config, "127.0.0.1");
+            endpoint = URI.create(sandbox.sandbox().baseUrl());
+            webhookConfigs = sandbox.webhooks();
+            LOG.info("[{}] sandbox mode: DingTalk is simulated at {} - open it in a browser to chat as a group member",
+                    id, sandbox.sandbox().baseUrl() + "/");
+        }
+        webhookConfigs.forEach(webhook -> robots.put(webhook.chatGroup(), webhook));
         if (config.hasApp()) {
             executor = new ThreadPoolExecutor(API_THREADS, API_THREADS, 60, TimeUnit.SECONDS,
                     new ArrayBlockingQueue<>(API_QUEUE), daemonThreads("dingtalk-" + id + "-api-"));
             executor.allowCoreThreadTimeOut(true);
-            RobotApi api = new RobotApi(config.apiEndpoint(), config.appKey(), config.appSecret(), config.robotCode());
+            RobotApi api = new RobotApi(endpoint, config.appKey(), config.appSecret(), config.robotCode());
             AccessTokenCache tokens = new AccessTokenCache(api::fetchToken, executor, ticker);
             app = new AppRobotSender(id, api, tokens, executor, ticker);
         }
         if (!config.webhooks().isEmpty()) {
             HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
-            webhooks = new WebhookSender(id, config.webhooks(), http, context.clock(), sleeper);
+            webhooks = new WebhookSender(id, webhookConfigs, http, context.clock(), sleeper);
         }
         if (config.callbacks()) {
             CallbackSignature signature = null;
@@ -98,7 +124,7 @@ public final class DingTalkDriver implements Driver {
             return requireApp(DingTalkConfig.USER_IDS).sendToUsers(userIds(users), content, message.deliveryId());
         }
         String group = chatGroup(message);
-        WebhookConfig webhook = group == null ? null : config.webhook(group);
+        WebhookConfig webhook = group == null ? null : robots.get(group);
         if (webhook == null || webhooks == null) {
             throw DeliveryException.permanent("UNKNOWN_TARGET", group == null
                     ? "the address names no DingTalk target and no webhooks are configured"
@@ -118,7 +144,7 @@ public final class DingTalkDriver implements Driver {
             return Duration.ZERO;
         }
         String group = chatGroup(message);
-        WebhookConfig webhook = group == null ? null : config.webhook(group);
+        WebhookConfig webhook = group == null ? null : robots.get(group);
         return webhook == null ? Duration.ZERO : webhooks.delayFor(webhook);
     }
 
@@ -134,6 +160,14 @@ public final class DingTalkDriver implements Driver {
         if (executor != null) {
             executor.shutdownNow();
         }
+        if (sandbox != null) {
+            sandbox.sandbox().stop();
+        }
+    }
+
+    /** The in-process sandbox of an instance with {@code "sandbox": true}, once started; else {@code null}. */
+    public DingTalkSandbox sandbox() {
+        return sandbox == null ? null : sandbox.sandbox();
     }
 
     private AppRobotSender requireApp(String key) throws DeliveryException {

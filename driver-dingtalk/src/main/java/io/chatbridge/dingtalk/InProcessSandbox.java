@@ -1,0 +1,88 @@
+package io.chatbridge.dingtalk;
+
+import io.chatbridge.dingtalk.sandbox.DingTalkSandbox;
+import io.chatbridge.dingtalk.sandbox.SandboxSettings;
+import java.net.URI;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The sandbox an instance with {@code "sandbox": true} runs in-process: its groups are the two sandbox defaults plus
+ * every conversation the rules name, each custom robot posts into a group of its own, and members' messages come
+ * back to the instance's own callback port and path, signed with its signing secret.
+ *
+ * @param sandbox the started sandbox
+ * @param webhooks the instance's custom robots with their URLs pointing at the sandbox (access tokens kept)
+ */
+record InProcessSandbox(DingTalkSandbox sandbox, List<WebhookConfig> webhooks) {
+
+    /** Prefix of the group each custom robot posts into. */
+    static final String ROBOT_GROUP_PREFIX = "cidRobot_";
+
+    static InProcessSandbox start(DingTalkConfig config, String callbackHost) {
+        Map<String, SandboxSettings.Group> groups = new LinkedHashMap<>();
+        for (SandboxSettings.Group group : SandboxSettings.defaults().groups()) {
+            groups.put(group.openConversationId(), group);
+        }
+        for (String id : config.sandbox().groups()) {
+            groups.putIfAbsent(id, new SandboxSettings.Group(id, id));
+        }
+        List<SandboxSettings.Webhook> robots = new ArrayList<>();
+        for (WebhookConfig webhook : config.webhooks()) {
+            String groupId = ROBOT_GROUP_PREFIX + webhook.chatGroup();
+            groups.putIfAbsent(groupId, new SandboxSettings.Group(groupId, webhook.chatGroup() + " (custom robot)"));
+            robots.add(new SandboxSettings.Webhook(webhook.chatGroup(), accessToken(webhook), webhook.secret(),
+                    groupId));
+        }
+        URI callback = config.callbacks()
+                ? URI.create("http://" + callbackHost + ":" + config.listenPort() + config.listenPath())
+                : null;
+        SandboxSettings settings = SandboxSettings.defaults()
+                .withPort(config.sandbox().port())
+                .withCredentials(config.appKey(), config.appSecret())
+                .withRobotCode(config.robotCode())
+                .withSigningSecret(config.signingSecret())
+                .withCallbackUrl(callback)
+                .withGroups(List.copyOf(groups.values()))
+                .withWebhooks(robots);
+        DingTalkSandbox sandbox = new DingTalkSandbox(settings);
+        try {
+            sandbox.start();
+        } catch (RuntimeException e) {
+            sandbox.stop();
+            throw new IllegalStateException("dingtalk." + config.instanceId() + ".sandbox_port: cannot listen on "
+                    + settings.host() + ":" + settings.port() + " (" + rootMessage(e) + "); choose a free port", e);
+        }
+        List<WebhookConfig> pointed = new ArrayList<>();
+        for (WebhookConfig webhook : config.webhooks()) {
+            pointed.add(new WebhookConfig(webhook.chatGroup(), sandbox.webhookUrl(webhook.chatGroup()),
+                    webhook.secret(), webhook.ratePerMinute()));
+        }
+        return new InProcessSandbox(sandbox, pointed);
+    }
+
+    /** The robot's {@code access_token} query parameter, so the sandbox URL keeps the configured token. */
+    private static String accessToken(WebhookConfig webhook) {
+        String query = URI.create(webhook.url()).getRawQuery();
+        if (query != null) {
+            for (String pair : query.split("&")) {
+                if (pair.startsWith("access_token=") && pair.length() > "access_token=".length()) {
+                    return URLDecoder.decode(pair.substring("access_token=".length()), StandardCharsets.UTF_8);
+                }
+            }
+        }
+        return "sandbox-" + webhook.chatGroup();
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable cause = e;
+        while (cause.getCause() != null) {
+            cause = cause.getCause();
+        }
+        return cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
+    }
+}
