@@ -261,7 +261,25 @@ public final class Setup {
         if (sources == null || targets == null) {
             return null;
         }
+        if (type == Rule.Type.FORWARD && global != null && !global.strictEchoMatch()) {
+            warnSameInstanceTargets(node, sources, targets);
+        }
         return new Rule(id, type, sources, targets, msg, index);
+    }
+
+    /**
+     * Without {@code strict_echo_match} a message is never sent back to the instance it came from, so a forward rule
+     * between two channels of one instance would silently do nothing: say so where the rule is written.
+     */
+    private static void warnSameInstanceTargets(ConfigNode rule, List<Rule.Endpoint> sources,
+                                                List<Rule.Endpoint> targets) {
+        for (Rule.Endpoint target : targets) {
+            if (sources.stream().anyMatch(source -> source.instanceId().equals(target.instanceId()))) {
+                rule.get("to").get(target.instanceId()).warning("same instance as the rule's source: messages are"
+                        + " never sent back to the instance they came from, so this target is skipped; set"
+                        + " global.strict_echo_match to true to bridge channels of one instance");
+            }
+        }
     }
 
     private List<Rule.Endpoint> endpoints(ConfigNode rule, String key, String ruleId, ChannelUse.Role role) {

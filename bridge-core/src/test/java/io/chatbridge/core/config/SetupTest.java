@@ -198,6 +198,24 @@ class SetupTest {
     }
 
     @Test
+    void forwardWithinOneInstanceWarnsUnlessStrictEchoMatchIsOn() {
+        String rules = """
+                {"rules": [{"from": {"a": {"room": "1"}}, "to": {"a": {"room": "2"}, "b": {}}}]}
+                """;
+        Setup loose = load("{\"memory\": {\"a\": {}, \"b\": {}}}", rules);
+        assertThat(loose.valid()).isTrue();
+        assertThat(loose.problems()).filteredOn(ConfigProblem::warning)
+                .extracting(p -> p.path() + ": " + p.message())
+                .containsExactly("rules[0].to.a: same instance as the rule's source: messages are never"
+                        + " sent back to the instance they came from, so this target is skipped; set"
+                        + " global.strict_echo_match to true to bridge channels of one instance");
+
+        Setup strict = load("{\"global\": {\"strict_echo_match\": true}, \"memory\": {\"a\": {}, \"b\": {}}}",
+                rules);
+        assertThat(strict.problems()).isEmpty();
+    }
+
+    @Test
     void perChannelMsgIsSeparatedFromTheAddress() {
         Setup setup = load("{\"memory\": {\"a\": {}, \"b\": {}}}", """
                 {"rules": [{"type": "connect", "msg": {"msg_format": "{msg}"},
