@@ -7,8 +7,12 @@ import io.cloudevents.CloudEvent;
 import io.cloudevents.CloudEventData;
 import io.cloudevents.jackson.JsonCloudEventData;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
+import java.util.HexFormat;
 import java.util.Locale;
+import java.util.TreeSet;
 
 /**
  * Turns a {@link CloudEvent} into an {@link InboundMessage}.
@@ -18,7 +22,11 @@ import java.util.Locale;
  *
  * <ul>
  *   <li>channel: {@code source}, {@code type} and {@code subject} (when present), so rules route by event type;
- *   <li>id: {@code source + "\n" + id}, the pair that identifies an event, for de-duplication;
+ *   <li>id: {@code source + "\n" + id + "\n" + fingerprint}: the pair that identifies an event, plus a digest of
+ *       its routing attributes (type, subject, data content type, data schema, extensions; not {@code time} or
+ *       data). A retry of an event is de-duplicated even when a producer refreshes its time or data; events that
+ *       reuse an id with other attributes (the Vanus sink's documented examples all share one id and differ in
+ *       {@code xvmsgtype} / {@code xvchatgroup}) are each delivered rather than dropped;
  *   <li>extensions: every extension attribute (e.g. Vanus' {@code xvchatgroup}, {@code xvmsgtype});
  *   <li>content: string data is the text; object data follows {@code xvmsgtype} (the Vanus DingTalk sink's five
  *       message types), else a native DingTalk body, else its {@code "text"} field, else the JSON itself.
@@ -36,7 +44,7 @@ final class CloudEventMessages {
                 .channel("source", event.getSource().toString())
                 .channel("type", event.getType())
                 .channel("subject", event.getSubject())
-                .id(event.getSource() + "\n" + event.getId())
+                .id(event.getSource() + "\n" + event.getId() + "\n" + fingerprint(event))
                 .time(event.getTime() == null ? now : event.getTime().toInstant());
         for (String name : event.getExtensionNames()) {
             Object value = event.getExtension(name);
@@ -45,6 +53,31 @@ final class CloudEventMessages {
         Object msgtype = event.getExtension(MSGTYPE_EXTENSION);
         content(event, msgtype == null ? null : String.valueOf(msgtype), where).applyTo(message);
         return message.build();
+    }
+
+    /** A short digest of how an event is routed and rendered, so only repeats of one event count as duplicates. */
+    static String fingerprint(CloudEvent event) {
+        MessageDigest digest;
+        try {
+            digest = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is part of every Java runtime", e);
+        }
+        update(digest, event.getType());
+        update(digest, event.getSubject());
+        update(digest, event.getDataContentType());
+        update(digest, event.getDataSchema() == null ? null : event.getDataSchema().toString());
+        for (String name : new TreeSet<>(event.getExtensionNames())) {
+            update(digest, name);
+            Object value = event.getExtension(name);
+            update(digest, value == null ? null : String.valueOf(value));
+        }
+        return HexFormat.of().formatHex(digest.digest(), 0, 8);
+    }
+
+    private static void update(MessageDigest digest, String value) {
+        digest.update((value == null ? "\u0000" : value).getBytes(StandardCharsets.UTF_8));
+        digest.update((byte) 0x1f);
     }
 
     private static MessageContent content(CloudEvent event, String msgtype, String where) throws RejectedRequest {

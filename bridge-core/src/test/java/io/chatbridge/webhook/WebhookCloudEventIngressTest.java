@@ -45,7 +45,7 @@ class WebhookCloudEventIngressTest {
         assertThat(message.rich()).isNull();
         assertThat(message.channel()).containsExactlyInAnyOrderEntriesOf(
                 Map.of("source", "sink-Dingtalk-quickstart", "type", "quickstart"));
-        assertThat(message.id()).isEqualTo("sink-Dingtalk-quickstart\n" + VANUS_ID);
+        assertThat(message.id()).startsWith("sink-Dingtalk-quickstart\n" + VANUS_ID + "\n").hasSize(24 + 1 + 36 + 1 + 16);
         assertThat(message.time()).isEqualTo(Instant.parse("2022-10-26T10:38:29.345Z"));
         assertThat(message.platform()).isEqualTo("webhook");
         assertThat(message.instanceId()).isEqualTo("alerts");
@@ -119,6 +119,37 @@ class WebhookCloudEventIngressTest {
     }
 
     @Test
+    void theVanusDocumentationExamplesSharingOneIdAreAllDelivered() {
+        // all six examples in the Vanus DingTalk sink documentation reuse one id; users paste them one after another
+        for (String name : List.of("quickstart", "text", "link", "markdown", "actionCard", "feedCard")) {
+            HttpResponse<String> response = ingress.post(CE_JSON, IngressFixture.resource("vanus/" + name + ".json"));
+            assertThat(response.body()).as(name).isEqualTo("{\"accepted\":1,\"duplicates\":0}");
+        }
+        assertThat(ingress.context.published()).hasSize(6);
+    }
+
+    @Test
+    void aRetryWithRefreshedTimeOrDataIsStillADuplicate() {
+        ingress.post(CE_JSON, """
+                {"specversion":"1.0","id":"7","source":"a","type":"t","time":"2026-01-01T00:00:00Z","data":"x"}""");
+        HttpResponse<String> retry = ingress.post(CE_JSON, """
+                {"specversion":"1.0","id":"7","source":"a","type":"t","time":"2026-01-01T00:00:05Z","data":"y"}""");
+        assertThat(retry.body()).isEqualTo("{\"accepted\":0,\"duplicates\":1}");
+        assertThat(ingress.context.published()).hasSize(1);
+    }
+
+    @Test
+    void theSameIdWithAnotherTypeOrExtensionIsAnotherEvent() {
+        ingress.post(CE_JSON, """
+                {"specversion":"1.0","id":"8","source":"a","type":"t","data":"x"}""");
+        ingress.post(CE_JSON, """
+                {"specversion":"1.0","id":"8","source":"a","type":"u","data":"x"}""");
+        ingress.post(CE_JSON, """
+                {"specversion":"1.0","id":"8","source":"a","type":"t","xvchatgroup":"bot2","data":"x"}""");
+        assertThat(ingress.context.published()).hasSize(3);
+    }
+
+    @Test
     void sameIdFromAnotherSourceIsADifferentEvent() {
         ingress.post(CE_JSON, """
                 {"specversion":"1.0","id":"1","source":"a","type":"t","data":"one"}""");
@@ -147,7 +178,7 @@ class WebhookCloudEventIngressTest {
         InboundMessage message = ingress.context.published().get(0);
         assertThat(message.channel()).containsExactlyInAnyOrderEntriesOf(Map.of(
                 "source", "/monitoring/prometheus", "type", "alert.critical", "subject", "db1"));
-        assertThat(message.id()).isEqualTo("/monitoring/prometheus\nevt-42");
+        assertThat(message.id()).matches("/monitoring/prometheus\nevt-42\n[0-9a-f]{16}");
         assertThat(message.time()).isEqualTo(Instant.parse("2024-05-01T08:00:00Z"));
         assertThat(message.rich()).isEqualTo(new RichContent.Markdown("disk full", "host db1: /var is 98% full"));
         assertThat(message.extensions()).containsEntry("xvmsgtype", "markdown")
