@@ -49,7 +49,10 @@ public interface DeliveryStore extends AutoCloseable {
     /** Dead letters, oldest first, at most {@code limit}. */
     List<DeadLetter> deadLetters(int limit);
 
-    /** Moves a dead letter back to its queue (at the end), due now; {@code false} when there is no such id. */
+    /**
+     * Moves a dead letter back to its queue (at the end), due now, with a fresh attempt count and age (so
+     * {@code max_attempts} and {@code max_age} apply anew); {@code false} when there is no such id.
+     */
     boolean retryDeadLetter(long id, Instant now);
 
     /** Moves every dead letter back; returns how many. */

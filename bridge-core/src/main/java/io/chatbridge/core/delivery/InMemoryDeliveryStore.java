@@ -137,7 +137,7 @@ public final class InMemoryDeliveryStore implements DeliveryStore {
         }
         String key = DeliveryStore.queueKey(letter.message());
         queues.computeIfAbsent(key, k -> new ArrayDeque<>())
-                .add(new Entry(nextId++, key, letter.message().withAttempt(1), letter.createdAt()));
+                .add(new Entry(nextId++, key, letter.message().withAttempt(1), now));
         return true;
     }
 
