@@ -1,6 +1,7 @@
 package io.chatbridge.app;
 
 import io.chatbridge.core.cli.Main;
+import io.chatbridge.dingtalk.sandbox.SandboxCommand;
 
 /** Entry point of bridge.jar: the core commands plus the DingTalk tools. */
 public final class BridgeMain {
@@ -9,6 +10,6 @@ public final class BridgeMain {
     }
 
     public static void main(String[] args) {
-        Main.run(Main.commandLine(), args);
+        Main.run(Main.commandLine(new SimulateCommand(), new SandboxCommand()), args);
     }
 }

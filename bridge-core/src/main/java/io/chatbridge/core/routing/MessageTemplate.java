@@ -149,11 +149,16 @@ public final class MessageTemplate {
         };
     }
 
-    /** The source channel's name when the driver gave one ({@code channel_name}), else its address values. */
+    /**
+     * The source channel's name when the driver gave one (extension {@code channel_name}, or DingTalk's
+     * {@code conversation_title}), else its address values.
+     */
     private static String from(InboundMessage m) {
-        String name = m.extensions().get("channel_name");
-        if (name != null && !name.isBlank()) {
-            return name;
+        for (String key : List.of("channel_name", "conversation_title")) {
+            String name = m.extensions().get(key);
+            if (name != null && !name.isBlank()) {
+                return name;
+            }
         }
         if (m.channel().isEmpty()) {
             return nz(m.instanceId());

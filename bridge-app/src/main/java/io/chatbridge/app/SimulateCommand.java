@@ -1,0 +1,123 @@
+package io.chatbridge.app;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code simulate}: sends one correctly signed DingTalk HTTP-mode callback to a bridge (e.g. through an ngrok
+ * tunnel) and reports what it answered, so a robot setup can be checked end to end without typing in DingTalk.
+ */
+@Command(name = "simulate", mixinStandardHelpOptions = true,
+        description = {"Send a signed DingTalk robot callback to a bridge and report its answer.",
+            "Exit codes: 0 the bridge accepted it (2xx), 1 it refused it, 2 it could not be reached."})
+public class SimulateCommand implements Callable<Integer> {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @Option(names = "--url", required = true, paramLabel = "URL",
+            description = "callback URL, e.g. https://abc.ngrok-free.app/dingtalk/event")
+    URI url;
+
+    @Option(names = "--secret", paramLabel = "SECRET",
+            description = "the robot's signing secret (the app secret); without it the callback is unsigned")
+    String secret;
+
+    @Option(names = "--text", defaultValue = "hi", description = "message text (default: ${DEFAULT-VALUE})")
+    String text;
+
+    @Option(names = "--conversation", defaultValue = "cidSimulatedGroup", paramLabel = "CID",
+            description = "conversationId of the simulated group (default: ${DEFAULT-VALUE})")
+    String conversation;
+
+    @Option(names = "--sender", defaultValue = "Simulated User", description = "sender nickname")
+    String sender;
+
+    @Option(names = "--robot-code", defaultValue = "dingsimulatedrobot", description = "robotCode in the callback")
+    String robotCode;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        String scheme = url.getScheme();
+        if (scheme == null || !(scheme.equals("http") || scheme.equals("https"))) {
+            spec.commandLine().getErr().println("error: --url: expected an http:// or https:// URL");
+            return 2;
+        }
+        long now = System.currentTimeMillis();
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("conversationId", conversation);
+        body.put("atUsers", List.of(Map.of("dingtalkId", "$:LWCP_v1:$simulated-robot")));
+        body.put("chatbotUserId", "$:LWCP_v1:$simulated-robot");
+        body.put("msgId", "msgSimulated" + UUID.randomUUID().toString().replace("-", ""));
+        body.put("senderNick", sender);
+        body.put("isAdmin", false);
+        body.put("senderStaffId", "simulated-user");
+        body.put("sessionWebhookExpiredTime", now + 90 * 60_000);
+        body.put("createAt", now);
+        body.put("conversationType", "2");
+        body.put("senderId", "$:LWCP_v1:$simulated-user");
+        body.put("conversationTitle", "Simulated group");
+        body.put("isInAtList", true);
+        body.put("text", Map.of("content", " " + text));
+        body.put("msgtype", "text");
+        body.put("robotCode", robotCode);
+
+        HttpRequest.Builder request = HttpRequest.newBuilder(url).timeout(Duration.ofSeconds(15))
+                .header("Content-Type", "application/json; charset=utf-8")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(body)));
+        if (secret != null && !secret.isEmpty()) {
+            String timestamp = Long.toString(now);
+            request.header("timestamp", timestamp).header("sign", sign(timestamp, secret));
+        }
+        HttpResponse<String> response;
+        try {
+            response = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build()
+                    .send(request.build(), HttpResponse.BodyHandlers.ofString());
+        } catch (java.io.IOException e) {
+            spec.commandLine().getErr().println("error: cannot reach " + url.getHost() + ": " + e.getMessage());
+            return 2;
+        }
+        var out = spec.commandLine().getOut();
+        out.println("POST " + url.getScheme() + "://" + url.getAuthority() + url.getPath() + " -> HTTP "
+                + response.statusCode() + (response.body().isBlank() ? "" : " " + response.body().strip()));
+        if (response.statusCode() / 100 == 2) {
+            out.println("accepted: the bridge verified the callback and routed \"" + text + "\" from " + conversation);
+            return 0;
+        }
+        out.println(switch (response.statusCode()) {
+            case 403 -> "refused: signature check failed; is --secret the robot's signing secret?";
+            case 404 -> "refused: nothing listens on this path; check listen_path and the URL";
+            case 400 -> "refused: the bridge could not read the callback";
+            default -> "refused by the bridge";
+        });
+        return 1;
+    }
+
+    /** Base64(HmacSHA256(key = secret, data = timestamp + "\n" + secret)), as DingTalk signs callbacks. */
+    static String sign(String timestamp, String secret) throws GeneralSecurityException {
+        Mac mac = Mac.getInstance("HmacSHA256");
+        mac.init(new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+        return Base64.getEncoder().encodeToString(
+                mac.doFinal((timestamp + "\n" + secret).getBytes(StandardCharsets.UTF_8)));
+    }
+}

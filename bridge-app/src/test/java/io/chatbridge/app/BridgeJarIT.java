@@ -1,0 +1,167 @@
+package io.chatbridge.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The packaged bridge.jar, run as a user runs it. */
+class BridgeJarIT {
+
+    static final Path JAR = Path.of(System.getProperty("bridge.jar", "target/bridge.jar"));
+    static final Path ROOT = Path.of(System.getProperty("project.root", "..")).toAbsolutePath().normalize();
+
+    @TempDir
+    Path dir;
+
+    record Result(int exitCode, String out) {
+    }
+
+    static Process start(Path workDir, Map<String, String> env, String... args) throws IOException {
+        return start(workDir, env, null, args);
+    }
+
+    /** Starts bridge.jar; output goes to {@code log} when given (streams of a destroyed process are closed). */
+    static Process start(Path workDir, Map<String, String> env, Path log, String... args) throws IOException {
+        List<String> command = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", JAR.toAbsolutePath().toString()));
+        command.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(command).directory(workDir.toFile()).redirectErrorStream(true);
+        pb.environment().putAll(env);
+        if (log != null) {
+            pb.redirectOutput(log.toFile());
+        }
+        return pb.start();
+    }
+
+    static Result run(Path workDir, Map<String, String> env, String... args) throws Exception {
+        Process p = start(workDir, env, args);
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        return new Result(p.exitValue(), out);
+    }
+
+    /** Dummy values for the environment variables the examples reference. */
+    static final Map<String, String> EXAMPLE_ENV = Map.ofEntries(
+            Map.entry("DINGTALK_APP_KEY", "dingexamplekey"),
+            Map.entry("DINGTALK_APP_SECRET", "example-app-secret"),
+            Map.entry("DINGTALK_ROBOT_CODE", "dingexamplerobot"),
+            Map.entry("DINGTALK_SIGNING_SECRET", "example-signing-secret"),
+            Map.entry("DINGTALK_WEBHOOK_URL", "https://oapi.dingtalk.com/robot/send?access_token=example"),
+            Map.entry("DINGTALK_WEBHOOK_URL_2", "https://oapi.dingtalk.com/robot/send?access_token=example2"),
+            Map.entry("DINGTALK_WEBHOOK_SECRET", "SECexample"),
+            Map.entry("DINGTALK_WEBHOOK_SECRET_2", "SECexample2"),
+            Map.entry("DT_MAIN_CONVERSATION", "cidExampleA"),
+            Map.entry("DT_OTHER_CONVERSATION", "cidExampleB"),
+            Map.entry("INGRESS_TOKEN", "example-ingress-token"),
+            Map.entry("ALERTS_TOKEN", "example-alerts-token"));
+
+    @Test
+    void helpListsTheCommands() throws Exception {
+        Result r = run(dir, Map.of(), "--help");
+        assertThat(r.exitCode()).isZero();
+        assertThat(r.out()).contains("run", "validate", "version");
+    }
+
+    @Test
+    void everyExampleValidates() throws Exception {
+        Path plugins = dir.resolve("plugins");
+        Files.createDirectories(plugins);
+        Files.copy(ROOT.resolve("examples/custom-driver/target/file-driver.jar"), plugins.resolve("file-driver.jar"));
+        List<Path> examples;
+        try (Stream<Path> s = Files.list(ROOT.resolve("examples"))) {
+            examples = s.filter(p -> Files.isRegularFile(p.resolve("config.json"))).sorted().toList();
+        }
+        assertThat(examples).isNotEmpty();
+        for (Path example : examples) {
+            Result r = run(example, EXAMPLE_ENV, "validate", "--plugins", plugins.toString(),
+                    "--config", "config.json", "--rules", "rules.json");
+            assertThat(r.exitCode()).as(example.getFileName() + ":\n" + r.out()).isZero();
+            assertThat(Files.exists(example.resolve("README.md"))).as(example + "/README.md").isTrue();
+        }
+    }
+
+    @Test
+    void validateAnswersMalformedFilesWithoutStackTraces() throws Exception {
+        Files.writeString(dir.resolve("config.json"), "{\"dingtalk\": {\"dt_main\": {\"app_key\": 1,}}}");
+        Files.writeString(dir.resolve("rules.json"), "{\"rules\": []}");
+        Result r = run(dir, Map.of(), "validate");
+        assertThat(r.exitCode()).isEqualTo(1);
+        assertThat(r.out()).contains("error: config.json: malformed JSON at line 1").doesNotContain("\tat ");
+
+        Result missing = run(dir, Map.of(), "validate", "--rules", "nope.json");
+        assertThat(missing.exitCode()).isEqualTo(2);
+        assertThat(missing.out()).contains("nope.json: file does not exist");
+    }
+
+    @Test
+    void pluginFromThePluginsDirectoryCarriesMessagesAndSigtermExitsZero() throws Exception {
+        Path plugins = dir.resolve("plugins");
+        Files.createDirectories(plugins);
+        Files.copy(ROOT.resolve("examples/custom-driver/target/file-driver.jar"), plugins.resolve("file-driver.jar"));
+        int port;
+        try (ServerSocket s = new ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        Files.writeString(dir.resolve("config.json"), """
+                {"global": {"database": {"path": "data/bridge.db"}, "http": {"host": "127.0.0.1"}},
+                 "file": {"in": {"path": "in.jsonl", "listen_port": %d}, "out": {"path": "out.jsonl"}}}
+                """.formatted(port));
+        Files.writeString(dir.resolve("rules.json"),
+                "{\"rules\": [{\"from\": {\"in\": {\"topic\": \"t\"}}, \"to\": {\"out\": {}}}]}");
+        Path logFile = dir.resolve("bridge.log");
+        Process bridge = start(dir, Map.of(), logFile, "--plugins", "plugins");
+        try {
+            HttpClient client = HttpClient.newHttpClient();
+            awaitHealthy(client, port);
+            HttpResponse<String> posted = client.send(HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + port + "/file/in?topic=t")).header("x-user", "Ann")
+                    .POST(HttpRequest.BodyPublishers.ofString("hello plugin")).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(posted.statusCode()).isEqualTo(202);
+            Path out = dir.resolve("out.jsonl");
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while ((!Files.exists(out) || Files.readString(out).isEmpty()) && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertThat(Files.readString(out)).contains("Ann: hello plugin");
+        } finally {
+            bridge.destroy(); // SIGTERM
+        }
+        assertThat(bridge.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        String log = Files.readString(logFile);
+        assertThat(bridge.exitValue()).as(log).isZero();
+        assertThat(log).contains("bridge stopped");
+    }
+
+    static void awaitHealthy(HttpClient client, int port) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (System.nanoTime() < deadline) {
+            try {
+                HttpResponse<String> r = client.send(HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + port + "/healthz")).build(), HttpResponse.BodyHandlers.ofString());
+                if (r.statusCode() == 200) {
+                    return;
+                }
+            } catch (IOException notYet) {
+                // not listening yet
+            }
+            Thread.sleep(50);
+        }
+        throw new AssertionError("bridge not healthy on port " + port);
+    }
+}

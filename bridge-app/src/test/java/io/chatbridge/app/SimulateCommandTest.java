@@ -1,0 +1,87 @@
+package io.chatbridge.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.chatbridge.core.cli.Main;
+import io.javalin.Javalin;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+class SimulateCommandTest {
+
+    private static final String SECRET = "robot-signing-secret";
+    private final AtomicReference<JsonNode> received = new AtomicReference<>();
+    private final StringWriter out = new StringWriter();
+    private final StringWriter err = new StringWriter();
+    private Javalin receiver;
+
+    @BeforeEach
+    void startReceiver() {
+        receiver = Javalin.create(cfg -> {
+            cfg.startup.showJavalinBanner = false;
+            cfg.routes.post("/dingtalk/event", ctx -> {
+                String ts = ctx.header("timestamp");
+                String sign = ctx.header("sign");
+                if (ts == null || sign == null || !sign.equals(SimulateCommand.sign(ts, SECRET))) {
+                    ctx.status(403).result("{\"error\":\"bad signature\"}");
+                    return;
+                }
+                received.set(new ObjectMapper().readTree(ctx.body()));
+                ctx.status(200);
+            });
+        }).start("127.0.0.1", 0);
+    }
+
+    @AfterEach
+    void stopReceiver() {
+        receiver.stop();
+    }
+
+    private int simulate(String... args) {
+        CommandLine cli = Main.commandLine(new SimulateCommand());
+        cli.setOut(new PrintWriter(out, true));
+        cli.setErr(new PrintWriter(err, true));
+        String[] all = new String[args.length + 1];
+        all[0] = "simulate";
+        System.arraycopy(args, 0, all, 1, args.length);
+        return cli.execute(all);
+    }
+
+    private String url() {
+        return "http://127.0.0.1:" + receiver.port() + "/dingtalk/event";
+    }
+
+    @Test
+    void sendsACorrectlySignedCallbackShapedLikeDingTalks() {
+        assertThat(simulate("--url", url(), "--secret", SECRET, "--text", "hello")).isZero();
+        assertThat(out.toString()).contains("HTTP 200").contains("accepted");
+        JsonNode body = received.get();
+        assertThat(body.path("msgtype").asText()).isEqualTo("text");
+        assertThat(body.path("text").path("content").asText()).isEqualTo(" hello");
+        assertThat(body.path("conversationType").asText()).isEqualTo("2");
+        assertThat(body.path("msgId").asText()).startsWith("msgSimulated");
+    }
+
+    @Test
+    void reportsARefusedSignature() {
+        assertThat(simulate("--url", url(), "--secret", "wrong-secret")).isEqualTo(1);
+        assertThat(out.toString()).contains("HTTP 403").contains("signature check failed");
+    }
+
+    @Test
+    void reportsAnUnreachableBridge() throws Exception {
+        int port;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        assertThat(simulate("--url", "http://127.0.0.1:" + port + "/dingtalk/event")).isEqualTo(2);
+        assertThat(err.toString()).contains("cannot reach 127.0.0.1");
+    }
+}

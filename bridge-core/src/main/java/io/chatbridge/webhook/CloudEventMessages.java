@@ -1,0 +1,128 @@
+package io.chatbridge.webhook;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.TextNode;
+import io.chatbridge.spi.InboundMessage;
+import io.cloudevents.CloudEvent;
+import io.cloudevents.CloudEventData;
+import io.cloudevents.jackson.JsonCloudEventData;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.Locale;
+
+/**
+ * Turns a {@link CloudEvent} into an {@link InboundMessage}.
+ *
+ * <p>Events of type {@code io.chatbridge.message} (another bridge's egress in {@code ce_mode}) carry the webhook
+ * JSON as data; its {@code text}, {@code rich} and {@code mentions} are kept.
+ *
+ * <ul>
+ *   <li>channel: {@code source}, {@code type} and {@code subject} (when present), so rules route by event type;
+ *   <li>id: {@code source + "\n" + id}, the pair that identifies an event, for de-duplication;
+ *   <li>extensions: every extension attribute (e.g. Vanus' {@code xvchatgroup}, {@code xvmsgtype});
+ *   <li>content: string data is the text; object data follows {@code xvmsgtype} (the Vanus DingTalk sink's five
+ *       message types), else a native DingTalk body, else its {@code "text"} field, else the JSON itself.
+ * </ul>
+ */
+final class CloudEventMessages {
+
+    static final String MSGTYPE_EXTENSION = "xvmsgtype";
+
+    private CloudEventMessages() {
+    }
+
+    static InboundMessage toMessage(CloudEvent event, Instant now, String where) throws RejectedRequest {
+        InboundMessage.Builder message = InboundMessage.builder()
+                .channel("source", event.getSource().toString())
+                .channel("type", event.getType())
+                .channel("subject", event.getSubject())
+                .id(event.getSource() + "\n" + event.getId())
+                .time(event.getTime() == null ? now : event.getTime().toInstant());
+        for (String name : event.getExtensionNames()) {
+            Object value = event.getExtension(name);
+            message.extension(name, value == null ? null : String.valueOf(value));
+        }
+        Object msgtype = event.getExtension(MSGTYPE_EXTENSION);
+        content(event, msgtype == null ? null : String.valueOf(msgtype), where).applyTo(message);
+        return message.build();
+    }
+
+    private static MessageContent content(CloudEvent event, String msgtype, String where) throws RejectedRequest {
+        JsonNode data = data(event, where);
+        if (data == null || data.isNull()) {
+            if (msgtype != null && !DingTalkBodies.canonical(msgtype).equals("text")) {
+                throw RejectedRequest.badRequest(where + "data required for " + MSGTYPE_EXTENSION + " " + msgtype);
+            }
+            return MessageContent.text("");
+        }
+        if (data.isTextual()) {
+            return MessageContent.text(data.asText());
+        }
+        if (data.isObject() && msgtype == null && WebhookEgress.EVENT_TYPE.equals(event.getType())) {
+            // another bridge's webhook egress in ce_mode: its data is the webhook JSON, rich content included
+            String text = JsonBodies.text(data, "text");
+            return new MessageContent(text, RichContentJson.read(data.get("rich")),
+                    PlainJsonMessages.mentions(data.get("mentions")));
+        }
+        if (data.isObject()) {
+            if (DingTalkBodies.isNative(data)) {
+                return DingTalkBodies.fromNative(data, where + "data.");
+            }
+            boolean textType = msgtype == null || DingTalkBodies.canonical(msgtype).equals("text");
+            if (!textType) {
+                return DingTalkBodies.fromContent(msgtype, data, DingTalkBodies.mentions(data.get("at")),
+                        where + "data.");
+            }
+            JsonNode content = data.get("content");
+            if (msgtype != null && content != null && content.isTextual()) {
+                return new MessageContent(content.asText(), null, DingTalkBodies.mentions(data.get("at")));
+            }
+            JsonNode text = data.get("text");
+            if (text != null && text.isTextual()) {
+                return MessageContent.text(text.asText());
+            }
+        }
+        if (msgtype != null && !DingTalkBodies.canonical(msgtype).equals("text")) {
+            throw RejectedRequest.badRequest(where + "data must be an object for " + MSGTYPE_EXTENSION + " "
+                    + msgtype + ", got " + JsonBodies.describe(data));
+        }
+        return MessageContent.text(data.isValueNode() ? data.asText() : data.toString());
+    }
+
+    /** The event's data as JSON: parsed when it is JSON, a string when it is text. */
+    private static JsonNode data(CloudEvent event, String where) throws RejectedRequest {
+        CloudEventData data = event.getData();
+        if (data == null) {
+            return null;
+        }
+        if (data instanceof JsonCloudEventData json) {
+            return json.getNode();
+        }
+        byte[] bytes = data.toBytes();
+        String type = mediaType(event.getDataContentType());
+        if (type == null) {
+            // binary mode without Content-Type: JSON when it parses as JSON, text otherwise
+            try {
+                return JsonBodies.MAPPER.readTree(bytes);
+            } catch (java.io.IOException e) {
+                return TextNode.valueOf(new String(bytes, StandardCharsets.UTF_8));
+            }
+        }
+        if (type.equals("application/json") || type.equals("text/json") || type.endsWith("+json")) {
+            return JsonBodies.parse(bytes, where + "data");
+        }
+        if (type.startsWith("text/")) {
+            return TextNode.valueOf(new String(bytes, StandardCharsets.UTF_8));
+        }
+        throw new RejectedRequest(415, where + "unsupported datacontenttype " + type
+                + " (send JSON or text data)");
+    }
+
+    private static String mediaType(String contentType) {
+        if (contentType == null || contentType.isBlank()) {
+            return null;
+        }
+        int semi = contentType.indexOf(';');
+        return (semi < 0 ? contentType : contentType.substring(0, semi)).trim().toLowerCase(Locale.ROOT);
+    }
+}

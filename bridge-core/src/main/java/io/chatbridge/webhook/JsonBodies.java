@@ -1,0 +1,97 @@
+package io.chatbridge.webhook;
+
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import java.io.IOException;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** JSON reading and writing shared by ingress and egress, with error messages fit for callers. */
+final class JsonBodies {
+
+    static final ObjectMapper MAPPER = JsonMapper.builder()
+            // error messages go back to callers: never quote their body in them
+            .disable(StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION)
+            .build();
+
+    private JsonBodies() {
+    }
+
+    /**
+     * Parses one JSON document.
+     *
+     * @param what names the document in messages, e.g. {@code "body"} or {@code "data"}
+     * @throws RejectedRequest 400 saying where the JSON is malformed
+     */
+    static JsonNode parse(byte[] bytes, String what) throws RejectedRequest {
+        if (bytes.length == 0) {
+            throw RejectedRequest.badRequest(what + " is empty; expected JSON");
+        }
+        try {
+            JsonNode node = MAPPER.readTree(bytes);
+            if (node == null || node.isMissingNode()) {
+                throw RejectedRequest.badRequest(what + " is empty; expected JSON");
+            }
+            return node;
+        } catch (JsonProcessingException e) {
+            throw RejectedRequest.badRequest("malformed JSON in " + what + where(e) + ": " + e.getOriginalMessage());
+        } catch (IOException e) {
+            throw RejectedRequest.badRequest("could not read " + what + ": " + e.getMessage());
+        }
+    }
+
+    /** {@code " at line 3, column 7"}, or {@code ""} when Jackson does not know. */
+    static String where(JsonProcessingException e) {
+        JsonLocation location = e.getLocation();
+        if (location == null || location.getLineNr() < 1) {
+            return "";
+        }
+        return " at line " + location.getLineNr() + ", column " + location.getColumnNr();
+    }
+
+    /** A textual or numeric field as text; {@code null} when absent or JSON null. */
+    static String text(JsonNode node, String field) throws RejectedRequest {
+        JsonNode value = node.get(field);
+        if (value == null || value.isNull()) {
+            return null;
+        }
+        if (value.isTextual() || value.isNumber() || value.isBoolean()) {
+            return value.asText();
+        }
+        throw RejectedRequest.badRequest(field + ": expected a string, got " + describe(value));
+    }
+
+    /** An object's fields as strings (scalars as text, anything else as compact JSON). */
+    static Map<String, String> stringMap(JsonNode node, String what) throws RejectedRequest {
+        if (node == null || node.isNull()) {
+            return Map.of();
+        }
+        if (!node.isObject()) {
+            throw RejectedRequest.badRequest(what + ": expected an object, got " + describe(node));
+        }
+        Map<String, String> out = new LinkedHashMap<>();
+        for (Map.Entry<String, JsonNode> field : node.properties()) {
+            JsonNode v = field.getValue();
+            if (!v.isNull()) {
+                out.put(field.getKey(), v.isValueNode() ? v.asText() : v.toString());
+            }
+        }
+        return out;
+    }
+
+    static String describe(JsonNode node) {
+        return switch (node.getNodeType()) {
+            case STRING -> "a string";
+            case NUMBER -> "a number";
+            case BOOLEAN -> "a boolean";
+            case ARRAY -> "an array";
+            case OBJECT -> "an object";
+            case NULL -> "null";
+            default -> node.getNodeType().name().toLowerCase(java.util.Locale.ROOT);
+        };
+    }
+}

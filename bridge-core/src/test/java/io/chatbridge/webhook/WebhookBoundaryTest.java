@@ -1,0 +1,38 @@
+package io.chatbridge.webhook;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+
+/** The built-in driver is written like any plugin: from the bridge it may import only the SPI. */
+class WebhookBoundaryTest {
+
+    @Test
+    void importsNothingFromTheBridgeOutsideTheSpi() throws IOException {
+        Path sources = Path.of("src/main/java/io/chatbridge/webhook");
+        List<String> offending;
+        try (Stream<Path> files = Files.list(sources)) {
+            offending = files.filter(f -> f.toString().endsWith(".java"))
+                    .flatMap(f -> {
+                        try {
+                            return Files.readAllLines(f).stream()
+                                    .filter(line -> line.startsWith("import io.chatbridge.")
+                                            && !line.startsWith("import io.chatbridge.spi."))
+                                    .map(line -> f.getFileName() + ": " + line);
+                        } catch (IOException e) {
+                            throw new java.io.UncheckedIOException(e);
+                        }
+                    })
+                    .toList();
+        }
+        assertThat(offending).isEmpty();
+        try (Stream<Path> files = Files.list(sources)) {
+            assertThat(files.count()).isGreaterThan(5);
+        }
+    }
+}

@@ -1,0 +1,144 @@
+package io.chatbridge.dingtalk.outbound;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.chatbridge.dingtalk.DingTalkSignature;
+import io.chatbridge.dingtalk.WebhookConfig;
+import io.chatbridge.spi.DeliveryException;
+import io.chatbridge.spi.SendResult;
+import java.io.IOException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Sends to custom group robots (protocol §5): signs the URL when the robot has a secret, paces each robot to its
+ * rate, and classifies DingTalk's {@code errcode}. The webhook URL holds the robot's token: it appears in no log
+ * line and no exception message.
+ */
+public final class WebhookSender {
+
+    private static final Logger LOG = LoggerFactory.getLogger(WebhookSender.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    /** "Sending too fast": DingTalk then throttles the robot for ten minutes. */
+    private static final Set<String> THROTTLED = Set.of("410100", "130101", "660026");
+    private static final Duration THROTTLE_WAIT = Duration.ofMinutes(10);
+    private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(15);
+
+    private final String instanceId;
+    private final HttpClient http;
+    private final Clock clock;
+    private final Sleeper sleeper;
+    private final Map<String, WebhookPacer> pacers = new ConcurrentHashMap<>();
+
+    public WebhookSender(String instanceId, List<WebhookConfig> webhooks, HttpClient http, Clock clock,
+                         Sleeper sleeper) {
+        this.instanceId = instanceId;
+        this.http = http;
+        this.clock = clock;
+        this.sleeper = sleeper;
+        for (WebhookConfig webhook : webhooks) {
+            pacers.put(webhook.chatGroup(), WebhookPacer.perMinute(webhook.ratePerMinute()));
+        }
+    }
+
+    /** Sends {@code content} through {@code webhook}, waiting first when the robot's rate is used up. */
+    public SendResult send(WebhookConfig webhook, OutgoingContent content) throws DeliveryException {
+        Map<String, Object> body = CustomRobotMessage.body(content);
+        String msgtype = String.valueOf(body.get("msgtype"));
+        String where = "custom robot '" + webhook.chatGroup() + "' (" + msgtype + ")";
+
+        Duration wait = pacers.computeIfAbsent(webhook.chatGroup(),
+                group -> WebhookPacer.perMinute(webhook.ratePerMinute())).acquire(clock.instant());
+        if (!wait.isZero()) {
+            LOG.debug("[{}] {} paced: waiting {} ms", instanceId, where, wait.toMillis());
+            try {
+                sleeper.sleep(wait);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw DeliveryException.retryable("INTERRUPTED", where + ": interrupted while paced");
+            }
+        }
+
+        HttpResponse<String> response;
+        try {
+            HttpRequest request = HttpRequest.newBuilder(signedUri(webhook))
+                    .timeout(REQUEST_TIMEOUT)
+                    .header("Content-Type", "application/json; charset=utf-8")
+                    .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body), StandardCharsets.UTF_8))
+                    .build();
+            response = http.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw DeliveryException.retryable("INTERRUPTED", where + ": interrupted");
+        } catch (IOException e) {
+            // the exception text of the JDK client may name the URL: log only its type
+            LOG.warn("[{}] {} failed: network error {}", instanceId, where, e.getClass().getSimpleName());
+            throw new DeliveryException(DeliveryException.Category.RETRYABLE, "NETWORK",
+                    where + ": network error " + e.getClass().getSimpleName(), null, null);
+        }
+        return classify(where, response);
+    }
+
+    private SendResult classify(String where, HttpResponse<String> response) throws DeliveryException {
+        int status = response.statusCode();
+        if (status != 200) {
+            LOG.warn("[{}] {} failed: HTTP {}", instanceId, where, status);
+            String message = where + ": HTTP " + status;
+            if (status == 429) {
+                throw DeliveryException.retryable("RATE_LIMITED", message, Duration.ofMinutes(1));
+            }
+            if (status >= 500) {
+                throw DeliveryException.retryable("HTTP_" + status, message);
+            }
+            throw DeliveryException.permanent("HTTP_" + status, message);
+        }
+        JsonNode json;
+        try {
+            json = JSON.readTree(response.body());
+        } catch (IOException e) {
+            json = null;
+        }
+        if (json == null || !json.isObject()) {
+            LOG.warn("[{}] {} failed: answer is not a JSON object", instanceId, where);
+            throw DeliveryException.retryable("BAD_RESPONSE", where + ": answer is not a JSON object");
+        }
+        JsonNode errcode = json.get("errcode");
+        String code = errcode == null || errcode.isNull() ? "0" : errcode.asText().trim();
+        if ("0".equals(code)) {
+            return SendResult.OK;
+        }
+        String errmsg = json.path("errmsg").asText("");
+        LOG.warn("[{}] {} failed: errcode={} errmsg={}", instanceId, where, code, errmsg);
+        String message = where + ": errcode " + code + " " + errmsg;
+        if (THROTTLED.contains(code)) {
+            throw DeliveryException.retryable("RATE_LIMITED", message, THROTTLE_WAIT);
+        }
+        if ("-1".equals(code)) {
+            throw DeliveryException.retryable("BUSY", message);
+        }
+        throw DeliveryException.permanent(code, message);
+    }
+
+    /** The webhook URL, with {@code timestamp} and {@code sign} appended for robots with a secret. */
+    URI signedUri(WebhookConfig webhook) {
+        if (webhook.secret() == null) {
+            return URI.create(webhook.url());
+        }
+        String timestamp = Long.toString(clock.millis());
+        String sign = URLEncoder.encode(DingTalkSignature.sign(timestamp, webhook.secret()), StandardCharsets.UTF_8);
+        String separator = webhook.url().contains("?") ? "&" : "?";
+        return URI.create(webhook.url() + separator + "timestamp=" + timestamp + "&sign=" + sign);
+    }
+}

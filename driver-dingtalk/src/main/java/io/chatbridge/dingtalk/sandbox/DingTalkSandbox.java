@@ -1,0 +1,532 @@
+package io.chatbridge.dingtalk.sandbox;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A local stand-in for DingTalk, so the bridge can be tried and tested without a DingTalk account.
+ *
+ * <p>It serves, on one port:
+ * <ul>
+ *   <li>the OpenAPI calls the DingTalk driver makes (protocol §2–§3): {@code POST /v1.0/oauth2/accessToken},
+ *       {@code POST /v1.0/robot/groupMessages/send}, {@code POST /v1.0/robot/oToMessages/batchSend}, with DingTalk's
+ *       shapes and error codes;</li>
+ *   <li>custom-robot webhooks (§5): {@code POST /robot/send?access_token=…[&timestamp=…&sign=…]}, and the
+ *       {@code sessionWebhook} of each callback: {@code POST /robot/sendBySession?session=…};</li>
+ *   <li>a page at {@code /} showing every group and direct conversation, where a person types messages as a group
+ *       member; those reach the bridge as signed HTTP-mode callbacks (§1), see
+ *       {@link #postAsMember(String, String, String)};</li>
+ *   <li>the page's JSON API: {@code GET /sandbox/api/state[?since=version]} and
+ *       {@code POST /sandbox/api/groups/{openConversationId}/messages {"senderNick","text"}}.</li>
+ * </ul>
+ *
+ * <p>Point the driver's API base URL at {@link #baseUrl()} and its callback URL setting at the bridge, as given in
+ * {@link SandboxSettings#callbackUrl()}. Everything is kept in memory. Secrets and tokens are never logged.
+ */
+public final class DingTalkSandbox implements AutoCloseable {
+
+    static final Duration TOKEN_LIFETIME = Duration.ofSeconds(7200);
+    static final Duration SIGNATURE_WINDOW = Duration.ofHours(1);
+    static final Duration SESSION_LIFETIME = Duration.ofMinutes(90);
+    static final int MAX_BATCH_USERS = 20;
+    static final String TOKEN_HEADER = "x-acs-dingtalk-access-token";
+
+    private static final Logger LOG = LoggerFactory.getLogger(DingTalkSandbox.class);
+    private static final String WEB = "/io/chatbridge/dingtalk/sandbox/web/";
+    private static final Map<String, String> WEB_FILES = Map.of(
+            "sandbox.js", "text/javascript; charset=utf-8",
+            "sandbox.css", "text/css; charset=utf-8");
+
+    private final SandboxSettings settings;
+    private final Clock clock;
+    private final ObjectMapper json = new ObjectMapper();
+    private final Map<String, SandboxSettings.Group> groups = new LinkedHashMap<>();
+    private final Map<String, SandboxSettings.Webhook> webhooksByToken = new HashMap<>();
+    private final ConversationStore store;
+    private final Map<String, IssuedToken> tokensByAppKey = new HashMap<>();
+    private final Map<String, Session> sessions = new ConcurrentHashMap<>();
+    private final AtomicInteger tokenRequests = new AtomicInteger();
+    private final SecureRandom random = new SecureRandom();
+    private final MemberCallbacks callbacks;
+    private Javalin app;
+
+    public DingTalkSandbox(SandboxSettings settings) {
+        this(settings, Clock.systemUTC());
+    }
+
+    /** @param clock decides token expiry, the webhook signature window and message times (tests pass a fake) */
+    public DingTalkSandbox(SandboxSettings settings, Clock clock) {
+        this.settings = settings;
+        this.clock = clock;
+        settings.groups().forEach(group -> groups.put(group.openConversationId(), group));
+        settings.webhooks().forEach(webhook -> webhooksByToken.put(webhook.accessToken(), webhook));
+        this.store = new ConversationStore(groups.keySet());
+        this.callbacks = new MemberCallbacks(settings.callbackUrl(), settings.signingSecret(), robotName(), json);
+    }
+
+    /** Opens the port. Call once. */
+    public synchronized DingTalkSandbox start() {
+        if (app != null) {
+            throw new IllegalStateException("the sandbox is already started");
+        }
+        app = Javalin.create(config -> {
+            config.startup.showJavalinBanner = false;
+            config.routes.post("/v1.0/oauth2/accessToken", ctx -> openApi(ctx, this::accessToken));
+            config.routes.post("/v1.0/robot/groupMessages/send", ctx -> openApi(ctx, this::groupSend));
+            config.routes.post("/v1.0/robot/oToMessages/batchSend", ctx -> openApi(ctx, this::batchSend));
+            config.routes.post("/robot/send", ctx -> webhook(ctx, this::webhookSend));
+            config.routes.post("/robot/sendBySession", ctx -> webhook(ctx, this::sessionSend));
+            config.routes.get("/", ctx -> ctx.contentType("text/html; charset=utf-8").result(resource("index.html")));
+            config.routes.get("/sandbox/web/{file}", this::webFile);
+            config.routes.get("/sandbox/api/state", this::state);
+            config.routes.post("/sandbox/api/groups/{id}/messages", this::memberMessage);
+        }).start(settings.host(), settings.port());
+        LOG.info("DingTalk sandbox listening on {} with {} group(s), {} webhook(s), callbacks to {}", baseUrl(),
+                groups.size(), webhooksByToken.size(), settings.callbackUrl());
+        return this;
+    }
+
+    /** Stops serving and delivering. */
+    public synchronized void stop() {
+        callbacks.close();
+        if (app != null) {
+            app.stop();
+        }
+    }
+
+    @Override
+    public void close() {
+        stop();
+    }
+
+    /** The port listened on (the chosen one when the settings said 0). */
+    public synchronized int port() {
+        if (app == null) {
+            throw new IllegalStateException("the sandbox is not started");
+        }
+        return app.port();
+    }
+
+    /** {@code http://host:port}: the driver's API base URL, and the page. */
+    public String baseUrl() {
+        String host = settings.host();
+        if ("0.0.0.0".equals(host) || "::".equals(host)) {
+            host = "127.0.0.1";
+        } else if (host.contains(":")) {
+            host = "[" + host + "]";
+        }
+        return "http://" + host + ":" + port();
+    }
+
+    /** The URL of custom robot {@code name}: {@code http://host:port/robot/send?access_token=…} (unsigned). */
+    public String webhookUrl(String name) {
+        SandboxSettings.Webhook webhook = settings.webhooks().stream().filter(w -> w.name().equals(name)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("no sandbox webhook named " + name));
+        return baseUrl() + "/robot/send?access_token=" + URLEncoder.encode(webhook.accessToken(), StandardCharsets.UTF_8);
+    }
+
+    public SandboxSettings settings() {
+        return settings;
+    }
+
+    /** The messages of group {@code openConversationId}, oldest first. */
+    public List<SandboxMessage> conversation(String openConversationId) {
+        return store.group(openConversationId);
+    }
+
+    /** The one-to-one messages sent to {@code userId} with {@code oToMessages/batchSend}, oldest first. */
+    public List<SandboxMessage> directMessages(String userId) {
+        return store.direct(userId);
+    }
+
+    /** How many times {@code /v1.0/oauth2/accessToken} was called, successful or not. */
+    public int tokenRequests() {
+        return tokenRequests.get();
+    }
+
+    /** Waits for a message in group {@code openConversationId} matching {@code predicate}, including earlier ones. */
+    public SandboxMessage awaitMessage(String openConversationId, Predicate<SandboxMessage> predicate, Duration timeout)
+            throws TimeoutException, InterruptedException {
+        store.group(openConversationId); // fails fast on an unknown group
+        return store.await(openConversationId, true, predicate, timeout);
+    }
+
+    /** Waits for a one-to-one message to {@code userId} matching {@code predicate}, including earlier ones. */
+    public SandboxMessage awaitDirectMessage(String userId, Predicate<SandboxMessage> predicate, Duration timeout)
+            throws TimeoutException, InterruptedException {
+        return store.await(userId, false, predicate, timeout);
+    }
+
+    /**
+     * Acts as group member {@code senderNick} who @-mentions the robot with {@code text}: records the message in the
+     * group and delivers it to the bridge's callback URL in the background. The returned message is
+     * {@link SandboxMessage.Delivery.State#PENDING}; the stored one is replaced when delivery finished (see
+     * {@link #awaitMessage}).
+     */
+    public SandboxMessage postAsMember(String openConversationId, String senderNick, String text) {
+        SandboxSettings.Group group = groups.get(openConversationId);
+        if (group == null) {
+            throw new IllegalArgumentException("no sandbox group " + openConversationId);
+        }
+        if (text == null || text.isBlank()) {
+            throw new IllegalArgumentException("text is required");
+        }
+        String nick = senderNick == null || senderNick.isBlank() ? "Sandbox user" : senderNick.strip();
+        long now = clock.millis();
+        String msgId = "msg" + randomId(18);
+        String session = randomId(24);
+        long sessionExpires = now + SESSION_LIFETIME.toMillis();
+        sessions.put(session, new Session(openConversationId, sessionExpires));
+        ObjectNode body = callbacks.body(group, msgId, nick, text, now,
+                baseUrl() + "/robot/sendBySession?session=" + session, sessionExpires);
+        SandboxMessage message = new SandboxMessage(msgId, now, SandboxMessage.VIA_MEMBER, nick,
+                MessageContent.text(text), SandboxMessage.Delivery.pending());
+        store.addToGroup(openConversationId, message);
+        callbacks.deliver(body, now).thenAccept(delivery -> {
+            if (delivery.state() == SandboxMessage.Delivery.State.FAILED) {
+                LOG.warn("message {} in {} was not delivered to the bridge: {}", msgId, openConversationId,
+                        delivery.detail());
+            }
+            store.replaceInGroup(openConversationId, message.withDelivery(delivery));
+        });
+        return message;
+    }
+
+    // ---- OpenAPI (protocol §2–§3) ----
+
+    private void accessToken(Context ctx) throws OpenApiError {
+        tokenRequests.incrementAndGet();
+        JsonNode body = openApiBody(ctx);
+        String appKey = body.path("appKey").asText("");
+        String appSecret = body.path("appSecret").asText("");
+        boolean keyOk = settings.appKey() == null ? !appKey.isEmpty() : settings.appKey().equals(appKey);
+        boolean secretOk = settings.appSecret() == null ? !appSecret.isEmpty() : settings.appSecret().equals(appSecret);
+        if (!keyOk || !secretOk) {
+            throw new OpenApiError(400, "invalidClientIdOrSecret", "无效的clientId或者clientSecret (invalid appKey or appSecret)");
+        }
+        long now = clock.millis();
+        IssuedToken token;
+        synchronized (tokensByAppKey) {
+            token = tokensByAppKey.get(appKey);
+            if (token == null || token.expiresAt() <= now) {
+                token = new IssuedToken(randomId(32), now + TOKEN_LIFETIME.toMillis());
+                tokensByAppKey.put(appKey, token);
+            }
+        }
+        ObjectNode answer = json.createObjectNode();
+        answer.put("accessToken", token.token());
+        answer.put("expireIn", Math.max(1, (token.expiresAt() - now) / 1000));
+        ok(ctx, answer);
+    }
+
+    private void groupSend(Context ctx) throws OpenApiError {
+        requireToken(ctx);
+        JsonNode body = openApiBody(ctx);
+        requireRobotCode(body);
+        String openConversationId = body.path("openConversationId").asText("");
+        if (openConversationId.isEmpty()) {
+            throw OpenApiError.invalidParameter("openConversationId", "openConversationId is required");
+        }
+        if (!groups.containsKey(openConversationId)) {
+            throw new OpenApiError(400, "invalid.openConversationId",
+                    "openConversationId " + openConversationId + " is not a group of this robot");
+        }
+        MessageContent content = MsgKeyCatalog.read(text(body, "msgKey"), msgParam(body));
+        String processQueryKey = randomId(32);
+        store.addToGroup(openConversationId, new SandboxMessage(processQueryKey, clock.millis(),
+                SandboxMessage.VIA_OPENAPI, robotName(), content, null));
+        ok(ctx, json.createObjectNode().put("processQueryKey", processQueryKey));
+    }
+
+    private void batchSend(Context ctx) throws OpenApiError {
+        requireToken(ctx);
+        JsonNode body = openApiBody(ctx);
+        requireRobotCode(body);
+        JsonNode userIds = body.path("userIds");
+        if (!userIds.isArray() || userIds.isEmpty()) {
+            throw OpenApiError.invalidParameter("userIds", "userIds is required");
+        }
+        if (userIds.size() > MAX_BATCH_USERS) {
+            throw OpenApiError.invalidParameter("userIds",
+                    "userIds holds " + userIds.size() + " ids; at most " + MAX_BATCH_USERS + " are allowed per call");
+        }
+        MessageContent content = MsgKeyCatalog.read(text(body, "msgKey"), msgParam(body));
+        String processQueryKey = randomId(32);
+        long now = clock.millis();
+        for (JsonNode userId : userIds) {
+            store.addDirect(userId.asText(), new SandboxMessage(processQueryKey, now, SandboxMessage.VIA_OPENAPI,
+                    robotName(), content, null));
+        }
+        ObjectNode answer = json.createObjectNode().put("processQueryKey", processQueryKey);
+        answer.putArray("invalidStaffIdList");
+        answer.putArray("flowControlledStaffIdList");
+        ok(ctx, answer);
+    }
+
+    private void requireToken(Context ctx) throws OpenApiError {
+        String presented = ctx.header(TOKEN_HEADER);
+        long now = clock.millis();
+        synchronized (tokensByAppKey) {
+            for (IssuedToken token : tokensByAppKey.values()) {
+                if (token.token().equals(presented) && token.expiresAt() > now) {
+                    return;
+                }
+            }
+        }
+        throw new OpenApiError(400, "InvalidAuthentication",
+                presented == null ? "header " + TOKEN_HEADER + " is missing" : "access token is invalid or expired");
+    }
+
+    private void requireRobotCode(JsonNode body) throws OpenApiError {
+        String robotCode = text(body, "robotCode");
+        if (robotCode == null) {
+            throw OpenApiError.invalidParameter("robotCode", "robotCode is required");
+        }
+        if (settings.robotCode() != null && !settings.robotCode().equals(robotCode)) {
+            throw OpenApiError.invalidParameter("robotCode", "robot " + robotCode + " does not exist");
+        }
+    }
+
+    private JsonNode msgParam(JsonNode body) throws OpenApiError {
+        JsonNode msgParam = body.get("msgParam");
+        if (msgParam == null || !msgParam.isTextual()) {
+            throw OpenApiError.invalidParameter("msgParam", "msgParam must be a JSON string, e.g. \"{\\\"content\\\":\\\"hi\\\"}\"");
+        }
+        try {
+            JsonNode param = json.readTree(msgParam.asText());
+            if (param == null || !param.isObject()) {
+                throw OpenApiError.invalidParameter("msgParam", "msgParam must hold a JSON object");
+            }
+            return param;
+        } catch (JsonProcessingException e) {
+            throw OpenApiError.invalidParameter("msgParam", "msgParam is not valid JSON");
+        }
+    }
+
+    private JsonNode openApiBody(Context ctx) throws OpenApiError {
+        try {
+            JsonNode body = json.readTree(ctx.body());
+            if (body == null || !body.isObject()) {
+                throw OpenApiError.invalidParameter("body", "the request body must be a JSON object");
+            }
+            return body;
+        } catch (JsonProcessingException e) {
+            throw OpenApiError.invalidParameter("body", "the request body is not valid JSON");
+        }
+    }
+
+    private void openApi(Context ctx, OpenApiHandler handler) throws Exception {
+        try {
+            handler.handle(ctx);
+        } catch (OpenApiError e) {
+            ObjectNode answer = json.createObjectNode();
+            answer.put("code", e.code);
+            answer.put("message", e.getMessage());
+            answer.put("requestid", UUID.randomUUID().toString().toUpperCase(java.util.Locale.ROOT));
+            ctx.status(e.status).contentType("application/json").result(answer.toString());
+        }
+    }
+
+    // ---- custom robot webhooks (protocol §5) ----
+
+    private void webhookSend(Context ctx) throws WebhookError {
+        SandboxSettings.Webhook webhook = webhooksByToken.get(ctx.queryParam("access_token"));
+        if (webhook == null) {
+            throw new WebhookError(WebhookError.TOKEN_NOT_EXIST, "token does not exist");
+        }
+        if (webhook.secret() != null) {
+            checkWebhookSignature(webhook.secret(), ctx.queryParam("timestamp"), ctx.queryParam("sign"));
+        }
+        MessageContent content = WebhookMessageBody.read(webhookBody(ctx));
+        store.addToGroup(webhook.openConversationId(), new SandboxMessage("wh" + randomId(18), clock.millis(),
+                "webhook:" + webhook.name(), webhook.name(), content, null));
+        ok(ctx, json.createObjectNode().put("errcode", 0).put("errmsg", "ok"));
+    }
+
+    private void sessionSend(Context ctx) throws WebhookError {
+        String id = ctx.queryParam("session");
+        Session session = id == null ? null : sessions.get(id);
+        if (session == null || session.expiresAt() <= clock.millis()) {
+            throw new WebhookError(WebhookError.TOKEN_NOT_EXIST, "session does not exist or has expired");
+        }
+        MessageContent content = WebhookMessageBody.read(webhookBody(ctx));
+        store.addToGroup(session.openConversationId(), new SandboxMessage("ss" + randomId(18), clock.millis(),
+                SandboxMessage.VIA_SESSION, robotName(), content, null));
+        ok(ctx, json.createObjectNode().put("errcode", 0).put("errmsg", "ok"));
+    }
+
+    private void checkWebhookSignature(String secret, String timestamp, String sign) throws WebhookError {
+        long ts;
+        try {
+            ts = Long.parseLong(timestamp);
+        } catch (NumberFormatException e) {
+            throw new WebhookError(WebhookError.SECURITY_CHECK_FAILED, "invalid timestamp");
+        }
+        if (Math.abs(clock.millis() - ts) > SIGNATURE_WINDOW.toMillis()) {
+            throw new WebhookError(WebhookError.SECURITY_CHECK_FAILED, "invalid timestamp");
+        }
+        // the query string was URL-decoded already, so sign is the plain Base64 here
+        if (!RobotSignature.matches(secret, timestamp, sign)) {
+            throw new WebhookError(WebhookError.SECURITY_CHECK_FAILED, "sign not match");
+        }
+    }
+
+    private JsonNode webhookBody(Context ctx) throws WebhookError {
+        try {
+            JsonNode body = json.readTree(ctx.body());
+            if (body == null || !body.isObject()) {
+                throw new WebhookError(WebhookError.INVALID_PARAMETER, "the body must be a JSON object");
+            }
+            return body;
+        } catch (JsonProcessingException e) {
+            throw new WebhookError(WebhookError.INVALID_PARAMETER, "the body is not valid JSON");
+        }
+    }
+
+    private void webhook(Context ctx, WebhookHandler handler) throws Exception {
+        try {
+            handler.handle(ctx);
+        } catch (WebhookError e) {
+            ok(ctx, json.createObjectNode().put("errcode", e.errcode).put("errmsg", e.getMessage()));
+        }
+    }
+
+    // ---- the page and its API ----
+
+    private void state(Context ctx) {
+        String since = ctx.queryParam("since");
+        long version = store.version();
+        if (since != null && since.equals(Long.toString(version))) {
+            ok(ctx, json.createObjectNode().put("version", version).put("unchanged", true));
+            return;
+        }
+        ConversationStore.Snapshot snapshot = store.snapshot();
+        ObjectNode answer = json.createObjectNode();
+        answer.put("version", snapshot.version());
+        answer.put("robotCode", robotName());
+        answer.put("callbackUrl", settings.callbackUrl() == null ? null : settings.callbackUrl().toString());
+        ArrayNode groupNodes = answer.putArray("groups");
+        for (SandboxSettings.Group group : groups.values()) {
+            ObjectNode node = groupNodes.addObject();
+            node.put("openConversationId", group.openConversationId());
+            node.put("title", group.title());
+            ArrayNode webhooks = node.putArray("webhooks");
+            settings.webhooks().stream().filter(w -> w.openConversationId().equals(group.openConversationId()))
+                    .forEach(w -> webhooks.addObject().put("name", w.name()).put("url", webhookUrl(w.name()))
+                            .put("signed", w.secret() != null));
+            node.set("messages", json.valueToTree(snapshot.groups().get(group.openConversationId())));
+        }
+        ArrayNode directNodes = answer.putArray("directs");
+        snapshot.directs().forEach((userId, messages) -> {
+            ObjectNode node = directNodes.addObject();
+            node.put("userId", userId);
+            node.set("messages", json.valueToTree(messages));
+        });
+        ok(ctx, answer);
+    }
+
+    private void memberMessage(Context ctx) {
+        String id = ctx.pathParam("id");
+        if (!groups.containsKey(id)) {
+            ctx.status(404).contentType("application/json")
+                    .result(json.createObjectNode().put("error", "no sandbox group " + id).toString());
+            return;
+        }
+        JsonNode body;
+        try {
+            body = json.readTree(ctx.body());
+        } catch (JsonProcessingException e) {
+            body = null;
+        }
+        String text = body == null ? "" : body.path("text").asText("");
+        if (text.isBlank()) {
+            ctx.status(400).contentType("application/json")
+                    .result(json.createObjectNode().put("error", "text is required").toString());
+            return;
+        }
+        SandboxMessage message = postAsMember(id, body.path("senderNick").asText(""), text);
+        ctx.status(202).contentType("application/json").result(json.valueToTree(message).toString());
+    }
+
+    private void webFile(Context ctx) {
+        String file = ctx.pathParam("file");
+        String type = WEB_FILES.get(file);
+        if (type == null) {
+            ctx.status(404).result("not found");
+            return;
+        }
+        ctx.contentType(type).result(resource(file));
+    }
+
+    private static byte[] resource(String name) {
+        try (InputStream in = DingTalkSandbox.class.getResourceAsStream(WEB + name)) {
+            if (in == null) {
+                throw new IllegalStateException("sandbox resource " + WEB + name + " is missing from the classpath");
+            }
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    // ---- small things ----
+
+    private void ok(Context ctx, JsonNode answer) {
+        ctx.status(200).contentType("application/json").result(answer.toString());
+    }
+
+    private String robotName() {
+        return settings.robotCode() == null ? "robot" : settings.robotCode();
+    }
+
+    private static String text(JsonNode body, String field) {
+        JsonNode value = body.get(field);
+        return value == null || value.isNull() || value.asText().isEmpty() ? null : value.asText();
+    }
+
+    private String randomId(int bytes) {
+        byte[] buffer = new byte[bytes];
+        random.nextBytes(buffer);
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(buffer);
+    }
+
+
+    @FunctionalInterface
+    private interface OpenApiHandler {
+        void handle(Context ctx) throws OpenApiError;
+    }
+
+    @FunctionalInterface
+    private interface WebhookHandler {
+        void handle(Context ctx) throws WebhookError;
+    }
+
+    private record IssuedToken(String token, long expiresAt) {}
+
+    private record Session(String openConversationId, long expiresAt) {}
+}

@@ -1,0 +1,363 @@
+// The DingTalk sandbox page: polls /sandbox/api/state and renders every conversation.
+// All text reaches the DOM through textContent / createTextNode; nothing is ever assigned to innerHTML.
+(function () {
+  'use strict';
+
+  var POLL_MS = 300;
+  var version = null;
+  var rendered = {}; // conversation key -> JSON of the messages last rendered
+  var built = false;
+
+  function el(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined && text !== null) node.textContent = String(text);
+    return node;
+  }
+
+  function safeUrl(url) {
+    return typeof url === 'string' && /^https?:\/\//i.test(url.trim()) ? url.trim() : null;
+  }
+
+  function link(url, text, className) {
+    var href = safeUrl(url);
+    var a = el(href ? 'a' : 'span', className, text);
+    if (href) {
+      a.href = href;
+      a.target = '_blank';
+      a.rel = 'noopener noreferrer';
+    }
+    return a;
+  }
+
+  function image(url, className, alt) {
+    var src = safeUrl(url);
+    if (!src) return el('span', 'media', '[image ' + (url || '') + ']');
+    var img = el('img', className);
+    img.src = src;
+    img.alt = alt || '';
+    img.loading = 'lazy';
+    return img;
+  }
+
+  // ---- a minimal, safe markdown subset: headings, bold, italic, code, links, images, lists, quotes, breaks ----
+
+  var INLINE = /!\[([^\]]*)\]\(([^)\s]+)\)|\[([^\]]+)\]\(([^)\s]+)\)|\*\*(.+?)\*\*|__(.+?)__|\*([^*\s][^*]*)\*|`([^`]+)`/g;
+
+  function appendInline(parent, text) {
+    var last = 0;
+    var match;
+    INLINE.lastIndex = 0;
+    var pieces = [];
+    while ((match = INLINE.exec(text)) !== null) {
+      pieces.push({ index: match.index, match: match.slice() });
+    }
+    pieces.forEach(function (piece) {
+      var m = piece.match;
+      if (piece.index > last) parent.appendChild(document.createTextNode(text.slice(last, piece.index)));
+      if (m[2] !== undefined) {
+        parent.appendChild(image(m[2], null, m[1]));
+      } else if (m[4] !== undefined) {
+        parent.appendChild(link(m[4], m[3]));
+      } else if (m[5] !== undefined || m[6] !== undefined) {
+        var strong = el('strong');
+        appendInline(strong, m[5] !== undefined ? m[5] : m[6]);
+        parent.appendChild(strong);
+      } else if (m[7] !== undefined) {
+        var em = el('em');
+        appendInline(em, m[7]);
+        parent.appendChild(em);
+      } else if (m[8] !== undefined) {
+        parent.appendChild(el('code', null, m[8]));
+      }
+      last = piece.index + m[0].length;
+    });
+    if (last < text.length) parent.appendChild(document.createTextNode(text.slice(last)));
+  }
+
+  function renderMarkdown(source) {
+    var root = el('div', 'markdown');
+    var lines = String(source || '').replace(/\r\n?/g, '\n').split('\n');
+    var block = null; // the open <p>, <ul>, <ol> or <blockquote>
+    lines.forEach(function (line) {
+      var m;
+      if ((m = /^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$/.exec(line))) {
+        block = null;
+        var heading = el('h' + m[1].length);
+        appendInline(heading, m[2]);
+        root.appendChild(heading);
+      } else if ((m = /^\s*[-*+]\s+(.*)$/.exec(line)) || (m = /^\s*\d+[.)]\s+(.*)$/.exec(line))) {
+        var tag = /^\s*\d/.test(line) ? 'OL' : 'UL';
+        if (!block || block.tagName !== tag) {
+          block = el(tag.toLowerCase());
+          root.appendChild(block);
+        }
+        var item = el('li');
+        appendInline(item, m[1]);
+        block.appendChild(item);
+      } else if ((m = /^\s*>\s?(.*)$/.exec(line))) {
+        if (!block || block.tagName !== 'BLOCKQUOTE') {
+          block = el('blockquote');
+          root.appendChild(block);
+        } else {
+          block.appendChild(el('br'));
+        }
+        appendInline(block, m[1]);
+      } else if (/^\s*$/.test(line)) {
+        block = null;
+      } else {
+        if (!block || block.tagName !== 'P') {
+          block = el('p');
+          root.appendChild(block);
+        } else {
+          block.appendChild(el('br'));
+        }
+        appendInline(block, line);
+      }
+    });
+    return root;
+  }
+
+  // ---- messages ----
+
+  function renderButtons(content) {
+    var buttons = el('div', 'buttons' + (content.btnOrientation === '1' ? ' horizontal' : ''));
+    (content.buttons || []).forEach(function (b) {
+      buttons.appendChild(link(b.url, b.title, 'button'));
+    });
+    return buttons;
+  }
+
+  function renderContent(content) {
+    switch (content.type) {
+      case 'text': {
+        var text = el('div', 'text', content.text);
+        var at = [].concat(content.atMobiles || [], content.atUserIds || []);
+        if (content.atAll) at.push('all');
+        if (at.length) text.appendChild(el('div', 'at', '@ ' + at.join(', ')));
+        return text;
+      }
+      case 'markdown': {
+        var md = renderMarkdown(content.text);
+        md.setAttribute('data-title', content.title || '');
+        return md;
+      }
+      case 'image':
+        return image(content.picUrl, 'image', 'image');
+      case 'link': {
+        var card = el('div', 'link-card');
+        var body = el('div');
+        body.appendChild(link(content.messageUrl, content.title, 'card-title link-title'));
+        body.appendChild(el('div', 'link-text', content.text));
+        card.appendChild(body);
+        if (content.picUrl) card.appendChild(image(content.picUrl, null, ''));
+        return card;
+      }
+      case 'actionCard': {
+        var action = el('div', 'action-card');
+        action.appendChild(el('div', 'card-title', content.title));
+        action.appendChild(renderMarkdown(content.text));
+        action.appendChild(renderButtons(content));
+        return action;
+      }
+      case 'feedCard': {
+        var feed = el('div', 'feed-card');
+        (content.links || []).forEach(function (entry) {
+          var item = link(entry.messageUrl, null, 'feed-item');
+          item.appendChild(el('span', 'feed-title', entry.title));
+          if (entry.picUrl) item.appendChild(image(entry.picUrl, null, ''));
+          feed.appendChild(item);
+        });
+        return feed;
+      }
+      default: {
+        var media = content.media || {};
+        var parts = Object.keys(media).map(function (k) { return k + '=' + media[k]; });
+        return el('div', 'media', '[' + content.type + '] ' + parts.join(' '));
+      }
+    }
+  }
+
+  function renderMessage(message) {
+    var item = el('li', 'message' + (message.via === 'member' ? ' from-member' : ''));
+    item.setAttribute('data-msgid', message.id);
+    item.setAttribute('data-type', message.content.type);
+    item.setAttribute('data-via', message.via);
+    var meta = el('div', 'meta');
+    meta.appendChild(el('span', 'sender', message.sender));
+    meta.appendChild(el('span', 'via', viaLabel(message.via)));
+    meta.appendChild(el('time', 'time', ' · ' + new Date(message.time).toLocaleTimeString()));
+    item.appendChild(meta);
+    item.appendChild(renderContent(message.content));
+    if (message.delivery) {
+      var state = message.delivery.state.toLowerCase();
+      var label = state === 'delivered' ? 'delivered to the bridge (' + message.delivery.detail + ')'
+          : state === 'pending' ? 'delivering to the bridge…'
+          : 'NOT delivered: ' + message.delivery.detail;
+      var delivery = el('div', 'delivery delivery-' + state, label);
+      delivery.setAttribute('data-state', message.delivery.state);
+      item.appendChild(delivery);
+    }
+    return item;
+  }
+
+  function viaLabel(via) {
+    if (via === 'openapi') return 'robot (OpenAPI)';
+    if (via === 'session') return 'robot (sessionWebhook)';
+    if (via === 'member') return 'you, as a group member';
+    if (via.indexOf('webhook:') === 0) return 'custom robot webhook';
+    return via;
+  }
+
+  function renderMessages(list, key, messages) {
+    var json = JSON.stringify(messages);
+    if (rendered[key] === json) return;
+    rendered[key] = json;
+    var atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
+    while (list.firstChild) list.removeChild(list.firstChild);
+    if (!messages.length) list.appendChild(el('li', 'empty', 'No messages yet.'));
+    messages.forEach(function (m) { list.appendChild(renderMessage(m)); });
+    if (atBottom) list.scrollTop = list.scrollHeight;
+  }
+
+  // ---- groups and the compose form ----
+
+  function buildGroup(group) {
+    var cid = group.openConversationId;
+    var section = el('section', 'group');
+    section.id = 'group-' + cid;
+    section.setAttribute('data-group', cid);
+    var title = el('h2', 'group-title', group.title);
+    title.appendChild(el('span', 'cid', cid));
+    section.appendChild(title);
+    if (group.webhooks.length) {
+      var hooks = el('ul', 'webhooks');
+      group.webhooks.forEach(function (w) {
+        var item = el('li', null, 'custom robot ' + w.name + (w.signed ? ' (signed)' : '') + ': ');
+        item.appendChild(el('code', null, w.url));
+        hooks.appendChild(item);
+      });
+      section.appendChild(hooks);
+    }
+    var list = el('ol', 'messages');
+    list.setAttribute('data-group', cid);
+    section.appendChild(list);
+
+    var form = el('form', 'compose');
+    form.setAttribute('data-group', cid);
+    var row = el('div', 'row');
+    var name = el('input', 'sender-name');
+    name.id = 'name-' + cid;
+    name.type = 'text';
+    name.placeholder = 'Your name';
+    name.value = localStorage.getItem('sandbox.senderNick') || 'Alice';
+    name.setAttribute('aria-label', 'Your name in ' + group.title);
+    var text = el('textarea', 'compose-text');
+    text.id = 'text-' + cid;
+    text.placeholder = 'Message to the robot in ' + group.title + ' (Enter sends, Shift+Enter adds a line)';
+    text.setAttribute('aria-label', 'Message in ' + group.title);
+    var send = el('button', 'send', 'Send');
+    send.id = 'send-' + cid;
+    send.type = 'submit';
+    row.appendChild(name);
+    row.appendChild(text);
+    row.appendChild(send);
+    form.appendChild(row);
+    var error = el('p', 'compose-error');
+    error.setAttribute('role', 'alert');
+    form.appendChild(error);
+    section.appendChild(form);
+
+    text.addEventListener('keydown', function (event) {
+      if (event.key === 'Enter' && !event.shiftKey) {
+        event.preventDefault();
+        form.requestSubmit ? form.requestSubmit() : send.click();
+      }
+    });
+    form.addEventListener('submit', function (event) {
+      event.preventDefault();
+      var message = text.value;
+      if (!message.trim()) return;
+      error.textContent = '';
+      localStorage.setItem('sandbox.senderNick', name.value);
+      send.disabled = true;
+      fetch('/sandbox/api/groups/' + encodeURIComponent(cid) + '/messages', {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ senderNick: name.value, text: message })
+      }).then(function (response) {
+        if (!response.ok) {
+          return response.json().catch(function () { return {}; }).then(function (body) {
+            throw new Error(body.error || ('HTTP ' + response.status));
+          });
+        }
+        text.value = '';
+        poll(true);
+      }).catch(function (e) {
+        error.textContent = 'Not sent: ' + e.message;
+      }).finally(function () {
+        send.disabled = false;
+      });
+    });
+    return section;
+  }
+
+  function render(state) {
+    var groups = document.getElementById('groups');
+    if (!built) {
+      state.groups.forEach(function (g) { groups.appendChild(buildGroup(g)); });
+      document.getElementById('callback-url').textContent = state.callbackUrl || 'no callback URL configured';
+      built = true;
+    }
+    state.groups.forEach(function (g) {
+      var list = groups.querySelector('ol.messages[data-group="' + CSS.escape(g.openConversationId) + '"]');
+      if (list) renderMessages(list, 'group:' + g.openConversationId, g.messages);
+    });
+    var directs = document.getElementById('directs');
+    if (!state.directs.length && !directs.firstChild) {
+      directs.appendChild(el('p', 'empty', 'No direct messages yet.'));
+    }
+    state.directs.forEach(function (d) {
+      var section = directs.querySelector('section.direct[data-user="' + CSS.escape(d.userId) + '"]');
+      if (!section) {
+        var empty = directs.querySelector('.empty');
+        if (empty) directs.removeChild(empty);
+        section = el('section', 'direct');
+        section.setAttribute('data-user', d.userId);
+        section.appendChild(el('h3', null, 'to ' + d.userId));
+        var list = el('ol', 'messages');
+        list.setAttribute('data-user', d.userId);
+        section.appendChild(list);
+        directs.appendChild(section);
+      }
+      renderMessages(section.querySelector('ol.messages'), 'user:' + d.userId, d.messages);
+    });
+  }
+
+  var timer = null;
+  function poll(now) {
+    if (timer) clearTimeout(timer);
+    timer = null;
+    var url = '/sandbox/api/state' + (version === null ? '' : '?since=' + encodeURIComponent(version));
+    fetch(url, { cache: 'no-store' }).then(function (response) {
+      if (!response.ok) throw new Error('HTTP ' + response.status);
+      return response.json();
+    }).then(function (state) {
+      var status = document.getElementById('status');
+      status.textContent = '';
+      status.className = 'status';
+      if (!state.unchanged) {
+        render(state);
+        version = state.version;
+      }
+    }).catch(function (e) {
+      var status = document.getElementById('status');
+      status.textContent = 'The sandbox is not answering (' + e.message + '); retrying…';
+      status.className = 'status error';
+    }).finally(function () {
+      if (!timer) timer = setTimeout(poll, POLL_MS);
+    });
+  }
+
+  poll();
+})();

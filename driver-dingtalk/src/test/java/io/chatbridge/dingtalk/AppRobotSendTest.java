@@ -1,0 +1,285 @@
+package io.chatbridge.dingtalk;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.chatbridge.dingtalk.FakeDingTalk.Reply;
+import io.chatbridge.dingtalk.TestTime.FakeTicker;
+import io.chatbridge.spi.DeliveryException;
+import io.chatbridge.spi.SendResult;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class AppRobotSendTest {
+
+    private FakeDingTalk fake;
+    private FakeTicker ticker;
+    private DriverFixture fixture;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        fake = new FakeDingTalk();
+        ticker = new FakeTicker();
+        fixture = DriverFixture.app(fake, ticker);
+    }
+
+    @AfterEach
+    void tearDown() {
+        fixture.close();
+        fake.close();
+    }
+
+    private SendResult send(Messages message) throws DeliveryException {
+        return fixture.driver.send(message.build());
+    }
+
+    @Test
+    void groupSendCallsRobotApiWithTokenHeaderAndSampleText() throws Exception {
+        SendResult result = send(Messages.toGroup("cidAAA").text("hello").header("Alert", "disk full")
+                .attachment("image", "https://img.example/a.png"));
+
+        assertThat(result.platformMessageId()).isEqualTo("pqk-1");
+        assertThat(fake.tokenRequests).hasSize(1);
+        FakeDingTalk.Request tokenRequest = fake.tokenRequests.get(0);
+        assertThat(tokenRequest.path()).isEqualTo("/v1.0/oauth2/accessToken");
+        assertThat(tokenRequest.json().path("appKey").asText()).isEqualTo(FakeDingTalk.APP_KEY);
+        assertThat(tokenRequest.json().path("appSecret").asText()).isEqualTo(FakeDingTalk.APP_SECRET);
+
+        assertThat(fake.groupSends).hasSize(1);
+        FakeDingTalk.Request send = fake.groupSends.get(0);
+        assertThat(send.path()).isEqualTo("/v1.0/robot/groupMessages/send");
+        assertThat(send.header("x-acs-dingtalk-access-token")).isEqualTo(FakeDingTalk.token(1));
+        JsonNode body = send.json();
+        assertThat(body.path("robotCode").asText()).isEqualTo("dingrobot01");
+        assertThat(body.path("openConversationId").asText()).isEqualTo("cidAAA");
+        assertThat(body.path("msgKey").asText()).isEqualTo("sampleText");
+        assertThat(body.path("msgParam").isTextual()).as("msgParam is a JSON string").isTrue();
+        assertThat(body.path("msgParam").asText())
+                .isEqualTo("{\"content\":\"[Alert · disk full]\\nhello\\n[image] https://img.example/a.png\"}");
+    }
+
+    @Test
+    void secondSendReusesCachedToken() throws Exception {
+        send(Messages.toGroup("cidAAA").text("one"));
+        send(Messages.toGroup("cidAAA").text("two"));
+
+        assertThat(fake.tokenRequests).hasSize(1);
+        assertThat(fake.groupSends).extracting(r -> r.header("x-acs-dingtalk-access-token"))
+                .containsOnly(FakeDingTalk.token(1));
+    }
+
+    @Test
+    void burstOfSendsFetchesOneToken() throws Exception {
+        fake.tokenDelayMillis = 200; // keep the fetch in flight while the burst arrives
+        ExecutorService pool = Executors.newFixedThreadPool(100);
+        try {
+            CountDownLatch go = new CountDownLatch(1);
+            List<Future<SendResult>> results = new ArrayList<>();
+            for (int i = 0; i < 100; i++) {
+                String text = "m" + i;
+                Callable<SendResult> task = () -> {
+                    go.await();
+                    return send(Messages.toGroup("cid" + text).text(text));
+                };
+                results.add(pool.submit(task));
+            }
+            go.countDown();
+            for (Future<SendResult> result : results) {
+                assertThat(result.get().platformMessageId()).startsWith("pqk-");
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertThat(fake.tokenRequests).hasSize(1);
+        assertThat(fake.groupSends).hasSize(100);
+    }
+
+    @Test
+    void tokenIsRefetchedSixtySecondsBeforeExpiry() throws Exception {
+        fake.expireIn = 7200;
+        send(Messages.toGroup("cidAAA").text("first"));
+
+        ticker.advance(Duration.ofSeconds(7200 - 60).minusNanos(1));
+        send(Messages.toGroup("cidAAA").text("just before"));
+        assertThat(fake.tokenRequests).hasSize(1);
+
+        ticker.advance(Duration.ofNanos(1));
+        send(Messages.toGroup("cidAAA").text("at refresh point"));
+        assertThat(fake.tokenRequests).hasSize(2);
+        assertThat(fake.groupSends.get(2).header("x-acs-dingtalk-access-token")).isEqualTo(FakeDingTalk.token(2));
+    }
+
+    @Test
+    void invalidAuthenticationRefetchesTokenAndRetriesOnce() throws Exception {
+        send(Messages.toGroup("cidAAA").text("warm up"));
+        fake.sendReplies.add(new Reply(400, "{\"code\":\"InvalidAuthentication\",\"message\":\"不合法的access_token\"}"));
+
+        SendResult result = send(Messages.toGroup("cidAAA").text("again"));
+
+        assertThat(result.platformMessageId()).isEqualTo("pqk-3");
+        assertThat(fake.tokenRequests).hasSize(2);
+        assertThat(fake.groupSends).extracting(r -> r.header("x-acs-dingtalk-access-token"))
+                .containsExactly(FakeDingTalk.token(1), FakeDingTalk.token(1), FakeDingTalk.token(2));
+    }
+
+    @Test
+    void invalidAuthenticationTwiceIsPermanentAuthFailure() {
+        fake.sendReplies.add(new Reply(400, "{\"code\":\"InvalidAuthentication\",\"message\":\"bad token\"}"));
+        fake.sendReplies.add(new Reply(400, "{\"code\":\"InvalidAuthentication\",\"message\":\"bad token\"}"));
+
+        assertThatThrownBy(() -> send(Messages.toGroup("cidAAA").text("x")))
+                .isInstanceOfSatisfying(DeliveryException.class, e -> {
+                    assertThat(e.retryable()).isFalse();
+                    assertThat(e.code()).isEqualTo("AUTH_FAILED");
+                });
+        assertThat(fake.groupSends).hasSize(2);
+        assertThat(fake.tokenRequests).hasSize(2);
+    }
+
+    @Test
+    void qpsLimitIsRetryableAfterAtLeastOneSecond() {
+        fake.sendReplies.add(new Reply(403,
+                "{\"code\":\"Forbidden.AccessDenied.QpsLimitForAppkeyAndApi\",\"message\":\"too fast\"}"));
+
+        assertThatThrownBy(() -> send(Messages.toGroup("cidAAA").text("x")))
+                .isInstanceOfSatisfying(DeliveryException.class, e -> {
+                    assertThat(e.retryable()).isTrue();
+                    assertThat(e.code()).isEqualTo("RATE_LIMITED");
+                    assertThat(e.retryAfter()).isGreaterThanOrEqualTo(Duration.ofSeconds(1));
+                });
+    }
+
+    @Test
+    void serverErrorIsRetryable() {
+        fake.sendReplies.add(new Reply(500, "{\"code\":\"ServiceUnavailable\",\"message\":\"try later\"}"));
+
+        assertThatThrownBy(() -> send(Messages.toGroup("cidAAA").text("x")))
+                .isInstanceOfSatisfying(DeliveryException.class, e -> assertThat(e.retryable()).isTrue());
+    }
+
+    @Test
+    void missingPermissionIsPermanentAndSaysSo() {
+        fake.sendReplies.add(new Reply(403,
+                "{\"code\":\"Forbidden.AccessDenied.AccessTokenPermissionDenied\",\"message\":\"no permission\"}"));
+
+        assertThatThrownBy(() -> send(Messages.toGroup("cidAAA").text("x")))
+                .isInstanceOfSatisfying(DeliveryException.class, e -> {
+                    assertThat(e.retryable()).isFalse();
+                    assertThat(e.code()).isEqualTo("PERMISSION_DENIED");
+                    assertThat(e.getMessage()).contains("permission").contains("cidAAA").contains("sampleText");
+                });
+    }
+
+    @Test
+    void otherClientErrorIsPermanentWithDingTalkCode() {
+        fake.sendReplies.add(new Reply(400,
+                "{\"code\":\"invalidParameter.openConversationId\",\"message\":\"bad conversation\"}"));
+
+        assertThatThrownBy(() -> send(Messages.toGroup("cidAAA").text("x")))
+                .isInstanceOfSatisfying(DeliveryException.class, e -> {
+                    assertThat(e.retryable()).isFalse();
+                    assertThat(e.code()).isEqualTo("invalidParameter.openConversationId");
+                });
+    }
+
+    @Test
+    void wrongAppSecretIsPermanentAuthFailure() {
+        fake.tokenReplies.add(new Reply(400, "{\"code\":\"invalidClientIdOrSecret\",\"message\":\"bad secret\"}"));
+
+        assertThatThrownBy(() -> send(Messages.toGroup("cidAAA").text("x")))
+                .isInstanceOfSatisfying(DeliveryException.class, e -> {
+                    assertThat(e.retryable()).isFalse();
+                    assertThat(e.code()).isEqualTo("AUTH_FAILED");
+                });
+        assertThat(fake.groupSends).isEmpty();
+    }
+
+    @Test
+    void failedTokenFetchIsNotCached() throws Exception {
+        fake.tokenReplies.add(new Reply(500, "{\"code\":\"SystemBusy\",\"message\":\"busy\"}"));
+        assertThatThrownBy(() -> send(Messages.toGroup("cidAAA").text("x")))
+                .isInstanceOfSatisfying(DeliveryException.class, e -> assertThat(e.retryable()).isTrue());
+
+        assertThat(send(Messages.toGroup("cidAAA").text("y")).platformMessageId()).isEqualTo("pqk-1");
+        assertThat(fake.tokenRequests).hasSize(2);
+    }
+
+    @Test
+    void unreachableApiIsRetryable() throws Exception {
+        fake.close();
+        assertThatThrownBy(() -> send(Messages.toGroup("cidAAA").text("x")))
+                .isInstanceOfSatisfying(DeliveryException.class, e -> assertThat(e.retryable()).isTrue());
+    }
+
+    @Test
+    void logsNameTargetAndCodeButNeverSecretsOrToken() throws Exception {
+        try (LogCapture logs = new LogCapture()) {
+            send(Messages.toGroup("cidAAA").text("warm up"));
+            fake.sendReplies.add(new Reply(400, "{\"code\":\"InvalidAuthentication\",\"message\":\"expired\"}"));
+            fake.sendReplies.add(new Reply(400, "{\"code\":\"invalidParameter.msgKey\",\"message\":\"bad key\"}"));
+            assertThatThrownBy(() -> send(Messages.toGroup("cidLOG").text("x")));
+
+            String all = logs.all();
+            assertThat(all).contains("[dt]").contains("cidLOG").contains("sampleText")
+                    .contains("invalidParameter.msgKey").contains("bad key");
+            assertThat(all).doesNotContain(FakeDingTalk.APP_SECRET).doesNotContain("SECRETVALUE");
+        }
+    }
+
+    @Test
+    void userIdsAreSentInBatchesOfTwenty() throws Exception {
+        List<String> ids = IntStream.rangeClosed(1, 45).mapToObj(i -> "user" + i).toList();
+
+        SendResult result = send(Messages.to(Map.of("user_ids", ids)).text("to everyone"));
+
+        assertThat(fake.batchSends).hasSize(3);
+        assertThat(fake.batchSends).extracting(FakeDingTalk.Request::path)
+                .containsOnly("/v1.0/robot/oToMessages/batchSend");
+        assertThat(fake.batchSends).extracting(r -> r.json().path("userIds").size()).containsExactly(20, 20, 5);
+        JsonNode first = fake.batchSends.get(0).json();
+        assertThat(first.path("robotCode").asText()).isEqualTo("dingrobot01");
+        assertThat(first.path("userIds").get(0).asText()).isEqualTo("user1");
+        assertThat(fake.batchSends.get(2).json().path("userIds").get(4).asText()).isEqualTo("user45");
+        assertThat(first.path("msgKey").asText()).isEqualTo("sampleText");
+        assertThat(first.path("msgParam").asText()).isEqualTo("{\"content\":\"to everyone\"}");
+        assertThat(fake.batchSends.get(0).header("x-acs-dingtalk-access-token")).isEqualTo(FakeDingTalk.token(1));
+        assertThat(result.platformMessageId()).isEqualTo("oto-1,oto-2,oto-3");
+    }
+
+    @Test
+    void retryAfterPartialBatchFailureSkipsBatchesAlreadySent() throws Exception {
+        List<String> ids = IntStream.rangeClosed(1, 45).mapToObj(i -> "user" + i).toList();
+        fake.sendReplies.add(new Reply(200, "{\"processQueryKey\":\"first\"}"));
+        fake.sendReplies.add(new Reply(503, "{\"code\":\"ServiceUnavailable\",\"message\":\"later\"}"));
+        assertThatThrownBy(() -> send(Messages.to(Map.of("user_ids", ids)).text("x").deliveryId("d-9")))
+                .isInstanceOfSatisfying(DeliveryException.class, e -> assertThat(e.retryable()).isTrue());
+
+        SendResult result = send(Messages.to(Map.of("user_ids", ids)).text("x").deliveryId("d-9"));
+
+        assertThat(fake.batchSends).extracting(r -> r.json().path("userIds").get(0).asText())
+                .containsExactly("user1", "user21", "user21", "user41");
+        assertThat(result.platformMessageId()).startsWith("first,");
+    }
+
+    @Test
+    void invalidAndFlowControlledStaffIdsAreLogged() throws Exception {
+        fake.sendReplies.add(new Reply(200, "{\"processQueryKey\":\"k\",\"invalidStaffIdList\":[\"ghost\"],"
+                + "\"flowControlledStaffIdList\":[\"busy1\"]}"));
+        try (LogCapture logs = new LogCapture()) {
+            send(Messages.to(Map.of("user_ids", List.of("ghost", "busy1", "ok"))).text("x"));
+            assertThat(logs.all()).contains("invalid staff ids [ghost]").contains("flow-controlled staff ids [busy1]");
+        }
+    }
+}

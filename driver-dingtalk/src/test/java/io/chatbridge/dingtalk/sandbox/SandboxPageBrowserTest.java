@@ -1,0 +1,217 @@
+package io.chatbridge.dingtalk.sandbox;
+
+import static io.chatbridge.dingtalk.sandbox.SandboxHttp.JSON;
+import static io.chatbridge.dingtalk.sandbox.SandboxHttp.hmacBase64;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.javalin.Javalin;
+import java.io.File;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.TestInstance;
+import org.openqa.selenium.By;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+/**
+ * The page in a real headless Chromium: a person types into group A, a stand-in bridge (a small Javalin app that
+ * checks the callback signature) relays it into group B through the sandbox's own OpenAPI, and the page shows it.
+ * Needs Debian's {@code chromium} and {@code chromium-driver}; skipped without them.
+ */
+@ExtendWith(QuietJettyLogs.class)
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class SandboxPageBrowserTest {
+
+    private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
+    private static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
+    private static final String SIGNING_SECRET = "browser-test-secret";
+    private static final Duration WAIT = Duration.ofSeconds(10);
+
+    private final ExecutorService bridgeWork = Executors.newSingleThreadExecutor();
+    private Javalin bridge;
+    private DingTalkSandbox sandbox;
+    private Path profile;
+    private WebDriver browser;
+
+    @BeforeAll
+    void start() throws Exception {
+        assumeTrue(Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
+                "browser test skipped: needs " + CHROMIUM + " and " + CHROMEDRIVER
+                        + " (apt-get install chromium chromium-driver)");
+        bridge = Javalin.create(config -> {
+            config.startup.showJavalinBanner = false;
+            config.routes.post("/dingtalk/event", ctx -> {
+                String timestamp = ctx.header("timestamp");
+                if (timestamp == null || !hmacBase64(SIGNING_SECRET, timestamp).equals(ctx.header("sign"))) {
+                    ctx.status(401).result("bad signature");
+                    return;
+                }
+                JsonNode callback = JSON.readTree(ctx.body());
+                if ("cidGroupB".equals(callback.get("conversationId").asText())) {
+                    ctx.status(500).result("no rule for group B");
+                    return;
+                }
+                // answer at once and relay afterwards, like the bridge's outbox does
+                bridgeWork.submit(() -> relayToGroupB(callback));
+                ctx.status(200);
+            });
+        }).start("127.0.0.1", 0);
+        sandbox = new DingTalkSandbox(SandboxSettings.defaults().withPort(0)
+                .withCallbackUrl(URI.create("http://127.0.0.1:" + bridge.port() + "/dingtalk/event"))
+                .withSigningSecret(SIGNING_SECRET)
+                .withWebhooks(List.of(new SandboxSettings.Webhook("cards", "cards-token", null, "cidGroupB"))))
+                .start();
+
+        System.setProperty("webdriver.chrome.driver", CHROMEDRIVER.toString());
+        profile = Files.createTempDirectory("sandbox-chromium-");
+        ChromeOptions options = new ChromeOptions();
+        options.setBinary(CHROMIUM.toFile());
+        options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update",
+                "--disable-sync", "--user-data-dir=" + profile);
+        ChromeDriverService service = new ChromeDriverService.Builder()
+                .usingDriverExecutable(new File(CHROMEDRIVER.toString())).usingAnyFreePort().build();
+        browser = new ChromeDriver(service, options);
+    }
+
+    private void relayToGroupB(JsonNode callback) {
+        try {
+            String token = SandboxHttp.token(sandbox);
+            String nick = callback.get("senderNick").asText();
+            String text = callback.get("text").get("content").asText().strip();
+            SandboxHttp.groupSend(sandbox, token, "cidGroupB", "sampleText", Map.of("content", nick + ": " + text));
+            SandboxHttp.groupSend(sandbox, token, "cidGroupB", "sampleMarkdown", Map.of("title", "relay",
+                    "text", "## Relayed from Group A\n**" + nick + "** said:\n- " + text));
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @AfterAll
+    void stop() throws Exception {
+        if (browser != null) {
+            browser.quit();
+        }
+        if (sandbox != null) {
+            sandbox.close();
+        }
+        if (bridge != null) {
+            bridge.stop();
+        }
+        bridgeWork.shutdownNow();
+        if (profile != null) {
+            try (Stream<Path> files = Files.walk(profile)) {
+                files.sorted(Comparator.reverseOrder()).map(Path::toFile).forEach(File::delete);
+            }
+        }
+    }
+
+    private WebElement group(String cid) {
+        return new WebDriverWait(browser, WAIT).until(ExpectedConditions.presenceOfElementLocated(
+                By.cssSelector("section.group[data-group='" + cid + "']")));
+    }
+
+    private void type(String cid, String name, String text) {
+        WebElement group = group(cid);
+        WebElement nameField = group.findElement(By.cssSelector("input.sender-name"));
+        nameField.clear();
+        nameField.sendKeys(name);
+        group.findElement(By.cssSelector("textarea.compose-text")).sendKeys(text);
+        group.findElement(By.cssSelector("button.send")).click();
+    }
+
+    @Test
+    void aMessageTypedInGroupAAppearsBridgedInGroupB() {
+        browser.get(sandbox.baseUrl() + "/");
+        type("cidGroupA", "Alice", "hello <b>raw</b> from the browser");
+
+        WebDriverWait wait = new WebDriverWait(browser, WAIT);
+        WebElement relayed = wait.until(ExpectedConditions.presenceOfElementLocated(By.xpath(
+                "//section[@data-group='cidGroupB']//li[contains(@class,'message')][.//div[@class='text']"
+                        + "[contains(., 'Alice: hello <b>raw</b> from the browser')]]")));
+        assertThat(relayed.findElement(By.cssSelector(".sender")).getText()).isEqualTo("sandbox-robot");
+        assertThat(relayed.getAttribute("data-via")).isEqualTo("openapi");
+
+        WebElement markdown = wait.until(ExpectedConditions.presenceOfElementLocated(
+                By.cssSelector("section[data-group='cidGroupB'] li.message[data-type='markdown'] .markdown")));
+        assertThat(markdown.findElement(By.tagName("h2")).getText()).isEqualTo("Relayed from Group A");
+        assertThat(markdown.findElement(By.tagName("strong")).getText()).isEqualTo("Alice");
+        assertThat(markdown.findElement(By.cssSelector("ul > li")).getText())
+                .isEqualTo("hello <b>raw</b> from the browser");
+        // the typed HTML stays text everywhere
+        assertThat(browser.findElements(By.cssSelector("section.group li.message b"))).isEmpty();
+
+        // group A shows the member's own message, delivered
+        WebElement own = wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector(
+                "section[data-group='cidGroupA'] li.message.from-member .delivery-delivered")));
+        assertThat(own.getText()).contains("delivered");
+        assertThat(group("cidGroupA").findElement(By.cssSelector("textarea.compose-text")).getAttribute("value"))
+                .isEmpty();
+    }
+
+    @Test
+    void aDeliveryTheBridgeRefusesIsShownAsFailed() {
+        browser.get(sandbox.baseUrl() + "/");
+        type("cidGroupB", "Bob", "is anyone listening?");
+
+        WebElement failure = new WebDriverWait(browser, WAIT).until(ExpectedConditions.presenceOfElementLocated(
+                By.cssSelector("section[data-group='cidGroupB'] li.message.from-member .delivery-failed")));
+        assertThat(failure.getText()).contains("NOT delivered").contains("HTTP 500").contains("no rule for group B");
+    }
+
+    @Test
+    void richMessagesAreRendered() throws Exception {
+        String image = sandbox.baseUrl() + "/sandbox/web/none.png"; // stays on loopback
+        String hook = sandbox.webhookUrl("cards");
+        SandboxHttp.post(hook, Map.of("msgtype", "link", "link", Map.of("title", "Release notes", "text", "v1.0",
+                "picUrl", image, "messageUrl", "https://example.com/notes")));
+        SandboxHttp.post(hook, Map.of("msgtype", "actionCard", "actionCard", Map.of("title", "Approve?",
+                "text", "### Deploy\nto **prod**", "btnOrientation", "1", "btns", List.of(
+                        Map.of("title", "Yes", "actionURL", "https://example.com/yes"),
+                        Map.of("title", "No", "actionURL", "javascript:alert(1)")))));
+        SandboxHttp.post(hook, Map.of("msgtype", "feedCard", "feedCard", Map.of("links", List.of(
+                Map.of("title", "First", "messageURL", "https://example.com/1", "picURL", image),
+                Map.of("title", "Second", "messageURL", "https://example.com/2", "picURL", image)))));
+        SandboxHttp.groupSend(sandbox, SandboxHttp.token(sandbox), "cidGroupB", "sampleImageMsg",
+                Map.of("photoURL", image));
+
+        browser.get(sandbox.baseUrl() + "/");
+        WebDriverWait wait = new WebDriverWait(browser, WAIT);
+        WebElement link = wait.until(ExpectedConditions.presenceOfElementLocated(
+                By.cssSelector("section[data-group='cidGroupB'] .link-card a.link-title")));
+        assertThat(link.getText()).isEqualTo("Release notes");
+        assertThat(link.getAttribute("href")).isEqualTo("https://example.com/notes");
+
+        WebElement card = browser.findElement(By.cssSelector("section[data-group='cidGroupB'] .action-card"));
+        assertThat(card.findElement(By.cssSelector(".card-title")).getText()).isEqualTo("Approve?");
+        assertThat(card.findElement(By.cssSelector(".markdown h3")).getText()).isEqualTo("Deploy");
+        List<WebElement> buttons = card.findElements(By.cssSelector(".buttons.horizontal .button"));
+        assertThat(buttons).extracting(WebElement::getText).containsExactly("Yes", "No");
+        assertThat(buttons.get(0).getAttribute("href")).isEqualTo("https://example.com/yes");
+        assertThat(buttons.get(1).getTagName()).isEqualTo("span"); // a javascript: URL is never a link
+
+        assertThat(browser.findElements(By.cssSelector("section[data-group='cidGroupB'] .feed-card .feed-item")))
+                .extracting(WebElement::getText).containsExactly("First", "Second");
+        assertThat(browser.findElement(By.cssSelector("section[data-group='cidGroupB'] img.image"))
+                .getAttribute("src")).isEqualTo(image);
+    }
+}

@@ -1,0 +1,101 @@
+package com.example.chatbridge.file;
+
+import io.chatbridge.spi.BridgeUnavailableException;
+import io.chatbridge.spi.DeliveryException;
+import io.chatbridge.spi.Driver;
+import io.chatbridge.spi.DriverContext;
+import io.chatbridge.spi.HttpRequest;
+import io.chatbridge.spi.HttpResponse;
+import io.chatbridge.spi.InboundMessage;
+import io.chatbridge.spi.OutboundMessage;
+import io.chatbridge.spi.SendResult;
+import io.chatbridge.spi.Sender;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+
+/** One configured file instance. */
+final class FileDriver implements Driver {
+
+    private final Path file;
+    private final int port;
+    private final String listenPath;
+    private DriverContext context;
+    private long lines;
+
+    FileDriver(Path file, int port, String listenPath) {
+        this.file = file;
+        this.port = port;
+        this.listenPath = listenPath;
+    }
+
+    @Override
+    public void start(DriverContext context) throws IOException {
+        this.context = context;
+        Path parent = file.toAbsolutePath().getParent();
+        if (parent != null) {
+            Files.createDirectories(parent);
+        }
+        if (port >= 0) {
+            // routes are registered during start; the bridge opens the port after every driver started
+            context.http(port).post(listenPath, this::receive);
+        }
+    }
+
+    private HttpResponse receive(HttpRequest request) {
+        String text = request.bodyText().strip();
+        if (text.isEmpty()) {
+            return HttpResponse.error(400, "empty body: POST the message text");
+        }
+        String topic = request.queryParam("topic");
+        InboundMessage message = InboundMessage.builder()
+                .channel("topic", topic == null ? "default" : topic)
+                .sender(new Sender(request.header("x-user"), request.header("x-user"), null, null))
+                .text(text)
+                .time(context.clock().instant())
+                .build();
+        try {
+            context.publish(message);
+        } catch (BridgeUnavailableException e) {
+            return HttpResponse.error(503, "try again later");
+        }
+        return HttpResponse.json(202, "{\"status\":\"accepted\"}");
+    }
+
+    @Override
+    public synchronized SendResult send(OutboundMessage message) throws DeliveryException {
+        String line = "{\"rule\":" + quote(message.ruleId()) + ",\"channel\":" + quote(String.valueOf(message.channel()))
+                + ",\"text\":" + quote(message.renderedText()) + "}\n";
+        try {
+            Files.writeString(file, line, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        } catch (IOException e) {
+            // a full disk may clear up: let the bridge retry with backoff
+            throw DeliveryException.retryable("IO_ERROR", "cannot append to " + file.getFileName() + ": " + e.getMessage());
+        }
+        lines++;
+        return new SendResult(file.getFileName() + ":" + lines);
+    }
+
+    @Override
+    public void stop() {
+        // nothing to release: files are opened per write
+    }
+
+    private static String quote(String s) {
+        StringBuilder out = new StringBuilder("\"");
+        for (char c : s.toCharArray()) {
+            switch (c) {
+                case '"' -> out.append("\\\"");
+                case '\\' -> out.append("\\\\");
+                case '\n' -> out.append("\\n");
+                case '\r' -> out.append("\\r");
+                case '\t' -> out.append("\\t");
+                default -> out.append(c < 0x20 ? String.format("\\u%04x", (int) c) : String.valueOf(c));
+            }
+        }
+        return out.append('"').toString();
+    }
+
+}
