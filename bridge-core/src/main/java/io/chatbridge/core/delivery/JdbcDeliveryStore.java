@@ -6,6 +6,8 @@ import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -677,6 +679,12 @@ public final class JdbcDeliveryStore implements DeliveryStore {
     }
 
     private static String describe(IOException e) {
+        if (e instanceof FileAlreadyExistsException) {
+            return "a file of that name exists";
+        }
+        if (e instanceof AccessDeniedException) {
+            return "permission denied";
+        }
         if (e instanceof FileSystemException fs && fs.getReason() != null) {
             return fs.getReason();
         }
