@@ -66,7 +66,8 @@ public final class Bridge implements AutoCloseable {
         this.engine = new DeliveryEngine(store, setup.drivers(),
                 new RetryPolicy(global.maxAttempts(), global.maxAge(),
                         options.retryBase != null ? options.retryBase : global.backoffBase(), global.backoffMax()),
-                clock, global.workers(), global.lease(), options.pollInterval);
+                clock, global.workers(), global.lease(),
+                options.pollInterval != null ? options.pollInterval : global.pollInterval());
         AtomicInteger n = new AtomicInteger();
         this.scheduler = Executors.newScheduledThreadPool(2, r -> {
             Thread t = new Thread(r, "bridge-scheduler-" + n.incrementAndGet());
@@ -272,7 +273,7 @@ public final class Bridge implements AutoCloseable {
         private DeliveryStore store;
         private String httpHost;
         private Duration retryBase;
-        private Duration pollInterval = Duration.ofSeconds(1);
+        private Duration pollInterval;
 
         /** The clock for routing, retries and drivers. */
         public Options clock(Clock clock) {
@@ -298,7 +299,7 @@ public final class Bridge implements AutoCloseable {
             return this;
         }
 
-        /** How often to look for work appended by other replicas. */
+        /** How often to look for work appended by other replicas, instead of {@code global.delivery.poll_interval}. */
         public Options pollInterval(Duration interval) {
             this.pollInterval = interval;
             return this;

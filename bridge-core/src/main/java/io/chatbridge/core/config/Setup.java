@@ -74,6 +74,7 @@ public final class Setup {
         ConfigNode node = ConfigNode.of(name, "global", global == null ? null
                 : new EnvSubstitution(env, name, setup.problems).resolve(global, "global"), setup.problems::add);
         setup.global = GlobalSettings.from(node, configFile.toAbsolutePath().getParent());
+        setup.collectSensitive(node, false);
         return setup;
     }
 

@@ -15,7 +15,8 @@ public final class DeliveryStores {
      * Opens (and creates or migrates) the store for a running bridge. A SQLite file is locked for this process and
      * the claims a crashed previous run left behind are released, so that work is sent again at once.
      *
-     * @throws StoreException with a message naming the path or URL (without credentials) when it cannot be opened
+     * @throws StoreException with a message naming the setting ({@code global.database.path} or {@code .url}) and the
+     *     file or URL (without credentials) when it cannot be opened
      */
     public static DeliveryStore open(GlobalSettings global) {
         return open(global, true);
@@ -40,6 +41,16 @@ public final class DeliveryStores {
     }
 
     private static DeliveryStore open(GlobalSettings global, boolean owner) {
+        String key = global.databaseUrl() != null ? "global.database.url" : "global.database.path";
+        try {
+            return openNamed(global, owner);
+        } catch (StoreException e) {
+            // name the setting to fix, not only the file: the path is resolved against config.json's directory
+            throw new StoreException(key + ": " + e.getMessage(), e.getCause());
+        }
+    }
+
+    private static DeliveryStore openNamed(GlobalSettings global, boolean owner) {
         String url = global.databaseUrl();
         if (url != null && url.startsWith("jdbc:postgresql:")) {
             return JdbcDeliveryStore.openPostgres(url, global.databaseUser(), global.databasePassword(),
