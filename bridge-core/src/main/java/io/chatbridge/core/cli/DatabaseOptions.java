@@ -6,9 +6,11 @@ import io.chatbridge.core.delivery.DeliveryStore;
 import io.chatbridge.core.delivery.DeliveryStores;
 import io.chatbridge.core.delivery.StoreException;
 import io.chatbridge.core.logging.Secrets;
+import ch.qos.logback.classic.Level;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Option;
 
 /**
@@ -30,6 +32,9 @@ public class DatabaseOptions {
 
     /** The opened store, or the exit code after printing why not. */
     Opened open(PrintWriter err) {
+        // the tools print their own results; the store's INFO lines (schema version, counts) would only clutter them
+        ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME))
+                .setLevel(Level.WARN);
         if (!Files.isRegularFile(config)) {
             err.println("error: " + config + ": file does not exist");
             return new Opened(null, EXIT_USAGE);

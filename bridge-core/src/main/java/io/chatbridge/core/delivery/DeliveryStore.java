@@ -31,6 +31,12 @@ public interface DeliveryStore extends AutoCloseable {
      */
     List<PendingDelivery> claim(int max, Instant now, Duration lease);
 
+    /**
+     * Extends the claims of deliveries still being sent to {@code leaseUntil}, so a send slower than the lease is
+     * not taken over (and sent twice) by another worker or replica. Claims already lost stay lost.
+     */
+    void renew(java.util.Collection<PendingDelivery> deliveries, Instant leaseUntil);
+
     /** The delivery was sent; records the target's message id for later replies and recalls. */
     void delivered(PendingDelivery delivery, String targetMessageId, Instant now);
 

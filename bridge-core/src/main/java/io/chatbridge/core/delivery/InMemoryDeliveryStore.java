@@ -66,6 +66,16 @@ public final class InMemoryDeliveryStore implements DeliveryStore {
     }
 
     @Override
+    public synchronized void renew(java.util.Collection<PendingDelivery> deliveries, Instant leaseUntil) {
+        for (PendingDelivery d : deliveries) {
+            Entry e = claimed(d);
+            if (e != null) {
+                e.leaseUntil = leaseUntil;
+            }
+        }
+    }
+
+    @Override
     public synchronized void delivered(PendingDelivery d, String targetMessageId, Instant now) {
         Entry e = claimed(d);
         if (e == null) {

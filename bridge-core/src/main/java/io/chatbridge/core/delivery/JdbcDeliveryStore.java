@@ -343,6 +343,26 @@ public final class JdbcDeliveryStore implements DeliveryStore {
     }
 
     @Override
+    public void renew(java.util.Collection<PendingDelivery> deliveries, Instant leaseUntil) {
+        if (deliveries.isEmpty()) {
+            return;
+        }
+        tx("renew leases", c -> {
+            try (PreparedStatement ps = c.prepareStatement(
+                    "UPDATE deliveries SET lease_until = ? WHERE id = ? AND claim_token = ?")) {
+                for (PendingDelivery d : deliveries) {
+                    ps.setLong(1, leaseUntil.toEpochMilli());
+                    ps.setLong(2, d.id());
+                    ps.setString(3, d.claimToken());
+                    ps.addBatch();
+                }
+                ps.executeBatch();
+            }
+            return null;
+        });
+    }
+
+    @Override
     public void delivered(PendingDelivery d, String targetMessageId, Instant now) {
         tx("record delivery", c -> {
             try (PreparedStatement ps = c.prepareStatement(

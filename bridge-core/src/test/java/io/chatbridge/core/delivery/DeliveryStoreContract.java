@@ -94,6 +94,20 @@ abstract class DeliveryStoreContract {
     }
 
     @Test
+    void aRenewedClaimIsNotTakenOverButALostOneStaysLost() {
+        append("t:a:1");
+        PendingDelivery d = store.claim(1, t0, LEASE).get(0);
+        store.renew(List.of(d), t0.plus(LEASE).plusSeconds(20));
+        assertThat(store.claim(1, t0.plus(LEASE).plusSeconds(19), LEASE)).isEmpty();
+        PendingDelivery other = store.claim(1, t0.plus(LEASE).plusSeconds(20), LEASE).get(0);
+        store.renew(List.of(d), t0.plus(LEASE).plusSeconds(100));
+        store.delivered(d, "late", t0);
+        assertThat(store.stats(t0).pending()).isEqualTo(1);
+        store.delivered(other, "ok", t0);
+        assertThat(store.stats(t0).pending()).isZero();
+    }
+
+    @Test
     void retryLaterCountsAnAttemptAndWaits() {
         append("t:a:1");
         PendingDelivery d = store.claim(1, t0, LEASE).get(0);
