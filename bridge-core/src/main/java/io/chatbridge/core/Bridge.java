@@ -64,8 +64,10 @@ public final class Bridge implements AutoCloseable {
         setup.instances().forEach((id, def) -> platformOf.put(id, def.platform()));
         this.router = new Router(setup.rules(), platformOf, global.strictEchoMatch());
         this.engine = new DeliveryEngine(store, setup.drivers(),
-                new RetryPolicy(global.maxAttempts(), global.maxAge(), options.retryBase, Duration.ofMinutes(5)),
-                clock, global.workers(), Duration.ofSeconds(60), options.pollInterval);
+                new RetryPolicy(global.maxAttempts(), global.maxAge(),
+                        options.retryBase != null ? options.retryBase : global.backoffBase(), global.backoffMax()),
+                clock, global.workers(), global.lease(),
+                options.pollInterval != null ? options.pollInterval : global.pollInterval());
         AtomicInteger n = new AtomicInteger();
         this.scheduler = Executors.newScheduledThreadPool(2, r -> {
             Thread t = new Thread(r, "bridge-scheduler-" + n.incrementAndGet());
@@ -270,8 +272,8 @@ public final class Bridge implements AutoCloseable {
         private Clock clock = Clock.systemUTC();
         private DeliveryStore store;
         private String httpHost;
-        private Duration retryBase = Duration.ofSeconds(1);
-        private Duration pollInterval = Duration.ofSeconds(1);
+        private Duration retryBase;
+        private Duration pollInterval;
 
         /** The clock for routing, retries and drivers. */
         public Options clock(Clock clock) {
@@ -291,13 +293,13 @@ public final class Bridge implements AutoCloseable {
             return this;
         }
 
-        /** The wait after a first failure (tests use milliseconds). */
+        /** The wait after a first failure instead of {@code global.delivery.backoff_base} (tests use milliseconds). */
         public Options retryBase(Duration base) {
             this.retryBase = base;
             return this;
         }
 
-        /** How often to look for work appended by other replicas. */
+        /** How often to look for work appended by other replicas, instead of {@code global.delivery.poll_interval}. */
         public Options pollInterval(Duration interval) {
             this.pollInterval = interval;
             return this;

@@ -8,11 +8,12 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code java -jar bridge.jar [run] --config FILE --rules FILE [--plugins DIR] [--log-level LEVEL]}, plus
- * {@code validate}, {@code version} and the commands other modules add with {@link #commandLine(Object...)}.
+ * {@code validate}, {@code version}, {@code dlq}, {@code outbox} and the commands other modules add with {@link #commandLine(Object...)}.
  */
 @Command(name = "bridge.jar", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "A durable chat bridge for DingTalk. Without a command, runs the bridge.",
-        subcommands = {RunCommand.class, ValidateCommand.class, VersionCommand.class,
+        subcommands = {RunCommand.class, ValidateCommand.class, VersionCommand.class, DlqCommand.class,
+            OutboxCommand.class,
             CommandLine.HelpCommand.class})
 public class Main implements Callable<Integer> {
 

@@ -21,12 +21,19 @@ import java.util.regex.Pattern;
  * @param maxAttempts attempts before a retryable failure becomes a dead letter
  * @param maxAge age after which a failing delivery becomes a dead letter
  * @param workers concurrent delivery workers
+ * @param lease how long a claimed delivery is reserved for the worker sending it ({@code global.delivery.lease},
+ *     default 30 s); past it another worker or replica may send it again, so it must exceed the longest send
+ * @param backoffBase wait after a first retryable failure ({@code global.delivery.backoff_base}, default 1 s)
+ * @param backoffMax longest wait between attempts ({@code global.delivery.backoff_max}, default 5 min)
+ * @param pollInterval how often workers look for deliveries other replicas appended or whose lease expired
+ *     ({@code global.delivery.poll_interval}, default 1 s); work this process accepts is picked up at once anyway
  * @param dedupWindow how long inbound message ids are remembered
  * @param shutdownTimeout how long in-flight deliveries may take at shutdown
  * @param httpHost address the HTTP servers bind to
  */
 public record GlobalSettings(Path databasePath, String databaseUrl, String databaseUser, String databasePassword,
                              boolean strictEchoMatch, int maxAttempts, Duration maxAge, int workers,
+                             Duration lease, Duration backoffBase, Duration backoffMax, Duration pollInterval,
                              Duration dedupWindow, Duration shutdownTimeout, String httpHost) {
 
     static final Set<String> KEYS = Set.of("database", "strict_echo_match", "delivery", "dedup_window",
@@ -48,7 +55,8 @@ public record GlobalSettings(Path databasePath, String databaseUrl, String datab
             database.get("url").problem("expected a jdbc:postgresql:// or jdbc:sqlite: URL");
         }
         ConfigNode delivery = objectOrEmpty(global, "delivery");
-        delivery.warnUnknownKeys(Set.of("max_attempts", "max_age", "workers"));
+        delivery.warnUnknownKeys(Set.of("max_attempts", "max_age", "workers", "lease", "backoff_base",
+                "backoff_max", "poll_interval"));
         ConfigNode http = objectOrEmpty(global, "http");
         http.warnUnknownKeys(Set.of("host"));
         Path dbPath = path.equals(":memory:") ? null : baseDirectory.resolve(path).normalize();
@@ -61,6 +69,10 @@ public record GlobalSettings(Path databasePath, String databaseUrl, String datab
                 delivery.integer("max_attempts", 12, 1, 1000),
                 duration(delivery, "max_age", Duration.ofHours(24)),
                 delivery.integer("workers", 8, 1, 256),
+                duration(delivery, "lease", Duration.ofSeconds(30)),
+                duration(delivery, "backoff_base", Duration.ofSeconds(1)),
+                duration(delivery, "backoff_max", Duration.ofMinutes(5)),
+                duration(delivery, "poll_interval", Duration.ofSeconds(1)),
                 duration(global, "dedup_window", Duration.ofMinutes(10)),
                 duration(global, "shutdown_timeout", Duration.ofSeconds(10)),
                 http.string("host", "0.0.0.0"));

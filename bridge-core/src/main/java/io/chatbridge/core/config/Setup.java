@@ -62,6 +62,22 @@ public final class Setup {
         return setup;
     }
 
+    /**
+     * Reads only the {@code global} block of config.json, for tools such as {@code dlq} and {@code outbox} that
+     * open the database but must not create drivers. Placeholders are resolved only inside {@code global}.
+     */
+    public static Setup loadGlobal(Path configFile, Function<String, String> env) {
+        Setup setup = new Setup();
+        String name = configFile.toString();
+        Object parsed = FileReader.read(configFile, name, setup.problems);
+        Object global = parsed instanceof Map<?, ?> map ? map.get("global") : null;
+        ConfigNode node = ConfigNode.of(name, "global", global == null ? null
+                : new EnvSubstitution(env, name, setup.problems).resolve(global, "global"), setup.problems::add);
+        setup.global = GlobalSettings.from(node, configFile.toAbsolutePath().getParent());
+        setup.collectSensitive(node, false);
+        return setup;
+    }
+
     /** Whether no error (warnings allowed) was found. */
     public boolean valid() {
         return problems.stream().allMatch(ConfigProblem::warning);

@@ -42,6 +42,10 @@ public final class DeliveryEngine implements AutoCloseable {
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
     private final AtomicInteger inFlight = new AtomicInteger();
+    /** Deliveries being sent; their leases are renewed every third of a lease while the send lasts. */
+    private final java.util.Set<DeliveryStore.PendingDelivery> sending =
+            java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private Instant nextRenewal = Instant.MIN;
     private volatile boolean running;
     private volatile boolean signalled;
     private Thread dispatcher;
@@ -131,15 +135,18 @@ public final class DeliveryEngine implements AutoCloseable {
     private void dispatchLoop() {
         while (running) {
             try {
+                renewLeasesIfDue();
                 int free = workers - inFlight.get();
                 List<DeliveryStore.PendingDelivery> batch = free > 0
                         ? store.claim(free, clock.instant(), lease) : List.of();
                 for (DeliveryStore.PendingDelivery d : batch) {
                     inFlight.incrementAndGet();
+                    sending.add(d);
                     pool.execute(() -> {
                         try {
                             process(d);
                         } finally {
+                            sending.remove(d);
                             inFlight.decrementAndGet();
                             wake();
                         }
@@ -155,9 +162,18 @@ public final class DeliveryEngine implements AutoCloseable {
         }
     }
 
+    private void renewLeasesIfDue() {
+        Instant now = clock.instant();
+        if (sending.isEmpty() || now.isBefore(nextRenewal)) {
+            return;
+        }
+        store.renew(List.copyOf(sending), now.plus(lease));
+        nextRenewal = now.plus(lease.dividedBy(3));
+    }
+
     private void awaitWork() {
         Instant next = inFlight.get() >= workers ? null : store.nextDue();
-        long waitMs = pollInterval.toMillis();
+        long waitMs = Math.min(pollInterval.toMillis(), Math.max(1, lease.dividedBy(3).toMillis()));
         if (next != null) {
             waitMs = Math.min(waitMs, Math.max(0, Duration.between(clock.instant(), next).toMillis()));
         }

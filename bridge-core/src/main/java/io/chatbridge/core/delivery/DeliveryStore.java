@@ -31,6 +31,12 @@ public interface DeliveryStore extends AutoCloseable {
      */
     List<PendingDelivery> claim(int max, Instant now, Duration lease);
 
+    /**
+     * Extends the claims of deliveries still being sent to {@code leaseUntil}, so a send slower than the lease is
+     * not taken over (and sent twice) by another worker or replica. Claims already lost stay lost.
+     */
+    void renew(java.util.Collection<PendingDelivery> deliveries, Instant leaseUntil);
+
     /** The delivery was sent; records the target's message id for later replies and recalls. */
     void delivered(PendingDelivery delivery, String targetMessageId, Instant now);
 
@@ -49,7 +55,10 @@ public interface DeliveryStore extends AutoCloseable {
     /** Dead letters, oldest first, at most {@code limit}. */
     List<DeadLetter> deadLetters(int limit);
 
-    /** Moves a dead letter back to its queue (at the end), due now; {@code false} when there is no such id. */
+    /**
+     * Moves a dead letter back to its queue (at the end), due now, with a fresh attempt count and age (so
+     * {@code max_attempts} and {@code max_age} apply anew); {@code false} when there is no such id.
+     */
     boolean retryDeadLetter(long id, Instant now);
 
     /** Moves every dead letter back; returns how many. */

@@ -66,6 +66,16 @@ public final class InMemoryDeliveryStore implements DeliveryStore {
     }
 
     @Override
+    public synchronized void renew(java.util.Collection<PendingDelivery> deliveries, Instant leaseUntil) {
+        for (PendingDelivery d : deliveries) {
+            Entry e = claimed(d);
+            if (e != null) {
+                e.leaseUntil = leaseUntil;
+            }
+        }
+    }
+
+    @Override
     public synchronized void delivered(PendingDelivery d, String targetMessageId, Instant now) {
         Entry e = claimed(d);
         if (e == null) {
@@ -137,7 +147,7 @@ public final class InMemoryDeliveryStore implements DeliveryStore {
         }
         String key = DeliveryStore.queueKey(letter.message());
         queues.computeIfAbsent(key, k -> new ArrayDeque<>())
-                .add(new Entry(nextId++, key, letter.message().withAttempt(1), letter.createdAt()));
+                .add(new Entry(nextId++, key, letter.message().withAttempt(1), now));
         return true;
     }
 

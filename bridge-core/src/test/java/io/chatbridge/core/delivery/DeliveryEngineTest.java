@@ -109,6 +109,42 @@ class DeliveryEngineTest {
     }
 
     @Test
+    void aSendSlowerThanTheLeaseIsNotTakenOverAndSentTwice() throws Exception {
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        List<OutboundMessage> sent = new CopyOnWriteArrayList<>();
+        Driver slow = new Driver() {
+            @Override
+            public void start(DriverContext context) {
+            }
+
+            @Override
+            public SendResult send(OutboundMessage message) {
+                sent.add(message);
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                return SendResult.OK;
+            }
+
+            @Override
+            public void stop() {
+            }
+        };
+        start(slow, new RetryPolicy(5, Duration.ofHours(1), Duration.ofSeconds(1), Duration.ofMinutes(1)));
+        store.append(null, List.of(message("t", "a", "slow")), clock.instant(), Duration.ofMinutes(10));
+        await(() -> sent.size() == 1);
+        for (int i = 0; i < 12; i++) { // three leases of 60 s pass on the clock while the send hangs
+            clock.advance(Duration.ofSeconds(15));
+            Thread.sleep(40);
+        }
+        release.countDown();
+        await(() -> store.stats(clock.instant()).pending() == 0);
+        assertThat(sent).hasSize(1);
+    }
+
+    @Test
     void retryableFailureWaitsForBackoffOnTheClock() throws Exception {
         List<Integer> attempts = new CopyOnWriteArrayList<>();
         Driver flaky = new Driver() {

@@ -1,0 +1,261 @@
+package io.chatbridge.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.chatbridge.core.cli.Main;
+import io.chatbridge.core.config.Setup;
+import io.chatbridge.core.delivery.DeliveryStore;
+import io.chatbridge.core.logging.Secrets;
+import io.chatbridge.core.plugins.DriverRegistry;
+import io.chatbridge.core.testing.Files;
+import io.chatbridge.core.testing.MemoryDriverFactory;
+import io.chatbridge.spi.OutboundMessage;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** The bridge on its default SQLite outbox, and the {@code dlq} / {@code outbox} tools on the same file. */
+class DurableBridgeTest {
+
+    @TempDir
+    Path dir;
+
+    private final HttpClient client = HttpClient.newHttpClient();
+    private Bridge bridge;
+    private final StringWriter out = new StringWriter();
+    private final StringWriter err = new StringWriter();
+
+    @BeforeEach
+    void reset() {
+        MemoryDriverFactory.reset();
+    }
+
+    @AfterEach
+    void stop() {
+        if (bridge != null) {
+            bridge.close();
+        }
+        Secrets.clear();
+    }
+
+    private Path config(String targetSettings) {
+        return Files.write(dir, "config.json", """
+                {"global": {"database": {"path": "data/bridge.db"},
+                            "delivery": {"poll_interval": "50ms", "backoff_base": "10ms"}},
+                 "memory": {"a": {"listen_port": 0}, "b": %s}}
+                """.formatted(targetSettings));
+    }
+
+    private Bridge start(Path config) {
+        Setup setup = Setup.load(config, Files.write(dir, "rules.json",
+                        "{\"rules\": [{\"from\": {\"a\": {}}, \"to\": {\"b\": {}}, \"msg\": {\"msg_format\": \"{msg}\"}}]}"),
+                DriverRegistry.discover(null), k -> null);
+        assertThat(setup.valid()).as(Setup.render(setup.problems())).isTrue();
+        bridge = Bridge.start(setup, new Bridge.Options().httpHost("127.0.0.1"));
+        return bridge;
+    }
+
+    private void post(String json) throws Exception {
+        HttpResponse<String> r = client.send(HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + bridge.port(0) + "/memory/a"))
+                .POST(HttpRequest.BodyPublishers.ofString(json)).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).isEqualTo(202);
+    }
+
+    private int cli(String... args) {
+        out.getBuffer().setLength(0);
+        err.getBuffer().setLength(0);
+        CommandLine cli = Main.commandLine();
+        cli.setOut(new PrintWriter(out, true));
+        cli.setErr(new PrintWriter(err, true));
+        return cli.execute(args);
+    }
+
+    private static void await(String what, BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("not within 10 s: " + what);
+            }
+            Thread.sleep(10);
+        }
+    }
+
+    @Test
+    void permanentFailureBecomesADeadLetterThatDlqRetryDelivers() throws Exception {
+        Path config = config("{\"fail_first\": 1, \"fail_mode\": \"permanent\"}");
+        start(config);
+        post("{\"text\": \"refused once\", \"id\": \"m1\"}");
+        await("a dead letter", () -> !bridge.store().deadLetters(10).isEmpty());
+        long id = bridge.store().deadLetters(10).get(0).id();
+
+        assertThat(cli("dlq", "list", "--config", config.toString())).as(err.toString()).isZero();
+        assertThat(out.toString()).contains(id + "  failed ").contains("attempts 1").contains("to b {}")
+                .contains("error: BAD_REQUEST: memory target refuses").contains("text: refused once");
+        assertThat(MemoryDriverFactory.sent("b")).isEmpty();
+
+        assertThat(cli("dlq", "retry", String.valueOf(id), "--config", config.toString())).as(err.toString()).isZero();
+        assertThat(out.toString()).contains("dead letter " + id + " queued for delivery again");
+        await("the retried delivery", () -> MemoryDriverFactory.sent("b").size() == 1);
+        assertThat(MemoryDriverFactory.sent("b").get(0).text()).isEqualTo("refused once");
+        assertThat(bridge.store().links("a", "m1")).singleElement()
+                .satisfies(l -> assertThat(l.targetMessageId()).isEqualTo("b-1"));
+
+        assertThat(cli("dlq", "list", "--config", config.toString())).isZero();
+        assertThat(out.toString()).contains("no dead letters");
+        assertThat(cli("outbox", "stats", "--config", config.toString())).isZero();
+        assertThat(out.toString()).contains("pending:      0").contains("delivered:    1")
+                .contains("dead letters: 0");
+    }
+
+    @Test
+    void acceptedMessagesWaitInTheFileAcrossARestart() throws Exception {
+        Path config = config("{\"fail_first\": 1000}");
+        start(config);
+        for (int i = 0; i < 5; i++) {
+            post("{\"text\": \"" + i + "\"}");
+        }
+        bridge.close();
+        bridge = null;
+        MemoryDriverFactory.reset(); // b is "back": the new driver instance does not fail
+
+        Path healthy = config("{}");
+        start(healthy);
+        await("five deliveries", () -> MemoryDriverFactory.sent("b").size() == 5);
+        assertThat(MemoryDriverFactory.sent("b")).extracting(OutboundMessage::text)
+                .containsExactly("0", "1", "2", "3", "4");
+    }
+
+    @Test
+    void aDuplicateMessageIdIsRecognisedAfterARestart() throws Exception {
+        Path config = config("{}");
+        start(config);
+        post("{\"text\": \"once\", \"id\": \"dt-msg-1\"}");
+        await("the first delivery", () -> MemoryDriverFactory.sent("b").size() == 1);
+        bridge.close();
+        bridge = null;
+
+        start(config);
+        post("{\"text\": \"once\", \"id\": \"dt-msg-1\"}");
+        post("{\"text\": \"twice\", \"id\": \"dt-msg-2\"}");
+        await("the second message", () -> MemoryDriverFactory.sent("b").size() == 2);
+        assertThat(MemoryDriverFactory.sent("b")).extracting(OutboundMessage::text).containsExactly("once", "twice");
+    }
+
+    @Test
+    void dlqRetryAllAndDropWorkWithoutARunningBridge() throws Exception {
+        Path config = config("{\"fail_first\": 3, \"fail_mode\": \"permanent\"}");
+        start(config);
+        post("{\"text\": \"x\"}");
+        post("{\"text\": \"y\"}");
+        post("{\"text\": \"z\"}");
+        await("three dead letters", () -> bridge.store().deadLetters(10).size() == 3);
+        List<DeliveryStore.DeadLetter> dead = bridge.store().deadLetters(10);
+        bridge.close();
+        bridge = null;
+
+        assertThat(cli("dlq", "drop", String.valueOf(dead.get(0).id()), "--config", config.toString())).isZero();
+        assertThat(out.toString()).contains("dead letter " + dead.get(0).id() + " dropped");
+        assertThat(cli("dlq", "drop", String.valueOf(dead.get(0).id()), "--config", config.toString())).isEqualTo(1);
+        assertThat(err.toString()).isEqualTo("error: no dead letter with id " + dead.get(0).id() + "\n");
+        assertThat(cli("dlq", "retry", "999999", "--config", config.toString())).isEqualTo(1);
+        assertThat(err.toString()).contains("error: no dead letter with id 999999");
+
+        assertThat(cli("dlq", "retry", "--all", "--config", config.toString())).isZero();
+        assertThat(out.toString()).contains("2 dead letter(s) queued for delivery again");
+        assertThat(cli("outbox", "stats", "--config", config.toString())).isZero();
+        assertThat(out.toString()).contains("pending:      2").contains("dead letters: 0").contains("oldest pending: ");
+
+        start(config("{}"));
+        await("two deliveries", () -> MemoryDriverFactory.sent("b").size() == 2);
+        assertThat(MemoryDriverFactory.sent("b")).extracting(OutboundMessage::text).containsExactly("y", "z");
+    }
+
+    @Test
+    void toolsExplainUsageAndConfigErrorsWithExitCodeTwo() {
+        Path config = config("{}");
+        assertThat(cli("dlq", "retry", "--config", config.toString())).isEqualTo(2);
+        assertThat(err.toString()).contains("Missing required argument");
+        assertThat(cli("dlq", "retry", "7", "--all", "--config", config.toString())).isEqualTo(2);
+        assertThat(cli("dlq", "retry", "seven", "--config", config.toString())).isEqualTo(2);
+        assertThat(cli("dlq", "--config", config.toString())).isEqualTo(2);
+        assertThat(cli("dlq")).isEqualTo(2);
+        assertThat(err.toString()).contains("dlq needs a command: list, retry or drop");
+        assertThat(cli("outbox", "stats", "--config", dir.resolve("nope.json").toString())).isEqualTo(2);
+        assertThat(err.toString()).contains("nope.json: file does not exist");
+
+        Path bad = Files.write(dir, "bad.json", "{\"global\": {\"database\": {\"url\": \"mysql://x\"}}}");
+        assertThat(cli("outbox", "stats", "--config", bad.toString())).isEqualTo(2);
+        assertThat(err.toString()).contains("global.database.url: expected a jdbc:postgresql:// or jdbc:sqlite: URL");
+    }
+
+    @Test
+    void toolsSayWhenThereIsNoDatabaseYet() {
+        Path config = config("{}");
+        assertThat(cli("outbox", "stats", "--config", config.toString())).isEqualTo(1);
+        assertThat(err.toString()).startsWith("error: global.database.path: no database at "
+                + dir.resolve("data/bridge.db"));
+        assertThat(dir.resolve("data/bridge.db")).doesNotExist();
+    }
+
+    @Test
+    void aCorruptDatabaseFileStopsStartUpWithAClearMessage() throws Exception {
+        Path db = Files.write(dir, "data/bridge.db", "not a database " + "x".repeat(300));
+        Path config = config("{}");
+        Path rules = Files.write(dir, "rules.json", "{\"rules\": [{\"from\": {\"a\": {}}, \"to\": {\"b\": {}}}]}");
+        assertThat(cli("run", "--config", config.toString(), "--rules", rules.toString())).isEqualTo(1);
+        assertThat(err.toString()).isEqualTo("error: global.database.path: cannot open database " + db
+                + ": file is not a database\n");
+    }
+
+    @Test
+    void aDatabasePathBelowAFileStopsStartUpWithAClearMessage() {
+        Files.write(dir, "data", "a file where the directory should be");
+        Path config = config("{}");
+        Path rules = Files.write(dir, "rules.json", "{\"rules\": [{\"from\": {\"a\": {}}, \"to\": {\"b\": {}}}]}");
+        assertThat(cli("run", "--config", config.toString(), "--rules", rules.toString())).isEqualTo(1);
+        assertThat(err.toString()).isEqualTo("error: global.database.path: cannot open database "
+                + dir.resolve("data/bridge.db") + ": cannot create directory " + dir.resolve("data")
+                + " (a file of that name exists)\n");
+    }
+
+    @Test
+    void anUnreachablePostgresIsAClearErrorWithoutThePassword() throws Exception {
+        int port;
+        try (ServerSocket s = new ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        Path config = Files.write(dir, "pg.json", """
+                {"global": {"database": {"url": "jdbc:postgresql://127.0.0.1:%d/bridge?sslmode=disable",
+                                         "user": "bridge", "password": "${DB_PASSWORD}"}},
+                 "memory": {"a": {}}}
+                """.formatted(port));
+        Map<String, String> env = Map.of("DB_PASSWORD", "pg-pass-1234");
+        Setup setup = Setup.loadGlobal(config, env::get);
+        assertThat(setup.sensitiveValues()).contains("pg-pass-1234");
+        assertThat(cli("outbox", "stats", "--config", config.toString())).isEqualTo(2);
+        assertThat(err.toString()).contains("DB_PASSWORD"); // not set in this JVM: a config error, named
+        Path literal = Files.write(dir, "pg2.json", """
+                {"global": {"database": {"url": "jdbc:postgresql://127.0.0.1:%d/bridge?password=pg-pass-1234",
+                                         "user": "bridge", "password": "pg-pass-1234"}}}
+                """.formatted(port));
+        assertThat(cli("outbox", "stats", "--config", literal.toString())).isEqualTo(1);
+        assertThat(err.toString()).startsWith("error: global.database.url: cannot ")
+                .contains("jdbc:postgresql://127.0.0.1:" + port + "/bridge")
+                .doesNotContain("pg-pass-1234").doesNotContain("\tat ");
+    }
+}

@@ -1,0 +1,136 @@
+package io.chatbridge.core.delivery;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.chatbridge.core.delivery.DeliveryStore.PendingDelivery;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SqliteDeliveryStoreTest extends DeliveryStoreContract {
+
+    @TempDir
+    Path dir;
+
+    @Override
+    protected DeliveryStore createStore() {
+        return JdbcDeliveryStore.openSqlite(dir.resolve("bridge.db"), true);
+    }
+
+    @Test
+    void createsTheSchemaInAnEmptyFileInWalMode() throws Exception {
+        store.close();
+        Path file = dir.resolve("sub/dir/empty.db");
+        Files.createDirectories(file.getParent());
+        Files.createFile(file);
+        store = JdbcDeliveryStore.openSqlite(file, true);
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file);
+             Statement s = c.createStatement()) {
+            try (ResultSet rs = s.executeQuery("SELECT version FROM schema_version ORDER BY version")) {
+                assertThat(rs.next()).isTrue();
+                assertThat(rs.getInt(1)).isEqualTo(1);
+                assertThat(rs.next()).isFalse();
+            }
+            try (ResultSet rs = s.executeQuery("PRAGMA journal_mode")) {
+                rs.next();
+                assertThat(rs.getString(1)).isEqualToIgnoringCase("wal");
+            }
+        }
+    }
+
+    @Test
+    void createsMissingDirectories() {
+        store.close();
+        Path file = dir.resolve("data/nested/bridge.db");
+        store = JdbcDeliveryStore.openSqlite(file, true);
+        assertThat(file).exists();
+    }
+
+    @Test
+    void pendingDeliveriesDeadLettersAndDedupKeysSurviveAReopen() {
+        store.append("src\nm1", List.of(message("t", "a", "1"), message("t", "a", "2")), t0, WINDOW);
+        append("u:b:3");
+        store.deadLetter(store.claim(5, t0, LEASE).stream()
+                .filter(d -> d.message().text().equals("3")).findFirst().orElseThrow(), "PERMANENT: no", t0);
+        store.close();
+
+        store = createStore();
+        assertThat(store.stats(t0).pending()).isEqualTo(2);
+        assertThat(store.deadLetters(10)).extracting(l -> l.message().text()).containsExactly("3");
+        assertThat(store.append("src\nm1", List.of(message("t", "a", "1")), t0.plusSeconds(1), WINDOW)).isFalse();
+    }
+
+    @Test
+    void reopeningReleasesClaimsOfACrashedRunSoTheyAreSentAgainAtOnce() {
+        append("t:a:1", "t:a:2");
+        PendingDelivery inFlight = store.claim(5, t0, LEASE).get(0);
+        store.close(); // as if the process died while sending
+
+        store = createStore();
+        List<PendingDelivery> again = store.claim(5, t0, LEASE);
+        assertThat(texts(again)).containsExactly("1");
+        assertThat(again.get(0).id()).isEqualTo(inFlight.id());
+    }
+
+    @Test
+    void aSecondBridgeOnTheSameFileIsRefusedButToolsMayOpenIt() {
+        Path file = dir.resolve("bridge.db");
+        assertThatThrownBy(() -> JdbcDeliveryStore.openSqlite(file, true))
+                .isInstanceOf(StoreException.class)
+                .hasMessageContaining("another bridge process is using it");
+        append("t:a:1");
+        try (DeliveryStore tool = JdbcDeliveryStore.openSqlite(file, false)) {
+            assertThat(tool.stats(t0).pending()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void aFileThatIsNotADatabaseIsAClearError() throws Exception {
+        Path file = dir.resolve("corrupt.db");
+        Files.writeString(file, "this is not a database, just some text long enough to fill a header......."
+                + "x".repeat(200));
+        assertThatThrownBy(() -> JdbcDeliveryStore.openSqlite(file, true))
+                .isInstanceOf(StoreException.class)
+                .hasMessage("cannot open database " + file + ": file is not a database");
+    }
+
+    @Test
+    void aDirectoryWhereTheFileShouldBeIsAClearError() {
+        assertThatThrownBy(() -> JdbcDeliveryStore.openSqlite(dir, true))
+                .isInstanceOf(StoreException.class)
+                .hasMessage("cannot open database " + dir + ": it is a directory, not a file");
+    }
+
+    @Test
+    void aFileWhereTheDirectoryShouldBeIsAClearError() throws Exception {
+        Path blocker = dir.resolve("data");
+        Files.writeString(blocker, "a file, not a directory");
+        Path file = blocker.resolve("bridge.db");
+        assertThatThrownBy(() -> JdbcDeliveryStore.openSqlite(file, true))
+                .isInstanceOf(StoreException.class)
+                .hasMessage("cannot open database " + file + ": cannot create directory " + blocker
+                        + " (a file of that name exists)");
+    }
+
+    @Test
+    void aDatabaseFromANewerBuildIsRefused() throws Exception {
+        store.close();
+        Path file = dir.resolve("bridge.db");
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file);
+             Statement s = c.createStatement()) {
+            s.execute("INSERT INTO schema_version (version, applied_at) VALUES (99, 0)");
+        }
+        assertThatThrownBy(() -> JdbcDeliveryStore.openSqlite(file, true))
+                .isInstanceOf(StoreException.class)
+                .hasMessageContaining("schema version 99")
+                .hasMessageContaining("upgrade the bridge");
+        store = null;
+    }
+}
