@@ -258,8 +258,11 @@ public final class DingTalkSandbox implements AutoCloseable {
         }
         MessageContent content = MsgKeyCatalog.read(text(body, "msgKey"), msgParam(body));
         String processQueryKey = randomId(32);
+        // with any robot code accepted, show which robot sent it
+        String sender = settings.robotCode() == null && text(body, "robotCode") != null ? text(body, "robotCode")
+                : robotName();
         store.addToGroup(openConversationId, new SandboxMessage(processQueryKey, clock.millis(),
-                SandboxMessage.VIA_OPENAPI, robotName(), content, null));
+                SandboxMessage.VIA_OPENAPI, sender, content, null));
         ok(ctx, json.createObjectNode().put("processQueryKey", processQueryKey));
     }
 
