@@ -3,6 +3,7 @@ package io.chatbridge.app;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -13,10 +14,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -54,6 +58,29 @@ class BridgeJarIT {
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
         return new Result(p.exitValue(), out);
+    }
+
+    /** A port that was free on loopback a moment ago. */
+    static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        }
+    }
+
+    /** SIGTERM, and the bridge must be gone within 30 s. */
+    static void stop(Process bridge) throws InterruptedException {
+        if (bridge != null) {
+            bridge.destroy();
+            assertThat(bridge.waitFor(30, TimeUnit.SECONDS)).as("bridge exited after SIGTERM").isTrue();
+        }
+    }
+
+    /** The {@code sign} header DingTalk puts on a callback: Base64(HmacSHA256(secret, timestamp + "\n" + secret)). */
+    static String callbackSign(String timestamp, String secret) throws Exception {
+        Mac mac = Mac.getInstance("HmacSHA256");
+        mac.init(new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+        return Base64.getEncoder().encodeToString(
+                mac.doFinal((timestamp + "\n" + secret).getBytes(StandardCharsets.UTF_8)));
     }
 
     /** Dummy values for the environment variables the examples reference. */

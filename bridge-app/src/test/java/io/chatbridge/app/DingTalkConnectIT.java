@@ -5,9 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.chatbridge.dingtalk.sandbox.DingTalkSandbox;
 import io.chatbridge.dingtalk.sandbox.SandboxMessage;
 import io.chatbridge.dingtalk.sandbox.SandboxSettings;
-import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -16,11 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Base64;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -52,8 +45,8 @@ class DingTalkConnectIT {
                 .withCredentials(null, null).withRobotCode(null)).start();
         Path dir = Files.createTempDirectory("connect-it-");
         log = dir.resolve("bridge.log");
-        portA = freePort();
-        portB = freePort();
+        portA = BridgeJarIT.freePort();
+        portB = BridgeJarIT.freePort();
         Files.writeString(dir.resolve("config.json"), """
                 {"global": {"database": {"path": "data/bridge.db"}, "http": {"host": "127.0.0.1"}},
                  "dingtalk": {
@@ -74,10 +67,7 @@ class DingTalkConnectIT {
 
     @AfterAll
     void stop() throws Exception {
-        if (bridge != null) {
-            bridge.destroy();
-            assertThat(bridge.waitFor(30, TimeUnit.SECONDS)).isTrue();
-        }
+        BridgeJarIT.stop(bridge);
         if (dingtalk != null) {
             dingtalk.close();
         }
@@ -137,10 +127,8 @@ class DingTalkConnectIT {
     }
 
     private static Map<String, String> signed(long timestamp, String secret) throws Exception {
-        Mac mac = Mac.getInstance("HmacSHA256");
-        mac.init(new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
-        byte[] digest = mac.doFinal((timestamp + "\n" + secret).getBytes(StandardCharsets.UTF_8));
-        return Map.of("timestamp", Long.toString(timestamp), "sign", Base64.getEncoder().encodeToString(digest));
+        String ts = Long.toString(timestamp);
+        return Map.of("timestamp", ts, "sign", BridgeJarIT.callbackSign(ts, secret));
     }
 
     private HttpResponse<String> post(int port, Map<String, String> headers, String body) throws Exception {
@@ -151,9 +139,4 @@ class DingTalkConnectIT {
         return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        }
-    }
 }

@@ -8,8 +8,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.File;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -18,12 +16,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Base64;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -63,9 +57,9 @@ class QuickstartIT {
     void startBridge() throws Exception {
         dir = Files.createTempDirectory("quickstart-it-");
         log = dir.resolve("bridge.log");
-        sandboxPort = freePort();
-        callbackPort = freePort();
-        eventsPort = freePort();
+        sandboxPort = BridgeJarIT.freePort();
+        callbackPort = BridgeJarIT.freePort();
+        eventsPort = BridgeJarIT.freePort();
         Path example = BridgeJarIT.ROOT.resolve("examples/quickstart");
         ObjectNode config = (ObjectNode) JSON.readTree(example.resolve("config.json").toFile());
         ObjectNode robot = (ObjectNode) config.path("dingtalk").path("sandbox_robot");
@@ -84,10 +78,7 @@ class QuickstartIT {
         if (browser != null) {
             browser.quit();
         }
-        if (bridge != null) {
-            bridge.destroy();
-            assertThat(bridge.waitFor(30, TimeUnit.SECONDS)).isTrue();
-        }
+        BridgeJarIT.stop(bridge);
     }
 
     private String sandboxUrl() {
@@ -165,23 +156,23 @@ class QuickstartIT {
         String body = "{\"msgtype\": \"text\", \"text\": {\"content\": \"forged\"}, \"msgId\": \"forged-1\","
                 + " \"conversationId\": \"cidGroupA\", \"senderNick\": \"Mallory\", \"conversationType\": \"2\"}";
         long now = System.currentTimeMillis();
+        String ts = Long.toString(now);
         String stale = Long.toString(now - Duration.ofHours(2).toMillis());
 
         assertThat(post(url, Map.of("Content-Type", "application/json"), body).statusCode()).isEqualTo(403);
-        assertThat(post(url, Map.of("timestamp", Long.toString(now), "sign", sign(now + "", "wrong-secret")),
-                body).statusCode()).isEqualTo(403);
-        assertThat(post(url, Map.of("timestamp", stale, "sign", sign(stale, "sandbox-app-secret")), body)
-                .statusCode()).isEqualTo(403);
-        String ts = Long.toString(now);
-        assertThat(post(url, Map.of("timestamp", ts, "sign", sign(ts, "sandbox-app-secret")), "{not json")
-                .statusCode()).isEqualTo(400);
+        assertThat(post(url, signed(ts, "wrong-secret"), body).statusCode()).isEqualTo(403);
+        assertThat(post(url, signed(stale, "sandbox-app-secret"), body).statusCode()).isEqualTo(403);
+        assertThat(post(url, signed(ts, "sandbox-app-secret"), "{not json").statusCode()).isEqualTo(400);
 
         // a correctly signed one still goes through afterwards
         String signedBody = body.replace("forged", "signed by hand");
-        assertThat(post(url, Map.of("timestamp", ts, "sign", sign(ts, "sandbox-app-secret")), signedBody)
-                .statusCode()).isEqualTo(200);
+        assertThat(post(url, signed(ts, "sandbox-app-secret"), signedBody).statusCode()).isEqualTo(200);
         awaitMessage("cidGroupB", m -> m.path("content").path("text").asText().endsWith("signed by hand"));
         assertThat(state().toString()).doesNotContain("\"[Group A] Mallory: forged\"");
+    }
+
+    private static Map<String, String> signed(String timestamp, String secret) throws Exception {
+        return Map.of("timestamp", timestamp, "sign", BridgeJarIT.callbackSign(timestamp, secret));
     }
 
     private JsonNode state() throws Exception {
@@ -217,13 +208,6 @@ class QuickstartIT {
         return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
     }
 
-    private static String sign(String timestamp, String secret) throws Exception {
-        Mac mac = Mac.getInstance("HmacSHA256");
-        mac.init(new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
-        byte[] digest = mac.doFinal((timestamp + "\n" + secret).getBytes(StandardCharsets.UTF_8));
-        return Base64.getEncoder().encodeToString(digest);
-    }
-
     private WebDriver chromium() throws IOException {
         System.setProperty("webdriver.chrome.driver", CHROMEDRIVER.toString());
         ChromeOptions options = new ChromeOptions();
@@ -236,9 +220,4 @@ class QuickstartIT {
         return new ChromeDriver(service, options);
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        }
-    }
 }

@@ -8,9 +8,6 @@ import io.chatbridge.dingtalk.sandbox.DingTalkSandbox;
 import io.chatbridge.dingtalk.sandbox.MessageContent;
 import io.chatbridge.dingtalk.sandbox.SandboxMessage;
 import io.chatbridge.dingtalk.sandbox.SandboxSettings;
-import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -20,7 +17,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -46,13 +42,15 @@ class VanusExamplesIT {
 
     @BeforeAll
     void start() throws Exception {
-        dingtalk = new DingTalkSandbox(SandboxSettings.defaults().withPort(0).withCallbackUrl(null).withWebhooks(List.of(
-                new SandboxSettings.Webhook("bot1", "vanus-token-1", "SECvanus-one", "cidGroupA"),
-                new SandboxSettings.Webhook("bot2", "vanus-token-2", "SECvanus-two", "cidGroupB")))).start();
+        dingtalk = new DingTalkSandbox(SandboxSettings.defaults().withPort(0).withCallbackUrl(null)
+                .withWebhooks(List.of(
+                        new SandboxSettings.Webhook("bot1", "vanus-token-1", "SECvanus-one", "cidGroupA"),
+                        new SandboxSettings.Webhook("bot2", "vanus-token-2", "SECvanus-two", "cidGroupB"))))
+                .start();
 
         Path dir = Files.createTempDirectory("vanus-it-");
         log = dir.resolve("bridge.log");
-        port = freePort();
+        port = BridgeJarIT.freePort();
         Path example = BridgeJarIT.ROOT.resolve("examples/cloudevents-to-dingtalk");
         ObjectNode config = (ObjectNode) JSON.readTree(example.resolve("config.json").toFile());
         // the README's instruction for senders that cannot add a token, so the curl bodies need no change
@@ -71,10 +69,7 @@ class VanusExamplesIT {
 
     @AfterAll
     void stop() throws Exception {
-        if (bridge != null) {
-            bridge.destroy();
-            assertThat(bridge.waitFor(30, TimeUnit.SECONDS)).isTrue();
-        }
+        BridgeJarIT.stop(bridge);
         if (dingtalk != null) {
             dingtalk.close();
         }
@@ -134,9 +129,4 @@ class VanusExamplesIT {
                 .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        }
-    }
 }
