@@ -115,7 +115,8 @@ class DingTalkConnectIT {
                 .statusCode()).isEqualTo(200);
         dingtalk.awaitMessage("cidGroupB", m -> m.shows("Carol: still here"), WAIT);
         assertThat(dingtalk.conversation("cidGroupB")).noneMatch(m -> m.shows("forged"));
-        assertThat(Files.readString(log)).doesNotContain(SECRET_A).doesNotContain("app-secret-a");
+        assertThat(Files.readString(log)).doesNotContain(SECRET_A).doesNotContain(SECRET_B)
+                .doesNotContain("app-secret-a").doesNotContain("app-secret-b");
     }
 
     private static String callback(String msgId, String conversation, String nick, String text) {

@@ -11,8 +11,8 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Locale;
-import java.util.TreeSet;
 
 /**
  * Turns a {@link CloudEvent} into an {@link InboundMessage}.
@@ -23,10 +23,10 @@ import java.util.TreeSet;
  * <ul>
  *   <li>channel: {@code source}, {@code type} and {@code subject} (when present), so rules route by event type;
  *   <li>id: {@code source + "\n" + id + "\n" + fingerprint}: the pair that identifies an event, plus a digest of
- *       its routing attributes (type, subject, data content type, data schema, extensions; not {@code time} or
- *       data). A retry of an event is de-duplicated even when a producer refreshes its time or data; events that
- *       reuse an id with other attributes (the Vanus sink's documented examples all share one id and differ in
- *       {@code xvmsgtype} / {@code xvchatgroup}) are each delivered rather than dropped;
+ *       its type, subject, {@code xvmsgtype} and {@code xvchatgroup}. A retry is de-duplicated even when a producer
+ *       refreshes its time, data or tracing extensions; events that reuse an id with another type or target (the
+ *       Vanus sink's documented examples all share one id and differ in {@code xvmsgtype} / {@code xvchatgroup})
+ *       are each delivered rather than dropped;
  *   <li>extensions: every extension attribute (e.g. Vanus' {@code xvchatgroup}, {@code xvmsgtype});
  *   <li>content: string data is the text; object data follows {@code xvmsgtype} (the Vanus DingTalk sink's five
  *       message types), else a native DingTalk body, else its {@code "text"} field, else the JSON itself.
@@ -35,6 +35,8 @@ import java.util.TreeSet;
 final class CloudEventMessages {
 
     static final String MSGTYPE_EXTENSION = "xvmsgtype";
+    /** The extensions that make an event reusing an id a different event (they change where and how it is sent). */
+    private static final List<String> FINGERPRINT_EXTENSIONS = List.of(MSGTYPE_EXTENSION, "xvchatgroup");
 
     private CloudEventMessages() {
     }
@@ -55,7 +57,11 @@ final class CloudEventMessages {
         return message.build();
     }
 
-    /** A short digest of how an event is routed and rendered, so only repeats of one event count as duplicates. */
+    /**
+     * A short digest of how an event is routed and rendered: type, subject and the Vanus extensions that pick the
+     * DingTalk robot and message type. Per-hop attributes (time, tracing extensions, content type) stay out, so a
+     * retry is still recognised.
+     */
     static String fingerprint(CloudEvent event) {
         MessageDigest digest;
         try {
@@ -65,10 +71,7 @@ final class CloudEventMessages {
         }
         update(digest, event.getType());
         update(digest, event.getSubject());
-        update(digest, event.getDataContentType());
-        update(digest, event.getDataSchema() == null ? null : event.getDataSchema().toString());
-        for (String name : new TreeSet<>(event.getExtensionNames())) {
-            update(digest, name);
+        for (String name : FINGERPRINT_EXTENSIONS) {
             Object value = event.getExtension(name);
             update(digest, value == null ? null : String.valueOf(value));
         }

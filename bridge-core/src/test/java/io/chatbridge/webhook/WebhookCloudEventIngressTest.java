@@ -129,11 +129,14 @@ class WebhookCloudEventIngressTest {
     }
 
     @Test
-    void aRetryWithRefreshedTimeOrDataIsStillADuplicate() {
+    void aRetryWithRefreshedTimeDataOrTracingIsStillADuplicate() {
         ingress.post(CE_JSON, """
-                {"specversion":"1.0","id":"7","source":"a","type":"t","time":"2026-01-01T00:00:00Z","data":"x"}""");
+                {"specversion":"1.0","id":"7","source":"a","type":"t","time":"2026-01-01T00:00:00Z","data":"x",
+                 "traceparent":"00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"}""");
         HttpResponse<String> retry = ingress.post(CE_JSON, """
-                {"specversion":"1.0","id":"7","source":"a","type":"t","time":"2026-01-01T00:00:05Z","data":"y"}""");
+                {"specversion":"1.0","id":"7","source":"a","type":"t","time":"2026-01-01T00:00:05Z","data":"y",
+                 "traceparent":"00-0af7651916cd43dd8448eb211c80319c-00f067aa0ba902b7-01",
+                 "knativearrivaltime":"2026-01-01T00:00:06Z"}""");
         assertThat(retry.body()).isEqualTo("{\"accepted\":0,\"duplicates\":1}");
         assertThat(ingress.context.published()).hasSize(1);
     }

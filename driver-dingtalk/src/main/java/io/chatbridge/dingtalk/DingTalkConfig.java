@@ -40,8 +40,10 @@ public record DingTalkConfig(String instanceId, String appKey, String appSecret,
      *
      * @param port the sandbox's port ({@code sandbox_port}, default 8070)
      * @param groups the open conversation ids the rules name, in rule order; the sandbox shows them as groups
+     * @param callbackHost where the sandbox reaches the bridge's callback port ({@code global.http.host}, loopback
+     *     when that is a wildcard address)
      */
-    public record Sandbox(int port, List<String> groups) {
+    public record Sandbox(int port, List<String> groups, String callbackHost) {
         public Sandbox {
             groups = List.copyOf(groups);
         }
@@ -142,7 +144,7 @@ public record DingTalkConfig(String instanceId, String appKey, String appSecret,
         }
         boolean callbacks = listenKeys || ruleReceives;
 
-        Sandbox sandbox = readSandbox(s, conversations);
+        Sandbox sandbox = readSandbox(s, config.global(), conversations);
         if (sandbox != null) {
             // the sandbox accepts whatever credentials the instance names; none are needed to try the bridge
             String appKey = s.string("app_key", SandboxSettings.DEFAULT_APP_KEY);
@@ -188,6 +190,16 @@ public record DingTalkConfig(String instanceId, String appKey, String appSecret,
                 defaultGroup, null);
     }
 
+    /** {@code global.http.host} as an address to connect to: wildcard addresses become loopback. */
+    private static String callbackHost(ConfigNode global) {
+        Object value = global == null ? null : global.get("http").get("host").value();
+        String host = value instanceof String text ? text.strip() : null;
+        if (host == null || host.isBlank() || host.equals("0.0.0.0") || host.equals("::") || host.equals("[::]")) {
+            return "127.0.0.1";
+        }
+        return host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host;
+    }
+
     private static int listenPort(ConfigNode s) {
         return s.integer("listen_port", DEFAULT_LISTEN_PORT, 0, 65535);
     }
@@ -201,7 +213,7 @@ public record DingTalkConfig(String instanceId, String appKey, String appSecret,
         return listenPath;
     }
 
-    private static Sandbox readSandbox(ConfigNode s, Set<String> conversations) {
+    private static Sandbox readSandbox(ConfigNode s, ConfigNode global, Set<String> conversations) {
         Object flag = s.has("sandbox") ? s.get("sandbox").value() : null;
         if (flag != null && !(flag instanceof Boolean)) {
             s.get("sandbox").problem("expected true or false, got " + ConfigNode.describe(flag));
@@ -214,6 +226,16 @@ public record DingTalkConfig(String instanceId, String appKey, String appSecret,
             return null;
         }
         int port = s.integer("sandbox_port", SandboxSettings.DEFAULT_PORT, 0, 65535);
+        Object listen = s.has("listen_port") ? s.get("listen_port").value() : DEFAULT_LISTEN_PORT;
+        if (port != 0 && listen instanceof Number n && n.intValue() == port) {
+            s.get("sandbox_port").problem("must differ from listen_port (" + port + "): the sandbox and the"
+                    + " instance's callbacks each need a port");
+        }
+        for (String key : List.of("app_key", "app_secret", "robot_code", "signing_secret")) {
+            if (s.has(key) && s.get(key).value() instanceof String text && text.isBlank()) {
+                s.get(key).problem("must not be blank; remove the key to use the sandbox's default");
+            }
+        }
         if (s.has("api_endpoint")) {
             s.get("api_endpoint").warning("ignored: with \"sandbox\": true every call goes to the local sandbox");
         }
@@ -221,7 +243,7 @@ public record DingTalkConfig(String instanceId, String appKey, String appSecret,
             s.get("listen_port").problem("must be a fixed port with \"sandbox\": true (the sandbox posts members'"
                     + " messages to it)");
         }
-        return new Sandbox(port, List.copyOf(conversations));
+        return new Sandbox(port, List.copyOf(conversations), callbackHost(global));
     }
 
     private static List<WebhookConfig> readWebhooks(DriverConfig config, ConfigNode s, int globalRate) {
@@ -239,7 +261,8 @@ public record DingTalkConfig(String instanceId, String appKey, String appSecret,
             if (url != null) {
                 // the URL carries the robot's access_token
                 config.markSensitive(url);
-                if (!url.startsWith("https://") && !url.startsWith("http://")) {
+                if (!url.startsWith("https://") && !url.startsWith("http://") || !parsesWithHost(url)) {
+                    // the value itself is never repeated: it holds the robot's token
                     item.get("url").problem("must be the robot's webhook URL, "
                             + "e.g. https://oapi.dingtalk.com/robot/send?access_token=...");
                     url = null;
@@ -349,6 +372,14 @@ public record DingTalkConfig(String instanceId, String appKey, String appSecret,
         }
         s.get("api_endpoint").problem("expected http(s)://host[:port] without a path, e.g. " + DEFAULT_API_ENDPOINT);
         return URI.create(DEFAULT_API_ENDPOINT);
+    }
+
+    private static boolean parsesWithHost(String url) {
+        try {
+            return URI.create(url).getHost() != null;
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
     }
 
     private static String blankToNull(String s) {

@@ -77,7 +77,7 @@ public final class DingTalkDriver implements Driver {
         URI endpoint = config.apiEndpoint();
         List<WebhookConfig> webhookConfigs = config.webhooks();
         if (config.sandbox() != null) {
-            sandbox = InProcessSandbox.start(config, "127.0.0.1");
+            sandbox = InProcessSandbox.start(config);
             endpoint = URI.create(sandbox.sandbox().baseUrl());
             webhookConfigs = sandbox.webhooks();
             LOG.info("[{}] sandbox mode: DingTalk is simulated at {} - open it in a browser to chat as a group member",

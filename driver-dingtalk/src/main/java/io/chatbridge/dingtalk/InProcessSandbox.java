@@ -3,8 +3,6 @@ package io.chatbridge.dingtalk;
 import io.chatbridge.dingtalk.sandbox.DingTalkSandbox;
 import io.chatbridge.dingtalk.sandbox.SandboxSettings;
 import java.net.URI;
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -12,18 +10,19 @@ import java.util.Map;
 
 /**
  * The sandbox an instance with {@code "sandbox": true} runs in-process: its groups are the two sandbox defaults plus
- * every conversation the rules name, each custom robot posts into a group of its own, and members' messages come
- * back to the instance's own callback port and path, signed with its signing secret.
+ * every conversation the rules name, each custom robot posts into a group of its own (under a sandbox token, so the
+ * configured URL's token is never shown), and members' messages come back to the instance's own callback port and
+ * path, signed with its signing secret.
  *
  * @param sandbox the started sandbox
- * @param webhooks the instance's custom robots with their URLs pointing at the sandbox (access tokens kept)
+ * @param webhooks the instance's custom robots with their URLs pointing at the sandbox
  */
 record InProcessSandbox(DingTalkSandbox sandbox, List<WebhookConfig> webhooks) {
 
     /** Prefix of the group each custom robot posts into. */
     static final String ROBOT_GROUP_PREFIX = "cidRobot_";
 
-    static InProcessSandbox start(DingTalkConfig config, String callbackHost) {
+    static InProcessSandbox start(DingTalkConfig config) {
         Map<String, SandboxSettings.Group> groups = new LinkedHashMap<>();
         for (SandboxSettings.Group group : SandboxSettings.defaults().groups()) {
             groups.put(group.openConversationId(), group);
@@ -35,11 +34,13 @@ record InProcessSandbox(DingTalkSandbox sandbox, List<WebhookConfig> webhooks) {
         for (WebhookConfig webhook : config.webhooks()) {
             String groupId = ROBOT_GROUP_PREFIX + webhook.chatGroup();
             groups.putIfAbsent(groupId, new SandboxSettings.Group(groupId, webhook.chatGroup() + " (custom robot)"));
-            robots.add(new SandboxSettings.Webhook(webhook.chatGroup(), accessToken(webhook), webhook.secret(),
-                    groupId));
+            // a token of the sandbox's own: the configured URL's real token never reaches the sandbox page
+            robots.add(new SandboxSettings.Webhook(webhook.chatGroup(), "sandbox-" + webhook.chatGroup(),
+                    webhook.secret(), groupId));
         }
         URI callback = config.callbacks()
-                ? URI.create("http://" + callbackHost + ":" + config.listenPort() + config.listenPath())
+                ? URI.create("http://" + config.sandbox().callbackHost() + ":" + config.listenPort()
+                        + config.listenPath())
                 : null;
         SandboxSettings settings = SandboxSettings.defaults()
                 .withPort(config.sandbox().port())
@@ -63,19 +64,6 @@ record InProcessSandbox(DingTalkSandbox sandbox, List<WebhookConfig> webhooks) {
                     webhook.secret(), webhook.ratePerMinute()));
         }
         return new InProcessSandbox(sandbox, pointed);
-    }
-
-    /** The robot's {@code access_token} query parameter, so the sandbox URL keeps the configured token. */
-    private static String accessToken(WebhookConfig webhook) {
-        String query = URI.create(webhook.url()).getRawQuery();
-        if (query != null) {
-            for (String pair : query.split("&")) {
-                if (pair.startsWith("access_token=") && pair.length() > "access_token=".length()) {
-                    return URLDecoder.decode(pair.substring("access_token=".length()), StandardCharsets.UTF_8);
-                }
-            }
-        }
-        return "sandbox-" + webhook.chatGroup();
     }
 
     private static String rootMessage(Throwable e) {

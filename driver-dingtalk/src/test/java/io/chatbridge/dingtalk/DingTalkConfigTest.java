@@ -253,7 +253,8 @@ class DingTalkConfigTest {
         s.put("webhooks", List.of(Map.of("url", "https://x/robot/send?access_token=1"),
                 Map.of("chat_group", "a", "url", "ftp://nope"),
                 Map.of("chat_group", "b", "url", "https://x/robot/send?access_token=2"),
-                Map.of("chat_group", "b", "url", "https://x/robot/send?access_token=3")));
+                Map.of("chat_group", "b", "url", "https://x/robot/send?access_token=3"),
+                Map.of("chat_group", "c", "url", "https://oapi.dingtalk.com/robot/send?access_token=tok en|x")));
 
         read(s);
 
@@ -261,7 +262,10 @@ class DingTalkConfigTest {
                 "config.json: dingtalk.dt_main.webhooks[0].chat_group: required",
                 "config.json: dingtalk.dt_main.webhooks[1].url: must be the robot's webhook URL, "
                         + "e.g. https://oapi.dingtalk.com/robot/send?access_token=...",
-                "config.json: dingtalk.dt_main.webhooks[3].chat_group: duplicate chat_group 'b': names must be unique");
+                "config.json: dingtalk.dt_main.webhooks[3].chat_group: duplicate chat_group 'b': names must be unique",
+                "config.json: dingtalk.dt_main.webhooks[4].url: must be the robot's webhook URL, "
+                        + "e.g. https://oapi.dingtalk.com/robot/send?access_token=...");
+        assertThat(String.join("\n", errors())).doesNotContain("tok en");
     }
 
     @Test

@@ -101,7 +101,7 @@ class SandboxModeTest {
     }
 
     @Test
-    void customRobotsPostIntoSandboxGroupsKeepingTheirTokenAndSignature() throws Exception {
+    void customRobotsPostSignedIntoSandboxGroupsWithoutShowingTheirRealToken() throws Exception {
         Map<String, Object> settings = sandboxSettings(freePort());
         settings.put("webhooks", List.of(
                 Map.of("chat_group", "ops", "url", "https://oapi.dingtalk.com/robot/send?access_token=tokOPS",
@@ -118,6 +118,9 @@ class SandboxModeTest {
         assertThat(sandbox.awaitMessage("cidRobot_ops", m -> m.shows("default robot"), WAIT)).isNotNull();
         assertThat(sandbox.settings().groups()).extracting(g -> g.title())
                 .contains("ops (custom robot)", "dev (custom robot)");
+        assertThat(sandbox.settings().webhooks()).allSatisfy(w -> assertThat(w.accessToken()).startsWith("sandbox-"));
+        assertThat(sandbox.settings().webhooks()).filteredOn(w -> w.name().equals("ops"))
+                .allSatisfy(w -> assertThat(w.secret()).isEqualTo("SECops0123456789"));
     }
 
     @Test
@@ -140,6 +143,16 @@ class SandboxModeTest {
 
         settings = sandboxSettings(0);
         assertThat(problems(settings)).anyMatch(p -> p.startsWith("config.json: dingtalk.dt.listen_port: must be a fixed port"));
+
+        settings = sandboxSettings(8070);
+        settings.put("sandbox_port", 8070);
+        assertThat(problems(settings)).anyMatch(p -> p.startsWith("config.json: dingtalk.dt.sandbox_port: must differ"
+                + " from listen_port (8070)"));
+
+        settings = sandboxSettings(8082);
+        settings.put("signing_secret", " ");
+        assertThat(problems(settings)).contains("config.json: dingtalk.dt.signing_secret: must not be blank; remove"
+                + " the key to use the sandbox's default");
 
         settings = sandboxSettings(8082);
         settings.put("api_endpoint", "https://api.dingtalk.com");

@@ -291,8 +291,8 @@ public final class Setup {
                                                 List<Rule.Endpoint> targets) {
         for (Rule.Endpoint target : targets) {
             if (sources.stream().anyMatch(source -> source.instanceId().equals(target.instanceId()))) {
-                rule.get("to").get(target.instanceId()).warning("same instance as the rule's source: messages are"
-                        + " never sent back to the instance they came from, so this target is skipped; set"
+                rule.get("to").get(target.instanceId()).warning("same instance as the rule's source: messages from"
+                        + " \"" + target.instanceId() + "\" are never sent back to it, so they skip this target; set"
                         + " global.strict_echo_match to true to bridge channels of one instance");
             }
         }

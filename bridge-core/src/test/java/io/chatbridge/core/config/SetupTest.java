@@ -206,9 +206,9 @@ class SetupTest {
         assertThat(loose.valid()).isTrue();
         assertThat(loose.problems()).filteredOn(ConfigProblem::warning)
                 .extracting(p -> p.path() + ": " + p.message())
-                .containsExactly("rules[0].to.a: same instance as the rule's source: messages are never"
-                        + " sent back to the instance they came from, so this target is skipped; set"
-                        + " global.strict_echo_match to true to bridge channels of one instance");
+                .containsExactly("rules[0].to.a: same instance as the rule's source: messages from \"a\" are"
+                        + " never sent back to it, so they skip this target; set global.strict_echo_match to true"
+                        + " to bridge channels of one instance");
 
         Setup strict = load("{\"global\": {\"strict_echo_match\": true}, \"memory\": {\"a\": {}, \"b\": {}}}",
                 rules);
