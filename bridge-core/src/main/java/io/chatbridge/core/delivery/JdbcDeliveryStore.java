@@ -28,6 +28,7 @@ import java.util.UUID;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
@@ -83,6 +84,9 @@ public final class JdbcDeliveryStore implements DeliveryStore {
     private final Pool pool;
     private final FileLock ownerLock;
     private volatile long lastPruneMs = Long.MIN_VALUE;
+    /** SQLite appends waiting for the next group commit, in arrival order. */
+    private final List<Append> waitingAppends = new ArrayList<>();
+    private final ReentrantLock commitLock = new ReentrantLock();
 
     private JdbcDeliveryStore(Dialect dialect, String name, Pool pool, FileLock ownerLock) {
         this.dialect = dialect;
@@ -242,41 +246,138 @@ public final class JdbcDeliveryStore implements DeliveryStore {
             payloads.add(MessageCodec.write(m));
             keys.add(DeliveryStore.queueKey(m));
         }
-        boolean fresh = tx("append", c -> {
-            if (dedupKey != null) {
-                try (PreparedStatement ps = c.prepareStatement("INSERT INTO inbound_dedup (dedup_key, seen_at) "
-                        + "VALUES (?, ?) ON CONFLICT (dedup_key) DO UPDATE SET seen_at = excluded.seen_at "
-                        + "WHERE inbound_dedup.seen_at <= ?")) {
-                    ps.setString(1, dedupKey);
-                    ps.setLong(2, nowMs);
-                    ps.setLong(3, nowMs - window.toMillis());
-                    if (ps.executeUpdate() == 0) {
-                        return false;
-                    }
-                }
-            }
-            if (deliveries.isEmpty()) {
-                return true;
-            }
-            lockQueues(c, keys);
-            try (PreparedStatement ps = c.prepareStatement("INSERT INTO deliveries "
-                    + "(queue_key, payload, attempts, created_at, not_before) VALUES (?, ?, 0, ?, ?)")) {
-                for (int i = 0; i < payloads.size(); i++) {
-                    ps.setString(1, keys.get(i));
-                    ps.setString(2, payloads.get(i));
-                    ps.setLong(3, nowMs);
-                    ps.setLong(4, nowMs);
-                    ps.addBatch();
-                }
-                ps.executeBatch();
-            }
-            return true;
-        });
+        Append request = new Append(dedupKey, keys, payloads, nowMs, nowMs - window.toMillis());
+        boolean fresh = dialect == Dialect.SQLITE ? groupCommit(request)
+                : tx("append", c -> insert(c, request, true));
         if (dedupKey != null && (lastPruneMs == Long.MIN_VALUE || nowMs - lastPruneMs >= PRUNE_EVERY.toMillis())) {
             lastPruneMs = nowMs;
             pruneDedup(nowMs - window.toMillis());
         }
         return fresh;
+    }
+
+    /** One accepted message: its de-duplication key and its deliveries, encoded. */
+    private static final class Append {
+        final String dedupKey;
+        final List<String> keys;
+        final List<String> payloads;
+        final long nowMs;
+        final long seenBeforeMs;
+        boolean done;
+        boolean fresh;
+        StoreException failure;
+
+        Append(String dedupKey, List<String> keys, List<String> payloads, long nowMs, long seenBeforeMs) {
+            this.dedupKey = dedupKey;
+            this.keys = keys;
+            this.payloads = payloads;
+            this.nowMs = nowMs;
+            this.seenBeforeMs = seenBeforeMs;
+        }
+    }
+
+    /**
+     * SQLite group commit: concurrent appends queue up while one is being committed, and the next caller to get the
+     * commit lock writes all that are waiting in one transaction, so one fsync covers many accepted messages. Every
+     * caller still returns only after its own message is committed. Order in the queue is arrival order, so ids
+     * stay in acceptance order. A batch that fails is retried message by message, so one bad message fails alone.
+     */
+    private boolean groupCommit(Append request) {
+        synchronized (waitingAppends) {
+            waitingAppends.add(request);
+        }
+        commitLock.lock();
+        try {
+            if (!request.done) {
+                List<Append> batch;
+                synchronized (waitingAppends) {
+                    batch = new ArrayList<>(waitingAppends);
+                    waitingAppends.clear();
+                }
+                commitBatch(batch);
+            }
+        } finally {
+            commitLock.unlock();
+        }
+        if (request.failure != null) {
+            throw request.failure;
+        }
+        return request.fresh;
+    }
+
+    private void commitBatch(List<Append> batch) {
+        try {
+            List<Boolean> results = tx("append", c -> {
+                List<Boolean> fresh = new ArrayList<>(batch.size());
+                try (PreparedStatement dedup = c.prepareStatement(INSERT_DEDUP);
+                     PreparedStatement delivery = c.prepareStatement(INSERT_DELIVERY)) {
+                    for (Append a : batch) {
+                        fresh.add(insert(dedup, delivery, a));
+                    }
+                }
+                return fresh;
+            });
+            for (int i = 0; i < batch.size(); i++) {
+                batch.get(i).fresh = results.get(i);
+                batch.get(i).done = true;
+            }
+        } catch (StoreException e) {
+            for (Append a : batch) {
+                try {
+                    a.fresh = batch.size() == 1 ? rethrow(e) : tx("append", c -> insert(c, a, false));
+                } catch (StoreException single) {
+                    a.failure = single;
+                }
+                a.done = true;
+            }
+        }
+    }
+
+    private static boolean rethrow(StoreException e) {
+        throw e;
+    }
+
+    private static final String INSERT_DEDUP = "INSERT INTO inbound_dedup (dedup_key, seen_at) VALUES (?, ?) "
+            + "ON CONFLICT (dedup_key) DO UPDATE SET seen_at = excluded.seen_at WHERE inbound_dedup.seen_at <= ?";
+    private static final String INSERT_DELIVERY = "INSERT INTO deliveries "
+            + "(queue_key, payload, attempts, created_at, not_before) VALUES (?, ?, 0, ?, ?)";
+
+    /**
+     * One message in its own transaction (PostgreSQL, or a message retried alone after its batch failed). On
+     * PostgreSQL the queues are locked first, so every append takes its locks in the same order.
+     */
+    private boolean insert(Connection c, Append a, boolean lockQueues) throws SQLException {
+        if (lockQueues && !a.payloads.isEmpty()) {
+            lockQueues(c, a.keys);
+        }
+        try (PreparedStatement dedup = c.prepareStatement(INSERT_DEDUP);
+             PreparedStatement delivery = c.prepareStatement(INSERT_DELIVERY)) {
+            return insert(dedup, delivery, a);
+        }
+    }
+
+    /** Records one message's de-duplication key and deliveries; {@code false} when the key was seen recently. */
+    private static boolean insert(PreparedStatement dedup, PreparedStatement delivery, Append a) throws SQLException {
+        if (a.dedupKey != null) {
+            dedup.setString(1, a.dedupKey);
+            dedup.setLong(2, a.nowMs);
+            dedup.setLong(3, a.seenBeforeMs);
+            if (dedup.executeUpdate() == 0) {
+                return false;
+            }
+        }
+        if (a.payloads.isEmpty()) {
+            return true;
+        }
+        for (int i = 0; i < a.payloads.size(); i++) {
+            delivery.setString(1, a.keys.get(i));
+            delivery.setString(2, a.payloads.get(i));
+            delivery.setLong(3, a.nowMs);
+            delivery.setLong(4, a.nowMs);
+            delivery.addBatch();
+        }
+        delivery.executeBatch();
+        return true;
     }
 
     private void pruneDedup(long seenBefore) {

@@ -8,9 +8,17 @@ import io.chatbridge.spi.OutboundMessage;
 import io.chatbridge.spi.Sender;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -202,6 +210,55 @@ abstract class DeliveryStoreContract {
         assertThat(store.stats(t0).pending()).isEqualTo(1);
         assertThat(store.append("src\nm1", List.of(message("t", "a", "1")), t0.plus(WINDOW), WINDOW)).isTrue();
         assertThat(store.stats(t0).pending()).isEqualTo(2);
+    }
+
+    @Test
+    void concurrentAppendsAreAllKeptInEachCallersOrderAndADuplicateOnce() throws Exception {
+        int threads = 8;
+        int perThread = 40;
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        CountDownLatch go = new CountDownLatch(1);
+        List<Future<Integer>> fresh = new ArrayList<>();
+        try {
+            for (int t = 0; t < threads; t++) {
+                String room = "r" + t;
+                fresh.add(pool.submit(() -> {
+                    go.await();
+                    int accepted = 0;
+                    for (int i = 0; i < perThread; i++) {
+                        store.append(room + "\n" + i, List.of(message("t", room, room + "-" + i)), t0, WINDOW);
+                        if (store.append("everyone\nsame", List.of(message("t", "dup", "dup")), t0, WINDOW)) {
+                            accepted++;
+                        }
+                    }
+                    return accepted;
+                }));
+            }
+            go.countDown();
+            int duplicatesAccepted = 0;
+            for (Future<Integer> f : fresh) {
+                duplicatesAccepted += f.get(60, TimeUnit.SECONDS);
+            }
+            assertThat(duplicatesAccepted).as("appends of one dedup key accepted").isEqualTo(1);
+        } finally {
+            pool.shutdownNow();
+        }
+
+        assertThat(store.stats(t0).pending()).isEqualTo(threads * perThread + 1);
+        Map<String, List<String>> byRoom = new HashMap<>();
+        List<PendingDelivery> batch;
+        while (!(batch = store.claim(100, t0, LEASE)).isEmpty()) {
+            for (PendingDelivery d : batch) {
+                byRoom.computeIfAbsent(String.valueOf(d.message().channel().get("room")), k -> new ArrayList<>())
+                        .add(d.message().text());
+                store.delivered(d, null, t0);
+            }
+        }
+        for (int t = 0; t < threads; t++) {
+            String room = "r" + t;
+            assertThat(byRoom.get(room)).as(room).containsExactlyElementsOf(
+                    IntStream.range(0, perThread).mapToObj(i -> room + "-" + i).toList());
+        }
     }
 
     @Test
