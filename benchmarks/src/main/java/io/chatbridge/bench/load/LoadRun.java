@@ -102,9 +102,13 @@ public final class LoadRun {
         progress("work dir " + dir + "; bridge port " + bridgePort + ", bare port " + barePort + ", stand-in port "
                 + standIn.port());
 
+        List<String> bridgeJvm = new ArrayList<>(options.jvmArgs);
+        if (options.profile != null) {
+            bridgeJvm.add("-XX:StartFlightRecording=filename=" + options.profile.toAbsolutePath() + ",settings=profile");
+        }
         List<String> bridgeArgs = List.of("-jar", options.bridgeJar.toString(), "--config", config.toString(),
                 "--rules", rules.toString());
-        try (Child bridge = Child.start("bridge", options.jvmArgs, bridgeArgs, dir.resolve("bridge.log"))) {
+        try (Child bridge = Child.start("bridge", bridgeJvm, bridgeArgs, dir.resolve("bridge.log"))) {
             report.startupMillis = bridge.awaitHealthy(bridgePort, 30_000) / 1e6;
             progress(String.format(Locale.ROOT, "bridge healthy %.0f ms after fork", report.startupMillis));
             String benchJar = Path.of(LoadRun.class.getProtectionDomain().getCodeSource().getLocation().toURI())
@@ -460,7 +464,8 @@ public final class LoadRun {
                   --groups N          source groups, each forwarded by its own rule to its own target group (default 16)
                   --jvm-args "..."    JVM options for the bridge and the bare server alike (default none)
                   --memory-store      use database.path ":memory:" instead of a file in the work dir
-                  --out FILE          also append the report (Markdown) to FILE""";
+                  --out FILE          also append the report (Markdown) to FILE
+                  --profile FILE      record the bridge with JFR into FILE (summarise: benchmarks.jar profile FILE)""";
 
         Path bridgeJar = Path.of("bridge-app/target/bridge.jar");
         int seconds = 20;
@@ -472,6 +477,7 @@ public final class LoadRun {
         List<String> jvmArgs = List.of();
         boolean memoryStore;
         Path out;
+        Path profile;
         boolean help;
 
         static Options parse(String[] args) {
@@ -491,6 +497,7 @@ public final class LoadRun {
                     case "--jvm-args" -> o.jvmArgs = Arrays.stream(value(args, ++i, a).trim().split("\\s+"))
                             .filter(s -> !s.isEmpty()).toList();
                     case "--out" -> o.out = Path.of(value(args, ++i, a));
+                    case "--profile" -> o.profile = Path.of(value(args, ++i, a));
                     default -> throw new IllegalArgumentException("unknown option " + a);
                 }
             }
