@@ -5,7 +5,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -19,7 +18,8 @@ import java.util.UUID;
 public final class InMemoryDeliveryStore implements DeliveryStore {
 
     private final Map<String, ArrayDeque<Entry>> queues = new LinkedHashMap<>();
-    private final Map<String, Instant> dedup = new HashMap<>();
+    /** De-duplication keys in the order they were recorded, so expired ones are dropped from the front. */
+    private final LinkedHashMap<String, Instant> dedup = new LinkedHashMap<>();
     private final Map<Long, DeadLetter> dead = new LinkedHashMap<>();
     private final List<Link> links = new ArrayList<>();
     private long nextId = 1;
@@ -33,9 +33,14 @@ public final class InMemoryDeliveryStore implements DeliveryStore {
             if (seen != null && seen.plus(window).isAfter(now)) {
                 return false;
             }
+            // re-inserted at the end, so the map stays ordered by time and expiry only ever looks at its front
+            dedup.remove(dedupKey);
             dedup.put(dedupKey, now);
-            if (dedup.size() > 100_000) {
-                dedup.values().removeIf(t -> !t.plus(window).isAfter(now));
+            for (Iterator<Instant> it = dedup.values().iterator(); it.hasNext(); ) {
+                if (it.next().plus(window).isAfter(now)) {
+                    break;
+                }
+                it.remove();
             }
         }
         for (OutboundMessage message : deliveries) {
