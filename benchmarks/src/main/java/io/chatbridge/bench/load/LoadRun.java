@@ -80,6 +80,9 @@ public final class LoadRun {
             System.out.println(Options.USAGE);
             return 0;
         }
+        if (options.startupRuns > 0) {
+            return startupOnly(options);
+        }
         LoadRun run = new LoadRun(options, System.out);
         try {
             return run.execute();
@@ -88,14 +91,39 @@ public final class LoadRun {
         }
     }
 
+    /** Starts the bridge {@code startupRuns} times, one after the other, and prints fork-to-healthy times. */
+    private static int startupOnly(Options options) throws Exception {
+        List<Double> millis = new ArrayList<>();
+        try (StandIn standIn = new StandIn(16, APP_KEY, APP_SECRET)) {
+            for (int i = 0; i < options.startupRuns; i++) {
+                Path dir = Files.createTempDirectory("chatbridge-startup-");
+                int port = freePort();
+                Files.writeString(dir.resolve("config.json"), configJson(options, dir, port, standIn.port()));
+                Files.writeString(dir.resolve("rules.json"), rulesJson(options.groups, false));
+                try (Child bridge = Child.start("bridge", options.jvmArgs, List.of("-jar",
+                        options.bridgeJar.toString(), "--config", dir.resolve("config.json").toString(), "--rules",
+                        dir.resolve("rules.json").toString()), dir.resolve("bridge.log"))) {
+                    millis.add(bridge.awaitHealthy(port, 30_000) / 1e6);
+                }
+            }
+        }
+        List<Double> sorted = new ArrayList<>(millis);
+        sorted.sort(null);
+        System.out.printf(Locale.ROOT, "start-up to healthy, %d runs, jvm-args=%s: min %.0f ms, median %.0f ms, "
+                        + "max %.0f ms; all: %s; load average now %s%n", millis.size(), options.jvmArgs,
+                sorted.get(0), sorted.get(sorted.size() / 2), sorted.get(sorted.size() - 1),
+                millis.stream().map(m -> String.format(Locale.ROOT, "%.0f", m)).toList(), loadAverage());
+        return 0;
+    }
+
     private int execute() throws Exception {
         Path dir = Files.createTempDirectory("chatbridge-bench-");
         int bridgePort = freePort();
         int barePort = freePort();
         Path config = dir.resolve("config.json");
         Path rules = dir.resolve("rules.json");
-        Files.writeString(config, configJson(dir, bridgePort));
-        Files.writeString(rules, rulesJson(options.groups));
+        Files.writeString(config, configJson(options, dir, bridgePort, standIn.port()));
+        Files.writeString(rules, rulesJson(options.groups, options.ingressOnly));
         String loadBefore = loadAverage();
         Report report = new Report();
         report.startedAt = Instant.now();
@@ -325,6 +353,9 @@ public final class LoadRun {
 
     /** Waits until the stand-in has seen every accepted message (or {@code maxSeconds}); returns the wait. */
     private double drain(int maxSeconds) throws InterruptedException {
+        if (options.ingressOnly) {
+            return 0;
+        }
         long start = System.nanoTime();
         long deadline = start + TimeUnit.SECONDS.toNanos(maxSeconds);
         long accepted = countAccepted();
@@ -389,7 +420,7 @@ public final class LoadRun {
 
     // ---------------------------------------------------------------- setup
 
-    private String configJson(Path dir, int port) {
+    static String configJson(Options options, Path dir, int port, int standInPort) {
         String database = options.memoryStore ? ":memory:" : dir.resolve("bench.db").toString();
         return "{\n"
                 + "  \"global\": {\"database\": {\"path\": \"" + database + "\"}, \"strict_echo_match\": true,\n"
@@ -399,16 +430,18 @@ public final class LoadRun {
                 + "                 \"robot_code\": \"dingbenchrobot\", \"signing_secret\": \"" + SIGNING_SECRET
                 + "\",\n"
                 + "                 \"listen_port\": " + port + ", \"listen_path\": \"" + CALLBACK_PATH + "\",\n"
-                + "                 \"api_endpoint\": \"http://127.0.0.1:" + standIn.port() + "\"}\n"
+                + "                 \"api_endpoint\": \"http://127.0.0.1:" + standInPort + "\"}\n"
                 + "  }\n"
                 + "}\n";
     }
 
-    static String rulesJson(int groups) {
+    /** One rule per group; with {@code ingressOnly} the rules name groups no callback comes from. */
+    static String rulesJson(int groups, boolean ingressOnly) {
+        String source = ingressOnly ? "cidNeverSent" : "cidBenchIn";
         StringBuilder s = new StringBuilder("{\"rules\": [\n");
         for (int g = 0; g < groups; g++) {
             s.append("  {\"id\": \"bench-").append(g).append("\", \"from\": {\"dt_bench\": {\"open_conversation_id\": ")
-                    .append("\"cidBenchIn").append(g).append("\"}}, \"to\": {\"dt_bench\": {\"open_conversation_id\": ")
+                    .append("\"").append(source).append(g).append("\"}}, \"to\": {\"dt_bench\": {\"open_conversation_id\": ")
                     .append("\"cidBenchOut").append(g).append("\"}}}").append(g + 1 < groups ? ",\n" : "\n");
         }
         return s.append("]}\n").toString();
@@ -463,7 +496,10 @@ public final class LoadRun {
                   --rate N            fixed-rate phase, requests per second (default 500)
                   --groups N          source groups, each forwarded by its own rule to its own target group (default 16)
                   --jvm-args "..."    JVM options for the bridge and the bare server alike (default none)
+                  --ingress-only      rules match no callback: measures receive, verify, parse, route and record
+                                      without any delivery (lost/end-to-end figures do not apply)
                   --memory-store      use database.path ":memory:" instead of a file in the work dir
+                  --startup-only N    only start the bridge N times and print fork-to-healthy times
                   --out FILE          also append the report (Markdown) to FILE
                   --profile FILE      record the bridge with JFR into FILE (summarise: benchmarks.jar profile FILE)""";
 
@@ -476,6 +512,8 @@ public final class LoadRun {
         int groups = 16;
         List<String> jvmArgs = List.of();
         boolean memoryStore;
+        boolean ingressOnly;
+        int startupRuns;
         Path out;
         Path profile;
         boolean help;
@@ -487,6 +525,8 @@ public final class LoadRun {
                 switch (a) {
                     case "--help", "-h" -> o.help = true;
                     case "--memory-store" -> o.memoryStore = true;
+                    case "--ingress-only" -> o.ingressOnly = true;
+                    case "--startup-only" -> o.startupRuns = positive(args, ++i, a);
                     case "--bridge-jar" -> o.bridgeJar = Path.of(value(args, ++i, a));
                     case "--seconds" -> o.seconds = positive(args, ++i, a);
                     case "--warmup" -> o.warmup = positive(args, ++i, a);
