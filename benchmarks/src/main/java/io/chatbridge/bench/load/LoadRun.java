@@ -132,7 +132,7 @@ public final class LoadRun {
 
         List<String> bridgeJvm = new ArrayList<>(options.jvmArgs);
         if (options.profile != null) {
-            bridgeJvm.add("-XX:StartFlightRecording=filename=" + options.profile.toAbsolutePath() + ",settings=profile");
+            bridgeJvm.add("-XX:StartFlightRecording=name=bench,settings=profile");
         }
         List<String> bridgeArgs = List.of("-jar", options.bridgeJar.toString(), "--config", config.toString(),
                 "--rules", rules.toString());
@@ -152,18 +152,21 @@ public final class LoadRun {
                 report.warmupDrainSeconds = drain(180);
 
                 for (int round = 1; round <= options.rounds; round++) {
+                    long bareCpu = cpuTicks(bare.pid());
                     Window b = closedLoop(barePort, false, options.seconds);
-                    long cpuBefore = cpuTicks(bridge.pid());
+                    b.cpuSeconds = (cpuTicks(bare.pid()) - bareCpu) / 100.0;
+                    long bridgeCpu = cpuTicks(bridge.pid());
                     Window w = closedLoop(bridgePort, true, options.seconds);
-                    long cpuTicks = cpuTicks(bridge.pid()) - cpuBefore;
+                    w.cpuSeconds = (cpuTicks(bridge.pid()) - bridgeCpu) / 100.0;
                     double drained = drain(180);
                     report.bare.add(b);
                     report.bridge.add(w);
                     report.drainSeconds.add(drained);
                     progress(String.format(Locale.ROOT,
-                            "round %d: bare %.0f req/s, bridge %.0f req/s (ratio %.2f); bridge CPU %.1f s in the "
-                                    + "window; backlog drained in %.1f s", round, b.throughput(), w.throughput(),
-                            w.throughput() / b.throughput(), cpuTicks / 100.0, drained));
+                            "round %d: bare %.0f req/s, bridge %.0f req/s (ratio %.2f); CPU per request bare %.0f µs, "
+                                    + "bridge %.0f µs; backlog drained in %.1f s", round, b.throughput(), w.throughput(),
+                            w.throughput() / b.throughput(), b.cpuMicrosPerRequest(), w.cpuMicrosPerRequest(),
+                            drained));
                 }
             }
 
@@ -183,6 +186,13 @@ public final class LoadRun {
             report.standInBad = standIn.badRequests();
             report.tokenRequests = standIn.tokenRequests();
             report.bridgeLog = bridge.log();
+            if (options.profile != null) {
+                // the bridge halts the JVM after its shutdown hook, so the recording is dumped while it runs
+                Process dump = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
+                        Long.toString(bridge.pid()), "JFR.dump", "name=bench",
+                        "filename=" + options.profile.toAbsolutePath()).inheritIO().start();
+                dump.waitFor(60, TimeUnit.SECONDS);
+            }
         }
         report.logWarnings = countLogLines(report.bridgeLog, " WARN ");
         report.logErrors = countLogLines(report.bridgeLog, " ERROR ");
@@ -208,9 +218,15 @@ public final class LoadRun {
         long ioErrors;
         double seconds;
         long sent;
+        /** CPU time the server process used during the window (from /proc, 10 ms resolution). */
+        double cpuSeconds;
 
         double throughput() {
             return ok / seconds;
+        }
+
+        double cpuMicrosPerRequest() {
+            return ok == 0 ? Double.NaN : cpuSeconds * 1e6 / ok;
         }
 
         synchronized void merge(Window w) {

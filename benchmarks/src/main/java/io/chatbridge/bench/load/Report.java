@@ -45,21 +45,23 @@ final class Report {
         line(s, "");
         line(s, "Saturation (closed loop, concurrency %d, %d s windows, alternating):", o.concurrency, o.seconds);
         line(s, "");
-        line(s, "| round | bare Javalin req/s | bridge req/s | ratio | bridge p50 / p99 / p999 ms | backlog drained s |");
-        line(s, "|---|---|---|---|---|---|");
+        line(s, "| round | bare Javalin req/s | bridge req/s | ratio | CPU µs/req bare / bridge | bridge p50 / p99 / p999 ms "
+                + "| backlog drained s |");
+        line(s, "|---|---|---|---|---|---|---|");
         List<Double> ratios = new ArrayList<>();
         for (int i = 0; i < bridge.size(); i++) {
             LoadRun.Window b = bare.get(i);
             LoadRun.Window w = bridge.get(i);
             double ratio = w.throughput() / b.throughput();
             ratios.add(ratio);
-            line(s, "| %d | %.0f | %.0f | %.2f | %s | %.1f |", i + 1, b.throughput(), w.throughput(), ratio,
-                    percentiles(w.latency, 50, 99, 99.9), drainSeconds.get(i));
+            line(s, "| %d | %.0f | %.0f | %.2f | %.0f / %.0f | %s | %.1f |", i + 1, b.throughput(), w.throughput(),
+                    ratio, b.cpuMicrosPerRequest(), w.cpuMicrosPerRequest(), percentiles(w.latency, 50, 99, 99.9),
+                    drainSeconds.get(i));
         }
         double medianRatio = median(ratios);
         double bareMedian = median(bare.stream().map(LoadRun.Window::throughput).toList());
         double bridgeMedian = median(bridge.stream().map(LoadRun.Window::throughput).toList());
-        line(s, "| median | %.0f | %.0f | **%.2f** | | |", bareMedian, bridgeMedian, medianRatio);
+        line(s, "| median | %.0f | %.0f | **%.2f** | | | |", bareMedian, bridgeMedian, medianRatio);
         line(s, "");
         line(s, "Fixed rate %d req/s, open loop, %d s (achieved %.0f req/s):", o.rate, o.seconds,
                 fixed.ok / fixed.seconds);
@@ -74,10 +76,11 @@ final class Report {
                 endToEnd.getTotalCount());
         line(s, "");
         long errors = errors();
-        line(s, "Totals: %d callbacks accepted by the bridge, %d distinct messages seen by the stand-in, **%d lost**, "
+        line(s, "Totals: %d callbacks accepted by the bridge, %d distinct messages seen by the stand-in, **%s lost**, "
                 + "%d duplicate sends, %d bad requests at the stand-in, **%d callback errors** (non-200 or I/O), "
-                + "**%d token request(s)**; bridge log: %d WARN, %d ERROR lines.", accepted, standInUnique, lost,
-                duplicates, standInBad, errors, tokenRequests, logWarnings, logErrors);
+                + "**%d token request(s)**; bridge log: %d WARN, %d ERROR lines.", accepted, standInUnique,
+                o.ingressOnly ? "n/a" : Long.toString(lost), duplicates, standInBad, errors, tokenRequests,
+                logWarnings, logErrors);
         line(s, "Bridge: **start-up to healthy %.0f ms**, **peak RSS (VmHWM) %.1f MiB**, RSS at the end %.1f MiB; "
                 + "fixed-rate backlog drained %.1f s after the last callback.", startupMillis, peakRssKib / 1024.0,
                 rssAtEndKib / 1024.0, fixedDrainSeconds);
