@@ -17,11 +17,15 @@ import java.util.UUID;
  */
 public final class InMemoryDeliveryStore implements DeliveryStore {
 
+    /** How many delivered messages' links are kept for {@link #links}. */
+    static final int MAX_LINKS = 100_000;
+
     private final Map<String, ArrayDeque<Entry>> queues = new LinkedHashMap<>();
     /** De-duplication keys in the order they were recorded, so expired ones are dropped from the front. */
     private final LinkedHashMap<String, Instant> dedup = new LinkedHashMap<>();
     private final Map<Long, DeadLetter> dead = new LinkedHashMap<>();
-    private final List<Link> links = new ArrayList<>();
+    /** The most recent {@link #MAX_LINKS} deliveries' links: memory stays bounded however long the bridge runs. */
+    private final ArrayDeque<Link> links = new ArrayDeque<>();
     private long nextId = 1;
     private long delivered;
 
@@ -79,8 +83,11 @@ public final class InMemoryDeliveryStore implements DeliveryStore {
         queues.get(e.queueKey).pollFirst();
         delivered++;
         OutboundMessage m = e.message;
-        links.add(new Link(m.source().instanceId(), m.source().messageId(), new MessageLink(m.ruleId(),
+        links.addLast(new Link(m.source().instanceId(), m.source().messageId(), new MessageLink(m.ruleId(),
                 m.instanceId(), Canonical.json(m.channel()), targetMessageId)));
+        if (links.size() > MAX_LINKS) {
+            links.removeFirst();
+        }
     }
 
     @Override
