@@ -10,6 +10,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A {@link DeliveryStore} in memory: same ordering and retry semantics as the durable stores, nothing survives a
@@ -19,6 +21,14 @@ public final class InMemoryDeliveryStore implements DeliveryStore {
 
     /** How many delivered messages' links are kept for {@link #links}. */
     static final int MAX_LINKS = 100_000;
+    /**
+     * How many de-duplication keys are kept at most (about 15 MB). Past it the oldest keys are forgotten before
+     * their window ends: memory stays bounded at any message rate, at the price of a shorter de-duplication window
+     * above {@code MAX_DEDUP_KEYS / dedup_window} messages per second (the durable stores have no such limit).
+     */
+    static final int MAX_DEDUP_KEYS = 100_000;
+
+    private static final Logger LOG = LoggerFactory.getLogger(InMemoryDeliveryStore.class);
 
     private final Map<String, ArrayDeque<Entry>> queues = new LinkedHashMap<>();
     /** De-duplication keys in the order they were recorded, so expired ones are dropped from the front. */
@@ -26,6 +36,7 @@ public final class InMemoryDeliveryStore implements DeliveryStore {
     private final Map<Long, DeadLetter> dead = new LinkedHashMap<>();
     /** The most recent {@link #MAX_LINKS} deliveries' links: memory stays bounded however long the bridge runs. */
     private final ArrayDeque<Link> links = new ArrayDeque<>();
+    private boolean dedupCapWarned;
     private long nextId = 1;
     private long delivered;
 
@@ -41,8 +52,15 @@ public final class InMemoryDeliveryStore implements DeliveryStore {
             dedup.remove(dedupKey);
             dedup.put(dedupKey, now);
             for (Iterator<Instant> it = dedup.values().iterator(); it.hasNext(); ) {
-                if (it.next().plus(window).isAfter(now)) {
+                boolean expired = !it.next().plus(window).isAfter(now);
+                if (!expired && dedup.size() <= MAX_DEDUP_KEYS) {
                     break;
+                }
+                if (!expired && !dedupCapWarned) {
+                    dedupCapWarned = true;
+                    LOG.warn("more than {} messages within the de-duplication window of {}: the in-memory store "
+                            + "forgets the oldest message ids early; use the durable store (global.database) for "
+                            + "this rate", MAX_DEDUP_KEYS, window);
                 }
                 it.remove();
             }
