@@ -152,21 +152,27 @@ public final class LoadRun {
                 report.warmupDrainSeconds = drain(180);
 
                 for (int round = 1; round <= options.rounds; round++) {
+                    long self = ProcessHandle.current().pid();
                     long bareCpu = cpuTicks(bare.pid());
+                    long genCpu = cpuTicks(self);
                     Window b = closedLoop(barePort, false, options.seconds);
                     b.cpuSeconds = (cpuTicks(bare.pid()) - bareCpu) / 100.0;
+                    b.generatorCpuSeconds = (cpuTicks(self) - genCpu) / 100.0;
                     long bridgeCpu = cpuTicks(bridge.pid());
+                    genCpu = cpuTicks(self);
                     Window w = closedLoop(bridgePort, true, options.seconds);
                     w.cpuSeconds = (cpuTicks(bridge.pid()) - bridgeCpu) / 100.0;
+                    w.generatorCpuSeconds = (cpuTicks(self) - genCpu) / 100.0;
                     double drained = drain(180);
                     report.bare.add(b);
                     report.bridge.add(w);
                     report.drainSeconds.add(drained);
                     progress(String.format(Locale.ROOT,
-                            "round %d: bare %.0f req/s, bridge %.0f req/s (ratio %.2f); CPU per request bare %.0f µs, "
-                                    + "bridge %.0f µs; backlog drained in %.1f s", round, b.throughput(), w.throughput(),
-                            w.throughput() / b.throughput(), b.cpuMicrosPerRequest(), w.cpuMicrosPerRequest(),
-                            drained));
+                            "round %d: bare %.0f req/s, bridge %.0f req/s (ratio %.2f); CPU per request bare %.0f µs "
+                                    + "(generator %.0f), bridge %.0f µs (generator + stand-in %.0f); backlog drained "
+                                    + "in %.1f s", round, b.throughput(), w.throughput(), w.throughput() / b.throughput(),
+                            b.cpuMicrosPerRequest(), b.generatorCpuMicrosPerRequest(), w.cpuMicrosPerRequest(),
+                            w.generatorCpuMicrosPerRequest(), drained));
                 }
             }
 
@@ -220,6 +226,8 @@ public final class LoadRun {
         long sent;
         /** CPU time the server process used during the window (from /proc, 10 ms resolution). */
         double cpuSeconds;
+        /** CPU time of this process (load generator and stand-in) during the window. */
+        double generatorCpuSeconds;
 
         double throughput() {
             return ok / seconds;
@@ -227,6 +235,10 @@ public final class LoadRun {
 
         double cpuMicrosPerRequest() {
             return ok == 0 ? Double.NaN : cpuSeconds * 1e6 / ok;
+        }
+
+        double generatorCpuMicrosPerRequest() {
+            return ok == 0 ? Double.NaN : generatorCpuSeconds * 1e6 / ok;
         }
 
         synchronized void merge(Window w) {
