@@ -29,7 +29,9 @@ public record OpenApiFailure(String code, int status, String message) {
             String code = tea.getCode() == null || tea.getCode().isBlank() ? "UNKNOWN" : tea.getCode();
             return new OpenApiFailure(code, status(tea), tea.getMessage());
         }
-        return new OpenApiFailure("NETWORK", -1, e.getClass().getSimpleName());
+        // the exception's own message says what went wrong on the wire (reset, closed, timed out)
+        return new OpenApiFailure("NETWORK", -1, e.getMessage() == null || e.getMessage().isBlank()
+                ? e.getClass().getSimpleName() : e.getClass().getSimpleName() + ": " + e.getMessage());
     }
 
     /** Whether the token was rejected: drop it, fetch a new one and try once more. */
