@@ -14,6 +14,7 @@ import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -159,9 +160,12 @@ public final class LoadRun {
                     b.cpuSeconds = (cpuTicks(bare.pid()) - bareCpu) / 100.0;
                     b.generatorCpuSeconds = (cpuTicks(self) - genCpu) / 100.0;
                     long bridgeCpu = cpuTicks(bridge.pid());
+                    Map<String, long[]> threadsBefore = ThreadCpu.snapshot(bridge.pid());
                     genCpu = cpuTicks(self);
                     Window w = closedLoop(bridgePort, true, options.seconds);
                     w.cpuSeconds = (cpuTicks(bridge.pid()) - bridgeCpu) / 100.0;
+                    w.threadCpu = ThreadCpu.perRequest(ThreadCpu.delta(threadsBefore,
+                            ThreadCpu.snapshot(bridge.pid())), w.ok);
                     w.generatorCpuSeconds = (cpuTicks(self) - genCpu) / 100.0;
                     double drained = drain(180);
                     report.bare.add(b);
@@ -226,6 +230,8 @@ public final class LoadRun {
         long sent;
         /** CPU time the server process used during the window (from /proc, 10 ms resolution). */
         double cpuSeconds;
+        /** The bridge's CPU µs per accepted request by thread group (bridge windows only). */
+        String threadCpu = "";
         /** CPU time of this process (load generator and stand-in) during the window. */
         double generatorCpuSeconds;
 

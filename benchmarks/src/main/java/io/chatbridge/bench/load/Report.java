@@ -64,6 +64,12 @@ final class Report {
         double bridgeMedian = median(bridge.stream().map(LoadRun.Window::throughput).toList());
         line(s, "| median | %.0f | %.0f | **%.2f** | | | | |", bareMedian, bridgeMedian, medianRatio);
         line(s, "");
+        line(s, "Bridge CPU µs per accepted callback by thread group, per round (includes delivering it when rules match):");
+        line(s, "");
+        for (int i = 0; i < bridge.size(); i++) {
+            line(s, "- round %d: %s", i + 1, bridge.get(i).threadCpu);
+        }
+        line(s, "");
         line(s, "Fixed rate %d req/s, open loop, %d s (achieved %.0f req/s):", o.rate, o.seconds,
                 fixed.ok / fixed.seconds);
         line(s, "");
