@@ -142,6 +142,12 @@ public final class LoadRun {
             progress(String.format(Locale.ROOT, "bridge healthy %.0f ms after fork", report.startupMillis));
             String benchJar = Path.of(LoadRun.class.getProtectionDomain().getCodeSource().getLocation().toURI())
                     .toString();
+            if (options.skipSaturation) {
+                progress("warm-up " + options.warmup + " s at " + options.rate + " req/s (no saturation phase)");
+                report.bridgeWarmup = openLoop(bridgePort, options.rate, options.warmup);
+                report.warmupDrainSeconds = drain(60);
+            }
+            if (!options.skipSaturation) {
             try (Child bare = Child.start("bare", options.jvmArgs, List.of("-cp", benchJar,
                     "io.chatbridge.bench.BenchMain", "bare-server", Integer.toString(barePort)),
                     dir.resolve("bare.log"))) {
@@ -178,6 +184,7 @@ public final class LoadRun {
                             b.cpuMicrosPerRequest(), b.generatorCpuMicrosPerRequest(), w.cpuMicrosPerRequest(),
                             w.generatorCpuMicrosPerRequest(), drained));
                 }
+            }
             }
 
             progress("fixed rate " + options.rate + " req/s for " + options.seconds + " s");
@@ -533,6 +540,8 @@ public final class LoadRun {
                   --ingress-only      rules match no callback: measures receive, verify, parse, route and record
                                       without any delivery (lost/end-to-end figures do not apply)
                   --memory-store      use database.path ":memory:" instead of a file in the work dir
+                  --skip-saturation   no bare server, no saturation: warm up and measure at --rate only (the
+                                      bridge's footprint in steady operation, without a delivery backlog)
                   --startup-only N    only start the bridge N times and print fork-to-healthy times
                   --out FILE          also append the report (Markdown) to FILE
                   --profile FILE      record the bridge with JFR into FILE (summarise: benchmarks.jar profile FILE)""";
@@ -547,6 +556,7 @@ public final class LoadRun {
         List<String> jvmArgs = List.of();
         boolean memoryStore;
         boolean ingressOnly;
+        boolean skipSaturation;
         int startupRuns;
         Path out;
         Path profile;
@@ -560,6 +570,7 @@ public final class LoadRun {
                     case "--help", "-h" -> o.help = true;
                     case "--memory-store" -> o.memoryStore = true;
                     case "--ingress-only" -> o.ingressOnly = true;
+                    case "--skip-saturation" -> o.skipSaturation = true;
                     case "--startup-only" -> o.startupRuns = positive(args, ++i, a);
                     case "--bridge-jar" -> o.bridgeJar = Path.of(value(args, ++i, a));
                     case "--seconds" -> o.seconds = positive(args, ++i, a);
