@@ -214,6 +214,9 @@ public final class LoadRun {
         }
         report.logWarnings = countLogLines(report.bridgeLog, " WARN ");
         report.logErrors = countLogLines(report.bridgeLog, " ERROR ");
+        report.storeInUse = countLogLines(report.bridgeLog, "durable delivery store not available") > 0
+                ? "in-memory (this bridge.jar has no durable store)"
+                : options.memoryStore ? "in-memory (:memory:)" : "durable, database.path file";
         report.loadBefore = loadBefore;
         report.loadAfter = loadAverage();
         String text = report.render(options);

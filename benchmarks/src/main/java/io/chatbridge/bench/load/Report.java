@@ -32,6 +32,7 @@ final class Report {
     long logWarnings;
     long logErrors;
     String loadBefore;
+    String storeInUse;
     String loadAfter;
 
     String render(LoadRun.Options o) {
@@ -40,7 +41,7 @@ final class Report {
         line(s, "");
         line(s, "Options: seconds=%d warmup=%d rounds=%d concurrency=%d rate=%d groups=%d%s store=%s jvm-args=%s",
                 o.seconds, o.warmup, o.rounds, o.concurrency, o.rate, o.groups, o.ingressOnly ? " ingress-only" : "",
-                o.memoryStore ? ":memory:" : "database.path file", o.jvmArgs.isEmpty() ? "(none)" : o.jvmArgs);
+                storeInUse, o.jvmArgs.isEmpty() ? "(none)" : o.jvmArgs);
         line(s, "Load average before / after: %s / %s", loadBefore, loadAfter);
         line(s, "");
         if (bridge.isEmpty()) {
