@@ -5,12 +5,13 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A {@link DeliveryStore} in memory: same ordering and retry semantics as the durable stores, nothing survives a
@@ -18,10 +19,24 @@ import java.util.UUID;
  */
 public final class InMemoryDeliveryStore implements DeliveryStore {
 
+    /** How many delivered messages' links are kept for {@link #links}. */
+    static final int MAX_LINKS = 100_000;
+    /**
+     * How many de-duplication keys are kept at most (about 15 MB). Past it the oldest keys are forgotten before
+     * their window ends: memory stays bounded at any message rate, at the price of a shorter de-duplication window
+     * above {@code MAX_DEDUP_KEYS / dedup_window} messages per second (the durable stores have no such limit).
+     */
+    static final int MAX_DEDUP_KEYS = 100_000;
+
+    private static final Logger LOG = LoggerFactory.getLogger(InMemoryDeliveryStore.class);
+
     private final Map<String, ArrayDeque<Entry>> queues = new LinkedHashMap<>();
-    private final Map<String, Instant> dedup = new HashMap<>();
+    /** De-duplication keys in the order they were recorded, so expired ones are dropped from the front. */
+    private final LinkedHashMap<String, Instant> dedup = new LinkedHashMap<>();
     private final Map<Long, DeadLetter> dead = new LinkedHashMap<>();
-    private final List<Link> links = new ArrayList<>();
+    /** The most recent {@link #MAX_LINKS} deliveries' links: memory stays bounded however long the bridge runs. */
+    private final ArrayDeque<Link> links = new ArrayDeque<>();
+    private boolean dedupCapWarned;
     private long nextId = 1;
     private long delivered;
 
@@ -33,9 +48,21 @@ public final class InMemoryDeliveryStore implements DeliveryStore {
             if (seen != null && seen.plus(window).isAfter(now)) {
                 return false;
             }
+            // re-inserted at the end, so the map stays ordered by time and expiry only ever looks at its front
+            dedup.remove(dedupKey);
             dedup.put(dedupKey, now);
-            if (dedup.size() > 100_000) {
-                dedup.values().removeIf(t -> !t.plus(window).isAfter(now));
+            for (Iterator<Instant> it = dedup.values().iterator(); it.hasNext(); ) {
+                boolean expired = !it.next().plus(window).isAfter(now);
+                if (!expired && dedup.size() <= MAX_DEDUP_KEYS) {
+                    break;
+                }
+                if (!expired && !dedupCapWarned) {
+                    dedupCapWarned = true;
+                    LOG.warn("more than {} messages within the de-duplication window of {}: the in-memory store "
+                            + "forgets the oldest message ids early; use the durable store (global.database) for "
+                            + "this rate", MAX_DEDUP_KEYS, window);
+                }
+                it.remove();
             }
         }
         for (OutboundMessage message : deliveries) {
@@ -84,8 +111,11 @@ public final class InMemoryDeliveryStore implements DeliveryStore {
         queues.get(e.queueKey).pollFirst();
         delivered++;
         OutboundMessage m = e.message;
-        links.add(new Link(m.source().instanceId(), m.source().messageId(), new MessageLink(m.ruleId(),
+        links.addLast(new Link(m.source().instanceId(), m.source().messageId(), new MessageLink(m.ruleId(),
                 m.instanceId(), Canonical.json(m.channel()), targetMessageId)));
+        if (links.size() > MAX_LINKS) {
+            links.removeFirst();
+        }
     }
 
     @Override

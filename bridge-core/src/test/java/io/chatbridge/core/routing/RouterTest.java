@@ -153,4 +153,30 @@ class RouterTest {
         assertThat(router.route(msg("hook", "webhook", Map.of("type", "t")))).extracting(OutboundMessage::ruleId)
                 .containsExactly("r1", "r2");
     }
+
+    @Test
+    void manyGroupRulesRouteOnlyTheMatchingOneInRuleOrderWithCatchAllRules() {
+        List<Rule> rules = new java.util.ArrayList<>();
+        rules.add(forward("all-first", List.of(ep("dt_a", Map.of())), List.of(ep("hook", Map.of("n", 0)))));
+        for (int i = 0; i < 1000; i++) {
+            rules.add(forward("group-" + i, List.of(ep("dt_a", Map.of("open_conversation_id", "cid" + i))),
+                    List.of(ep("hook", Map.of("n", i + 1)))));
+        }
+        rules.add(forward("numeric", List.of(ep("dt_a", Map.of("open_conversation_id", 7))),
+                List.of(ep("hook", Map.of("n", "numeric")))));
+        rules.add(forward("list-valued", List.of(ep("dt_a", Map.of("open_conversation_id", List.of("cid7")))),
+                List.of(ep("hook", Map.of("n", "list")))));
+        rules.add(forward("all-last", List.of(ep("dt_a", Map.of())), List.of(ep("hook", Map.of("n", "last")))));
+        Router router = new Router(rules, PLATFORMS, false);
+
+        List<OutboundMessage> out = router.route(msg("dt_a", "dingtalk", Map.of("open_conversation_id", "cid7")));
+        List<OutboundMessage> numeric = router.route(msg("dt_a", "dingtalk", Map.of("open_conversation_id", "7")));
+        List<OutboundMessage> listChannel = router.route(msg("dt_a", "dingtalk",
+                Map.of("open_conversation_id", List.of("cid7"))));
+
+        assertThat(out).extracting(OutboundMessage::ruleId).containsExactly("all-first", "group-7", "all-last");
+        assertThat(numeric).extracting(OutboundMessage::ruleId).containsExactly("all-first", "numeric", "all-last");
+        assertThat(listChannel).extracting(OutboundMessage::ruleId)
+                .containsExactly("all-first", "list-valued", "all-last");
+    }
 }

@@ -15,11 +15,11 @@ public final class CallbackSignature {
     /** How far a callback's timestamp may be from our clock. */
     public static final Duration MAX_SKEW = Duration.ofHours(1);
 
-    private final String secret;
+    private final DingTalkSignature.Keyed signer;
     private final Clock clock;
 
     public CallbackSignature(String secret, Clock clock) {
-        this.secret = secret;
+        this.signer = DingTalkSignature.keyed(secret);
         this.clock = clock;
     }
 
@@ -48,7 +48,7 @@ public final class CallbackSignature {
         } catch (IllegalArgumentException e) {
             return "signature mismatch";
         }
-        byte[] expected = DingTalkSignature.mac(timestamp.trim(), secret);
+        byte[] expected = signer.mac(timestamp.trim());
         return MessageDigest.isEqual(expected, given) ? null : "signature mismatch";
     }
 }

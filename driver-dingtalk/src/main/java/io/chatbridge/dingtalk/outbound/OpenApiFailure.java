@@ -20,13 +20,18 @@ public record OpenApiFailure(String code, int status, String message) {
     private static final Pattern STATUS_IN_MESSAGE = Pattern.compile("code: (\\d{3})");
     private static final Duration QPS_WAIT = Duration.ofSeconds(1);
 
-    /** Reads a failure from an exception thrown by an SDK call. */
+    /** Reads a failure from an exception thrown by an SDK call or by {@link RobotApi#groupSend}. */
     public static OpenApiFailure of(Throwable e) {
+        if (e instanceof OpenApiException direct) {
+            return direct.failure();
+        }
         if (e instanceof TeaException tea) {
             String code = tea.getCode() == null || tea.getCode().isBlank() ? "UNKNOWN" : tea.getCode();
             return new OpenApiFailure(code, status(tea), tea.getMessage());
         }
-        return new OpenApiFailure("NETWORK", -1, e.getClass().getSimpleName());
+        // the exception's own message says what went wrong on the wire (reset, closed, timed out)
+        return new OpenApiFailure("NETWORK", -1, e.getMessage() == null || e.getMessage().isBlank()
+                ? e.getClass().getSimpleName() : e.getClass().getSimpleName() + ": " + e.getMessage());
     }
 
     /** Whether the token was rejected: drop it, fetch a new one and try once more. */
