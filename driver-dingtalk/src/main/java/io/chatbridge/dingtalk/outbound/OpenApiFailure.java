@@ -20,11 +20,8 @@ public record OpenApiFailure(String code, int status, String message) {
     private static final Pattern STATUS_IN_MESSAGE = Pattern.compile("code: (\\d{3})");
     private static final Duration QPS_WAIT = Duration.ofSeconds(1);
 
-    /** Reads a failure from an exception thrown by an SDK call or by {@link RobotApi#groupSend}. */
+    /** Reads a failure from an exception thrown by an SDK call. */
     public static OpenApiFailure of(Throwable e) {
-        if (e instanceof OpenApiException direct) {
-            return direct.failure();
-        }
         if (e instanceof TeaException tea) {
             String code = tea.getCode() == null || tea.getCode().isBlank() ? "UNKNOWN" : tea.getCode();
             return new OpenApiFailure(code, status(tea), tea.getMessage());

@@ -5,27 +5,21 @@ import com.aliyun.dingtalkoauth2_1_0.models.GetAccessTokenResponseBody;
 import com.aliyun.dingtalkrobot_1_0.models.BatchSendOTOHeaders;
 import com.aliyun.dingtalkrobot_1_0.models.BatchSendOTORequest;
 import com.aliyun.dingtalkrobot_1_0.models.BatchSendOTOResponseBody;
+import com.aliyun.dingtalkrobot_1_0.models.OrgGroupSendHeaders;
+import com.aliyun.dingtalkrobot_1_0.models.OrgGroupSendRequest;
+import com.aliyun.dingtalkrobot_1_0.models.OrgGroupSendResponseBody;
 import com.aliyun.teaopenapi.models.Config;
 import com.aliyun.teautil.models.RuntimeOptions;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.io.IOException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
 
 /**
- * The DingTalk open API calls the driver makes. Token fetches and one-to-one sends go through the official SDK;
- * group sends, the bridge's hot path, are one plain JSON POST on the JDK HTTP client, because the SDK's per-call
- * model building and request pipeline cost several times the CPU of receiving the message (see BENCHMARKS.md).
- * Every method blocks on the network and throws what the SDK throws ({@code com.aliyun.tea.TeaException}) or
- * {@link OpenApiException} for error answers, {@link java.io.IOException} for network failures; callers run them on
- * the driver's executor and classify failures with {@link OpenApiFailure}.
+ * The DingTalk open API calls the driver makes, through the official SDK. Every method blocks on the network and
+ * throws what the SDK throws ({@code com.aliyun.tea.TeaException} for error answers); callers run them on the
+ * driver's executor and classify failures with {@link OpenApiFailure}.
  */
 public final class RobotApi {
 
@@ -38,8 +32,6 @@ public final class RobotApi {
     private final String robotCode;
     private final com.aliyun.dingtalkoauth2_1_0.Client oauth;
     private final com.aliyun.dingtalkrobot_1_0.Client robot;
-    private final URI groupSendUri;
-    private final HttpClient http;
 
     /**
      * @param endpoint {@code https://api.dingtalk.com} or any {@code http(s)://host[:port]} standing in for it
@@ -50,11 +42,6 @@ public final class RobotApi {
         this.robotCode = robotCode;
         this.oauth = new com.aliyun.dingtalkoauth2_1_0.Client(sdkConfig(endpoint));
         this.robot = new com.aliyun.dingtalkrobot_1_0.Client(sdkConfig(endpoint));
-        this.groupSendUri = endpoint.resolve("/v1.0/robot/groupMessages/send");
-        this.http = HttpClient.newBuilder()
-                .version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(Duration.ofMillis(CONNECT_TIMEOUT_MS))
-                .build();
     }
 
     /** The SDK configuration for an endpoint: protocol from the scheme, {@code host[:port]} as endpoint. */
@@ -79,36 +66,15 @@ public final class RobotApi {
 
     /** {@code POST /v1.0/robot/groupMessages/send}; returns the {@code processQueryKey}. */
     public String groupSend(String token, String openConversationId, AppRobotMessage message) throws Exception {
-        ObjectNode body = JSON.createObjectNode()
-                .put("robotCode", robotCode)
-                .put("openConversationId", openConversationId)
-                .put("msgKey", message.msgKey())
-                .put("msgParam", json(message));
-        HttpRequest request = HttpRequest.newBuilder(groupSendUri)
-                .timeout(Duration.ofMillis(READ_TIMEOUT_MS))
-                .header("Content-Type", "application/json; charset=utf-8")
-                .header("Accept", "application/json")
-                .header("x-acs-dingtalk-access-token", token)
-                .POST(HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(body)))
-                .build();
-        HttpResponse<byte[]> response = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
-        JsonNode answer = parse(response.body());
-        if (response.statusCode() / 100 != 2) {
-            String code = answer.path("code").asText("");
-            throw new OpenApiException(new OpenApiFailure(code.isBlank() ? "UNKNOWN" : code, response.statusCode(),
-                    answer.path("message").asText("")));
-        }
-        JsonNode key = answer.get("processQueryKey");
-        return key == null || key.isNull() ? null : key.asText();
-    }
-
-    private static JsonNode parse(byte[] body) {
-        try {
-            JsonNode node = body.length == 0 ? null : JSON.readTree(body);
-            return node == null ? JSON.createObjectNode() : node;
-        } catch (IOException e) {
-            return JSON.createObjectNode();
-        }
+        OrgGroupSendRequest request = new OrgGroupSendRequest()
+                .setRobotCode(robotCode)
+                .setOpenConversationId(openConversationId)
+                .setMsgKey(message.msgKey())
+                .setMsgParam(json(message));
+        OrgGroupSendHeaders headers = new OrgGroupSendHeaders();
+        headers.xAcsDingtalkAccessToken = token;
+        OrgGroupSendResponseBody body = robot.orgGroupSendWithOptions(request, headers, runtime()).getBody();
+        return body == null ? null : body.getProcessQueryKey();
     }
 
     /** {@code POST /v1.0/robot/oToMessages/batchSend} for at most 20 staff ids. */
