@@ -27,6 +27,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class HttpServers implements AutoCloseable {
 
+    /** How much of an oversized body is read and dropped so the 413 reaches the client. */
+    private static final long DISCARD_LIMIT = 16L * 1024 * 1024;
     /** Largest request body accepted; larger bodies are answered with 413 before any handler runs. */
     public static final int MAX_BODY_BYTES = 1024 * 1024;
 
@@ -145,6 +147,7 @@ public final class HttpServers implements AutoCloseable {
         }
         long declared = ctx.req().getContentLengthLong();
         if (declared > MAX_BODY_BYTES) {
+            discardBody(ctx);
             tooLarge(ctx);
             return;
         }
@@ -156,6 +159,7 @@ public final class HttpServers implements AutoCloseable {
             return;
         }
         if (body == null) {
+            discardBody(ctx);
             tooLarge(ctx);
             return;
         }
@@ -178,6 +182,24 @@ public final class HttpServers implements AutoCloseable {
             ctx.contentType(response.contentType());
         }
         ctx.result(response.body());
+    }
+
+    /**
+     * Reads and drops what the client is still sending (up to {@link #DISCARD_LIMIT}) before a 413: closing a
+     * connection with unread data makes the kernel reset it, and the client would often lose the answer.
+     */
+    private static void discardBody(Context ctx) {
+        try (InputStream in = ctx.req().getInputStream()) {
+            long left = DISCARD_LIMIT;
+            byte[] buffer = new byte[8192];
+            int n;
+            while (left > 0 && (n = in.read(buffer, 0, (int) Math.min(buffer.length, left))) > 0) {
+                left -= n;
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.debug("could not discard an oversized request body: {}", e.toString());
+        }
+        ctx.header("Connection", "close");
     }
 
     private static void tooLarge(Context ctx) {
