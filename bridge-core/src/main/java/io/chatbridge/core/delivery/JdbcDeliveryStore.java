@@ -27,9 +27,9 @@ import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -279,20 +279,19 @@ public final class JdbcDeliveryStore implements DeliveryStore {
         final List<String> payloads;
         final long nowMs;
         final long seenBeforeMs;
-        private final CountDownLatch done = new CountDownLatch(1);
+        final Thread caller = Thread.currentThread();
+        /** Set by the committer after {@link #fresh} or {@link #failure}; the volatile write publishes them. */
+        private volatile boolean done;
         boolean fresh;
         StoreException failure;
 
         boolean isDone() {
-            return done.getCount() == 0;
+            return done;
         }
 
         void markDone() {
-            done.countDown();
-        }
-
-        void awaitDone(long millis) throws InterruptedException {
-            done.await(millis, TimeUnit.MILLISECONDS);
+            done = true;
+            LockSupport.unpark(caller);
         }
 
         Append(String dedupKey, List<String> keys, List<String> payloads, long nowMs, long seenBeforeMs) {
@@ -306,35 +305,29 @@ public final class JdbcDeliveryStore implements DeliveryStore {
 
     /**
      * SQLite group commit: a caller queues its message and, when no commit is running, becomes the committer and
-     * writes everything queued in one transaction, again and again until the queue is empty; the others wait for
-     * their own message only (not for the lock, so finished callers never queue behind each other). One fsync then
-     * covers many accepted messages, and every caller still returns only after its own message is committed.
-     * Queue order is arrival order, so ids stay in acceptance order. A batch that fails is retried message by
-     * message, so one bad message fails alone.
+     * writes everything queued in one transaction; the others wait for their own message only (not for the lock, so
+     * finished callers never queue behind each other). One fsync then covers many accepted messages, and every caller
+     * still returns only after its own message is committed. A committer returns as soon as its own message is in,
+     * waking the oldest waiting caller to commit the rest, so no caller serves others for long. Queue order is
+     * arrival order, so ids stay in acceptance order. A batch that fails is retried message by message, so one bad
+     * message fails alone.
      */
     private boolean groupCommit(Append request) {
         synchronized (waitingAppends) {
             waitingAppends.add(request);
         }
-        boolean interrupted = false;
         while (!request.isDone()) {
             if (commitLock.tryLock()) {
                 try {
-                    commitWaiting();
+                    commitWaiting(request);
                 } finally {
                     commitLock.unlock();
                 }
-                // a message queued after the last drain but before the unlock found the lock taken: commit it too
-                continue;
+                wakeNextWaiting();
+            } else {
+                // woken when its message is committed or it is next to commit; the timeout only guards a race
+                LockSupport.parkNanos(this, TimeUnit.MILLISECONDS.toNanos(5));
             }
-            try {
-                request.awaitDone(5);
-            } catch (InterruptedException e) {
-                interrupted = true;
-            }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
         }
         if (request.failure != null) {
             throw request.failure;
@@ -342,8 +335,9 @@ public final class JdbcDeliveryStore implements DeliveryStore {
         return request.fresh;
     }
 
-    private void commitWaiting() {
-        while (true) {
+    /** Commits queued messages, batch after batch, until {@code own} is committed or nothing waits. */
+    private void commitWaiting(Append own) {
+        while (!own.isDone()) {
             List<Append> batch;
             synchronized (waitingAppends) {
                 if (waitingAppends.isEmpty()) {
@@ -354,6 +348,16 @@ public final class JdbcDeliveryStore implements DeliveryStore {
             }
             commitBatch(batch);
             batch.forEach(Append::markDone);
+        }
+    }
+
+    private void wakeNextWaiting() {
+        Append next;
+        synchronized (waitingAppends) {
+            next = waitingAppends.isEmpty() ? null : waitingAppends.get(0);
+        }
+        if (next != null) {
+            LockSupport.unpark(next.caller);
         }
     }
 
