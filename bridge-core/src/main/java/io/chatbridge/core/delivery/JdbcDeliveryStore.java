@@ -103,6 +103,7 @@ public final class JdbcDeliveryStore implements DeliveryStore {
     /** SQLite appends waiting for the next group commit, in arrival order. */
     private final List<Append> waitingAppends = new ArrayList<>();
     private final ReentrantLock commitLock = new ReentrantLock();
+    private static final int BATCHES_PER_COMMITTER = 4;
 
     private JdbcDeliveryStore(Dialect dialect, String name, Pool pool, FileLock ownerLock) {
         this.dialect = dialect;
@@ -307,8 +308,8 @@ public final class JdbcDeliveryStore implements DeliveryStore {
      * SQLite group commit: a caller queues its message and, when no commit is running, becomes the committer and
      * writes everything queued in one transaction; the others wait for their own message only (not for the lock, so
      * finished callers never queue behind each other). One fsync then covers many accepted messages, and every caller
-     * still returns only after its own message is committed. A committer returns as soon as its own message is in,
-     * waking the oldest waiting caller to commit the rest, so no caller serves others for long. Queue order is
+     * still returns only after its own message is committed. A committer returns after a few batches once its own
+     * message is in, waking the oldest waiting caller to commit the rest, so no caller serves others for long. Queue order is
      * arrival order, so ids stay in acceptance order. A batch that fails is retried message by message, so one bad
      * message fails alone.
      */
@@ -335,9 +336,13 @@ public final class JdbcDeliveryStore implements DeliveryStore {
         return request.fresh;
     }
 
-    /** Commits queued messages, batch after batch, until {@code own} is committed or nothing waits. */
+    /**
+     * Commits queued messages, batch after batch, until nothing waits or, once {@code own} is committed, at most
+     * {@link #BATCHES_PER_COMMITTER} batches were written (handing over costs a thread wake-up; serving a few more
+     * batches is cheaper, serving forever would hold one caller back).
+     */
     private void commitWaiting(Append own) {
-        while (!own.isDone()) {
+        for (int batches = 0; !own.isDone() || batches < BATCHES_PER_COMMITTER; batches++) {
             List<Append> batch;
             synchronized (waitingAppends) {
                 if (waitingAppends.isEmpty()) {
