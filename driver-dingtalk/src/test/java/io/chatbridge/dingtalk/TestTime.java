@@ -1,48 +1,20 @@
 package io.chatbridge.dingtalk;
 
 import com.github.benmanes.caffeine.cache.Ticker;
+import io.chatbridge.core.testing.MutableClock;
 import io.chatbridge.dingtalk.outbound.Sleeper;
-import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 
-/** Fake time for tests: a clock, a Caffeine ticker and a sleeper that advances the clock instead of sleeping. */
+/**
+ * Fake time for tests: a Caffeine ticker and a sleeper that advances a {@link MutableClock} (the kit's) instead of
+ * sleeping.
+ */
 final class TestTime {
 
     private TestTime() {
-    }
-
-    /** A clock that moves only when told. */
-    static final class MutableClock extends Clock {
-        private final AtomicLong millis;
-
-        MutableClock(Instant start) {
-            this.millis = new AtomicLong(start.toEpochMilli());
-        }
-
-        void advance(Duration d) {
-            millis.addAndGet(d.toMillis());
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return Instant.ofEpochMilli(millis.get());
-        }
     }
 
     /** A Caffeine ticker that moves only when told. */

@@ -5,7 +5,7 @@ import static io.chatbridge.dingtalk.sandbox.SandboxHttp.post;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.chatbridge.dingtalk.sandbox.SandboxHttp.Answer;
-import io.chatbridge.dingtalk.sandbox.SandboxHttp.MutableClock;
+import io.chatbridge.core.testing.MutableClock;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
