@@ -382,18 +382,18 @@ public final class JdbcDeliveryStore implements DeliveryStore {
                 batch.get(i).fresh = results.get(i);
             }
         } catch (StoreException e) {
+            if (batch.size() == 1) {
+                batch.get(0).failure = e;
+                return;
+            }
             for (Append a : batch) {
                 try {
-                    a.fresh = batch.size() == 1 ? rethrow(e) : tx("append", true, c -> insert(c, a, false));
+                    a.fresh = tx("append", true, c -> insert(c, a, false));
                 } catch (StoreException single) {
                     a.failure = single;
                 }
             }
         }
-    }
-
-    private static boolean rethrow(StoreException e) {
-        throw e;
     }
 
     private static final String INSERT_DEDUP = "INSERT INTO inbound_dedup (dedup_key, seen_at) VALUES (?, ?) "
