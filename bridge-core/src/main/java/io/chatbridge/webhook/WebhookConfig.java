@@ -17,7 +17,7 @@ import java.util.Set;
  * @param listenPort the ingress port, or {@code null} when the instance does not receive
  * @param listenPath the ingress path (default {@code /events})
  * @param token the bearer token callers must send; {@code null} only with {@code allow_unauthenticated: true}
- * @param url where egress sends, or {@code null} when the instance does not send
+ * @param url where egress sends, or {@code null} when the instance does not send (secret: never logged)
  * @param method {@code POST}, {@code PUT} or {@code PATCH}
  * @param headers extra request headers for egress (values are secret)
  * @param ceMode whether egress sends a structured CloudEvent instead of plain JSON
@@ -103,11 +103,16 @@ record WebhookConfig(Integer listenPort, String listenPath, String token, URI ur
         boolean ceMode = settings.bool("ce_mode", false);
         int timeoutSeconds = settings.integer("timeout_seconds", DEFAULT_TIMEOUT_SECONDS, 1, 600);
         if (settings.has("url")) {
-            url = parseUrl(settings.get("url"), settings.string("url", null));
-            if (url != null && (url.getRawQuery() != null || url.getRawUserInfo() != null)) {
-                // query strings and user info often carry credentials (e.g. ?access_token=...)
-                config.markSensitive(url.toString());
+            String text = settings.string("url", null);
+            if (text != null) {
+                // webhook URLs are credentials wherever they carry the secret: ?access_token=... (DingTalk),
+                // user info, or the path (Slack's /services/T../B../xyz, Feishu's /hook/<uuid>)
+                config.markSensitive(text);
+                if (!text.trim().equals(text)) {
+                    config.markSensitive(text.trim()); // what is sent, and what a message would contain
+                }
             }
+            url = parseUrl(settings.get("url"), text);
             String given = settings.string("method", DEFAULT_METHOD);
             if (METHODS.contains(given.toUpperCase(Locale.ROOT))) {
                 method = given.toUpperCase(Locale.ROOT);

@@ -198,6 +198,21 @@ class WebhookConfigTest {
     }
 
     @Test
+    void marksUrlWithSecretInItsPathSensitive() {
+        read(Map.of("url", "https://hooks.slack.com/services/T0001/B0002/XXXXsecretXXXX"));
+
+        assertThat(sensitive).containsExactly("https://hooks.slack.com/services/T0001/B0002/XXXXsecretXXXX");
+    }
+
+    @Test
+    void marksUrlSensitiveAsWrittenAndAsSent() {
+        read(Map.of("url", " https://open.feishu.cn/open-apis/bot/v2/hook/0f1e2d3c "));
+
+        assertThat(sensitive).containsExactlyInAnyOrder(" https://open.feishu.cn/open-apis/bot/v2/hook/0f1e2d3c ",
+                "https://open.feishu.cn/open-apis/bot/v2/hook/0f1e2d3c");
+    }
+
+    @Test
     void warnsAboutUnknownKeysAndShortTokens() {
         read(Map.of("listen_port", 8090, "token", "short", "tokn", "x"));
 

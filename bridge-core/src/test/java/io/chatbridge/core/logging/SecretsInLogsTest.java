@@ -2,6 +2,7 @@ package io.chatbridge.core.logging;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
@@ -12,10 +13,17 @@ import io.chatbridge.core.config.Setup;
 import io.chatbridge.core.plugins.DriverRegistry;
 import io.chatbridge.core.testing.Files;
 import io.chatbridge.spi.InboundMessage;
+import io.javalin.Javalin;
 import java.io.ByteArrayOutputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -84,6 +92,59 @@ class SecretsInLogsTest {
         assertThat(logs).contains("connecting with key " + Secrets.MASK).contains("token=" + Secrets.MASK)
                 .contains("blocked: the message contains a configured secret");
         assertThat(logs).doesNotContain(SECRET).doesNotContain(PASSWORD);
+    }
+
+    @Test
+    void webhookEgressUrlWithTheSecretInItsPathBlocksMessagesContainingItAndIsMaskedInLogs() throws Exception {
+        String hookPath = "/services/T0001/B0002/XXXXpath-secretXXXX";
+        List<String> received = new CopyOnWriteArrayList<>();
+        Javalin receiver = Javalin.create(cfg -> {
+            cfg.startup.showJavalinBanner = false;
+            cfg.routes.post(hookPath, ctx -> received.add(ctx.body()));
+        }).start("127.0.0.1", 0);
+        String hook = "http://127.0.0.1:" + receiver.port() + hookPath;
+        Logger bridgeLogs = ((LoggerContext) LoggerFactory.getILoggerFactory()).getLogger("io.chatbridge");
+        Level level = bridgeLogs.getLevel();
+        bridgeLogs.setLevel(Level.DEBUG);
+        try {
+            Setup setup = Setup.load(Files.write(dir, "config.json", """
+                    {"global": {"database": {"path": ":memory:"}},
+                     "webhook": {"alerts": {"listen_port": 0, "token": "ingress-token-0123456789"},
+                                 "slack": {"url": "%s"}}}
+                    """.formatted(hook)),
+                    Files.write(dir, "rules.json", "{\"rules\": [{\"from\": {\"alerts\": {}}, "
+                            + "\"to\": {\"slack\": {}}, \"msg\": {\"msg_format\": \"{msg}\"}}]}"),
+                    DriverRegistry.discover(null), k -> null);
+            assertThat(setup.valid()).as(Setup.render(setup.problems())).isTrue();
+            try (Bridge bridge = Bridge.start(setup, new Bridge.Options().httpHost("127.0.0.1"))) {
+                HttpClient client = HttpClient.newHttpClient();
+                for (String text : List.of("disk full on db1", "the alert hook is " + hook)) {
+                    HttpResponse<String> response = client.send(HttpRequest.newBuilder(
+                                    URI.create("http://127.0.0.1:" + bridge.port(0) + "/events"))
+                            .header("Authorization", "Bearer ingress-token-0123456789")
+                            .header("Content-Type", "application/json")
+                            .POST(HttpRequest.BodyPublishers.ofString("{\"text\": \"" + text + "\"}")).build(),
+                            HttpResponse.BodyHandlers.ofString());
+                    assertThat(response.statusCode()).as(response.body()).isEqualTo(202);
+                }
+                long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+                while ((received.isEmpty() || bridge.store().deadLetters(1).isEmpty())
+                        && System.nanoTime() < deadline) {
+                    Thread.sleep(10);
+                }
+                assertThat(bridge.store().deadLetters(1)).singleElement()
+                        .satisfies(d -> assertThat(d.error()).startsWith("BLOCKED_SECRET"));
+                // a library logging the URL it calls
+                LoggerFactory.getLogger("test").info("POST {}", hook);
+            }
+        } finally {
+            bridgeLogs.setLevel(level);
+            receiver.stop();
+        }
+        assertThat(received).singleElement().asString().contains("disk full on db1").doesNotContain(hookPath);
+        String logs = captured.toString(StandardCharsets.UTF_8);
+        assertThat(logs).contains("POST " + Secrets.MASK).contains("blocked: the message contains a configured secret");
+        assertThat(logs).doesNotContain(hookPath).doesNotContain("XXXXpath-secretXXXX");
     }
 
     @Test
