@@ -3,6 +3,7 @@ package io.chatbridge.webhook;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import io.chatbridge.spi.InboundMessage;
+import io.chatbridge.spi.RichContent;
 import io.cloudevents.CloudEvent;
 import io.cloudevents.CloudEventData;
 import io.cloudevents.jackson.JsonCloudEventData;
@@ -29,7 +30,8 @@ import java.util.Locale;
  *       are each delivered rather than dropped;
  *   <li>extensions: every extension attribute (e.g. Vanus' {@code xvchatgroup}, {@code xvmsgtype});
  *   <li>content: string data is the text; object data follows {@code xvmsgtype} (the Vanus DingTalk sink's five
- *       message types), else a native DingTalk body, else its {@code "text"} field, else the JSON itself.
+ *       message types), else a native DingTalk body, else its {@code "text"} field, else the JSON itself. An
+ *       event without data, with blank text or with rich content lacking a field DingTalk requires is refused.
  * </ul>
  */
 final class CloudEventMessages {
@@ -83,46 +85,59 @@ final class CloudEventMessages {
         digest.update((byte) 0x1f);
     }
 
+    /** What the event says; a 400 naming the attribute or data field when that would be an empty message. */
     private static MessageContent content(CloudEvent event, String msgtype, String where) throws RejectedRequest {
         JsonNode data = data(event, where);
+        boolean textType = msgtype == null || DingTalkBodies.canonical(msgtype).equals("text");
         if (data == null || data.isNull()) {
-            if (msgtype != null && !DingTalkBodies.canonical(msgtype).equals("text")) {
+            if (!textType) {
                 throw RejectedRequest.badRequest(where + "data required for " + MSGTYPE_EXTENSION + " " + msgtype);
             }
-            return MessageContent.text("");
+            throw RejectedRequest.badRequest(where + "data: required, the event has no message to send"
+                    + " (in binary mode the request body is the data)");
         }
         if (data.isTextual()) {
-            return MessageContent.text(data.asText());
+            return MessageContent.text(notBlank(data.asText(), where + "data"));
         }
         if (data.isObject() && msgtype == null && WebhookEgress.EVENT_TYPE.equals(event.getType())) {
             // another bridge's webhook egress in ce_mode: its data is the webhook JSON, rich content included
             String text = JsonBodies.text(data, "text");
-            return new MessageContent(text, RichContentJson.read(data.get("rich")),
-                    PlainJsonMessages.mentions(data.get("mentions")));
+            RichContent rich = RichContentJson.read(data.get("rich"));
+            if (rich == null) {
+                notBlank(text, where + "data.text");
+            }
+            return new MessageContent(text, rich, PlainJsonMessages.mentions(data.get("mentions")));
         }
         if (data.isObject()) {
             if (DingTalkBodies.isNative(data)) {
                 return DingTalkBodies.fromNative(data, where + "data.");
             }
-            boolean textType = msgtype == null || DingTalkBodies.canonical(msgtype).equals("text");
             if (!textType) {
                 return DingTalkBodies.fromContent(msgtype, data, DingTalkBodies.mentions(data.get("at")),
                         where + "data.");
             }
             JsonNode content = data.get("content");
             if (msgtype != null && content != null && content.isTextual()) {
-                return new MessageContent(content.asText(), null, DingTalkBodies.mentions(data.get("at")));
+                return new MessageContent(notBlank(content.asText(), where + "data.content"), null,
+                        DingTalkBodies.mentions(data.get("at")));
             }
             JsonNode text = data.get("text");
             if (text != null && text.isTextual()) {
-                return MessageContent.text(text.asText());
+                return MessageContent.text(notBlank(text.asText(), where + "data.text"));
             }
         }
-        if (msgtype != null && !DingTalkBodies.canonical(msgtype).equals("text")) {
+        if (!textType) {
             throw RejectedRequest.badRequest(where + "data must be an object for " + MSGTYPE_EXTENSION + " "
                     + msgtype + ", got " + JsonBodies.describe(data));
         }
         return MessageContent.text(data.isValueNode() ? data.asText() : data.toString());
+    }
+
+    private static String notBlank(String text, String where) throws RejectedRequest {
+        if (text == null || text.isBlank()) {
+            throw RejectedRequest.badRequest(where + ": must not be empty, the event has no message to send");
+        }
+        return text;
     }
 
     /** The event's data as JSON: parsed when it is JSON, a string when it is text. */

@@ -36,43 +36,34 @@ final class DingTalkBodies {
 
     /**
      * Converts the content object of one message type, the shape DingTalk nests under the msgtype (and Vanus sends
-     * as CloudEvent data).
+     * as CloudEvent data). Checks every field DingTalk requires, so a message that DingTalk would refuse (e.g.
+     * {@code 40035} for a link without text) is rejected at ingress instead of dead-lettered after routing.
      *
      * @param where a prefix naming the object's position in messages, e.g. {@code "data."}
      */
     static MessageContent fromContent(String msgtype, JsonNode content, Mentions mentions, String where)
             throws RejectedRequest {
-        switch (canonical(msgtype)) {
-            case "text": {
-                String text = string(content, "content");
-                if (text == null) {
-                    throw RejectedRequest.badRequest(where + "content: required for msgtype text");
-                }
-                return new MessageContent(text, null, mentions);
-            }
+        String type = canonical(msgtype);
+        switch (type) {
+            case "text":
+                return new MessageContent(required(content, "content", where, type), null, mentions);
             case "markdown":
-                return MessageContent.rich(new RichContent.Markdown(string(content, "title"),
-                        requireText(content, "text", where, msgtype)), mentions);
+                return MessageContent.rich(new RichContent.Markdown(required(content, "title", where, type),
+                        required(content, "text", where, type)), mentions);
             case "link":
-                return MessageContent.rich(new RichContent.Link(string(content, "title"), string(content, "text"),
-                        string(content, "messageUrl"), string(content, "picUrl")), mentions);
-            case "actionCard": {
-                List<RichContent.Button> buttons = new ArrayList<>();
-                for (JsonNode button : content.path("btns")) {
-                    buttons.add(new RichContent.Button(string(button, "title"), string(button, "actionURL")));
-                }
-                return MessageContent.rich(new RichContent.ActionCard(string(content, "title"),
-                        requireText(content, "text", where, msgtype), string(content, "singleTitle"),
-                        string(content, "singleURL"), buttons, string(content, "btnOrientation")), mentions);
-            }
+                return MessageContent.rich(new RichContent.Link(required(content, "title", where, type),
+                        required(content, "text", where, type), required(content, "messageUrl", where, type),
+                        optional(content, "picUrl", where)), mentions);
+            case "actionCard":
+                return MessageContent.rich(actionCard(content, where), mentions);
             case "feedCard": {
                 List<RichContent.FeedLink> links = new ArrayList<>();
-                for (JsonNode link : content.path("links")) {
-                    links.add(new RichContent.FeedLink(string(link, "title"), string(link, "messageURL"),
-                            string(link, "picURL")));
-                }
-                if (links.isEmpty()) {
-                    throw RejectedRequest.badRequest(where + "links: at least one link required for msgtype feedCard");
+                JsonNode items = list(content, "links", where, type);
+                for (int i = 0; i < items.size(); i++) {
+                    JsonNode link = object(items.get(i), where + "links[" + i + "]");
+                    String at = where + "links[" + i + "].";
+                    links.add(new RichContent.FeedLink(required(link, "title", at, type),
+                            required(link, "messageURL", at, type), optional(link, "picURL", at)));
                 }
                 return MessageContent.rich(new RichContent.FeedCard(links), mentions);
             }
@@ -80,6 +71,39 @@ final class DingTalkBodies {
                 throw RejectedRequest.badRequest("unsupported msgtype \"" + msgtype + "\" (supported: "
                         + SUPPORTED + ")");
         }
+    }
+
+    /** A card needs one button ({@code singleTitle} + {@code singleURL}) or a list of them ({@code btns}). */
+    private static RichContent.ActionCard actionCard(JsonNode content, String where) throws RejectedRequest {
+        String type = "actionCard";
+        String title = required(content, "title", where, type);
+        String text = required(content, "text", where, type);
+        String singleTitle = optional(content, "singleTitle", where);
+        String singleUrl = optional(content, "singleURL", where);
+        if (singleTitle != null && singleUrl == null) {
+            throw RejectedRequest.badRequest(where + "singleURL: required with singleTitle");
+        }
+        if (singleUrl != null && singleTitle == null) {
+            throw RejectedRequest.badRequest(where + "singleTitle: required with singleURL");
+        }
+        JsonNode btns = content.get("btns");
+        boolean hasButtons = btns != null && !btns.isNull();
+        if (hasButtons && !btns.isArray()) {
+            throw RejectedRequest.badRequest(where + "btns: expected an array, got " + JsonBodies.describe(btns));
+        }
+        if (singleUrl == null && (!hasButtons || btns.isEmpty())) {
+            throw RejectedRequest.badRequest(where + "btns: at least one button required for msgtype actionCard "
+                    + "without singleTitle and singleURL");
+        }
+        List<RichContent.Button> buttons = new ArrayList<>();
+        for (int i = 0; hasButtons && i < btns.size(); i++) {
+            JsonNode button = object(btns.get(i), where + "btns[" + i + "]");
+            String at = where + "btns[" + i + "].";
+            buttons.add(new RichContent.Button(required(button, "title", at, type),
+                    required(button, "actionURL", at, type)));
+        }
+        return new RichContent.ActionCard(title, text, singleTitle, singleUrl, buttons,
+                optional(content, "btnOrientation", where));
     }
 
     /** The supported spelling of a message type, matched case-insensitively; unknown types unchanged. */
@@ -115,17 +139,47 @@ final class DingTalkBodies {
         return out;
     }
 
-    private static String requireText(JsonNode content, String field, String where, String msgtype)
+    /** A non-blank string (numbers are taken as text), else a 400 naming {@code where + field}. */
+    private static String required(JsonNode node, String field, String where, String msgtype)
             throws RejectedRequest {
-        String value = string(content, field);
+        String value = optional(node, field, where);
         if (value == null) {
             throw RejectedRequest.badRequest(where + field + ": required for msgtype " + msgtype);
         }
         return value;
     }
 
-    private static String string(JsonNode node, String field) {
+    /** A string field, {@code null} when absent, JSON null or blank; a 400 when it is an object or array. */
+    private static String optional(JsonNode node, String field, String where) throws RejectedRequest {
         JsonNode value = node.get(field);
-        return value == null || value.isNull() || !value.isValueNode() ? null : value.asText();
+        if (value == null || value.isNull()) {
+            return null;
+        }
+        if (!value.isValueNode()) {
+            throw RejectedRequest.badRequest(where + field + ": expected a string, got " + JsonBodies.describe(value));
+        }
+        String text = value.asText();
+        return text.isBlank() ? null : text;
+    }
+
+    private static JsonNode list(JsonNode node, String field, String where, String msgtype) throws RejectedRequest {
+        JsonNode value = node.get(field);
+        if (value == null || value.isNull()) {
+            throw RejectedRequest.badRequest(where + field + ": required for msgtype " + msgtype);
+        }
+        if (!value.isArray()) {
+            throw RejectedRequest.badRequest(where + field + ": expected an array, got " + JsonBodies.describe(value));
+        }
+        if (value.isEmpty()) {
+            throw RejectedRequest.badRequest(where + field + ": at least one entry required for msgtype " + msgtype);
+        }
+        return value;
+    }
+
+    private static JsonNode object(JsonNode node, String where) throws RejectedRequest {
+        if (!node.isObject()) {
+            throw RejectedRequest.badRequest(where + ": expected an object, got " + JsonBodies.describe(node));
+        }
+        return node;
     }
 }

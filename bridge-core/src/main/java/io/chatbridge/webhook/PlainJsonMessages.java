@@ -70,7 +70,7 @@ final class PlainJsonMessages {
         String text = JsonBodies.text(body, "text");
         RichContent rich = RichContentJson.read(body.get("rich"));
         List<Attachment> attachments = attachments(body.get("attachments"));
-        if ((text == null || text.isEmpty()) && attachments.isEmpty() && rich == null) {
+        if ((text == null || text.isBlank()) && attachments.isEmpty() && rich == null) {
             throw RejectedRequest.badRequest("text or attachments required");
         }
         message.text(text == null && rich != null ? rich.fallbackText() : text).rich(rich);
