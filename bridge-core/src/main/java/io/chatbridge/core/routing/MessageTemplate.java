@@ -18,10 +18,14 @@ import org.slf4j.LoggerFactory;
  * A rule's {@code msg_format}, compiled once: literal text and {@code {variable}} references, plus an optional
  * {@code <richheader title="..." content="..."/>} that is cut out and handed to the target driver as a
  * {@link RichHeader}. Unknown variables stay as written and are logged once per template.
+ *
+ * <p>The default format (a rule without {@code msg_format}) renders only {@code {msg}} when the message has no
+ * sender, so alerts and events are not posted as {@code ": disk full"}; a format the user wrote is rendered as
+ * written.
  */
 public final class MessageTemplate {
 
-    /** The format used when a rule gives none. */
+    /** The format used when a rule gives none ({@code {msg}} alone when the message has no sender). */
     public static final String DEFAULT_FORMAT = "{user}: {msg}";
 
     static final Set<String> VARIABLES = Set.of("platform", "instance_id", "from", "user", "user_id",
@@ -36,12 +40,15 @@ public final class MessageTemplate {
     private static final Set<String> WARNED = ConcurrentHashMap.newKeySet();
 
     private final String format;
+    private final boolean defaultFormat;
     private final List<Object> body;
     private final List<Object> headerTitle;
     private final List<Object> headerContent;
     private final ZoneId zone;
 
     private MessageTemplate(String format, ZoneId zone) {
+        this.defaultFormat = format == null;
+        format = defaultFormat ? DEFAULT_FORMAT : format;
         this.format = format;
         this.zone = zone;
         String rest = format;
@@ -67,14 +74,14 @@ public final class MessageTemplate {
         this.headerContent = content == null ? null : compile(content);
     }
 
-    /** Compiles a format; {@code null} means {@link #DEFAULT_FORMAT}. */
+    /** Compiles a format; {@code null} means the default ({@link #DEFAULT_FORMAT}, {@code {msg}} without a sender). */
     public static MessageTemplate of(String format) {
-        return new MessageTemplate(format == null ? DEFAULT_FORMAT : format, ZoneId.systemDefault());
+        return new MessageTemplate(format, ZoneId.systemDefault());
     }
 
-    /** Compiles a format rendering {@code {time}} in {@code zone}. */
+    /** Compiles a format rendering {@code {time}} in {@code zone}; {@code null} means the default. */
     public static MessageTemplate of(String format, ZoneId zone) {
-        return new MessageTemplate(format == null ? DEFAULT_FORMAT : format, zone);
+        return new MessageTemplate(format, zone);
     }
 
     /** The template text as written. */
@@ -84,6 +91,9 @@ public final class MessageTemplate {
 
     /** The text for {@code message}. */
     public String render(InboundMessage message) {
+        if (defaultFormat && message.sender().bestName().isBlank()) {
+            return message.text(); // no ": " before alerts and events, which have no sender
+        }
         return expand(body, message);
     }
 

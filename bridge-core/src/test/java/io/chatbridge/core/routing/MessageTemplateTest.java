@@ -2,12 +2,17 @@ package io.chatbridge.core.routing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import io.chatbridge.spi.InboundMessage;
 import io.chatbridge.spi.RichHeader;
 import io.chatbridge.spi.Sender;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
 
 class MessageTemplateTest {
 
@@ -25,6 +30,24 @@ class MessageTemplateTest {
     }
 
     @Test
+    void defaultFormatWithoutSenderIsJustTheMessage() {
+        InboundMessage event = InboundMessage.builder().platform("webhook").instanceId("alerts")
+                .channel("source", "prometheus").text("disk full on db1").build();
+
+        assertThat(MessageTemplate.of(null).render(event)).isEqualTo("disk full on db1");
+        assertThat(MessageTemplate.of(null, ZoneOffset.UTC).render(event)).isEqualTo("disk full on db1");
+        InboundMessage blankName = InboundMessage.builder().sender(new Sender(null, " ", null, null)).text("x").build();
+        assertThat(MessageTemplate.of(null).render(blankName)).isEqualTo("x");
+    }
+
+    @Test
+    void explicitUserColonMessageFormatIsRenderedAsWrittenWithoutSender() {
+        InboundMessage event = InboundMessage.builder().text("disk full on db1").build();
+
+        assertThat(MessageTemplate.of(MessageTemplate.DEFAULT_FORMAT).render(event)).isEqualTo(": disk full on db1");
+    }
+
+    @Test
     void everyVariableIsReplaced() {
         MessageTemplate t = MessageTemplate.of(
                 "{platform}|{instance_id}|{from}|{user}|{user_id}|{user_avatar}|{msg}|{time}|{username}|{nickname}",
@@ -37,6 +60,32 @@ class MessageTemplateTest {
     void unknownVariablesAreLeftAsWritten() {
         assertThat(MessageTemplate.of("{user} said {msg} in {room} {}").render(message))
                 .isEqualTo("杨xx said 你好 in {room} {}");
+    }
+
+    @Test
+    void unknownVariableIsLoggedOnceHoweverOftenTheTemplateIsCompiledOrRendered() {
+        Logger logger = (Logger) LoggerFactory.getLogger(MessageTemplate.class);
+        ListAppender<ILoggingEvent> appender = new ListAppender<>();
+        appender.start();
+        logger.addAppender(appender);
+        // unique, since templates are warned about once per process
+        String format = "{msg} (seen by {watcher}) #" + System.nanoTime();
+        try {
+            for (int i = 0; i < 3; i++) {
+                MessageTemplate template = MessageTemplate.of(format); // e.g. two rules and a reload
+                template.render(message);
+                template.render(message);
+            }
+        } finally {
+            logger.detachAppender(appender);
+        }
+
+        assertThat(appender.list).filteredOn(e -> e.getFormattedMessage().contains(format))
+                .singleElement().satisfies(e -> {
+                    assertThat(e.getLevel()).isEqualTo(Level.WARN);
+                    assertThat(e.getFormattedMessage()).contains("uses unknown variable {watcher}")
+                            .contains("it is left as written");
+                });
     }
 
     @Test

@@ -55,6 +55,17 @@ class RouterTest {
     }
 
     @Test
+    void ruleWithoutMsgFormatSendsAnEventWithoutSenderAsJustItsText() {
+        Router router = new Router(List.of(forward("alerts", List.of(ep("hook", Map.of())),
+                List.of(ep("dt_a", Map.of("chat_group", "ops"))))), PLATFORMS, false);
+        InboundMessage event = InboundMessage.builder().platform("webhook").instanceId("hook")
+                .channel("type", "alert.critical").text("disk full on db1").id("e1").build();
+
+        assertThat(router.route(event)).singleElement()
+                .satisfies(o -> assertThat(o.text()).isEqualTo("disk full on db1"));
+    }
+
+    @Test
     void messageFromAnotherChannelOfTheInstanceDoesNotMatch() {
         Router router = new Router(List.of(connect("room", Map.of(),
                 ep("dt_a", Map.of("open_conversation_id", "cidA")),
