@@ -36,8 +36,11 @@ final class WebhookDriver implements Driver {
                     config.listenPath());
         }
         if (config.egress()) {
-            // redirects are not followed: a redirect could carry the configured headers (credentials) elsewhere
+            // redirects are not followed: a redirect could carry the configured headers (credentials) elsewhere.
+            // HTTP/1.1: the JDK's default offers http:// targets an h2c upgrade (Upgrade, HTTP2-Settings headers),
+            // which strict servers and proxies reject
             HttpClient client = HttpClient.newBuilder()
+                    .version(HttpClient.Version.HTTP_1_1)
                     .connectTimeout(Duration.ofSeconds(Math.min(10, config.timeout().toSeconds())))
                     .followRedirects(HttpClient.Redirect.NEVER)
                     .build();

@@ -184,6 +184,20 @@ class WebhookEgressTest {
     }
 
     @Test
+    void plainHttpTargetGetsHttp11WithoutAnH2cUpgradeOffer() throws Exception {
+        startDriver(Map.of());
+
+        driver.send(message(Map.of()));
+        driver.send(message(Map.of())); // and on a reused connection
+
+        assertThat(received).hasSize(2).allSatisfy(request -> {
+            assertThat(request.headers()).doesNotContainKeys("upgrade", "http2-settings");
+            assertThat(request.headers().getOrDefault("connection", "")).doesNotContainIgnoringCase("upgrade")
+                    .doesNotContainIgnoringCase("http2-settings");
+        });
+    }
+
+    @Test
     void succeedsOn200WithoutId() throws Exception {
         startDriver(Map.of());
         responseBody = "ok";
