@@ -73,6 +73,12 @@ public interface DeliveryStore extends AutoCloseable {
     /** Where the messages that {@code sourceMessageId} (of {@code sourceInstance}) produced were delivered. */
     List<MessageLink> links(String sourceInstance, String sourceMessageId);
 
+    /**
+     * The other direction of {@link #links}: which source messages a target's message id was delivered for (a
+     * reply or recall in the target names its own message id).
+     */
+    List<SourceLink> sources(String targetInstance, String targetMessageId);
+
     @Override
     void close();
 
@@ -128,5 +134,15 @@ public interface DeliveryStore extends AutoCloseable {
      * @param targetMessageId the id the target gave it, may be {@code null}
      */
     record MessageLink(String ruleId, String targetInstance, String targetChannel, String targetMessageId) {
+    }
+
+    /**
+     * The source message a delivered copy came from.
+     *
+     * @param sourceInstance the instance the message arrived on
+     * @param sourceMessageId its id there
+     * @param ruleId the rule that delivered it
+     */
+    record SourceLink(String sourceInstance, String sourceMessageId, String ruleId) {
     }
 }

@@ -221,6 +221,14 @@ public final class InMemoryDeliveryStore implements DeliveryStore {
     }
 
     @Override
+    public synchronized List<SourceLink> sources(String targetInstance, String targetMessageId) {
+        return links.stream()
+                .filter(l -> l.link.targetInstance().equals(targetInstance)
+                        && targetMessageId.equals(l.link.targetMessageId()))
+                .map(l -> new SourceLink(l.instance, l.messageId, l.link.ruleId())).toList();
+    }
+
+    @Override
     public void close() {
         // nothing to release
     }

@@ -54,6 +54,8 @@ public final class JdbcDeliveryStore implements DeliveryStore {
 
     private static final Logger LOG = LoggerFactory.getLogger(JdbcDeliveryStore.class);
     private static final Duration PRUNE_EVERY = Duration.ofMinutes(1);
+    /** How long the source ↔ target message id links are kept (replies and recalls come within days). */
+    static final Duration LINK_RETENTION = Duration.ofDays(7);
     /** Serializes schema migrations of replicas starting at the same time (any constant works). */
     private static final long MIGRATION_LOCK = 0x63627269646765L;
 
@@ -199,6 +201,9 @@ public final class JdbcDeliveryStore implements DeliveryStore {
 
     private void initialize(String failure) {
         try {
+            if (dialect == Dialect.SQLITE) {
+                checkIntegrity();
+            }
             int version = migrate();
             long pending = stats(Instant.now()).pending();
             LOG.info("outbox: {} database {} (schema version {}), {} pending delivery(ies)",
@@ -212,6 +217,29 @@ public final class JdbcDeliveryStore implements DeliveryStore {
             close();
             throw e;
         }
+    }
+
+    /**
+     * SQLite: reads every page once ({@code PRAGMA quick_check}), so a damaged file is refused at start-up with a
+     * clear error instead of failing the first append that touches the bad page (which would answer 503 to every
+     * message). Costs a read of the file, which is small: delivered rows are deleted and old keys pruned.
+     */
+    private void checkIntegrity() {
+        tx("check integrity", c -> {
+            List<String> problems = new ArrayList<>();
+            try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("PRAGMA quick_check(3)")) {
+                while (rs.next()) {
+                    problems.add(rs.getString(1));
+                }
+            } catch (SQLException e) {
+                problems.add(describe(e));
+            }
+            if (!problems.equals(List.of("ok"))) {
+                throw new SQLException("the file is damaged (" + String.join("; ", problems) + "); restore it from "
+                        + "a backup, or move it away to start with an empty outbox");
+            }
+            return null;
+        });
     }
 
     private int migrate() {
@@ -266,9 +294,9 @@ public final class JdbcDeliveryStore implements DeliveryStore {
         Append request = new Append(dedupKey, keys, payloads, nowMs, nowMs - window.toMillis());
         boolean fresh = dialect == Dialect.SQLITE ? groupCommit(request)
                 : tx("append", true, c -> insert(c, request, true));
-        if (dedupKey != null && (lastPruneMs == Long.MIN_VALUE || nowMs - lastPruneMs >= PRUNE_EVERY.toMillis())) {
+        if (lastPruneMs == Long.MIN_VALUE || nowMs - lastPruneMs >= PRUNE_EVERY.toMillis()) {
             lastPruneMs = nowMs;
-            pruneDedup(nowMs - window.toMillis());
+            prune(nowMs - window.toMillis(), nowMs - LINK_RETENTION.toMillis());
         }
         return fresh;
     }
@@ -439,17 +467,21 @@ public final class JdbcDeliveryStore implements DeliveryStore {
         return true;
     }
 
-    private void pruneDedup(long seenBefore) {
+    /** Forgets de-duplication keys seen before {@code seenBefore} and links delivered before {@code linkedBefore}. */
+    private void prune(long seenBefore, long linkedBefore) {
         try {
-            int pruned = tx("prune de-duplication keys", c -> {
-                try (PreparedStatement ps = c.prepareStatement("DELETE FROM inbound_dedup WHERE seen_at <= ?")) {
-                    ps.setLong(1, seenBefore);
-                    return ps.executeUpdate();
+            int[] pruned = tx("prune expired keys and links", c -> {
+                try (PreparedStatement keys = c.prepareStatement("DELETE FROM inbound_dedup WHERE seen_at <= ?");
+                     PreparedStatement links = c.prepareStatement(
+                             "DELETE FROM message_links WHERE delivered_at <= ?")) {
+                    keys.setLong(1, seenBefore);
+                    links.setLong(1, linkedBefore);
+                    return new int[] {keys.executeUpdate(), links.executeUpdate()};
                 }
             });
-            LOG.debug("outbox: pruned {} expired de-duplication key(s)", pruned);
+            LOG.debug("outbox: pruned {} expired de-duplication key(s) and {} message link(s)", pruned[0], pruned[1]);
         } catch (StoreException e) {
-            LOG.warn("outbox: could not prune de-duplication keys: {}", e.getMessage());
+            LOG.warn("outbox: could not prune de-duplication keys and message links: {}", e.getMessage());
         }
     }
 
@@ -742,6 +774,24 @@ public final class JdbcDeliveryStore implements DeliveryStore {
                     while (rs.next()) {
                         out.add(new MessageLink(rs.getString(1), rs.getString(2), rs.getString(3),
                                 rs.getString(4)));
+                    }
+                }
+            }
+            return out;
+        });
+    }
+
+    @Override
+    public List<SourceLink> sources(String targetInstance, String targetMessageId) {
+        return tx("read message links", c -> {
+            List<SourceLink> out = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement("SELECT source_instance, source_message_id, rule_id "
+                    + "FROM message_links WHERE target_instance = ? AND target_message_id = ? ORDER BY delivered_at")) {
+                ps.setString(1, targetInstance);
+                ps.setString(2, targetMessageId);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        out.add(new SourceLink(rs.getString(1), rs.getString(2), rs.getString(3)));
                     }
                 }
             }

@@ -54,7 +54,11 @@ final class Schema {
             CREATE TABLE counters (
               name TEXT PRIMARY KEY,
               value BIGINT NOT NULL)""",
-            "INSERT INTO counters (name, value) VALUES ('delivered', 0)"));
+            "INSERT INTO counters (name, value) VALUES ('delivered', 0)"),
+            // 2: find a source message from a target's message id (replies, recalls); prune old links by age
+            List.of(
+            "CREATE INDEX message_links_target ON message_links (target_instance, target_message_id)",
+            "CREATE INDEX message_links_delivered ON message_links (delivered_at)"));
 
     private Schema() {
     }

@@ -290,6 +290,18 @@ abstract class DeliveryStoreContract {
     }
 
     @Test
+    void findsTheSourceMessageOfATargetsMessageId() {
+        store.append(null, List.of(message("t", "a", "1"), message("u", "b", "1")), t0, WINDOW);
+        for (PendingDelivery d : store.claim(5, t0, LEASE)) {
+            store.delivered(d, d.message().instanceId().equals("t") ? "tid-1" : null, t0);
+        }
+        assertThat(store.sources("t", "tid-1"))
+                .containsExactly(new DeliveryStore.SourceLink("src", "m-1", "rule-1"));
+        assertThat(store.sources("u", "tid-1")).isEmpty();
+        assertThat(store.sources("t", "tid-2")).isEmpty();
+    }
+
+    @Test
     void theClaimedMessageIsTheAppendedOne() {
         OutboundMessage m = MessageCodecTest.fullMessage();
         store.append(null, List.of(m), t0, WINDOW);

@@ -6,10 +6,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.chatbridge.core.delivery.DeliveryStore.PendingDelivery;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
+import java.io.RandomAccessFile;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -33,11 +37,13 @@ class SqliteDeliveryStoreTest extends DeliveryStoreContract {
         store = JdbcDeliveryStore.openSqlite(file, true);
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file);
              Statement s = c.createStatement()) {
+            List<Integer> versions = new ArrayList<>();
             try (ResultSet rs = s.executeQuery("SELECT version FROM schema_version ORDER BY version")) {
-                assertThat(rs.next()).isTrue();
-                assertThat(rs.getInt(1)).isEqualTo(1);
-                assertThat(rs.next()).isFalse();
+                while (rs.next()) {
+                    versions.add(rs.getInt(1));
+                }
             }
+            assertThat(versions).containsExactly(1, 2);
             try (ResultSet rs = s.executeQuery("PRAGMA journal_mode")) {
                 rs.next();
                 assertThat(rs.getString(1)).isEqualToIgnoringCase("wal");
@@ -132,5 +138,74 @@ class SqliteDeliveryStoreTest extends DeliveryStoreContract {
                 .hasMessageContaining("schema version 99")
                 .hasMessageContaining("upgrade the bridge");
         store = null;
+    }
+
+    @Test
+    void aVersion1DatabaseIsMigratedKeepingItsDeliveries() throws Exception {
+        append("t:a:1");
+        store.close();
+        Path file = dir.resolve("bridge.db");
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file);
+             Statement s = c.createStatement()) {
+            // what the first release left: schema version 1 without the version 2 indexes
+            s.execute("DROP INDEX message_links_target");
+            s.execute("DROP INDEX message_links_delivered");
+            s.execute("DELETE FROM schema_version WHERE version = 2");
+        }
+        store = createStore();
+        assertThat(texts(store.claim(5, t0, LEASE))).containsExactly("1");
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file);
+             Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT count(*) FROM sqlite_master WHERE type = 'index' "
+                     + "AND name IN ('message_links_target', 'message_links_delivered')")) {
+            rs.next();
+            assertThat(rs.getInt(1)).isEqualTo(2);
+        }
+    }
+
+    @Test
+    void aDatabaseDamagedInsideIsRefusedAtStartUpNotAtTheFirstMessage() throws Exception {
+        for (int i = 0; i < 2000; i++) {
+            store.append("src\nm" + i, List.of(), t0, WINDOW);
+        }
+        store.close();
+        Path file = dir.resolve("bridge.db");
+        int page;
+        int pageSize;
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file);
+             Statement s = c.createStatement()) {
+            try (ResultSet rs = s.executeQuery("SELECT rootpage FROM sqlite_master WHERE name = 'inbound_dedup'")) {
+                rs.next();
+                page = rs.getInt(1);
+            }
+            try (ResultSet rs = s.executeQuery("PRAGMA page_size")) {
+                rs.next();
+                pageSize = rs.getInt(1);
+            }
+        }
+        try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw")) {
+            raf.seek((long) (page - 1) * pageSize);
+            byte[] junk = new byte[pageSize];
+            java.util.Arrays.fill(junk, (byte) 0xFF);
+            raf.write(junk);
+        }
+        assertThatThrownBy(() -> JdbcDeliveryStore.openSqlite(file, true))
+                .isInstanceOf(StoreException.class)
+                .hasMessageStartingWith("cannot open database " + file + ": the file is damaged (")
+                .hasMessageEndingWith("restore it from a backup, or move it away to start with an empty outbox");
+        store = null;
+    }
+
+    @Test
+    void messageLinksOlderThanTheRetentionArePruned() {
+        store.append(null, List.of(message("t", "a", "1")), t0, WINDOW);
+        store.delivered(store.claim(1, t0, LEASE).get(0), "tid-old", t0);
+        Instant later = t0.plus(JdbcDeliveryStore.LINK_RETENTION).plus(Duration.ofMinutes(2));
+        store.append(null, List.of(message("t", "a", "2")), later.minusSeconds(1), WINDOW);
+        store.delivered(store.claim(1, later, LEASE).get(0), "tid-new", later);
+        store.append(null, List.of(), later, WINDOW); // the next append after a minute prunes
+
+        assertThat(store.sources("t", "tid-old")).isEmpty();
+        assertThat(store.sources("t", "tid-new")).hasSize(1);
     }
 }
