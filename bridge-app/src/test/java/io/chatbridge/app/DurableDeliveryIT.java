@@ -125,12 +125,12 @@ class DurableDeliveryIT {
     // ------------------------------------------------------------------------------------------------ the tests
 
     @Test
-    void killedWhileTheTargetIsDownAndAgainMidFlowOnSqliteEveryMessageArrivesInOrder() throws Exception {
+    void killedWithTargetDownRestartedStillDownThenKilledMidFlowOnSqliteDeliversAllInOrder() throws Exception {
         killNineScenario("{\"path\": \"data/bridge.db\"}");
     }
 
     @Test
-    void killedWhileTheTargetIsDownAndAgainMidFlowOnPostgresEveryMessageArrivesInOrder() throws Exception {
+    void killedWithTargetDownRestartedStillDownThenKilledMidFlowOnPostgresDeliversAllInOrder() throws Exception {
         String url = PostgresServer.get().newDatabase();
         killNineScenario("{\"url\": \"" + url + "\", \"user\": \"postgres\", \"password\": \"${DB_PASSWORD}\"}");
     }
@@ -233,7 +233,7 @@ class DurableDeliveryIT {
         Path rules = writeRules();
         int n = 30;
 
-        // 1. target down: every message is accepted (202) and waits in the outbox
+        // 1. target down: every message is accepted (202) and waits in the outbox; then SIGKILL
         Process first = startBridge(config, rules, dir.resolve("run1.log"));
         BridgeJarIT.awaitHealthy(client, port);
         for (int i = 0; i < n; i++) {
@@ -241,18 +241,26 @@ class DurableDeliveryIT {
         }
         await("attempts against the down target", Duration.ofSeconds(20), () -> receiver.refused.get() >= 3);
         kill9(first);
+        assertThat(receiver.snapshot()).as("nothing reached the down target").isEmpty();
 
-        // 2. target back, slow: killed again while deliveries are in flight
-        receiver.down = false;
-        receiver.delayMs = 150;
+        // 2. restarted with the target still down: the pending deliveries resume and keep being refused
+        int refusedBeforeRestart = receiver.refused.get();
         Process second = startBridge(config, rules, dir.resolve("run2.log"));
-        await("some deliveries after the first restart", Duration.ofSeconds(30),
+        BridgeJarIT.awaitHealthy(client, port);
+        await("attempts against the down target after the restart", Duration.ofSeconds(20),
+                () -> receiver.refused.get() >= refusedBeforeRestart + 3);
+        assertThat(receiver.snapshot()).isEmpty();
+
+        // 3. target back, slow: deliveries flow; killed again while some are in flight
+        receiver.delayMs = 150;
+        receiver.down = false;
+        await("some deliveries after the target came back", Duration.ofSeconds(30),
                 () -> receiver.snapshot().size() >= 6);
         kill9(second);
         int beforeSecondKill = receiver.snapshot().size();
         assertThat(beforeSecondKill).as("killed mid-flow").isLessThan(n);
 
-        // 3. restarted once more: everything arrives
+        // 4. restarted once more: everything arrives, in order
         receiver.delayMs = 0;
         Process third = startBridge(config, rules, dir.resolve("run3.log"));
         await("every message", Duration.ofSeconds(60),
@@ -276,7 +284,8 @@ class DurableDeliveryIT {
                 }
             }
         }
-        // at most the delivery in flight per target queue at the one kill while the target was up
+        // at most the delivery in flight per target queue at the kill while the target was up (nothing was in flight
+        // at the first kill: the down target had accepted nothing)
         assertThat(duplicates).as("duplicates in %s", received).isLessThanOrEqualTo(QUEUES);
         assertThat(received).hasSize(n + duplicates);
 

@@ -201,6 +201,62 @@ class DeliveryEngineTest {
         assertThat(store.deadLetters(1).get(0).attempts()).isEqualTo(2);
     }
 
+    /** A target that is down: every send fails retryably, naming the attempt so the last error can be told apart. */
+    private static final class DownDriver implements Driver {
+        final List<Integer> attempts = new CopyOnWriteArrayList<>();
+
+        @Override
+        public void start(DriverContext context) {
+        }
+
+        @Override
+        public SendResult send(OutboundMessage message) throws DeliveryException {
+            attempts.add(message.attempt());
+            throw DeliveryException.retryable("UNAVAILABLE", "target down on attempt " + message.attempt());
+        }
+
+        @Override
+        public void stop() {
+        }
+    }
+
+    @Test
+    void retryableDeliveryYoungerThanMaxAgeKeepsRetrying() throws Exception {
+        DownDriver down = new DownDriver();
+        start(down, new RetryPolicy(100, Duration.ofMinutes(10), Duration.ofSeconds(1), Duration.ofSeconds(1)));
+        store.append(null, List.of(message("t", "ops", "x")), clock.instant(), Duration.ofMinutes(10));
+        engine.wake();
+        await(() -> down.attempts.size() == 1);
+
+        clock.advance(Duration.ofMinutes(9).plusSeconds(58)); // past the 1 s backoff, still younger than max_age
+        await(() -> down.attempts.size() == 2);
+        await(() -> store.stats(clock.instant()).pending() == 1 && engine.inFlight() == 0);
+        assertThat(store.deadLetters(10)).isEmpty();
+
+        clock.advance(Duration.ofSeconds(1)); // 9 min 59 s old: one more attempt, still retrying
+        await(() -> down.attempts.size() == 3);
+        await(() -> store.stats(clock.instant()).pending() == 1 && engine.inFlight() == 0);
+        assertThat(store.deadLetters(10)).isEmpty();
+    }
+
+    @Test
+    void retryableDeliveryOlderThanMaxAgeBecomesDeadLetterWithItsLastError() throws Exception {
+        DownDriver down = new DownDriver();
+        start(down, new RetryPolicy(100, Duration.ofMinutes(10), Duration.ofSeconds(1), Duration.ofSeconds(1)));
+        store.append(null, List.of(message("t", "ops", "x")), clock.instant(), Duration.ofMinutes(10));
+        engine.wake();
+        await(() -> down.attempts.size() == 1);
+        await(() -> store.stats(clock.instant()).pending() == 1 && engine.inFlight() == 0);
+
+        clock.advance(Duration.ofMinutes(10)); // the second attempt fails when the delivery is exactly max_age old
+        await(() -> !store.deadLetters(1).isEmpty());
+        assertThat(down.attempts).containsExactly(1, 2);
+        DeliveryStore.DeadLetter dead = store.deadLetters(1).get(0);
+        assertThat(dead.error()).isEqualTo("UNAVAILABLE: target down on attempt 2 (gave up: older than PT10M)");
+        assertThat(dead.attempts()).isEqualTo(2);
+        assertThat(store.stats(clock.instant()).pending()).isZero();
+    }
+
     @Test
     void messageContainingASecretIsBlockedAndRecorded() throws Exception {
         Secrets.register(List.of("SECabcdef123"));
