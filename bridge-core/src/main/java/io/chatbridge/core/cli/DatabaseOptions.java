@@ -35,8 +35,9 @@ public class DatabaseOptions {
         // the tools print their own results; the store's INFO lines (schema version, counts) would only clutter them
         ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME))
                 .setLevel(Level.WARN);
-        if (!Files.isRegularFile(config)) {
-            err.println("error: " + config + ": file does not exist");
+        String notAFile = FileOptions.notAFile(config);
+        if (notAFile != null) {
+            err.println("error: " + config + ": " + notAFile);
             return new Opened(null, EXIT_USAGE);
         }
         Setup setup = Setup.loadGlobal(config, System::getenv);

@@ -55,6 +55,27 @@ class CliTest {
     }
 
     @Test
+    void configNamingADirectorySaysItIsADirectory() {
+        String[] f = files("{}", "{\"rules\": []}");
+        assertThat(run("validate", "--config", dir.toString(), f[2], f[3])).isEqualTo(2);
+        assertThat(err.toString()).isEqualTo("error: " + dir + ": is a directory, not a file\n");
+        err.getBuffer().setLength(0);
+        assertThat(run("run", f[0], f[1], "--rules", dir.toString())).isEqualTo(2);
+        assertThat(err.toString()).isEqualTo("error: " + dir + ": is a directory, not a file\n");
+        err.getBuffer().setLength(0);
+        assertThat(run("outbox", "stats", "--config", dir.toString())).isEqualTo(2);
+        assertThat(err.toString()).isEqualTo("error: " + dir + ": is a directory, not a file\n");
+    }
+
+    @Test
+    void pluginsNamingAFileSaysItIsNotADirectory() {
+        String[] f = files("{\"memory\": {\"a\": {}}}", "{\"rules\": []}");
+        assertThat(run("validate", f[0], f[1], f[2], f[3], "--plugins", f[1])).isEqualTo(2);
+        assertThat(err.toString()).isEqualTo("error: " + f[1]
+                + ": is a file, not a directory; --plugins names a directory of plugin jars\n");
+    }
+
+    @Test
     void runWithInvalidFilesExitsBeforeOpeningAnyPort() throws Exception {
         int port;
         try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
