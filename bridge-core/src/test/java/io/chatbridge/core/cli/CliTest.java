@@ -76,6 +76,48 @@ class CliTest {
     }
 
     @Test
+    void optionsBeforeTheCommandApplyToIt() {
+        String[] f = files("{\"memory\": {\"a\": {}, \"b\": {}}}", "{\"rules\": [{\"from\": {\"a\": {}}, \"to\": {\"b\": {}}}]}");
+        assertThat(run(f[0], f[1], f[2], f[3], "validate")).as(err.toString()).isZero();
+        assertThat(out.toString()).startsWith(f[1] + " and " + f[3] + " are valid");
+        out.getBuffer().setLength(0);
+        assertThat(run(f[0], f[1], "validate", f[2], f[3])).as(err.toString()).isZero();
+        assertThat(out.toString()).startsWith(f[1] + " and " + f[3] + " are valid");
+
+        assertThat(run("--plugins", dir.resolve("no-plugins").toString(), "validate", f[0], f[1], f[2], f[3]))
+                .isEqualTo(2);
+        assertThat(err.toString()).isEqualTo("error: " + dir.resolve("no-plugins")
+                + ": plugins directory does not exist\n");
+        err.getBuffer().setLength(0);
+        assertThat(run("validate", f[0], f[1], f[2], f[3], "--plugins", dir.resolve("no-plugins").toString()))
+                .isEqualTo(2);
+        assertThat(err.toString()).isEqualTo("error: " + dir.resolve("no-plugins")
+                + ": plugins directory does not exist\n");
+    }
+
+    @Test
+    void optionBeforeACommandWithoutItIsAUsageError() {
+        String[] f = files("{\"memory\": {\"a\": {}}}", "{\"rules\": []}");
+        assertThat(run(f[2], f[3], "version")).isEqualTo(2);
+        assertThat(err.toString()).contains("Option --rules given before the command does not apply to \"version\"");
+        assertThat(out.toString()).doesNotContain("chatbridge");
+    }
+
+    @Test
+    void optionGivenBeforeAndAfterTheCommandIsAUsageError() {
+        String[] f = files("{\"memory\": {\"a\": {}}}", "{\"rules\": []}");
+        assertThat(run(f[0], f[1], "validate", f[0], dir.resolve("other.json").toString(), f[2], f[3]))
+                .isEqualTo(2);
+        assertThat(err.toString()).contains("Option --config given both before and after the command \"validate\"");
+    }
+
+    @Test
+    void configBeforeANestedToolCommandApplies() {
+        assertThat(run("--config", dir.toString(), "dlq", "list")).isEqualTo(2);
+        assertThat(err.toString()).isEqualTo("error: " + dir + ": is a directory, not a file\n");
+    }
+
+    @Test
     void runWithInvalidFilesExitsBeforeOpeningAnyPort() throws Exception {
         int port;
         try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {

@@ -6,10 +6,13 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
+import io.chatbridge.core.cli.Main;
 import io.chatbridge.core.config.Setup;
 import io.chatbridge.core.testing.Files;
 import io.chatbridge.spi.DriverFactory;
 import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
@@ -20,6 +23,7 @@ import javax.tools.ToolProvider;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
 
 /** Builds a driver jar during the test, drops it into a plugins directory and loads it. */
 class PluginLoadingTest {
@@ -88,6 +92,26 @@ class PluginLoadingTest {
                 registry, k -> null);
         assertThat(setup.errors()).extracting(Object::toString)
                 .containsExactly(dir.resolve("config.json") + ": echo.e.greeting: required");
+    }
+
+    @Test
+    void pluginsOptionWorksBeforeAndAfterTheValidateCommand() throws Exception {
+        Path plugins = dir.resolve("plugins");
+        buildPluginJar(plugins, "com.example.echo.EchoDriverFactory\n");
+        String config = Files.write(dir, "config.json", "{\"echo\": {\"e\": {\"greeting\": \"hi\"}}}").toString();
+        String rules = Files.write(dir, "rules.json", "{\"rules\": []}").toString();
+
+        for (String[] args : List.of(
+                new String[] {"--plugins", plugins.toString(), "validate", "--config", config, "--rules", rules},
+                new String[] {"validate", "--config", config, "--rules", rules, "--plugins", plugins.toString()})) {
+            StringWriter out = new StringWriter();
+            StringWriter err = new StringWriter();
+            CommandLine cli = Main.commandLine();
+            cli.setOut(new PrintWriter(out, true));
+            cli.setErr(new PrintWriter(err, true));
+            assertThat(cli.execute(args)).as(String.join(" ", args) + "\n" + err).isZero();
+            assertThat(out.toString()).contains("are valid: 1 instance(s)");
+        }
     }
 
     @Test
