@@ -63,6 +63,18 @@ public final class Setup {
     }
 
     /**
+     * Loads and validates config.json alone, through the drivers (which mark secrets they know of, such as webhook
+     * URLs), as if rules.json were empty: for tools that print stored messages and must mask every secret the
+     * bridge would. The drivers are created, never started.
+     */
+    public static Setup loadWithoutRules(Path configFile, DriverRegistry registry, Function<String, String> env) {
+        Setup setup = new Setup();
+        setup.loadConfig(configFile, registry, env);
+        setup.createDrivers(configFile, registry);
+        return setup;
+    }
+
+    /**
      * Reads only the {@code global} block of config.json, for tools such as {@code dlq} and {@code outbox} that
      * open the database but must not create drivers. Placeholders are resolved only inside {@code global}.
      */
