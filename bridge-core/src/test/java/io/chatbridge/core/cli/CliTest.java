@@ -131,6 +131,26 @@ class CliTest {
         assertThat(run(f[0], f[1], f[2], f[3])).as("run is the default command").isEqualTo(1);
     }
 
+    @Test
+    void validateAndRunReportARouteTwoInstancesClaimAlikeBeforeOpeningAnyPort() throws Exception {
+        int port;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        String[] f = files("""
+                {"webhook": {"a": {"listen_port": %d, "token": "tok-a-0123456789abcdef"},
+                             "b": {"listen_port": %d, "token": "tok-b-0123456789abcdef"}}}
+                """.formatted(port, port), "{\"rules\": []}");
+        String expected = "error: " + dir.resolve("config.json") + ": webhook.b.listen_path: POST /events on port "
+                + port + " is already used by webhook.a\n";
+        assertThat(run("validate", f[0], f[1], f[2], f[3])).isEqualTo(1);
+        assertThat(err.toString()).isEqualTo(expected);
+        err.getBuffer().setLength(0);
+        assertThat(run("run", f[0], f[1], f[2], f[3])).isEqualTo(1);
+        assertThat(err.toString()).isEqualTo(expected);
+        assertThat(canConnect(port)).as("port %d opened", port).isFalse();
+    }
+
     private static boolean canConnect(int port) throws java.io.IOException {
         java.net.Socket socket = new java.net.Socket();
         try {
