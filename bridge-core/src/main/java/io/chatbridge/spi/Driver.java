@@ -1,6 +1,7 @@
 package io.chatbridge.spi;
 
 import java.time.Duration;
+import java.util.List;
 
 /**
  * One configured instance of a platform (one DingTalk robot, one HTTP endpoint...).
@@ -10,6 +11,19 @@ import java.time.Duration;
  * {@code start} returns nor after {@code stop} was called.
  */
 public interface Driver {
+
+    /**
+     * The ports and HTTP routes {@link #start} will take: every route it registers with {@link
+     * DriverContext#http(int)} and every port it opens itself. Called once after {@link DriverFactory#create} (by
+     * {@code validate} too), before any driver starts, and only for settings without problems; the bridge reports a
+     * port or route that two instances claim as a config error on the second one's setting, so {@code run} stops
+     * before opening any port. Collisions between the claims of one instance are the driver's own to check.
+     *
+     * <p>The default claims nothing: such a driver's collisions are found only when it starts.
+     */
+    default List<PortClaim> portClaims() {
+        return List.of();
+    }
 
     /**
      * Starts the instance. Called once on the main thread, before the bridge opens its HTTP ports: HTTP routes must

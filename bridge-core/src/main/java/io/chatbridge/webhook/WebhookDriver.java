@@ -4,9 +4,11 @@ import io.chatbridge.spi.DeliveryException;
 import io.chatbridge.spi.Driver;
 import io.chatbridge.spi.DriverContext;
 import io.chatbridge.spi.OutboundMessage;
+import io.chatbridge.spi.PortClaim;
 import io.chatbridge.spi.SendResult;
 import java.net.http.HttpClient;
 import java.time.Duration;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,6 +28,12 @@ final class WebhookDriver implements Driver {
 
     WebhookConfig config() {
         return config;
+    }
+
+    @Override
+    public List<PortClaim> portClaims() {
+        return config.ingress() ? List.of(PortClaim.route(config.listenPort(), "listen_port", "POST",
+                config.listenPath(), "listen_path")) : List.of();
     }
 
     @Override

@@ -112,6 +112,8 @@ class DurableBridgeTest {
         assertThat(out.toString()).contains("dead letter " + id + " queued for delivery again");
         await("the retried delivery", () -> MemoryDriverFactory.sent("b").size() == 1);
         assertThat(MemoryDriverFactory.sent("b").get(0).text()).isEqualTo("refused once");
+        // the link is stored once send has returned, a moment after the driver recorded the message
+        await("the message id link", () -> !bridge.store().links("a", "m1").isEmpty());
         assertThat(bridge.store().links("a", "m1")).singleElement()
                 .satisfies(l -> assertThat(l.targetMessageId()).isEqualTo("b-1"));
 
@@ -183,6 +185,42 @@ class DurableBridgeTest {
         start(config("{}"));
         await("two deliveries", () -> MemoryDriverFactory.sent("b").size() == 2);
         assertThat(MemoryDriverFactory.sent("b")).extracting(OutboundMessage::text).containsExactly("y", "z");
+    }
+
+    @Test
+    void dlqListMasksEveryInstanceSecretInANewProcess() throws Exception {
+        String apiKey = "sk-live-4f9a2c77";
+        String hookUrl = "https://hooks.example.com/send?access_token=xyzSecretToken";
+        Path config = Files.write(dir, "config.json", """
+                {"global": {"database": {"path": "data/bridge.db"},
+                            "delivery": {"poll_interval": "50ms", "backoff_base": "10ms"}},
+                 "memory": {"a": {"listen_port": 0}, "b": {"api_key": "%s"}},
+                 "webhook": {"hook": {"url": "%s"}}}
+                """.formatted(apiKey, hookUrl));
+        start(config);
+        post("{\"text\": \"key " + apiKey + " and hook " + hookUrl + "\"}");
+        await("the blocked delivery", () -> !bridge.store().deadLetters(10).isEmpty());
+        assertThat(bridge.store().deadLetters(10).get(0).message().renderedText()).contains(apiKey, hookUrl);
+        bridge.close();
+        bridge = null;
+        Secrets.clear(); // dlq runs in a process of its own, which knows no secret until it reads config.json
+
+        assertThat(cli("dlq", "list", "--config", config.toString())).as(err.toString()).isZero();
+        assertThat(out.toString()).contains("text: key " + Secrets.MASK + " and hook " + Secrets.MASK)
+                .doesNotContain(apiKey).doesNotContain("xyzSecretToken");
+    }
+
+    @Test
+    void dlqListRefusesAConfigItCannotLoadInFull() {
+        Path config = Files.write(dir, "config.json", """
+                {"global": {"database": {"path": "data/bridge.db"}}, "echo": {"e": {"token": "t0k3n-value"}}}
+                """);
+        assertThat(cli("dlq", "list", "--config", config.toString())).isEqualTo(2);
+        assertThat(err.toString()).contains("echo: unknown platform \"echo\"")
+                .contains("error: " + config + " must load in full (as for run, with --plugins DIR when it uses"
+                        + " plugin platforms) so that its secrets can be masked in what this command prints");
+        assertThat(cli("outbox", "stats", "--config", config.toString())).as("reads only global").isEqualTo(1);
+        assertThat(err.toString()).contains("no database at");
     }
 
     @Test

@@ -12,6 +12,7 @@ import io.chatbridge.spi.DriverFactory;
 import io.chatbridge.spi.InboundMessage;
 import io.chatbridge.spi.Origin;
 import io.chatbridge.spi.OutboundMessage;
+import io.chatbridge.spi.PortClaim;
 import io.chatbridge.spi.SendResult;
 import io.chatbridge.spi.Sender;
 import java.util.ArrayList;
@@ -142,6 +143,24 @@ public abstract class DriverContractTest {
             }
             assertThat(p.message()).isNotBlank();
         });
+    }
+
+    @Test
+    void declaredPortClaimsNameEveryRouteStartRegisters() throws Exception {
+        TestDriverContext[] context = new TestDriverContext[1];
+        Driver driver = startedDriver(context);
+        try {
+            List<PortClaim> claims = driver.portClaims();
+            if (claims.isEmpty()) {
+                return; // the driver declares nothing: its collisions are found only when it starts
+            }
+            List<String> declared = claims.stream().filter(c -> !c.isOwnServer())
+                    .map(c -> c.port() + " " + c.method() + " " + c.path()).toList();
+            assertThat(declared).as("routes declared by portClaims()")
+                    .containsExactlyInAnyOrderElementsOf(context[0].registeredRoutes());
+        } finally {
+            driver.stop();
+        }
     }
 
     @Test

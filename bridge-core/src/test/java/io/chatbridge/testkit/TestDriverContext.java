@@ -7,6 +7,7 @@ import io.chatbridge.spi.ConfigNode;
 import io.chatbridge.spi.ConfigProblem;
 import io.chatbridge.spi.DriverConfig;
 import io.chatbridge.spi.DriverContext;
+import io.chatbridge.spi.HttpHandler;
 import io.chatbridge.spi.HttpRoutes;
 import io.chatbridge.spi.InboundMessage;
 import io.chatbridge.spi.PublishResult;
@@ -37,6 +38,7 @@ public class TestDriverContext implements DriverContext, AutoCloseable {
     private final HttpServers http = new HttpServers("127.0.0.1");
     private final ScheduledExecutorService scheduler = Executors.newScheduledThreadPool(2);
     private final List<InboundMessage> published = new CopyOnWriteArrayList<>();
+    private final List<String> registered = new CopyOnWriteArrayList<>();
     private final Map<String, Instant> seenIds = new HashMap<>();
     private volatile Clock clock;
     private volatile boolean failPublish;
@@ -139,7 +141,24 @@ public class TestDriverContext implements DriverContext, AutoCloseable {
 
     @Override
     public HttpRoutes http(int port) {
-        return http.routes(port);
+        HttpRoutes routes = http.routes(port);
+        return new HttpRoutes() {
+            @Override
+            public int port() {
+                return routes.port();
+            }
+
+            @Override
+            public void route(String method, String path, HttpHandler handler) {
+                routes.route(method, path, handler);
+                registered.add(port + " " + method + " " + path);
+            }
+        };
+    }
+
+    /** The routes the driver registered, as {@code "port METHOD path"} with the port as configured. */
+    public List<String> registeredRoutes() {
+        return List.copyOf(registered);
     }
 
     @Override

@@ -14,6 +14,7 @@ import io.chatbridge.spi.DeliveryException;
 import io.chatbridge.spi.Driver;
 import io.chatbridge.spi.DriverContext;
 import io.chatbridge.spi.OutboundMessage;
+import io.chatbridge.spi.PortClaim;
 import io.chatbridge.spi.SendResult;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -60,6 +61,18 @@ public final class DingTalkDriver implements Driver {
     /** The validated settings. */
     public DingTalkConfig config() {
         return config;
+    }
+
+    @Override
+    public List<PortClaim> portClaims() {
+        List<PortClaim> claims = new ArrayList<>();
+        if (config.callbacks()) {
+            claims.add(PortClaim.route(config.listenPort(), "listen_port", "POST", config.listenPath(), "listen_path"));
+        }
+        if (config.sandbox() != null) {
+            claims.add(PortClaim.ownServer(config.sandbox().port(), "sandbox_port"));
+        }
+        return claims;
     }
 
     @Override

@@ -6,6 +6,7 @@ import io.chatbridge.core.delivery.DeliveryStore;
 import io.chatbridge.core.delivery.DeliveryStores;
 import io.chatbridge.core.delivery.StoreException;
 import io.chatbridge.core.logging.Secrets;
+import io.chatbridge.core.plugins.DriverRegistry;
 import ch.qos.logback.classic.Level;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -14,8 +15,9 @@ import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Option;
 
 /**
- * {@code --config} for the tools that work on the outbox ({@code dlq}, {@code outbox}): they read only the
- * {@code global} block, so they run with the bridge's own config.json without its drivers or rules.
+ * {@code --config} for the tools that work on the outbox ({@code dlq}, {@code outbox}): they run with the bridge's
+ * own config.json without its rules. Most read only the {@code global} block; those printing stored messages load
+ * it all, to mask its secrets ({@link #openMaskingAllSecrets}).
  */
 public class DatabaseOptions {
 
@@ -30,19 +32,45 @@ public class DatabaseOptions {
             description = "the bridge's config.json; its global.database names the outbox (default: ${DEFAULT-VALUE})")
     Path config;
 
-    /** The opened store, or the exit code after printing why not. */
+    /** The opened store, or the exit code after printing why not. Reads only the {@code global} block. */
     Opened open(PrintWriter err) {
+        return open(err, false, null);
+    }
+
+    /**
+     * Like {@link #open(PrintWriter)}, for tools that print stored messages and errors: all of config.json is loaded
+     * through its drivers first, so that every secret of every instance, also those only a driver knows (webhook
+     * URLs), is masked in what they print. A config.json that does not load is an error rather than a risk.
+     *
+     * @param plugins the plugins directory the config's platforms need, or {@code null}
+     */
+    Opened openMaskingAllSecrets(PrintWriter err, Path plugins) {
+        return open(err, true, plugins);
+    }
+
+    private Opened open(PrintWriter err, boolean allSecrets, Path plugins) {
         // the tools print their own results; the store's INFO lines (schema version, counts) would only clutter them
         ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME))
                 .setLevel(Level.WARN);
-        if (!Files.isRegularFile(config)) {
-            err.println("error: " + config + ": file does not exist");
+        String notAFile = FileOptions.notAFile(config);
+        if (notAFile != null) {
+            err.println("error: " + config + ": " + notAFile);
             return new Opened(null, EXIT_USAGE);
         }
-        Setup setup = Setup.loadGlobal(config, System::getenv);
+        if (plugins != null && !Files.isDirectory(plugins)) {
+            err.println("error: " + plugins + ": plugins directory does not exist");
+            return new Opened(null, EXIT_USAGE);
+        }
+        Setup setup = allSecrets
+                ? Setup.loadWithoutRules(config, DriverRegistry.discover(plugins), System::getenv)
+                : Setup.loadGlobal(config, System::getenv);
         Secrets.register(setup.sensitiveValues());
         if (!setup.valid()) {
             err.print(Setup.render(setup.errors()));
+            if (allSecrets) {
+                err.println("error: " + config + " must load in full (as for run, with --plugins DIR when it uses"
+                        + " plugin platforms) so that its secrets can be masked in what this command prints");
+            }
             return new Opened(null, EXIT_USAGE);
         }
         GlobalSettings global = setup.global();

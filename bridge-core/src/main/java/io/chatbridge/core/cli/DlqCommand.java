@@ -5,6 +5,7 @@ import io.chatbridge.core.delivery.DeliveryStore.DeadLetter;
 import io.chatbridge.core.delivery.StoreException;
 import io.chatbridge.core.logging.Secrets;
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -21,6 +22,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "dlq", mixinStandardHelpOptions = true,
         description = {"Inspect and resend dead letters (deliveries that failed for good).",
             "Works on the database global.database in --config names, also while the bridge runs.",
+            "list loads all of --config (with --plugins when needed) to mask its secrets in what it prints.",
             "Exit codes: 0 done, 1 no such dead letter or the database cannot be used, 2 usage or config error."},
         subcommands = {DlqCommand.ListLetters.class, DlqCommand.Retry.class, DlqCommand.Drop.class})
 public class DlqCommand implements Callable<Integer> {
@@ -36,8 +38,13 @@ public class DlqCommand implements Callable<Integer> {
 
     /** Runs {@code action} on the opened store; store failures become exit code 1 with a one-line message. */
     static int withStore(DatabaseOptions db, CommandSpec spec, Function<DeliveryStore, Integer> action) {
+        return withStore(db::open, spec, action);
+    }
+
+    private static int withStore(Function<PrintWriter, DatabaseOptions.Opened> open, CommandSpec spec,
+                                 Function<DeliveryStore, Integer> action) {
         PrintWriter err = spec.commandLine().getErr();
-        DatabaseOptions.Opened opened = db.open(err);
+        DatabaseOptions.Opened opened = open.apply(err);
         if (opened.store() == null) {
             err.flush();
             return opened.exitCode();
@@ -63,6 +70,10 @@ public class DlqCommand implements Callable<Integer> {
                 description = "show at most N (default: ${DEFAULT-VALUE})")
         int limit;
 
+        @Option(names = {"-p", "--plugins"}, paramLabel = "DIR",
+                description = "the plugins directory the bridge runs with, when config.json uses plugin platforms")
+        Path plugins;
+
         @Spec
         CommandSpec spec;
 
@@ -72,7 +83,8 @@ public class DlqCommand implements Callable<Integer> {
                 spec.commandLine().getErr().println("error: --limit: must be at least 1");
                 return DatabaseOptions.EXIT_USAGE;
             }
-            return withStore(db, spec, store -> {
+            // stored texts and errors may hold any instance's secret (a blocked delivery holds it by definition)
+            return withStore(err -> db.openMaskingAllSecrets(err, plugins), spec, store -> {
                 PrintWriter out = spec.commandLine().getOut();
                 List<DeadLetter> letters = store.deadLetters(limit);
                 if (letters.isEmpty()) {
@@ -82,7 +94,8 @@ public class DlqCommand implements Callable<Integer> {
                 for (DeadLetter l : letters) {
                     out.printf("%d  failed %s  attempts %d  rule %s  to %s %s%n    error: %s%n    text: %s%n",
                             l.id(), l.failedAt(), l.attempts(), l.message().ruleId(), l.message().instanceId(),
-                            l.message().channel(), Secrets.redact(l.error()), excerpt(l.message().renderedText()));
+                            Secrets.redact(String.valueOf(l.message().channel())), Secrets.redact(l.error()),
+                            excerpt(l.message().renderedText()));
                 }
                 long total = store.stats(Clock.systemUTC().instant()).dead();
                 if (total > letters.size()) {

@@ -12,7 +12,7 @@ public class FileOptions {
 
     /** Exit code: the files are invalid. */
     public static final int EXIT_INVALID = 1;
-    /** Exit code: a named file or directory does not exist. */
+    /** Exit code: a named file or directory does not exist (or is a directory where a file is expected). */
     public static final int EXIT_MISSING = 2;
 
     @Option(names = {"-c", "--config"}, paramLabel = "FILE", defaultValue = "config.json",
@@ -30,13 +30,16 @@ public class FileOptions {
     /** The loaded setup, or an exit code when files are missing or invalid (problems already printed). */
     Result load(PrintWriter err) {
         for (Path file : new Path[] {config, rules}) {
-            if (!Files.isRegularFile(file)) {
-                err.println("error: " + file + ": file does not exist");
+            String problem = notAFile(file);
+            if (problem != null) {
+                err.println("error: " + file + ": " + problem);
                 return new Result(null, EXIT_MISSING);
             }
         }
         if (plugins != null && !Files.isDirectory(plugins)) {
-            err.println("error: " + plugins + ": plugins directory does not exist");
+            err.println("error: " + plugins + ": " + (Files.exists(plugins)
+                    ? "is a file, not a directory; --plugins names a directory of plugin jars"
+                    : "plugins directory does not exist"));
             return new Result(null, EXIT_MISSING);
         }
         DriverRegistry registry = DriverRegistry.discover(plugins);
@@ -46,6 +49,14 @@ public class FileOptions {
             err.flush();
         }
         return new Result(setup, setup.valid() ? 0 : EXIT_INVALID);
+    }
+
+    /** Why {@code file} cannot be read as the user's file, or {@code null} when it can. */
+    static String notAFile(Path file) {
+        if (Files.isRegularFile(file)) {
+            return null;
+        }
+        return Files.isDirectory(file) ? "is a directory, not a file" : "file does not exist";
     }
 
     record Result(Setup setup, int exitCode) {

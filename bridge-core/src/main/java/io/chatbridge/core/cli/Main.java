@@ -4,7 +4,10 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.ParseResult;
 
 /**
  * {@code java -jar bridge.jar [run] --config FILE --rules FILE [--plugins DIR] [--log-level LEVEL]}, plus
@@ -43,7 +46,39 @@ public class Main implements Callable<Integer> {
             cli.addSubcommand(command);
         }
         cli.setCaseInsensitiveEnumValuesAllowed(true);
+        cli.setExecutionStrategy(Main::execute);
         return cli;
+    }
+
+    /**
+     * Runs the parsed command line. Options written before a command ({@code bridge.jar --plugins DIR validate})
+     * are parsed as this top command's own; rather than dropping them silently, they are handed to the command that
+     * runs when it has an option of that name, and are a usage error otherwise.
+     */
+    private static int execute(ParseResult top) {
+        ParseResult leaf = top;
+        boolean helpRequested = top.isUsageHelpRequested() || top.isVersionHelpRequested();
+        while (leaf.hasSubcommand()) {
+            leaf = leaf.subcommand();
+            helpRequested |= leaf.isUsageHelpRequested() || leaf.isVersionHelpRequested();
+        }
+        if (leaf != top && !helpRequested) {
+            CommandLine command = leaf.commandSpec().commandLine();
+            String name = leaf.commandSpec().qualifiedName(" ").substring(top.commandSpec().name().length() + 1);
+            for (OptionSpec given : top.matchedOptions()) {
+                OptionSpec target = leaf.commandSpec().findOption(given.longestName());
+                if (target == null || target.type() != given.type()) {
+                    throw new ParameterException(command, "Option " + given.longestName() + " given before the"
+                            + " command does not apply to \"" + name + "\" (see " + name + " --help)");
+                }
+                if (leaf.hasMatchedOption(target)) {
+                    throw new ParameterException(command, "Option " + given.longestName()
+                            + " given both before and after the command \"" + name + "\"; give it once");
+                }
+                target.setValue(given.getValue());
+            }
+        }
+        return new CommandLine.RunLast().execute(top);
     }
 
     /** Runs the command line and exits with its code. */

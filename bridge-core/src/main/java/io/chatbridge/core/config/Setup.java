@@ -10,6 +10,7 @@ import io.chatbridge.spi.ConfigProblem;
 import io.chatbridge.spi.Driver;
 import io.chatbridge.spi.DriverConfig;
 import io.chatbridge.spi.DriverFactory;
+import io.chatbridge.spi.PortClaim;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -58,6 +59,18 @@ public final class Setup {
         Setup setup = new Setup();
         setup.loadConfig(configFile, registry, env);
         setup.loadRules(rulesFile, env);
+        setup.createDrivers(configFile, registry);
+        return setup;
+    }
+
+    /**
+     * Loads and validates config.json alone, through the drivers (which mark secrets they know of, such as webhook
+     * URLs), as if rules.json were empty: for tools that print stored messages and must mask every secret the
+     * bridge would. The drivers are created, never started.
+     */
+    public static Setup loadWithoutRules(Path configFile, DriverRegistry registry, Function<String, String> env) {
+        Setup setup = new Setup();
+        setup.loadConfig(configFile, registry, env);
         setup.createDrivers(configFile, registry);
         return setup;
     }
@@ -430,6 +443,7 @@ public final class Setup {
                     return base;
                 }
             };
+            long errorsBefore = errors().size();
             try {
                 Driver driver = factory.create(config);
                 if (driver == null) {
@@ -438,10 +452,58 @@ public final class Setup {
                 }
                 drivers.put(instance.id(), driver);
                 driverConfigs.put(instance.id(), config);
+                if (errors().size() == errorsBefore) {
+                    claimPorts(instance, driver);
+                }
             } catch (RuntimeException e) {
                 instance.settings().problem("driver \"" + instance.platform() + "\" rejected the settings: " + e);
             }
         }
+    }
+
+    /** Who took each port (for a server of its own) or route so far, as {@code platform.instance}. */
+    private final Map<Integer, String> ownServers = new LinkedHashMap<>();
+    private final Map<Integer, String> routePorts = new LinkedHashMap<>();
+    private final Map<String, String> routes = new LinkedHashMap<>();
+
+    /**
+     * Reports the ports and routes {@code driver} will take that an earlier instance already claimed, on the setting
+     * that names them, so that {@code validate} says what {@code run} would fail on, before any port opens.
+     */
+    private void claimPorts(InstanceDefinition instance, Driver driver) {
+        String owner = instance.platform() + "." + instance.id();
+        for (PortClaim claim : driver.portClaims()) {
+            int port = claim.port();
+            String server = port == 0 ? null : otherThan(owner, ownServers.get(port));
+            if (claim.isOwnServer()) {
+                String other = server != null || port == 0 ? server : otherThan(owner, routePorts.get(port));
+                if (other != null) {
+                    instance.settings().get(claim.portSetting()).problem("port " + port + " is already used by "
+                            + other);
+                } else if (port != 0) {
+                    ownServers.putIfAbsent(port, owner);
+                }
+                continue;
+            }
+            if (server != null) {
+                instance.settings().get(claim.portSetting()).problem("port " + port + " is already used by "
+                        + server);
+                continue;
+            }
+            String route = claim.method() + " " + claim.path();
+            String other = otherThan(owner, routes.putIfAbsent(port + " " + route, owner));
+            if (other != null) {
+                instance.settings().get(claim.pathSetting()).problem(route + " on port " + port
+                        + " is already used by " + other);
+            } else if (port != 0) {
+                routePorts.putIfAbsent(port, owner);
+            }
+        }
+    }
+
+    /** {@code claimant} unless it is {@code owner} itself (a driver checks its own claims against each other). */
+    private static String otherThan(String owner, String claimant) {
+        return owner.equals(claimant) ? null : claimant;
     }
 
     /** Renders problems one per line, as the CLI prints them. */

@@ -28,6 +28,7 @@ import org.slf4j.LoggerFactory;
 public final class DriverRegistry {
 
     private static final Logger LOG = LoggerFactory.getLogger(DriverRegistry.class);
+    private static final String SERVICE_FILE = "META-INF/services/" + DriverFactory.class.getName();
 
     private final Map<String, DriverFactory> factories;
     private final List<String> loadErrors;
@@ -55,10 +56,18 @@ public final class DriverRegistry {
             }
             for (Path jar : jars(pluginsDir, errors)) {
                 String name = jar.getFileName().toString();
-                try (JarFile ignored = new JarFile(jar.toFile())) {
-                    // opened only to report a corrupt jar with its name instead of a ServiceLoader stack trace
+                boolean declaresFactories;
+                // opened to report a corrupt jar with its name instead of a ServiceLoader stack trace
+                try (JarFile file = new JarFile(jar.toFile())) {
+                    declaresFactories = file.getEntry(SERVICE_FILE) != null;
                 } catch (IOException e) {
                     errors.add("plugin " + name + " is not a readable jar: " + e.getMessage());
+                    continue;
+                }
+                // judged by the service file, not by what was registered: a jar whose factories were ignored or
+                // failed to load has already been reported with the reason
+                if (!declaresFactories) {
+                    LOG.warn("plugin {} provides no driver factory (no {} entry)", name, SERVICE_FILE);
                     continue;
                 }
                 URLClassLoader loader;
@@ -68,12 +77,7 @@ public final class DriverRegistry {
                     errors.add("plugin " + name + ": " + e.getMessage());
                     continue;
                 }
-                int before = found.size();
                 collect(ServiceLoader.load(DriverFactory.class, loader), "plugin " + name, found, origins, errors);
-                if (found.size() == before) {
-                    LOG.warn("plugin {} provides no driver factory (no META-INF/services/{} entry)", name,
-                            DriverFactory.class.getName());
-                }
             }
         }
         errors.forEach(LOG::error);

@@ -55,6 +55,69 @@ class CliTest {
     }
 
     @Test
+    void configNamingADirectorySaysItIsADirectory() {
+        String[] f = files("{}", "{\"rules\": []}");
+        assertThat(run("validate", "--config", dir.toString(), f[2], f[3])).isEqualTo(2);
+        assertThat(err.toString()).isEqualTo("error: " + dir + ": is a directory, not a file\n");
+        err.getBuffer().setLength(0);
+        assertThat(run("run", f[0], f[1], "--rules", dir.toString())).isEqualTo(2);
+        assertThat(err.toString()).isEqualTo("error: " + dir + ": is a directory, not a file\n");
+        err.getBuffer().setLength(0);
+        assertThat(run("outbox", "stats", "--config", dir.toString())).isEqualTo(2);
+        assertThat(err.toString()).isEqualTo("error: " + dir + ": is a directory, not a file\n");
+    }
+
+    @Test
+    void pluginsNamingAFileSaysItIsNotADirectory() {
+        String[] f = files("{\"memory\": {\"a\": {}}}", "{\"rules\": []}");
+        assertThat(run("validate", f[0], f[1], f[2], f[3], "--plugins", f[1])).isEqualTo(2);
+        assertThat(err.toString()).isEqualTo("error: " + f[1]
+                + ": is a file, not a directory; --plugins names a directory of plugin jars\n");
+    }
+
+    @Test
+    void optionsBeforeTheCommandApplyToIt() {
+        String[] f = files("{\"memory\": {\"a\": {}, \"b\": {}}}", "{\"rules\": [{\"from\": {\"a\": {}}, \"to\": {\"b\": {}}}]}");
+        assertThat(run(f[0], f[1], f[2], f[3], "validate")).as(err.toString()).isZero();
+        assertThat(out.toString()).startsWith(f[1] + " and " + f[3] + " are valid");
+        out.getBuffer().setLength(0);
+        assertThat(run(f[0], f[1], "validate", f[2], f[3])).as(err.toString()).isZero();
+        assertThat(out.toString()).startsWith(f[1] + " and " + f[3] + " are valid");
+
+        assertThat(run("--plugins", dir.resolve("no-plugins").toString(), "validate", f[0], f[1], f[2], f[3]))
+                .isEqualTo(2);
+        assertThat(err.toString()).isEqualTo("error: " + dir.resolve("no-plugins")
+                + ": plugins directory does not exist\n");
+        err.getBuffer().setLength(0);
+        assertThat(run("validate", f[0], f[1], f[2], f[3], "--plugins", dir.resolve("no-plugins").toString()))
+                .isEqualTo(2);
+        assertThat(err.toString()).isEqualTo("error: " + dir.resolve("no-plugins")
+                + ": plugins directory does not exist\n");
+    }
+
+    @Test
+    void optionBeforeACommandWithoutItIsAUsageError() {
+        String[] f = files("{\"memory\": {\"a\": {}}}", "{\"rules\": []}");
+        assertThat(run(f[2], f[3], "version")).isEqualTo(2);
+        assertThat(err.toString()).contains("Option --rules given before the command does not apply to \"version\"");
+        assertThat(out.toString()).doesNotContain("chatbridge");
+    }
+
+    @Test
+    void optionGivenBeforeAndAfterTheCommandIsAUsageError() {
+        String[] f = files("{\"memory\": {\"a\": {}}}", "{\"rules\": []}");
+        assertThat(run(f[0], f[1], "validate", f[0], dir.resolve("other.json").toString(), f[2], f[3]))
+                .isEqualTo(2);
+        assertThat(err.toString()).contains("Option --config given both before and after the command \"validate\"");
+    }
+
+    @Test
+    void configBeforeANestedToolCommandApplies() {
+        assertThat(run("--config", dir.toString(), "dlq", "list")).isEqualTo(2);
+        assertThat(err.toString()).isEqualTo("error: " + dir + ": is a directory, not a file\n");
+    }
+
+    @Test
     void runWithInvalidFilesExitsBeforeOpeningAnyPort() throws Exception {
         int port;
         try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
@@ -66,6 +129,26 @@ class CliTest {
         assertThat(err.toString()).contains("memory.a.fail_mode: expected \"retryable\" or \"permanent\"");
         assertThat(canConnect(port)).as("port %d opened", port).isFalse();
         assertThat(run(f[0], f[1], f[2], f[3])).as("run is the default command").isEqualTo(1);
+    }
+
+    @Test
+    void validateAndRunReportARouteTwoInstancesClaimAlikeBeforeOpeningAnyPort() throws Exception {
+        int port;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        String[] f = files("""
+                {"webhook": {"a": {"listen_port": %d, "token": "tok-a-0123456789abcdef"},
+                             "b": {"listen_port": %d, "token": "tok-b-0123456789abcdef"}}}
+                """.formatted(port, port), "{\"rules\": []}");
+        String expected = "error: " + dir.resolve("config.json") + ": webhook.b.listen_path: POST /events on port "
+                + port + " is already used by webhook.a\n";
+        assertThat(run("validate", f[0], f[1], f[2], f[3])).isEqualTo(1);
+        assertThat(err.toString()).isEqualTo(expected);
+        err.getBuffer().setLength(0);
+        assertThat(run("run", f[0], f[1], f[2], f[3])).isEqualTo(1);
+        assertThat(err.toString()).isEqualTo(expected);
+        assertThat(canConnect(port)).as("port %d opened", port).isFalse();
     }
 
     private static boolean canConnect(int port) throws java.io.IOException {

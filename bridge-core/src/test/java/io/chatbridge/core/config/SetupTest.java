@@ -5,6 +5,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.chatbridge.core.plugins.DriverRegistry;
 import io.chatbridge.core.testing.Files;
 import io.chatbridge.spi.ConfigProblem;
+import io.chatbridge.spi.Driver;
+import io.chatbridge.spi.DriverConfig;
+import io.chatbridge.spi.DriverContext;
+import io.chatbridge.spi.DriverFactory;
+import io.chatbridge.spi.OutboundMessage;
+import io.chatbridge.spi.PortClaim;
+import io.chatbridge.spi.SendResult;
+import io.chatbridge.webhook.WebhookDriverFactory;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -240,5 +248,117 @@ class SetupTest {
                  "memory": {"a": {"api_key": "abcd-1234"}, "b": {}}}
                 """, RULES);
         assertThat(setup.sensitiveValues()).contains("abcd-1234", "pg-pass-1");
+    }
+
+    // ---------------------------------------------------------------- ports and routes two instances claim
+
+    private static final String NO_RULES = "{\"rules\": []}";
+
+    @Test
+    void twoWebhooksOnOnePortWithTheDefaultPathCollide() {
+        Setup setup = load("""
+                {"webhook": {"a": {"listen_port": 18290, "token": "tok-a-123"},
+                             "b": {"listen_port": 18290, "token": "tok-b-123"}}}
+                """, NO_RULES);
+        assertThat(errors(setup))
+                .containsExactly("config.json: webhook.b.listen_path: POST /events on port 18290 is already used by webhook.a");
+    }
+
+    @Test
+    void webhooksShareAPortOnDifferentPaths() {
+        Setup setup = load("""
+                {"webhook": {"a": {"listen_port": 18290, "token": "tok-a-123"},
+                             "b": {"listen_port": 18290, "listen_path": "/other", "token": "tok-b-123"},
+                             "c": {"listen_port": 18291, "token": "tok-c-123"}}}
+                """, NO_RULES);
+        assertThat(setup.valid()).as(Setup.render(setup.problems())).isTrue();
+    }
+
+    @Test
+    void routesOnPortZeroShareOneFreePortSoTheSamePathCollides() {
+        Setup setup = load("""
+                {"webhook": {"a": {"listen_port": 0, "token": "tok-a-123"},
+                             "b": {"listen_port": 0, "listen_path": "/other", "token": "tok-b-123"},
+                             "c": {"listen_port": 0, "token": "tok-c-123"}}}
+                """, NO_RULES);
+        assertThat(errors(setup))
+                .containsExactly("config.json: webhook.c.listen_path: POST /events on port 0 is already used by webhook.a");
+    }
+
+    @Test
+    void aPortADriverOpensItselfCollidesWithAnyRouteOnItInEitherOrder() {
+        Setup routeFirst = loadWithClaims("""
+                {"webhook": {"a": {"listen_port": 18290, "token": "tok-a-123"}},
+                 "claims": {"s": {"own_port": 18290}}}
+                """);
+        assertThat(errors(routeFirst))
+                .containsExactly("config.json: claims.s.own_port: port 18290 is already used by webhook.a");
+        Setup serverFirst = loadWithClaims("""
+                {"claims": {"s": {"own_port": 18290}},
+                 "webhook": {"a": {"listen_port": 18290, "listen_path": "/in", "token": "tok-a-123"}}}
+                """);
+        assertThat(errors(serverFirst))
+                .containsExactly("config.json: webhook.a.listen_port: port 18290 is already used by claims.s");
+        Setup twoServers = loadWithClaims("""
+                {"claims": {"s": {"own_port": 18290}, "t": {"own_port": 18290}}}
+                """);
+        assertThat(errors(twoServers))
+                .containsExactly("config.json: claims.t.own_port: port 18290 is already used by claims.s");
+    }
+
+    @Test
+    void aPortZeroADriverOpensItselfNeverCollides() {
+        Setup setup = loadWithClaims("""
+                {"claims": {"s": {"own_port": 0}, "t": {"own_port": 0}},
+                 "webhook": {"a": {"listen_port": 0, "token": "tok-a-123"}}}
+                """);
+        assertThat(setup.valid()).as(Setup.render(setup.problems())).isTrue();
+    }
+
+    @Test
+    void anInstanceWithSettingsProblemsClaimsNothing() {
+        Setup setup = load("""
+                {"webhook": {"a": {"listen_port": 18290, "token": "tok-a-123"},
+                             "b": {"listen_port": 18290, "listen_path": "events", "token": "tok-b-123"}}}
+                """, NO_RULES);
+        assertThat(errors(setup)).containsExactly("config.json: webhook.b.listen_path: must start with '/', e.g. /events");
+    }
+
+    private Setup loadWithClaims(String config) {
+        Path c = Files.write(dir, "config.json", config);
+        Path r = Files.write(dir, "rules.json", NO_RULES);
+        return Setup.load(c, r, DriverRegistry.of(new WebhookDriverFactory(), new OwnPortFactory()), k -> null);
+    }
+
+    /** Platform "claims": an instance that opens {@code own_port} itself, like the DingTalk sandbox does. */
+    private static final class OwnPortFactory implements DriverFactory {
+        @Override
+        public String platform() {
+            return "claims";
+        }
+
+        @Override
+        public Driver create(DriverConfig config) {
+            int port = config.settings().integer("own_port", 0, 0, 65535);
+            return new Driver() {
+                @Override
+                public List<PortClaim> portClaims() {
+                    return List.of(PortClaim.ownServer(port, "own_port"));
+                }
+
+                @Override
+                public void start(DriverContext context) {
+                }
+
+                @Override
+                public SendResult send(OutboundMessage message) {
+                    return SendResult.OK;
+                }
+
+                @Override
+                public void stop() {
+                }
+            };
+        }
     }
 }

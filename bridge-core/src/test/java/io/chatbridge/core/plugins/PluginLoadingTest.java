@@ -2,18 +2,28 @@ package io.chatbridge.core.plugins;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import io.chatbridge.core.cli.Main;
 import io.chatbridge.core.config.Setup;
 import io.chatbridge.core.testing.Files;
 import io.chatbridge.spi.DriverFactory;
 import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.jar.JarEntry;
 import java.util.jar.JarOutputStream;
 import javax.tools.JavaCompiler;
 import javax.tools.ToolProvider;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
 
 /** Builds a driver jar during the test, drops it into a plugins directory and loads it. */
 class PluginLoadingTest {
@@ -85,6 +95,26 @@ class PluginLoadingTest {
     }
 
     @Test
+    void pluginsOptionWorksBeforeAndAfterTheValidateCommand() throws Exception {
+        Path plugins = dir.resolve("plugins");
+        buildPluginJar(plugins, "com.example.echo.EchoDriverFactory\n");
+        String config = Files.write(dir, "config.json", "{\"echo\": {\"e\": {\"greeting\": \"hi\"}}}").toString();
+        String rules = Files.write(dir, "rules.json", "{\"rules\": []}").toString();
+
+        for (String[] args : List.of(
+                new String[] {"--plugins", plugins.toString(), "validate", "--config", config, "--rules", rules},
+                new String[] {"validate", "--config", config, "--rules", rules, "--plugins", plugins.toString()})) {
+            StringWriter out = new StringWriter();
+            StringWriter err = new StringWriter();
+            CommandLine cli = Main.commandLine();
+            cli.setOut(new PrintWriter(out, true));
+            cli.setErr(new PrintWriter(err, true));
+            assertThat(cli.execute(args)).as(String.join(" ", args) + "\n" + err).isZero();
+            assertThat(out.toString()).contains("are valid: 1 instance(s)");
+        }
+    }
+
+    @Test
     void corruptJarIsReportedByFileNameAndOthersStillLoad() throws Exception {
         Path plugins = dir.resolve("plugins");
         buildPluginJar(plugins, "com.example.echo.EchoDriverFactory\n");
@@ -111,6 +141,53 @@ class PluginLoadingTest {
                 Files.write(dir, "rules.json", "{\"rules\": []}"), registry, k -> null);
         assertThat(setup.errors()).singleElement().asString().contains("unknown platform \"echo\"")
                 .contains("some plugins failed to load: plugin echo-driver.jar");
+    }
+
+    @Test
+    void sameJarTwiceIsReportedAsIgnoredWithoutClaimingItHasNoFactory() throws Exception {
+        Path plugins = dir.resolve("plugins");
+        Path jar = buildPluginJar(plugins, "com.example.echo.EchoDriverFactory\n");
+        java.nio.file.Files.copy(jar, plugins.resolve("echo-driver-copy.jar"));
+
+        List<String> warnings = registryLog(() -> {
+            DriverRegistry registry = DriverRegistry.discover(plugins);
+            assertThat(registry.platforms()).contains("echo");
+            assertThat(registry.loadErrors()).singleElement().asString()
+                    .startsWith("plugin echo-driver.jar: driver factory com.example.echo.EchoDriverFactory for"
+                            + " platform \"echo\" ignored, plugin echo-driver-copy.jar already provides");
+        });
+
+        assertThat(warnings).noneMatch(line -> line.contains("provides no driver factory"));
+    }
+
+    @Test
+    void jarWithoutServiceFileIsReportedAsProvidingNoFactory() throws Exception {
+        Path plugins = dir.resolve("plugins");
+        buildPluginJar(plugins, "com.example.echo.EchoDriverFactory\n");
+        try (JarOutputStream out = new JarOutputStream(java.nio.file.Files.newOutputStream(
+                plugins.resolve("library.jar")))) {
+            put(out, "README.txt", "no services here".getBytes(StandardCharsets.UTF_8));
+        }
+
+        List<String> warnings = registryLog(() -> DriverRegistry.discover(plugins));
+
+        assertThat(warnings).containsExactly("plugin library.jar provides no driver factory (no META-INF/services/"
+                + DriverFactory.class.getName() + " entry)");
+    }
+
+    /** The WARN lines DriverRegistry logs while {@code action} runs. */
+    private static List<String> registryLog(Runnable action) {
+        Logger logger = (Logger) LoggerFactory.getLogger(DriverRegistry.class);
+        ListAppender<ILoggingEvent> appender = new ListAppender<>();
+        appender.start();
+        logger.addAppender(appender);
+        try {
+            action.run();
+        } finally {
+            logger.detachAppender(appender);
+        }
+        return appender.list.stream().filter(e -> e.getLevel() == Level.WARN)
+                .map(ILoggingEvent::getFormattedMessage).toList();
     }
 
     @Test
