@@ -207,6 +207,21 @@ class AppRobotSendTest {
     }
 
     @Test
+    void failedTokenFetchLogNamesTheConversationAndMsgKeyButNoSecret() {
+        fake.tokenReplies.add(new Reply(400, "{\"code\":\"invalidClientIdOrSecret\",\"message\":\"bad secret\"}"));
+
+        try (LogCapture logs = new LogCapture()) {
+            assertThatThrownBy(() -> send(Messages.toGroup("cidTOKEN").text("x")))
+                    .isInstanceOfSatisfying(DeliveryException.class, e -> assertThat(e.getMessage())
+                            .contains("access token fetch for group send to open_conversation_id=cidTOKEN"));
+            String warn = logs.lines().stream().filter(l -> l.startsWith("WARN")).findFirst().orElseThrow();
+            assertThat(warn).contains("[dt] access token fetch for group send to open_conversation_id=cidTOKEN"
+                    + " msgKey=sampleText failed").contains("invalidClientIdOrSecret");
+            assertThat(logs.all()).doesNotContain(FakeDingTalk.APP_SECRET);
+        }
+    }
+
+    @Test
     void failedTokenFetchIsNotCached() throws Exception {
         fake.tokenReplies.add(new Reply(500, "{\"code\":\"SystemBusy\",\"message\":\"busy\"}"));
         assertThatThrownBy(() -> send(Messages.toGroup("cidAAA").text("x")))
