@@ -201,6 +201,31 @@ class WebhookSendTest {
     }
 
     @Test
+    void chatGroupsSharingOneRobotUrlShareItsRate() throws Exception {
+        Map<String, Object> settings = new LinkedHashMap<>();
+        settings.put("webhooks", List.of(
+                Map.of("chat_group", "alerts", "url", fake.webhookUrl("tokSHARED"), "rate_per_minute", 3),
+                Map.of("chat_group", "alerts-copy", "url", fake.webhookUrl("tokSHARED"), "rate_per_minute", 3),
+                Map.of("chat_group", "own", "url", fake.webhookUrl("tokOWN"), "rate_per_minute", 3)));
+        try (DriverFixture shared = new DriverFixture(settings, List.of(), clock, new FakeTicker(), sleeper)) {
+            Instant start = clock.instant();
+            for (String group : List.of("alerts", "alerts-copy", "alerts")) {
+                shared.driver.send(toGroup(group).text(group).build());
+            }
+            assertThat(sleeper.waits).isEmpty();
+            assertThat(shared.driver.sendDelay(toGroup("alerts-copy").text("4th").build()))
+                    .isEqualTo(Duration.ofSeconds(60));
+            assertThat(shared.driver.sendDelay(toGroup("own").text("other robot").build())).isZero();
+
+            shared.driver.send(toGroup("alerts-copy").text("4th").build());
+
+            assertThat(sleeper.waits).containsExactly(Duration.ofSeconds(60));
+            assertThat(Duration.between(start, clock.instant())).isEqualTo(Duration.ofSeconds(60));
+            assertThat(fake.webhookPosts).hasSize(4);
+        }
+    }
+
+    @Test
     void sendDelayTellsTheEngineToPostponeARobotWhoseRateIsUsedUp() throws Exception {
         for (int i = 0; i < 3; i++) {
             assertThat(fixture.driver.sendDelay(toGroup("slow").text("m" + i).build())).isZero();

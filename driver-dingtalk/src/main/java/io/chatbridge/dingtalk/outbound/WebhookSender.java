@@ -40,6 +40,10 @@ public final class WebhookSender {
     private final HttpClient http;
     private final Clock clock;
     private final Sleeper sleeper;
+    /**
+     * By robot, i.e. by webhook URL (it holds the robot's access_token): DingTalk's limit is per robot, so chat groups
+     * configured with the same URL share one pacer, at the lowest of their rates.
+     */
     private final Map<String, WebhookPacer> pacers = new ConcurrentHashMap<>();
 
     public WebhookSender(String instanceId, List<WebhookConfig> webhooks, HttpClient http, Clock clock,
@@ -49,7 +53,8 @@ public final class WebhookSender {
         this.clock = clock;
         this.sleeper = sleeper;
         for (WebhookConfig webhook : webhooks) {
-            pacers.put(webhook.chatGroup(), WebhookPacer.perMinute(webhook.ratePerMinute()));
+            pacers.merge(webhook.url(), WebhookPacer.perMinute(webhook.ratePerMinute()),
+                    (a, b) -> a.limit() <= b.limit() ? a : b);
         }
     }
 
@@ -147,6 +152,6 @@ public final class WebhookSender {
     }
 
     private WebhookPacer pacer(WebhookConfig webhook) {
-        return pacers.computeIfAbsent(webhook.chatGroup(), group -> WebhookPacer.perMinute(webhook.ratePerMinute()));
+        return pacers.computeIfAbsent(webhook.url(), url -> WebhookPacer.perMinute(webhook.ratePerMinute()));
     }
 }
