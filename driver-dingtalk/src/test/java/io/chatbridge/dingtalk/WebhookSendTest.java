@@ -107,6 +107,31 @@ class WebhookSendTest {
     }
 
     @Test
+    void answerWithoutErrcodeIsPermanentUnexpectedAnswer() {
+        for (String body : List.of("{\"errmsg\":\"ok\"}", "{\"errcode\":null}", "{}")) {
+            fake.webhookReplies.add(new Reply(200, body));
+            assertThatThrownBy(() -> send(toGroup("ops").text("x")))
+                    .isInstanceOfSatisfying(DeliveryException.class, e -> {
+                        assertThat(e.retryable()).isFalse();
+                        assertThat(e.code()).isEqualTo("UNEXPECTED_ANSWER");
+                        assertThat(e.getMessage()).contains("custom robot 'ops'").contains("without errcode")
+                                .doesNotContain("tokOPS").doesNotContain("http");
+                    });
+        }
+    }
+
+    @Test
+    void answerThatIsNotJsonIsPermanentUnexpectedAnswer() {
+        fake.webhookReplies.add(new Reply(200, "<html>\n<body>portal</body></html>", "text/html"));
+        assertThatThrownBy(() -> send(toGroup("dev").text("x")))
+                .isInstanceOfSatisfying(DeliveryException.class, e -> {
+                    assertThat(e.retryable()).isFalse();
+                    assertThat(e.code()).isEqualTo("UNEXPECTED_ANSWER");
+                    assertThat(e.getMessage()).contains("not a JSON object");
+                });
+    }
+
+    @Test
     void sendingTooFastCodesAreRetryable() {
         for (String code : List.of("410100", "130101", "\"660026\"")) {
             fake.webhookReplies.add(new Reply(200, "{\"errcode\":" + code + ",\"errmsg\":\"send too fast\"}"));

@@ -119,12 +119,16 @@ public final class WebhookSender {
         } catch (IOException e) {
             json = null;
         }
+        // DingTalk always answers 200 with an errcode; anything else may still have been delivered, so it is
+        // recorded as a dead letter rather than sent again
         if (json == null || !json.isObject()) {
-            LOG.warn("[{}] {} failed: answer is not a JSON object", instanceId, where);
-            throw DeliveryException.retryable("BAD_RESPONSE", where + ": answer is not a JSON object");
+            throw unexpectedAnswer(where, "HTTP 200 with a body that is not a JSON object");
         }
         JsonNode errcode = json.get("errcode");
-        String code = errcode == null || errcode.isNull() ? "0" : errcode.asText().trim();
+        if (errcode == null || errcode.isNull() || errcode.isContainerNode() || errcode.asText().isBlank()) {
+            throw unexpectedAnswer(where, "HTTP 200 without errcode");
+        }
+        String code = errcode.asText().trim();
         if ("0".equals(code)) {
             return SendResult.OK;
         }
@@ -138,6 +142,12 @@ public final class WebhookSender {
             throw DeliveryException.retryable("BUSY", message);
         }
         throw DeliveryException.permanent(code, message);
+    }
+
+    private DeliveryException unexpectedAnswer(String where, String what) {
+        LOG.warn("[{}] {} failed: unexpected answer: {}", instanceId, where, what);
+        return DeliveryException.permanent("UNEXPECTED_ANSWER", where + ": unexpected answer: " + what
+                + " (not sent again: DingTalk may have delivered it)");
     }
 
     /** The webhook URL, with {@code timestamp} and {@code sign} appended for robots with a secret. */
