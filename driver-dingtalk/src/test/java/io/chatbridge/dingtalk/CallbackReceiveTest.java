@@ -216,6 +216,38 @@ class CallbackReceiveTest {
     }
 
     @Test
+    void dropsLeadingRobotMentionWhenOthersAreMentionedToo() throws Exception {
+        start(null);
+        String body = """
+                {"msgtype":"text","text":{"content":"@Bot @Alice look"},"conversationId":"cid1",
+                 "conversationType":"2","chatbotUserId":"$:bot","senderStaffId":"u1","msgId":"m5",
+                 "atUsers":[{"dingtalkId":"$:bot"},{"dingtalkId":"$:alice","staffId":"alice01"}]}""";
+        post(body, null, null);
+
+        InboundMessage m = fixture.context.published().get(0);
+        assertThat(m.text()).isEqualTo("@Alice look");
+        assertThat(m.mentions().userIds()).containsExactly("alice01");
+    }
+
+    @Test
+    void atSignInsideWordsIsNotTakenForAMention() throws Exception {
+        start(null);
+        String body = """
+                {"msgtype":"text","text":{"content":"@Alice mail a@b.com"},"conversationId":"cid1",
+                 "conversationType":"2","chatbotUserId":"$:bot","senderStaffId":"u1","msgId":"m6",
+                 "atUsers":[{"dingtalkId":"$:bot"},{"dingtalkId":"$:alice","staffId":"alice01"}]}""";
+        post(body, null, null);
+        String robotOnly = """
+                {"msgtype":"text","text":{"content":" write to ops@example.com"},"conversationId":"cid1",
+                 "conversationType":"2","chatbotUserId":"$:bot","senderStaffId":"u1","msgId":"m7",
+                 "atUsers":[{"dingtalkId":"$:bot"}]}""";
+        post(robotOnly, null, null);
+
+        assertThat(fixture.context.published()).extracting(InboundMessage::text)
+                .containsExactly("@Alice mail a@b.com", "write to ops@example.com");
+    }
+
+    @Test
     void duplicateMsgIdIsAnsweredButRoutedOnce() throws Exception {
         start(SIGNING_SECRET);
         assertThat(postSigned(SAMPLE).statusCode()).isEqualTo(200);
