@@ -7,9 +7,11 @@ import io.chatbridge.core.testing.MutableClock;
 import io.chatbridge.dingtalk.outbound.Sleeper;
 import io.chatbridge.spi.InboundMessage;
 import io.chatbridge.spi.Sender;
+import java.io.ByteArrayInputStream;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -245,6 +247,28 @@ class CallbackReceiveTest {
 
         assertThat(fixture.context.published()).extracting(InboundMessage::text)
                 .containsExactly("@Alice mail a@b.com", "write to ops@example.com");
+    }
+
+    @Test
+    void bodyOverOneMebibyteIsRefusedWith413AndTheEndpointKeepsServing() throws Exception {
+        start(SIGNING_SECRET);
+        String oversized = SAMPLE.replace("\" 你好\"", "\"" + "x".repeat(1024 * 1024) + "\"");
+        assertThat(oversized.getBytes(StandardCharsets.UTF_8).length).isGreaterThan(1024 * 1024);
+
+        assertThat(postSigned(oversized).statusCode()).isEqualTo(413);
+        // without Content-Length (chunked) too
+        String ts = Long.toString(clock.millis());
+        HttpRequest chunked = HttpRequest.newBuilder(fixture.context.url(0, "/dingtalk/event"))
+                .header("Content-Type", "application/json; charset=utf-8")
+                .header("timestamp", ts).header("sign", DingTalkSignature.sign(ts, SIGNING_SECRET))
+                .POST(HttpRequest.BodyPublishers.ofInputStream(
+                        () -> new ByteArrayInputStream(oversized.getBytes(StandardCharsets.UTF_8))))
+                .build();
+        assertThat(http.send(chunked, HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(413);
+        assertThat(fixture.context.published()).isEmpty();
+
+        assertThat(postSigned(SAMPLE).statusCode()).isEqualTo(200);
+        assertThat(fixture.context.published()).extracting(InboundMessage::text).containsExactly("你好");
     }
 
     @Test
