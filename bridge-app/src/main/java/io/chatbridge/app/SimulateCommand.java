@@ -94,14 +94,19 @@ public class SimulateCommand implements Callable<Integer> {
             response = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build()
                     .send(request.build(), HttpResponse.BodyHandlers.ofString());
         } catch (java.io.IOException e) {
-            spec.commandLine().getErr().println("error: cannot reach " + url.getHost() + ": " + e.getMessage());
+            spec.commandLine().getErr().println("error: cannot reach " + url.getHost()
+                    + (url.getPort() < 0 ? "" : ":" + url.getPort()) + ": " + reason(e));
             return 2;
         }
         var out = spec.commandLine().getOut();
+        String answer = response.body().strip();
         out.println("POST " + url.getScheme() + "://" + url.getAuthority() + url.getPath() + " -> HTTP "
-                + response.statusCode() + (response.body().isBlank() ? "" : " " + response.body().strip()));
+                + response.statusCode() + (answer.isEmpty() ? "" : " " + answer));
         if (response.statusCode() / 100 == 2) {
-            out.println("accepted: the bridge verified the callback and routed \"" + text + "\" from " + conversation);
+            // a 200 says the bridge took the callback, not that a rule routed it anywhere
+            out.println("accepted (HTTP " + response.statusCode() + ")" + (answer.isEmpty()
+                    ? ": whether a rule routes messages from " + conversation + " is up to rules.json"
+                    : ": " + answer));
             return 0;
         }
         out.println(switch (response.statusCode()) {
@@ -111,6 +116,26 @@ public class SimulateCommand implements Callable<Integer> {
             default -> "refused by the bridge";
         });
         return 1;
+    }
+
+    /** What went wrong on the wire, e.g. "connection refused". */
+    static String reason(Throwable e) {
+        boolean connect = false;
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof java.nio.channels.UnresolvedAddressException) {
+                return "unknown host";
+            }
+            connect |= t instanceof java.net.ConnectException;
+            if (t.getMessage() != null && !t.getMessage().isBlank()) {
+                String message = t.getMessage().strip();
+                // "Connection refused" reads as part of the sentence; "HTTP connect timed out" keeps its case
+                return message.length() > 1 && Character.isLowerCase(message.charAt(1))
+                        ? Character.toLowerCase(message.charAt(0)) + message.substring(1) : message;
+            }
+        }
+        // the JDK client's ConnectException carries no message when the port refused the connection (a timeout
+        // and an unknown host are told apart above)
+        return connect ? "connection refused" : e.getClass().getSimpleName();
     }
 
     /** Base64(HmacSHA256(key = secret, data = timestamp + "\n" + secret)), as DingTalk signs callbacks. */

@@ -137,6 +137,17 @@ class BridgeJarIT {
     }
 
     @Test
+    void sandboxOnATakenPortSaysSoInOneLineAndExitsOne() throws Exception {
+        try (ServerSocket taken = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            Result r = run(dir, Map.of(), "sandbox", "--port", Integer.toString(taken.getLocalPort()));
+
+            assertThat(r.exitCode()).isEqualTo(1);
+            assertThat(r.out()).contains("error: cannot listen on 127.0.0.1:" + taken.getLocalPort()
+                    + ": address already in use").doesNotContain("\tat ").doesNotContain("Exception");
+        }
+    }
+
+    @Test
     void pluginFromThePluginsDirectoryCarriesMessagesAndSigtermExitsZero() throws Exception {
         Path plugins = dir.resolve("plugins");
         Files.createDirectories(plugins);

@@ -26,6 +26,7 @@ class SimulateCommandTest {
     void startReceiver() {
         receiver = Javalin.create(cfg -> {
             cfg.startup.showJavalinBanner = false;
+            cfg.routes.post("/said", ctx -> ctx.status(202).result("{\"routed_to\":2}"));
             cfg.routes.post("/dingtalk/event", ctx -> {
                 String ts = ctx.header("timestamp");
                 String sign = ctx.header("sign");
@@ -81,7 +82,31 @@ class SimulateCommandTest {
         try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
             port = s.getLocalPort();
         }
-        assertThat(simulate("--url", "http://127.0.0.1:" + port + "/dingtalk/event")).isEqualTo(2);
-        assertThat(err.toString()).contains("cannot reach 127.0.0.1");
+        assertThat(simulate("--url", "http://localhost:" + port + "/dingtalk/event")).isEqualTo(2);
+        assertThat(err.toString()).isEqualTo("error: cannot reach localhost:" + port + ": connection refused"
+                + System.lineSeparator());
+    }
+
+    @Test
+    void reportsAnUnknownHost() {
+        assertThat(simulate("--url", "http://bridge.invalid/dingtalk/event")).isEqualTo(2);
+        assertThat(err.toString()).isEqualTo("error: cannot reach bridge.invalid: unknown host"
+                + System.lineSeparator());
+    }
+
+    @Test
+    void acceptedCallbackIsReportedAsWhatTheBridgeAnsweredNotAsRouted() {
+        assertThat(simulate("--url", url(), "--secret", SECRET, "--conversation", "cidOps")).isZero();
+
+        assertThat(out.toString()).contains("accepted (HTTP 200): whether a rule routes messages from cidOps is up"
+                + " to rules.json").doesNotContain("routed");
+    }
+
+    @Test
+    void acceptedCallbackShowsWhatTheAnswerSays() {
+        assertThat(simulate("--url", url().replace("/dingtalk/event", "/said"))).isZero();
+
+        assertThat(out.toString()).contains("-> HTTP 202 {\"routed_to\":2}")
+                .contains("accepted (HTTP 202): {\"routed_to\":2}");
     }
 }

@@ -122,6 +122,7 @@ public record DingTalkConfig(String instanceId, String appKey, String appSecret,
         boolean sendsToGroup = false;
         boolean sendsToUsers = false;
         Set<String> conversations = new LinkedHashSet<>();
+        List<ConfigNode> sendOnlyChannels = new ArrayList<>();
         for (ChannelUse use : config.uses()) {
             ConfigNode address = use.address();
             if (!address.isObject()) {
@@ -133,8 +134,15 @@ public record DingTalkConfig(String instanceId, String appKey, String appSecret,
                 conversations.add(id);
             }
             if (use.role().receives()) {
-                ruleReceives = true;
-                checkSourceAddress(address);
+                // only an address a callback can match needs callbacks (and so the app's credentials)
+                if (matchesCallbacks(address)) {
+                    ruleReceives = true;
+                    checkSourceAddress(address);
+                } else if (use.role() == ChannelUse.Role.BOTH) {
+                    sendOnlyChannels.add(address);
+                } else {
+                    checkSourceAddress(address);
+                }
             }
             if (use.role().sends()) {
                 sendsToGroup |= address.has(OPEN_CONVERSATION_ID);
@@ -143,6 +151,11 @@ public record DingTalkConfig(String instanceId, String appKey, String appSecret,
             }
         }
         boolean callbacks = listenKeys || ruleReceives;
+        for (ConfigNode address : sendOnlyChannels) {
+            address.warning("this channel only sends: messages from DingTalk arrive by open_conversation_id, which "
+                    + "chat_group and user_ids never match" + (callbacks ? ""
+                            : ", and " + PLATFORM + "." + config.instanceId() + " receives no callbacks"));
+        }
 
         Sandbox sandbox = readSandbox(s, config.global(), conversations);
         if (sandbox != null) {
@@ -345,6 +358,11 @@ public record DingTalkConfig(String instanceId, String appKey, String appSecret,
             address.problem("names no DingTalk target: give open_conversation_id, user_ids or chat_group "
                     + "(an empty address needs " + prefix + "webhooks)");
         }
+    }
+
+    /** Whether a callback's channel {@code {open_conversation_id}} can match the address. */
+    private static boolean matchesCallbacks(ConfigNode address) {
+        return address.keys().isEmpty() || address.has(OPEN_CONVERSATION_ID);
     }
 
     private static void checkSourceAddress(ConfigNode address) {

@@ -207,6 +207,21 @@ class AppRobotSendTest {
     }
 
     @Test
+    void failedTokenFetchLogNamesTheConversationAndMsgKeyButNoSecret() {
+        fake.tokenReplies.add(new Reply(400, "{\"code\":\"invalidClientIdOrSecret\",\"message\":\"bad secret\"}"));
+
+        try (LogCapture logs = new LogCapture()) {
+            assertThatThrownBy(() -> send(Messages.toGroup("cidTOKEN").text("x")))
+                    .isInstanceOfSatisfying(DeliveryException.class, e -> assertThat(e.getMessage())
+                            .contains("access token fetch for group send to open_conversation_id=cidTOKEN"));
+            String warn = logs.lines().stream().filter(l -> l.startsWith("WARN")).findFirst().orElseThrow();
+            assertThat(warn).contains("[dt] access token fetch for group send to open_conversation_id=cidTOKEN"
+                    + " msgKey=sampleText failed").contains("invalidClientIdOrSecret");
+            assertThat(logs.all()).doesNotContain(FakeDingTalk.APP_SECRET);
+        }
+    }
+
+    @Test
     void failedTokenFetchIsNotCached() throws Exception {
         fake.tokenReplies.add(new Reply(500, "{\"code\":\"SystemBusy\",\"message\":\"busy\"}"));
         assertThatThrownBy(() -> send(Messages.toGroup("cidAAA").text("x")))
@@ -217,10 +232,88 @@ class AppRobotSendTest {
     }
 
     @Test
-    void unreachableApiIsRetryable() throws Exception {
+    void unreachableApiIsRetryableNetworkError() throws Exception {
         fake.close();
         assertThatThrownBy(() -> send(Messages.toGroup("cidAAA").text("x")))
-                .isInstanceOfSatisfying(DeliveryException.class, e -> assertThat(e.retryable()).isTrue());
+                .isInstanceOfSatisfying(DeliveryException.class, e -> {
+                    assertThat(e.retryable()).isTrue();
+                    assertThat(e.code()).isEqualTo("NETWORK");
+                });
+    }
+
+    @Test
+    void htmlPageWith400IsPermanentAndQuotedByItsFirstLineOnly() throws Exception {
+        send(Messages.toGroup("cidAAA").text("warm up"));
+        String firstLine = "<html><head><title>400 Bad Request</title></head><body>" + "x".repeat(500);
+        fake.sendReplies.add(new Reply(400, firstLine + "\n<p>second line</p>\n</body></html>", "text/html"));
+
+        try (LogCapture logs = new LogCapture()) {
+            assertThatThrownBy(() -> send(Messages.toGroup("cidHTML").text("x")))
+                    .isInstanceOfSatisfying(DeliveryException.class, e -> {
+                        assertThat(e.retryable()).isFalse();
+                        assertThat(e.code()).isEqualTo("UNEXPECTED_ANSWER");
+                        assertThat(e.getMessage()).contains("cidHTML").contains("(HTTP 400)")
+                                .contains("answer is not JSON: <html><head><title>400 Bad Request")
+                                .doesNotContain("\n").doesNotContain("second line").doesNotContain("x".repeat(200));
+                    });
+            String warn = logs.lines().stream().filter(l -> l.startsWith("WARN")).findFirst().orElseThrow();
+            assertThat(warn).contains("cidHTML").contains("status=400").doesNotContain("\n")
+                    .doesNotContain("second line").doesNotContain("x".repeat(200));
+        }
+        assertThat(fake.groupSends).hasSize(2);
+    }
+
+    @Test
+    void nonJsonAnswerWith200IsPermanentSoTheMessageIsNotSentTwice() {
+        fake.sendReplies.add(new Reply(200, "not json", "text/plain"));
+
+        assertThatThrownBy(() -> send(Messages.toGroup("cidAAA").text("x")))
+                .isInstanceOfSatisfying(DeliveryException.class, e -> {
+                    assertThat(e.retryable()).isFalse();
+                    assertThat(e.code()).isEqualTo("UNEXPECTED_ANSWER");
+                    assertThat(e.getMessage()).contains("(HTTP 200)").contains("answer is not JSON: not json");
+                });
+        assertThat(fake.groupSends).hasSize(1);
+    }
+
+    @Test
+    void htmlBadGatewayIsRetryable() {
+        fake.sendReplies.add(new Reply(502,
+                "<html>\n<head><title>502 Bad Gateway</title></head>\n<body>nginx</body>\n</html>", "text/html"));
+
+        assertThatThrownBy(() -> send(Messages.toGroup("cidAAA").text("x")))
+                .isInstanceOfSatisfying(DeliveryException.class, e -> {
+                    assertThat(e.retryable()).isTrue();
+                    assertThat(e.code()).isEqualTo("HTTP_502");
+                    assertThat(e.getMessage()).contains("answer is not JSON: <html>").doesNotContain("nginx");
+                });
+    }
+
+    @Test
+    void quotedAnswerHasCredentialsMasked() {
+        fake.sendReplies.add(new Reply(200, "proxy error for /send?access_token=" + FakeDingTalk.token(1)
+                + "&x=1 appSecret: " + FakeDingTalk.APP_SECRET, "text/plain"));
+
+        try (LogCapture logs = new LogCapture()) {
+            assertThatThrownBy(() -> send(Messages.toGroup("cidAAA").text("x")))
+                    .isInstanceOfSatisfying(DeliveryException.class, e -> assertThat(e.getMessage())
+                            .contains("access_token=***").doesNotContain("SECRETVALUE")
+                            .doesNotContain(FakeDingTalk.APP_SECRET));
+            assertThat(logs.all()).contains("access_token=***").doesNotContain("SECRETVALUE")
+                    .doesNotContain(FakeDingTalk.APP_SECRET);
+        }
+    }
+
+    @Test
+    void htmlAnswerToTokenFetchIsPermanent() {
+        fake.tokenReplies.add(new Reply(400, "<html>\n<body>Bad Request</body></html>", "text/html"));
+
+        assertThatThrownBy(() -> send(Messages.toGroup("cidAAA").text("x")))
+                .isInstanceOfSatisfying(DeliveryException.class, e -> {
+                    assertThat(e.retryable()).isFalse();
+                    assertThat(e.code()).isEqualTo("UNEXPECTED_ANSWER");
+                });
+        assertThat(fake.groupSends).isEmpty();
     }
 
     @Test

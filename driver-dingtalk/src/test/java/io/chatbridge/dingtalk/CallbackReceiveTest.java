@@ -7,9 +7,11 @@ import io.chatbridge.core.testing.MutableClock;
 import io.chatbridge.dingtalk.outbound.Sleeper;
 import io.chatbridge.spi.InboundMessage;
 import io.chatbridge.spi.Sender;
+import java.io.ByteArrayInputStream;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -213,6 +215,60 @@ class CallbackReceiveTest {
         InboundMessage m = fixture.context.published().get(0);
         assertThat(m.text()).isEqualTo("@Alice look");
         assertThat(m.mentions().userIds()).containsExactly("alice01");
+    }
+
+    @Test
+    void dropsLeadingRobotMentionWhenOthersAreMentionedToo() throws Exception {
+        start(null);
+        String body = """
+                {"msgtype":"text","text":{"content":"@Bot @Alice look"},"conversationId":"cid1",
+                 "conversationType":"2","chatbotUserId":"$:bot","senderStaffId":"u1","msgId":"m5",
+                 "atUsers":[{"dingtalkId":"$:bot"},{"dingtalkId":"$:alice","staffId":"alice01"}]}""";
+        post(body, null, null);
+
+        InboundMessage m = fixture.context.published().get(0);
+        assertThat(m.text()).isEqualTo("@Alice look");
+        assertThat(m.mentions().userIds()).containsExactly("alice01");
+    }
+
+    @Test
+    void atSignInsideWordsIsNotTakenForAMention() throws Exception {
+        start(null);
+        String body = """
+                {"msgtype":"text","text":{"content":"@Alice mail a@b.com"},"conversationId":"cid1",
+                 "conversationType":"2","chatbotUserId":"$:bot","senderStaffId":"u1","msgId":"m6",
+                 "atUsers":[{"dingtalkId":"$:bot"},{"dingtalkId":"$:alice","staffId":"alice01"}]}""";
+        post(body, null, null);
+        String robotOnly = """
+                {"msgtype":"text","text":{"content":" write to ops@example.com"},"conversationId":"cid1",
+                 "conversationType":"2","chatbotUserId":"$:bot","senderStaffId":"u1","msgId":"m7",
+                 "atUsers":[{"dingtalkId":"$:bot"}]}""";
+        post(robotOnly, null, null);
+
+        assertThat(fixture.context.published()).extracting(InboundMessage::text)
+                .containsExactly("@Alice mail a@b.com", "write to ops@example.com");
+    }
+
+    @Test
+    void bodyOverOneMebibyteIsRefusedWith413AndTheEndpointKeepsServing() throws Exception {
+        start(SIGNING_SECRET);
+        String oversized = SAMPLE.replace("\" 你好\"", "\"" + "x".repeat(1024 * 1024) + "\"");
+        assertThat(oversized.getBytes(StandardCharsets.UTF_8).length).isGreaterThan(1024 * 1024);
+
+        assertThat(postSigned(oversized).statusCode()).isEqualTo(413);
+        // without Content-Length (chunked) too
+        String ts = Long.toString(clock.millis());
+        HttpRequest chunked = HttpRequest.newBuilder(fixture.context.url(0, "/dingtalk/event"))
+                .header("Content-Type", "application/json; charset=utf-8")
+                .header("timestamp", ts).header("sign", DingTalkSignature.sign(ts, SIGNING_SECRET))
+                .POST(HttpRequest.BodyPublishers.ofInputStream(
+                        () -> new ByteArrayInputStream(oversized.getBytes(StandardCharsets.UTF_8))))
+                .build();
+        assertThat(http.send(chunked, HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(413);
+        assertThat(fixture.context.published()).isEmpty();
+
+        assertThat(postSigned(SAMPLE).statusCode()).isEqualTo(200);
+        assertThat(fixture.context.published()).extracting(InboundMessage::text).containsExactly("你好");
     }
 
     @Test

@@ -196,6 +196,43 @@ class DingTalkConfigTest {
     }
 
     @Test
+    void connectChannelNamingOnlyAChatGroupNeedsNoAppCredentials() {
+        DingTalkConfig config = read(webhooksOnly(), p -> List.of(use(Role.BOTH, Map.of("chat_group", "bot2"), p)));
+
+        assertThat(errors()).isEmpty();
+        assertThat(config.hasApp()).isFalse();
+        assertThat(config.callbacks()).isFalse();
+        assertThat(warnings()).containsExactly("rules.json: rules[0].channels.dt_main: this channel only sends: "
+                + "messages from DingTalk arrive by open_conversation_id, which chat_group and user_ids never match, "
+                + "and dingtalk.dt_main receives no callbacks");
+    }
+
+    @Test
+    void sendOnlyConnectChannelOnAnInstanceWithCallbacksIsStillNamed() {
+        Map<String, Object> s = webhooksOnly();
+        s.put("app_key", "k");
+        s.put("app_secret", "s");
+        s.put("robot_code", "r");
+        s.put("listen_port", 8090);
+
+        DingTalkConfig config = read(s, p -> List.of(use(Role.BOTH, Map.of("chat_group", "bot2"), p)));
+
+        assertThat(errors()).isEmpty();
+        assertThat(config.callbacks()).isTrue();
+        assertThat(warnings()).singleElement().asString().endsWith("this channel only sends: messages from DingTalk "
+                + "arrive by open_conversation_id, which chat_group and user_ids never match");
+    }
+
+    @Test
+    void connectChannelThatCanMatchCallbacksStillNeedsAppCredentials() {
+        read(webhooksOnly(), p -> List.of(use(Role.BOTH, Map.of(), p),
+                use(Role.BOTH, Map.of("open_conversation_id", "cidX"), p)));
+
+        assertThat(errors()).contains("config.json: dingtalk.dt_main.app_key: required when a rule receives "
+                + "messages from this instance and a rule sends to open_conversation_id");
+    }
+
+    @Test
     void unknownChatGroupNamesTheKnownOnes() {
         read(webhooksOnly(), p -> List.of(use(Role.TARGET, Map.of("chat_group", "bot3"), p)));
 

@@ -43,7 +43,10 @@ final class FakeDingTalk implements AutoCloseable {
     }
 
     /** A scripted reply. */
-    record Reply(int status, String body) {
+    record Reply(int status, String body, String contentType) {
+        Reply(int status, String body) {
+            this(status, body, "application/json");
+        }
     }
 
     private final Javalin app;
@@ -156,7 +159,7 @@ final class FakeDingTalk implements AutoCloseable {
     }
 
     private static void reply(Context ctx, Reply reply) {
-        ctx.status(reply.status()).contentType("application/json").result(reply.body());
+        ctx.status(reply.status()).contentType(reply.contentType()).result(reply.body());
     }
 
     @Override

@@ -17,6 +17,10 @@ import io.chatbridge.testkit.TestDriverContext;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -63,6 +67,17 @@ class SandboxModeTest {
         SandboxMessage shown = sandbox.awaitMessage("cidGroupB", m -> m.shows("hello from the bridge"), WAIT);
         assertThat(shown.via()).isEqualTo(SandboxMessage.VIA_OPENAPI);
         assertThat(sandbox.tokenRequests()).isEqualTo(1);
+    }
+
+    @Test
+    void inProcessSandboxPortAnswersHealthz() throws Exception {
+        DingTalkSandbox sandbox = start(sandboxSettings(freePort()), List.of());
+
+        HttpResponse<String> health = HttpClient.newHttpClient().send(
+                HttpRequest.newBuilder(URI.create(sandbox.baseUrl() + "/healthz")).build(),
+                HttpResponse.BodyHandlers.ofString());
+
+        assertThat(health.statusCode()).isEqualTo(200);
     }
 
     @Test

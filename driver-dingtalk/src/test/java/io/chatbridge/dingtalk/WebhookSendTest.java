@@ -107,6 +107,31 @@ class WebhookSendTest {
     }
 
     @Test
+    void answerWithoutErrcodeIsPermanentUnexpectedAnswer() {
+        for (String body : List.of("{\"errmsg\":\"ok\"}", "{\"errcode\":null}", "{}")) {
+            fake.webhookReplies.add(new Reply(200, body));
+            assertThatThrownBy(() -> send(toGroup("ops").text("x")))
+                    .isInstanceOfSatisfying(DeliveryException.class, e -> {
+                        assertThat(e.retryable()).isFalse();
+                        assertThat(e.code()).isEqualTo("UNEXPECTED_ANSWER");
+                        assertThat(e.getMessage()).contains("custom robot 'ops'").contains("without errcode")
+                                .doesNotContain("tokOPS").doesNotContain("http");
+                    });
+        }
+    }
+
+    @Test
+    void answerThatIsNotJsonIsPermanentUnexpectedAnswer() {
+        fake.webhookReplies.add(new Reply(200, "<html>\n<body>portal</body></html>", "text/html"));
+        assertThatThrownBy(() -> send(toGroup("dev").text("x")))
+                .isInstanceOfSatisfying(DeliveryException.class, e -> {
+                    assertThat(e.retryable()).isFalse();
+                    assertThat(e.code()).isEqualTo("UNEXPECTED_ANSWER");
+                    assertThat(e.getMessage()).contains("not a JSON object");
+                });
+    }
+
+    @Test
     void sendingTooFastCodesAreRetryable() {
         for (String code : List.of("410100", "130101", "\"660026\"")) {
             fake.webhookReplies.add(new Reply(200, "{\"errcode\":" + code + ",\"errmsg\":\"send too fast\"}"));
@@ -198,6 +223,31 @@ class WebhookSendTest {
         // another robot is not held back by the slow one
         send(toGroup("dev").text("other"));
         assertThat(sleeper.waits).hasSize(2);
+    }
+
+    @Test
+    void chatGroupsSharingOneRobotUrlShareItsRate() throws Exception {
+        Map<String, Object> settings = new LinkedHashMap<>();
+        settings.put("webhooks", List.of(
+                Map.of("chat_group", "alerts", "url", fake.webhookUrl("tokSHARED"), "rate_per_minute", 3),
+                Map.of("chat_group", "alerts-copy", "url", fake.webhookUrl("tokSHARED"), "rate_per_minute", 3),
+                Map.of("chat_group", "own", "url", fake.webhookUrl("tokOWN"), "rate_per_minute", 3)));
+        try (DriverFixture shared = new DriverFixture(settings, List.of(), clock, new FakeTicker(), sleeper)) {
+            Instant start = clock.instant();
+            for (String group : List.of("alerts", "alerts-copy", "alerts")) {
+                shared.driver.send(toGroup(group).text(group).build());
+            }
+            assertThat(sleeper.waits).isEmpty();
+            assertThat(shared.driver.sendDelay(toGroup("alerts-copy").text("4th").build()))
+                    .isEqualTo(Duration.ofSeconds(60));
+            assertThat(shared.driver.sendDelay(toGroup("own").text("other robot").build())).isZero();
+
+            shared.driver.send(toGroup("alerts-copy").text("4th").build());
+
+            assertThat(sleeper.waits).containsExactly(Duration.ofSeconds(60));
+            assertThat(Duration.between(start, clock.instant())).isEqualTo(Duration.ofSeconds(60));
+            assertThat(fake.webhookPosts).hasSize(4);
+        }
     }
 
     @Test

@@ -18,6 +18,8 @@ public final class CallbackMessage {
     public static final String CONVERSATION_TITLE = "conversation_title";
 
     private static final Pattern LEADING_MENTION = Pattern.compile("^@\\S+\\s*");
+    /** An @name: at the start or after white space, so "a@b.com" is none. */
+    private static final Pattern MENTION_TOKEN = Pattern.compile("(?:^|\\s)@\\S");
 
     private CallbackMessage() {
     }
@@ -35,9 +37,11 @@ public final class CallbackMessage {
         boolean group = "2".equals(text(body, "conversationType"));
 
         List<String> mentioned = new ArrayList<>();
+        boolean robotMentioned = false;
         for (JsonNode user : body.path("atUsers")) {
             String dingtalkId = text(user, "dingtalkId");
             if (dingtalkId != null && dingtalkId.equals(robotId)) {
+                robotMentioned = true;
                 continue;
             }
             String id = firstNonBlank(text(user, "staffId"), dingtalkId);
@@ -49,8 +53,11 @@ public final class CallbackMessage {
         String content = text(body.path("text"), "content");
         content = content == null ? "" : content.trim();
         // DingTalk usually cuts the robot's @name out itself and leaves a space; some clients keep it. When the
-        // robot is the only one mentioned, a leading @name can only be the robot's.
-        if (group && mentioned.isEmpty() && content.startsWith("@")) {
+        // robot is the only one mentioned, a leading @name can only be the robot's. When others are mentioned too,
+        // the robot's @name is still there only if the text holds an @name for every entry of atUsers: then the
+        // leading one is taken to be the robot's (" @Alice look" after DingTalk's cut keeps its @Alice).
+        if (group && content.startsWith("@")
+                && (robotMentioned ? mentionTokens(content) >= body.path("atUsers").size() : mentioned.isEmpty())) {
             content = LEADING_MENTION.matcher(content).replaceFirst("").trim();
         }
 
@@ -71,6 +78,10 @@ public final class CallbackMessage {
             message.time(Instant.ofEpochMilli(Long.parseLong(createAt.asText())));
         }
         return message.build();
+    }
+
+    private static long mentionTokens(String content) {
+        return MENTION_TOKEN.matcher(content).results().count();
     }
 
     private static String text(JsonNode node, String field) {

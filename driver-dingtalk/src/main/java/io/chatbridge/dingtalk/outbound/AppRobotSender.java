@@ -102,7 +102,7 @@ public final class AppRobotSender {
     }
 
     private <T> T withToken(String where, TokenCall<T> call) throws DeliveryException {
-        AccessToken token = token();
+        AccessToken token = token(where);
         try {
             return run(() -> call.call(token.value()));
         } catch (ExecutionException e) {
@@ -114,7 +114,7 @@ public final class AppRobotSender {
                     failure.code());
             tokens.invalidate(token);
         }
-        AccessToken fresh = token();
+        AccessToken fresh = token(where);
         try {
             return run(() -> call.call(fresh.value()));
         } catch (ExecutionException e) {
@@ -122,18 +122,20 @@ public final class AppRobotSender {
         }
     }
 
-    private AccessToken token() throws DeliveryException {
+    /** The access token for the call {@code where} describes (named in the log when the fetch fails). */
+    private AccessToken token(String where) throws DeliveryException {
+        String fetch = "access token fetch for " + where;
         try {
             return tokens.get().get(CALL_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
         } catch (RejectedExecutionException e) {
-            throw DeliveryException.retryable("BUSY", "too many DingTalk API calls queued, try again later");
+            throw DeliveryException.retryable("BUSY", fetch + ": too many DingTalk API calls queued, try again later");
         } catch (ExecutionException e) {
-            throw fail("access token fetch", OpenApiFailure.of(e.getCause()));
+            throw fail(fetch, OpenApiFailure.of(e.getCause()));
         } catch (TimeoutException e) {
-            throw timeout("access token fetch");
+            throw timeout(fetch);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw DeliveryException.retryable("INTERRUPTED", "interrupted while fetching the access token");
+            throw DeliveryException.retryable("INTERRUPTED", fetch + ": interrupted");
         }
     }
 

@@ -1,7 +1,9 @@
 package io.chatbridge.dingtalk.outbound;
 
 import com.aliyun.tea.TeaException;
+import com.aliyun.teautil.models.TeaUtilException;
 import io.chatbridge.spi.DeliveryException;
+import java.io.IOException;
 import java.time.Duration;
 import java.util.Map;
 import java.util.regex.Matcher;
@@ -9,26 +11,53 @@ import java.util.regex.Pattern;
 
 /**
  * A failed open API call, read from what the SDK threw and classified by DingTalk's error code (protocol §3):
- * throttling and 5xx/network errors are retryable, other 4xx errors permanent.
+ * throttling and 5xx/network errors are retryable, other 4xx errors permanent. An answer that is not JSON is
+ * classified by its status: 5xx retryable, anything else permanent (a 200 DingTalk may have acted on is not sent
+ * again).
  *
- * @param code DingTalk's code (e.g. {@code Forbidden.AccessDenied.QpsLimitForApi}), or {@code NETWORK}
- * @param status the HTTP status, or -1 when there was no answer
- * @param message DingTalk's message (contains no credentials)
+ * @param code DingTalk's code (e.g. {@code Forbidden.AccessDenied.QpsLimitForApi}), {@link #NETWORK},
+ *     {@link #UNEXPECTED_ANSWER} or {@link #UNEXPECTED_ERROR}
+ * @param status the HTTP status, or -1 when there was no answer or it is unknown
+ * @param message what went wrong: one line of at most {@link #MAX_QUOTE} characters, credentials masked
  */
 public record OpenApiFailure(String code, int status, String message) {
 
+    /** No answer: the connection failed, was reset or timed out. */
+    public static final String NETWORK = "NETWORK";
+    /** An answer that is not JSON (an HTML error page from a proxy, a garbled body). */
+    public static final String UNEXPECTED_ANSWER = "UNEXPECTED_ANSWER";
+    /** The SDK failed in a way that is neither an answer nor a network error. */
+    public static final String UNEXPECTED_ERROR = "UNEXPECTED_ERROR";
+    /** How much of an answer or exception text is quoted in logs and delivery errors. */
+    static final int MAX_QUOTE = 200;
+
     private static final Pattern STATUS_IN_MESSAGE = Pattern.compile("code: (\\d{3})");
+    /** What the SDK puts before the body it could not read. */
+    private static final String SDK_QUOTE = "response is:";
+    /** Credential-looking values a quoted answer might echo (a proxy's error page repeating the request). */
+    private static final Pattern CREDENTIAL = Pattern.compile(
+            "(?i)\\b(access[-_]?token|app[-_]?secret|client[-_]?secret|secret|sign)(\"?\\s*[:=]\\s*\"?)[^\\s\"'&,;<}]+");
     private static final Duration QPS_WAIT = Duration.ofSeconds(1);
 
     /** Reads a failure from an exception thrown by an SDK call. */
     public static OpenApiFailure of(Throwable e) {
-        if (e instanceof TeaException tea) {
-            String code = tea.getCode() == null || tea.getCode().isBlank() ? "UNKNOWN" : tea.getCode();
-            return new OpenApiFailure(code, status(tea), tea.getMessage());
+        if (e instanceof UnreadableAnswerException unreadable) {
+            return new OpenApiFailure(UNEXPECTED_ANSWER, unreadable.status(), unreadable(e.getMessage()));
         }
-        // the exception's own message says what went wrong on the wire (reset, closed, timed out)
-        return new OpenApiFailure("NETWORK", -1, e.getMessage() == null || e.getMessage().isBlank()
-                ? e.getClass().getSimpleName() : e.getClass().getSimpleName() + ": " + e.getMessage());
+        IOException io = ioCause(e);
+        if (e instanceof TeaException tea && (io == null || hasText(tea.getCode()) || status(tea) > 0)) {
+            String code = hasText(tea.getCode()) ? tea.getCode() : "UNKNOWN";
+            return new OpenApiFailure(code, status(tea), quote(tea.getMessage()));
+        }
+        if (io != null) {
+            // the exception's own message says what went wrong on the wire (reset, closed, timed out)
+            return new OpenApiFailure(NETWORK, -1, describe(e));
+        }
+        if (e instanceof TeaUtilException) {
+            // the status is unknown (RobotApi normally adds it): treat it as a bad answer, not as a lost one
+            return new OpenApiFailure(UNEXPECTED_ANSWER, -1, unreadable(e.getMessage()));
+        }
+        return new OpenApiFailure(UNEXPECTED_ERROR, -1, describe(e));
     }
 
     /** Whether the token was rejected: drop it, fetch a new one and try once more. */
@@ -52,7 +81,50 @@ public record OpenApiFailure(String code, int status, String message) {
         if (status >= 400 && status < 500) {
             return DeliveryException.permanent(code, text);
         }
-        return DeliveryException.retryable(status >= 500 ? "HTTP_" + status : code, text);
+        if (status >= 500) {
+            return DeliveryException.retryable("HTTP_" + status, text);
+        }
+        if (UNEXPECTED_ANSWER.equals(code) || UNEXPECTED_ERROR.equals(code)) {
+            return DeliveryException.permanent(code, text + (status >= 200 && status < 300
+                    ? " (not sent again: DingTalk may have acted on it)" : ""));
+        }
+        return DeliveryException.retryable(code, text);
+    }
+
+    /** One line of {@code text}: the first non-blank one, credentials masked, at most {@link #MAX_QUOTE} chars. */
+    static String quote(String text) {
+        if (text == null) {
+            return "";
+        }
+        String line = text.strip().lines().map(String::strip).filter(l -> !l.isEmpty()).findFirst().orElse("");
+        line = CREDENTIAL.matcher(line).replaceAll("$1$2***");
+        return line.length() <= MAX_QUOTE ? line : line.substring(0, MAX_QUOTE - 1) + "…";
+    }
+
+    /** The SDK's "convert to JSON, response is:\n<body>", reduced to the body's first line. */
+    private static String unreadable(String sdkMessage) {
+        String text = sdkMessage == null ? "" : sdkMessage;
+        int at = text.indexOf(SDK_QUOTE);
+        String body = quote(at < 0 ? text : text.substring(at + SDK_QUOTE.length()));
+        return "answer is not JSON: " + (body.isEmpty() ? "(empty)" : body);
+    }
+
+    private static String describe(Throwable e) {
+        return e.getMessage() == null || e.getMessage().isBlank()
+                ? e.getClass().getSimpleName() : e.getClass().getSimpleName() + ": " + quote(e.getMessage());
+    }
+
+    private static IOException ioCause(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof IOException io) {
+                return io;
+            }
+        }
+        return null;
+    }
+
+    private static boolean hasText(String s) {
+        return s != null && !s.isBlank();
     }
 
     private static int status(TeaException tea) {

@@ -8,8 +8,11 @@ import com.aliyun.dingtalkrobot_1_0.models.BatchSendOTOResponseBody;
 import com.aliyun.dingtalkrobot_1_0.models.OrgGroupSendHeaders;
 import com.aliyun.dingtalkrobot_1_0.models.OrgGroupSendRequest;
 import com.aliyun.dingtalkrobot_1_0.models.OrgGroupSendResponseBody;
+import com.aliyun.gateway.spi.models.AttributeMap;
+import com.aliyun.gateway.spi.models.InterceptorContext;
 import com.aliyun.teaopenapi.models.Config;
 import com.aliyun.teautil.models.RuntimeOptions;
+import com.aliyun.teautil.models.TeaUtilException;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.net.URI;
@@ -18,8 +21,9 @@ import java.util.List;
 
 /**
  * The DingTalk open API calls the driver makes, through the official SDK. Every method blocks on the network and
- * throws what the SDK throws ({@code com.aliyun.tea.TeaException} for error answers); callers run them on the
- * driver's executor and classify failures with {@link OpenApiFailure}.
+ * throws what the SDK throws ({@code com.aliyun.tea.TeaException} for error answers), or
+ * {@link UnreadableAnswerException} for an answer that is not JSON; callers run them on the driver's executor and
+ * classify failures with {@link OpenApiFailure}.
  */
 public final class RobotApi {
 
@@ -42,6 +46,15 @@ public final class RobotApi {
         this.robotCode = robotCode;
         this.oauth = new com.aliyun.dingtalkoauth2_1_0.Client(sdkConfig(endpoint));
         this.robot = new com.aliyun.dingtalkrobot_1_0.Client(sdkConfig(endpoint));
+        keepStatusOfUnreadableAnswers(oauth);
+        keepStatusOfUnreadableAnswers(robot);
+    }
+
+    /** Wraps the client's DingTalk gateway so that a non-JSON answer fails with its HTTP status. */
+    private static void keepStatusOfUnreadableAnswers(com.aliyun.teaopenapi.Client client) throws Exception {
+        if (client._spi != null) {
+            client._spi = new StatusKeepingGateway(client._spi);
+        }
     }
 
     /** The SDK configuration for an endpoint: protocol from the scheme, {@code host[:port]} as endpoint. */
@@ -92,6 +105,38 @@ public final class RobotApi {
 
     private static String json(AppRobotMessage message) throws JsonProcessingException {
         return JSON.writeValueAsString(message.msgParam());
+    }
+
+    /**
+     * The SDK's gateway reads every answer as JSON; when that fails it throws {@code TeaUtilException} without the
+     * status, which is still at hand here.
+     */
+    private static final class StatusKeepingGateway extends com.aliyun.gateway.spi.Client {
+        private final com.aliyun.gateway.spi.Client delegate;
+
+        StatusKeepingGateway(com.aliyun.gateway.spi.Client delegate) throws Exception {
+            this.delegate = delegate;
+        }
+
+        @Override
+        public void modifyConfiguration(InterceptorContext context, AttributeMap attributes) throws Exception {
+            delegate.modifyConfiguration(context, attributes);
+        }
+
+        @Override
+        public void modifyRequest(InterceptorContext context, AttributeMap attributes) throws Exception {
+            delegate.modifyRequest(context, attributes);
+        }
+
+        @Override
+        public void modifyResponse(InterceptorContext context, AttributeMap attributes) throws Exception {
+            try {
+                delegate.modifyResponse(context, attributes);
+            } catch (TeaUtilException e) {
+                Number status = context.response == null ? null : context.response.statusCode;
+                throw new UnreadableAnswerException(status == null ? -1 : status.intValue(), e.getMessage());
+            }
+        }
     }
 
     private static RuntimeOptions runtime() {

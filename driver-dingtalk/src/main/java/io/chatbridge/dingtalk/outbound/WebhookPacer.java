@@ -31,6 +31,11 @@ public final class WebhookPacer {
         return new WebhookPacer(perMinute, Duration.ofMinutes(1));
     }
 
+    /** The most sends granted in one window. */
+    public int limit() {
+        return limit;
+    }
+
     /** How long a send starting at {@code now} would have to wait, without reserving anything. */
     public synchronized Duration delayFor(Instant now) {
         return Duration.between(now, nextSlot(now));

@@ -40,6 +40,10 @@ public final class WebhookSender {
     private final HttpClient http;
     private final Clock clock;
     private final Sleeper sleeper;
+    /**
+     * By robot, i.e. by webhook URL (it holds the robot's access_token): DingTalk's limit is per robot, so chat groups
+     * configured with the same URL share one pacer, at the lowest of their rates.
+     */
     private final Map<String, WebhookPacer> pacers = new ConcurrentHashMap<>();
 
     public WebhookSender(String instanceId, List<WebhookConfig> webhooks, HttpClient http, Clock clock,
@@ -49,7 +53,8 @@ public final class WebhookSender {
         this.clock = clock;
         this.sleeper = sleeper;
         for (WebhookConfig webhook : webhooks) {
-            pacers.put(webhook.chatGroup(), WebhookPacer.perMinute(webhook.ratePerMinute()));
+            pacers.merge(webhook.url(), WebhookPacer.perMinute(webhook.ratePerMinute()),
+                    (a, b) -> a.limit() <= b.limit() ? a : b);
         }
     }
 
@@ -114,12 +119,16 @@ public final class WebhookSender {
         } catch (IOException e) {
             json = null;
         }
+        // DingTalk always answers 200 with an errcode; anything else may still have been delivered, so it is
+        // recorded as a dead letter rather than sent again
         if (json == null || !json.isObject()) {
-            LOG.warn("[{}] {} failed: answer is not a JSON object", instanceId, where);
-            throw DeliveryException.retryable("BAD_RESPONSE", where + ": answer is not a JSON object");
+            throw unexpectedAnswer(where, "HTTP 200 with a body that is not a JSON object");
         }
         JsonNode errcode = json.get("errcode");
-        String code = errcode == null || errcode.isNull() ? "0" : errcode.asText().trim();
+        if (errcode == null || errcode.isNull() || errcode.isContainerNode() || errcode.asText().isBlank()) {
+            throw unexpectedAnswer(where, "HTTP 200 without errcode");
+        }
+        String code = errcode.asText().trim();
         if ("0".equals(code)) {
             return SendResult.OK;
         }
@@ -135,6 +144,12 @@ public final class WebhookSender {
         throw DeliveryException.permanent(code, message);
     }
 
+    private DeliveryException unexpectedAnswer(String where, String what) {
+        LOG.warn("[{}] {} failed: unexpected answer: {}", instanceId, where, what);
+        return DeliveryException.permanent("UNEXPECTED_ANSWER", where + ": unexpected answer: " + what
+                + " (not sent again: DingTalk may have delivered it)");
+    }
+
     /** The webhook URL, with {@code timestamp} and {@code sign} appended for robots with a secret. */
     URI signedUri(WebhookConfig webhook) {
         if (webhook.secret() == null) {
@@ -147,6 +162,6 @@ public final class WebhookSender {
     }
 
     private WebhookPacer pacer(WebhookConfig webhook) {
-        return pacers.computeIfAbsent(webhook.chatGroup(), group -> WebhookPacer.perMinute(webhook.ratePerMinute()));
+        return pacers.computeIfAbsent(webhook.url(), url -> WebhookPacer.perMinute(webhook.ratePerMinute()));
     }
 }

@@ -42,7 +42,8 @@ import org.slf4j.LoggerFactory;
  *       member; those reach the bridge as signed HTTP-mode callbacks (§1), see
  *       {@link #postAsMember(String, String, String)};</li>
  *   <li>the page's JSON API: {@code GET /sandbox/api/state[?since=version]} and
- *       {@code POST /sandbox/api/groups/{openConversationId}/messages {"senderNick","text"}}.</li>
+ *       {@code POST /sandbox/api/groups/{openConversationId}/messages {"senderNick","text"}};</li>
+ *   <li>{@code GET /healthz}: 200 {@code {"status":"ok"}} once started, like every port of the bridge.</li>
  * </ul>
  *
  * <p>Point the driver's API base URL at {@link #baseUrl()} and its callback URL setting at the bridge, as given in
@@ -101,6 +102,8 @@ public final class DingTalkSandbox implements AutoCloseable {
             config.routes.post("/v1.0/robot/oToMessages/batchSend", ctx -> openApi(ctx, this::batchSend));
             config.routes.post("/robot/send", ctx -> webhook(ctx, this::webhookSend));
             config.routes.post("/robot/sendBySession", ctx -> webhook(ctx, this::sessionSend));
+            // like every port the bridge opens: 200 once serving, for probes and scripts waiting for the sandbox
+            config.routes.get("/healthz", ctx -> ctx.contentType("application/json").result("{\"status\":\"ok\"}"));
             config.routes.get("/", ctx -> ctx.contentType("text/html; charset=utf-8").result(resource("index.html")));
             config.routes.get("/sandbox/web/{file}", this::webFile);
             config.routes.get("/sandbox/api/state", this::state);

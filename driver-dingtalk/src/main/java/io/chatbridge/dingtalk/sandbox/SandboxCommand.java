@@ -1,13 +1,17 @@
 package io.chatbridge.dingtalk.sandbox;
 
 import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.net.BindException;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code bridge.jar sandbox}: runs a {@link DingTalkSandbox} until the process is stopped (Ctrl-C) and prints the
@@ -92,10 +96,33 @@ public final class SandboxCommand implements Callable<Integer> {
                 webhookList);
     }
 
+    @Spec
+    CommandSpec spec;
+
     @Override
     public Integer call() throws InterruptedException {
+        PrintWriter err = spec.commandLine().getErr();
+        SandboxSettings settings;
+        try {
+            settings = settings();
+        } catch (IllegalArgumentException e) {
+            err.println("error: " + e.getMessage());
+            return 2;
+        }
+        DingTalkSandbox sandbox = new DingTalkSandbox(settings);
+        try {
+            sandbox.start();
+        } catch (RuntimeException e) {
+            sandbox.stop();
+            String reason = bindFailure(e);
+            if (reason == null) {
+                throw e;
+            }
+            // a taken port is a user's mistake: one line, like `run`, no stack trace
+            err.println("error: cannot listen on " + settings.host() + ":" + settings.port() + ": " + reason);
+            return 1;
+        }
         CountDownLatch stopped = new CountDownLatch(1);
-        DingTalkSandbox sandbox = new DingTalkSandbox(settings()).start();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             sandbox.close();
             stopped.countDown();
@@ -103,6 +130,18 @@ public final class SandboxCommand implements Callable<Integer> {
         printBanner(sandbox);
         stopped.await();
         return 0;
+    }
+
+    /** Why the port could not be opened ("address already in use"), or {@code null} when that was not the cause. */
+    private static String bindFailure(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof BindException bind) {
+                String message = bind.getMessage() == null ? "cannot bind" : bind.getMessage();
+                return message.isEmpty() ? message
+                        : Character.toLowerCase(message.charAt(0)) + message.substring(1);
+            }
+        }
+        return null;
     }
 
     void printBanner(DingTalkSandbox sandbox) {

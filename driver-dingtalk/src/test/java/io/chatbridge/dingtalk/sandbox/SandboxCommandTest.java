@@ -5,6 +5,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -72,6 +76,34 @@ class SandboxCommandTest {
             assertThat(banner).contains("Open " + sandbox.baseUrl() + "/");
             assertThat(banner).doesNotContain("my-real-secret", "my-signing-secret", "SEChook", "hook-token");
         }
+    }
+
+    @Test
+    void aTakenPortIsOneErrorLineAndExitCodeOne() throws Exception {
+        try (ServerSocket taken = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            StringWriter err = new StringWriter();
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            CommandLine cli = new CommandLine(new SandboxCommand(new PrintStream(out, true, StandardCharsets.UTF_8)));
+            cli.setErr(new PrintWriter(err, true));
+
+            int code = cli.execute("--port", Integer.toString(taken.getLocalPort()));
+
+            assertThat(code).isEqualTo(1);
+            assertThat(err.toString()).isEqualTo("error: cannot listen on 127.0.0.1:" + taken.getLocalPort()
+                    + ": address already in use" + System.lineSeparator());
+            assertThat(out.toString(StandardCharsets.UTF_8)).isEmpty();
+        }
+    }
+
+    @Test
+    void aBadWebhookOptionIsOneErrorLineAndExitCodeTwo() {
+        StringWriter err = new StringWriter();
+        CommandLine cli = new CommandLine(new SandboxCommand());
+        cli.setErr(new PrintWriter(err, true));
+
+        assertThat(cli.execute("--port", "0", "--webhook", "tok=cidNope")).isEqualTo(2);
+        assertThat(err.toString()).isEqualTo("error: webhook tok posts into unknown group cidNope; add the group first"
+                + System.lineSeparator());
     }
 
     @Test

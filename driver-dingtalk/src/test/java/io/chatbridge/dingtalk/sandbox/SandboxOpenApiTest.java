@@ -41,6 +41,14 @@ class SandboxOpenApiTest {
     }
 
     @Test
+    void healthzAnswers200OnceStarted() throws Exception {
+        var answer = SandboxHttp.get(url("/healthz"));
+
+        assertThat(answer.statusCode()).isEqualTo(200);
+        assertThat(JSON.readTree(answer.body()).path("status").asText()).isEqualTo("ok");
+    }
+
+    @Test
     void issuesTheSameTokenWhileItIsValid() throws Exception {
         Answer first = post(url("/v1.0/oauth2/accessToken"),
                 Map.of("appKey", "sandbox-app-key", "appSecret", "sandbox-app-secret"));
