@@ -59,9 +59,17 @@ public class TestDriverContext implements DriverContext, AutoCloseable {
      */
     public static DriverConfig config(String platform, String instanceId, Map<String, Object> settings,
                                       List<ConfigProblem> problems, List<ChannelUse> uses) {
+        return config(platform, instanceId, settings, problems, uses, new ArrayList<>());
+    }
+
+    /**
+     * Like {@link #config(String, String, Map, List, List)}, and every value the driver marks sensitive goes into
+     * {@code sensitive}.
+     */
+    public static DriverConfig config(String platform, String instanceId, Map<String, Object> settings,
+                                      List<ConfigProblem> problems, List<ChannelUse> uses, List<String> sensitive) {
         ConfigNode node = ConfigNode.of("config.json", platform + "." + instanceId, settings, problems::add);
         ConfigNode global = ConfigNode.of("config.json", "global", Map.of(), problems::add);
-        List<String> sensitive = new ArrayList<>();
         return new DriverConfig() {
             @Override
             public String platform() {

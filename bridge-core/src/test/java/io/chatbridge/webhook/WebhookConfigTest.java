@@ -8,7 +8,6 @@ import io.chatbridge.spi.DriverConfig;
 import io.chatbridge.spi.DriverFactory;
 import io.chatbridge.testkit.TestDriverContext;
 import java.net.URI;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,43 +22,8 @@ class WebhookConfigTest {
     private final List<String> sensitive = new ArrayList<>();
 
     private WebhookConfig read(Map<String, Object> settings, ChannelUse... uses) {
-        DriverConfig base = TestDriverContext.config("webhook", "alerts", settings, problems, List.of(uses));
-        DriverConfig recording = new DriverConfig() {
-            @Override
-            public String platform() {
-                return base.platform();
-            }
-
-            @Override
-            public String instanceId() {
-                return base.instanceId();
-            }
-
-            @Override
-            public io.chatbridge.spi.ConfigNode settings() {
-                return base.settings();
-            }
-
-            @Override
-            public io.chatbridge.spi.ConfigNode global() {
-                return base.global();
-            }
-
-            @Override
-            public List<ChannelUse> uses() {
-                return base.uses();
-            }
-
-            @Override
-            public void markSensitive(String value) {
-                sensitive.add(value);
-            }
-
-            @Override
-            public Path baseDirectory() {
-                return base.baseDirectory();
-            }
-        };
+        DriverConfig recording = TestDriverContext.config("webhook", "alerts", settings, problems, List.of(uses),
+                sensitive);
         return ((WebhookDriver) new WebhookDriverFactory().create(recording)).config();
     }
 

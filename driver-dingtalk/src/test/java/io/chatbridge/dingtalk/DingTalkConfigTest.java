@@ -8,7 +8,6 @@ import io.chatbridge.spi.ConfigProblem;
 import io.chatbridge.spi.DriverConfig;
 import io.chatbridge.testkit.TestDriverContext;
 import java.net.URI;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -22,43 +21,8 @@ class DingTalkConfigTest {
     private final List<String> sensitive = new ArrayList<>();
 
     private DingTalkConfig read(Map<String, Object> settings, Function<List<ConfigProblem>, List<ChannelUse>> uses) {
-        DriverConfig base = TestDriverContext.config("dingtalk", "dt_main", settings, problems, uses.apply(problems));
-        DriverConfig recording = new DriverConfig() {
-            @Override
-            public String platform() {
-                return base.platform();
-            }
-
-            @Override
-            public String instanceId() {
-                return base.instanceId();
-            }
-
-            @Override
-            public io.chatbridge.spi.ConfigNode settings() {
-                return base.settings();
-            }
-
-            @Override
-            public io.chatbridge.spi.ConfigNode global() {
-                return base.global();
-            }
-
-            @Override
-            public List<ChannelUse> uses() {
-                return base.uses();
-            }
-
-            @Override
-            public void markSensitive(String value) {
-                sensitive.add(value);
-            }
-
-            @Override
-            public Path baseDirectory() {
-                return base.baseDirectory();
-            }
-        };
+        DriverConfig recording = TestDriverContext.config("dingtalk", "dt_main", settings, problems,
+                uses.apply(problems), sensitive);
         return DingTalkConfig.read(recording);
     }
 
