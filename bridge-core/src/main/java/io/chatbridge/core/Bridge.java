@@ -25,6 +25,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -247,8 +249,12 @@ public final class Bridge implements AutoCloseable {
         }
 
         @Override
-        public PublishResult publish(InboundMessage message) {
-            return Bridge.this.publish(def, message);
+        public CompletionStage<PublishResult> publishAsync(InboundMessage message) {
+            try {
+                return CompletableFuture.completedFuture(Bridge.this.publish(def, message));
+            } catch (RuntimeException e) {
+                return CompletableFuture.failedFuture(e);
+            }
         }
 
         @Override

@@ -3,6 +3,10 @@ package io.chatbridge.spi;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 
 /**
@@ -21,29 +25,54 @@ public interface DriverContext {
     DriverConfig config();
 
     /**
-     * Hands an inbound message to the router. Returns once every delivery the rules produce for it is recorded
-     * (durably, when the bridge has a store), so an ingress may acknowledge its caller afterwards. Never waits for
-     * a target platform. The bridge sets the message's platform and instance id to this instance's.
+     * Hands an inbound message to the router without waiting. The returned stage completes once every delivery the
+     * rules produce for it is recorded (durably, when the bridge has a store), so an ingress may acknowledge its
+     * caller then; the calling thread is never parked for the commit. Never waits for a target platform. The bridge
+     * sets the message's platform and instance id to this instance's. The stage may complete on a bridge thread:
+     * do only short work in its continuations (write the answer, acknowledge a frame).
      *
      * <p>A message with an {@link InboundMessage#id()} already published by this instance within the
      * de-duplication window (10 minutes by default, kept across restarts) is not routed again and yields
      * {@link PublishResult.Status#DUPLICATE}.
      *
-     * @throws BridgeUnavailableException when the message could not be recorded (the caller should answer 503)
+     * <p>The stage completes exceptionally with {@link BridgeUnavailableException} when the message could not be
+     * recorded (the caller should answer 503, or not acknowledge).
      */
-    PublishResult publish(InboundMessage message);
+    CompletionStage<PublishResult> publishAsync(InboundMessage message);
 
     /**
-     * Publishes several messages received in one request (e.g. a CloudEvents batch), one by one. When it throws
+     * Hands an inbound message to the router and waits until it is recorded; see {@link #publishAsync}. Parks the
+     * calling thread until the commit: prefer {@link #publishAsync} on server threads.
+     *
+     * @throws BridgeUnavailableException when the message could not be recorded (the caller should answer 503)
+     */
+    default PublishResult publish(InboundMessage message) {
+        return join(publishAsync(message));
+    }
+
+    /**
+     * Publishes several messages received in one request (e.g. a CloudEvents batch), in order. When it throws
      * part of the batch may already be recorded; a caller that retries the whole batch is safe as long as the
      * messages carry ids, because recorded ones are then de-duplicated.
      */
     default List<PublishResult> publishAll(List<InboundMessage> messages) {
-        List<PublishResult> results = new ArrayList<>(messages.size());
+        return join(publishAllAsync(messages));
+    }
+
+    /**
+     * Publishes several messages received in one request without waiting; the stage completes when all are
+     * recorded, or exceptionally with {@link BridgeUnavailableException} (part of the batch may be recorded, see
+     * {@link #publishAll}). The default publishes them one after the other.
+     */
+    default CompletionStage<List<PublishResult>> publishAllAsync(List<InboundMessage> messages) {
+        CompletionStage<List<PublishResult>> chain = CompletableFuture.completedFuture(new ArrayList<>());
         for (InboundMessage message : messages) {
-            results.add(publish(message));
+            chain = chain.thenCompose(results -> publishAsync(message).thenApply(result -> {
+                results.add(result);
+                return results;
+            }));
         }
-        return results;
+        return chain.thenApply(List::copyOf);
     }
 
     /**
@@ -58,4 +87,30 @@ public interface DriverContext {
 
     /** The clock to use for anything time-based, so that tests can control time. */
     Clock clock();
+
+    /**
+     * Reports the instance's connection health, e.g. a long-lived connection to its platform that dropped and is
+     * being re-established. Called by the driver from any thread whenever its state changes; the bridge logs
+     * changes and exposes the latest report (readiness, admin status). Drivers without connections need not call
+     * it. The default ignores the report.
+     */
+    default void reportHealth(DriverHealth health) {
+    }
+
+    /** Waits for a stage, rethrowing a {@link RuntimeException} it failed with as itself. */
+    private static <T> T join(CompletionStage<T> stage) {
+        try {
+            return stage.toCompletableFuture().get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new BridgeUnavailableException("interrupted while recording the message", e);
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause() instanceof CompletionException ce && ce.getCause() != null
+                    ? ce.getCause() : e.getCause();
+            if (cause instanceof RuntimeException runtime) {
+                throw runtime;
+            }
+            throw new BridgeUnavailableException("could not record the message", cause);
+        }
+    }
 }

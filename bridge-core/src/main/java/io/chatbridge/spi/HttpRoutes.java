@@ -23,4 +23,26 @@ public interface HttpRoutes {
     default void get(String path, HttpHandler handler) {
         route("GET", path, handler);
     }
+
+    /**
+     * Adds an asynchronous handler for an exact path and method: the server thread is released as soon as the
+     * handler returned its stage, and the answer is written when the stage completes. The default waits for the
+     * stage on the server thread; the bridge's own servers do not.
+     *
+     * @throws IllegalStateException when another instance already registered the same method and path
+     */
+    default void routeAsync(String method, String path, AsyncHttpHandler handler) {
+        route(method, path, request -> {
+            try {
+                return handler.handle(request).toCompletableFuture().join();
+            } catch (java.util.concurrent.CompletionException e) {
+                throw e.getCause() instanceof Exception cause ? cause : e;
+            }
+        });
+    }
+
+    /** Shorthand for {@code routeAsync("POST", path, handler)}. */
+    default void postAsync(String path, AsyncHttpHandler handler) {
+        routeAsync("POST", path, handler);
+    }
 }

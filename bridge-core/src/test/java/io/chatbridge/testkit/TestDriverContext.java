@@ -20,6 +20,8 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -131,7 +133,15 @@ public class TestDriverContext implements DriverContext, AutoCloseable {
     }
 
     @Override
-    public synchronized PublishResult publish(InboundMessage message) {
+    public CompletionStage<PublishResult> publishAsync(InboundMessage message) {
+        try {
+            return CompletableFuture.completedFuture(record(message));
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    private synchronized PublishResult record(InboundMessage message) {
         if (failPublish) {
             throw new BridgeUnavailableException("store unavailable (test)", null);
         }

@@ -94,9 +94,10 @@ public class CallbackParseBenchmark {
         }
 
         @Override
-        public PublishResult publish(InboundMessage message) {
+        public java.util.concurrent.CompletionStage<PublishResult> publishAsync(InboundMessage message) {
             sink.consume(message);
-            return new PublishResult(PublishResult.Status.ACCEPTED, 1);
+            return java.util.concurrent.CompletableFuture.completedFuture(
+                    new PublishResult(PublishResult.Status.ACCEPTED, 1));
         }
 
         @Override
