@@ -34,9 +34,10 @@ class DeliveryEngineTest {
     }
 
     private static OutboundMessage message(String target, String channel, String text) {
-        return new OutboundMessage(java.util.UUID.randomUUID().toString(), "r", target, Map.of("room", channel), text,
-                null, null, List.of(), null, Map.of(), new Origin("memory", "src", Map.of(), "m-" + text, null, null),
-                Map.of(), 1);
+        return OutboundMessage.builder().deliveryId(java.util.UUID.randomUUID().toString()).ruleId("r")
+                .instanceId(target).channel(Map.of("room", channel)).text(text).attachments(List.of()).options(Map.of())
+                .source(new Origin("memory", "src", Map.of(), "m-" + text, null, null)).extensions(Map.of()).attempt(1)
+                .build();
     }
 
     private void start(Driver driver, RetryPolicy policy) {

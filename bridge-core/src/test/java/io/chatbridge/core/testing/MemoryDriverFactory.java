@@ -87,8 +87,7 @@ public final class MemoryDriverFactory implements DriverFactory {
                 }
                 InboundMessage.Builder b = InboundMessage.builder()
                         .text(body.path("text").asText(""))
-                        .sender(new Sender(body.path("user_id").asText(null), body.path("user").asText(null),
-                                null, null))
+                        .sender(Sender.of(body.path("user_id").asText(null), body.path("user").asText(null)))
                         .id(body.hasNonNull("id") ? body.get("id").asText() : null);
                 body.path("channel").properties().forEach(e -> b.channel(e.getKey(), e.getValue().asText()));
                 PublishResult result = context.publish(b.build());

@@ -52,7 +52,7 @@ final class FileDriver implements Driver {
         String topic = request.queryParam("topic");
         InboundMessage message = InboundMessage.builder()
                 .channel("topic", topic == null ? "default" : topic)
-                .sender(new Sender(request.header("x-user"), request.header("x-user"), null, null))
+                .sender(Sender.of(request.header("x-user"), request.header("x-user")))
                 .text(text)
                 .time(context.clock().instant())
                 .build();
