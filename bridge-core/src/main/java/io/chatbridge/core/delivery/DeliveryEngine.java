@@ -49,6 +49,8 @@ public final class DeliveryEngine implements AutoCloseable {
     private volatile boolean running;
     private volatile boolean signalled;
     private Thread dispatcher;
+    private volatile Duration storeRetryFirst = Duration.ofMillis(100);
+    private volatile Duration storeRetryMax = Duration.ofSeconds(5);
 
     /**
      * @param drivers started drivers by instance id
@@ -70,8 +72,17 @@ public final class DeliveryEngine implements AutoCloseable {
                 r -> {
                     Thread t = new Thread(r, "delivery-" + n.incrementAndGet());
                     t.setDaemon(true);
+                    // the last resort: a worker catches everything itself (see runWorker), so this only logs
+                    t.setUncaughtExceptionHandler((thread, e) ->
+                            LOG.error("{}: unexpected {}; the pool starts another worker", thread.getName(), e, e));
                     return t;
                 });
+    }
+
+    /** How long a worker waits before writing a delivery's outcome again after the store failed (doubling). */
+    void storeRetryDelays(Duration first, Duration max) {
+        this.storeRetryFirst = first;
+        this.storeRetryMax = max;
     }
 
     /** Starts the dispatcher; pending deliveries (e.g. from before a restart) go out at once. */
@@ -112,11 +123,13 @@ public final class DeliveryEngine implements AutoCloseable {
             }
             running = false;
         }
+        long deadline = System.nanoTime() + timeout.toNanos();
         wake();
         try {
-            dispatcher.join(timeout.toMillis());
+            // one deadline for the dispatcher and the workers together: never twice the timeout
+            dispatcher.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
             pool.shutdown();
-            if (!pool.awaitTermination(Math.max(1, timeout.toMillis()), TimeUnit.MILLISECONDS)) {
+            if (!pool.awaitTermination(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
                 LOG.warn("{} deliveries still in flight after {} s; they will be redelivered on the next start",
                         inFlight.get(), timeout.toSeconds());
                 pool.shutdownNow();
@@ -142,21 +155,16 @@ public final class DeliveryEngine implements AutoCloseable {
                 for (DeliveryStore.PendingDelivery d : batch) {
                     inFlight.incrementAndGet();
                     sending.add(d);
-                    pool.execute(() -> {
-                        try {
-                            process(d);
-                        } finally {
-                            sending.remove(d);
-                            inFlight.decrementAndGet();
-                            wake();
-                        }
-                    });
+                    pool.execute(() -> runWorker(d));
                 }
                 if (batch.isEmpty() || inFlight.get() >= workers) {
                     awaitWork();
                 }
-            } catch (RuntimeException e) {
-                LOG.error("delivery dispatcher: {}; retrying in 1 s", e.getMessage(), e);
+            } catch (StoreException e) {
+                LOG.error("delivery dispatcher: {}; retrying in 1 s", e.getMessage());
+                sleepQuietly(1000);
+            } catch (Throwable e) {
+                LOG.error("delivery dispatcher: unexpected {}; retrying in 1 s", e.toString(), e);
                 sleepQuietly(1000);
             }
         }
@@ -191,33 +199,88 @@ public final class DeliveryEngine implements AutoCloseable {
         }
     }
 
+    /** One delivery on a worker thread. Catches everything: a worker thread never dies of a delivery. */
+    private void runWorker(DeliveryStore.PendingDelivery d) {
+        try {
+            process(d);
+        } catch (Throwable e) {
+            // a bug (ours or a driver's) past the handling in process: the claim's lease expiring sends it again
+            LOG.error("delivery {} to {}: unexpected {}; the worker carries on", d.id(), d.message().instanceId(),
+                    e.toString(), e);
+        } finally {
+            sending.remove(d);
+            inFlight.decrementAndGet();
+            wake();
+        }
+    }
+
     private void process(DeliveryStore.PendingDelivery d) {
         OutboundMessage message = d.message();
         Driver driver = drivers.get(message.instanceId());
-        Instant now = clock.instant();
         if (driver == null) {
-            fail(d, "NO_DRIVER", "instance \"" + message.instanceId() + "\" is not configured", now);
+            fail(d, "NO_DRIVER", "instance \"" + message.instanceId() + "\" is not configured", clock.instant());
             return;
         }
         if (containsSecret(message)) {
             LOG.warn("delivery {} of rule {} to {} blocked: the message contains a configured secret",
                     d.id(), message.ruleId(), message.instanceId());
-            fail(d, "BLOCKED_SECRET", "blocked: the message contains a configured secret", now);
+            fail(d, "BLOCKED_SECRET", "blocked: the message contains a configured secret", clock.instant());
             return;
         }
+        SendResult result;
         try {
             Duration delay = driver.sendDelay(message);
             if (delay != null && !delay.isNegative() && !delay.isZero()) {
-                store.postpone(d, now.plus(delay));
+                Instant notBefore = clock.instant().plus(delay);
+                record(d, "postpone", () -> store.postpone(d, notBefore));
                 return;
             }
-            SendResult result = driver.send(message);
-            store.delivered(d, result == null ? null : result.platformMessageId(), clock.instant());
+            result = driver.send(message);
         } catch (DeliveryException e) {
-            handleFailure(d, e, now);
-        } catch (RuntimeException e) {
+            // the time after the send: a send that timed out after 30 s is retried after its backoff from then
+            handleFailure(d, e, clock.instant());
+            return;
+        } catch (Throwable e) {
+            if (e instanceof OutOfMemoryError oom) {
+                throw oom; // runWorker logs it; nothing here can handle it
+            }
+            // a driver bug (an unchecked exception, even an Error): a retryable failure of this delivery
             handleFailure(d, new DeliveryException(DeliveryException.Category.RETRYABLE, "DRIVER_ERROR",
-                    e.toString(), null, e), now);
+                    e.toString(), null, e), clock.instant());
+            return;
+        }
+        // sent: from here on a store failure is retried as a store write, never as a second send
+        String targetId = result == null ? null : result.platformMessageId();
+        record(d, "record as delivered", () -> store.delivered(d, targetId, clock.instant()));
+    }
+
+    /**
+     * Writes a delivery's outcome, retrying while the store fails (full disk, database down): the delivery stays
+     * claimed (its lease is renewed meanwhile) and its outcome waits here in memory, so a message that was sent is
+     * never sent again because its record failed. Gives up only when the engine stops; the lease then expires and
+     * the delivery is sent again (at least once).
+     */
+    private void record(DeliveryStore.PendingDelivery d, String what, Runnable write) {
+        Duration wait = storeRetryFirst;
+        for (int attempt = 1; ; attempt++) {
+            try {
+                write.run();
+                if (attempt > 1) {
+                    LOG.info("delivery {}: {} succeeded after {} attempts", d.id(), what, attempt);
+                }
+                return;
+            } catch (RuntimeException e) {
+                if (!running || Thread.currentThread().isInterrupted()) {
+                    LOG.error("delivery {} to {}: could not {} ({}); stopping, so it will be sent again after its "
+                            + "lease", d.id(), d.message().instanceId(), what, e.getMessage());
+                    return;
+                }
+                LOG.warn("delivery {} to {}: could not {} ({}); writing it again in {} ms (not sending again)",
+                        d.id(), d.message().instanceId(), what, e.getMessage(), wait.toMillis());
+                sleepQuietly(wait.toMillis());
+                Duration doubled = wait.multipliedBy(2);
+                wait = doubled.compareTo(storeRetryMax) > 0 ? storeRetryMax : doubled;
+            }
         }
     }
 
@@ -237,14 +300,14 @@ public final class DeliveryEngine implements AutoCloseable {
         Duration wait = retry.backoff(m.attempt(), e.retryAfter(), ThreadLocalRandom.current()::nextDouble);
         LOG.info("delivery {} to {} failed (attempt {}): {}; retrying in {} ms", d.id(), m.instanceId(),
                 m.attempt(), error, wait.toMillis());
-        store.retryLater(d, now.plus(wait), error);
+        record(d, "reschedule", () -> store.retryLater(d, now.plus(wait), error));
     }
 
     private void fail(DeliveryStore.PendingDelivery d, String code, String error, Instant now) {
         String text = code == null ? error : code + ": " + error;
         LOG.warn("delivery {} of rule {} to {} moved to dead letters: {}", d.id(), d.message().ruleId(),
                 d.message().instanceId(), text);
-        store.deadLetter(d, text, now);
+        record(d, "move to dead letters", () -> store.deadLetter(d, text, now));
     }
 
     private static boolean containsSecret(OutboundMessage m) {
