@@ -32,6 +32,17 @@ final class RulesParser {
     final List<Rule> rules = new ArrayList<>();
     /** The channel addresses naming each instance, in rule order. */
     final Map<String, List<ChannelUse>> uses = new LinkedHashMap<>();
+    /** Every {@code msg} block with the instances it applies to when sending, for {@link RuleKeyCheck}. */
+    final List<MsgBlock> msgBlocks = new ArrayList<>();
+
+    /**
+     * A {@code msg} block (of a rule, or of one of its addresses) and the instances whose deliveries it shapes.
+     *
+     * @param node the block
+     * @param targets the instance ids it applies to; empty for a block on a source address (which is not used)
+     */
+    record MsgBlock(ConfigNode node, List<String> targets) {
+    }
 
     private RulesParser(ConfigFile config, ProblemLog problems) {
         this.config = config;
@@ -98,7 +109,6 @@ final class RulesParser {
                 return null;
             }
         }
-        Map<String, Object> msg = msgBlock(node.get("msg"));
         String givenId = node.string("id", null);
         String id = givenId != null && !givenId.isBlank() ? givenId : derivedId(type, node);
         List<Rule.Endpoint> sources;
@@ -117,7 +127,13 @@ final class RulesParser {
             targets = endpoints(node, "to", id, ChannelUse.Role.TARGET);
         }
         if (sources == null || targets == null) {
+            msgBlock(node.get("msg"));
             return null;
+        }
+        Map<String, Object> msg = msgBlock(node.get("msg"));
+        if (!msg.isEmpty()) {
+            msgBlocks.add(new MsgBlock(node.get("msg"),
+                    targets.stream().map(Rule.Endpoint::instanceId).distinct().toList()));
         }
         if (type == Rule.Type.FORWARD && config.global != null && !config.global.strictEchoMatch()) {
             warnSameInstanceTargets(node, sources, targets);
@@ -178,6 +194,9 @@ final class RulesParser {
             Map<String, Object> fields = new LinkedHashMap<>(address.asMap());
             fields.remove("msg");
             Map<String, Object> override = msgBlock(address.get("msg"));
+            if (!override.isEmpty()) {
+                msgBlocks.add(new MsgBlock(address.get("msg"), role.sends() ? List.of(instanceId) : List.of()));
+            }
             out.add(new Rule.Endpoint(instanceId, Map.copyOf(fields), override));
             ConfigNode addressOnly = ConfigNode.of(address.file(), address.path(), fields, problems);
             uses.computeIfAbsent(instanceId, k -> new ArrayList<>()).add(new ChannelUse(ruleId, role, addressOnly));
@@ -194,7 +213,7 @@ final class RulesParser {
                     + ConfigNode.describe(msg.value()));
             return Map.of();
         }
-        msg.string("msg_format", null);
+        msg.string(MessageKeys.MSG_FORMAT, null);
         msg.string("msg_type", null);
         return msg.asMap();
     }

@@ -38,6 +38,7 @@ public final class Setup {
         Setup setup = new Setup();
         setup.config = ConfigFile.read(configFile, registry, env, setup.problems, setup.sensitive);
         setup.rules = RulesParser.parse(rulesFile, setup.config, env, setup.problems);
+        RuleKeyCheck.check(registry, setup.config, setup.rules);
         setup.drivers = DriverCreator.create(configFile, registry, setup.config, setup.rules, setup.problems,
                 setup.sensitive);
         return setup;
