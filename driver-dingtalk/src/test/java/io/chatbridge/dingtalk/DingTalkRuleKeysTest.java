@@ -49,4 +49,40 @@ class DingTalkRuleKeysTest {
                 """)).singleElement().asString().startsWith("rules.json: rules[0].msg.msg_typ: unknown msg key; did"
                 + " you mean msg_type? (known keys: ");
     }
+
+    @Test
+    void anUnsetVariableIsOneErrorNotAlsoItsConsequences() throws IOException {
+        // before: also "required" on the url, "unknown chat_group 'bot1' (known: )" on defalult, "configures
+        // nothing to send to" on the instance and an unknown chat_group on the rule
+        Path c = Files.writeString(dir.resolve("config.json"), """
+                {"webhook": {"alerts": {"listen_port": 18390, "token": "tok-alerts-0123456789"}},
+                 "dingtalk": {"bot": {"defalult": "bot1", "signing_secret": "${SIGNING_SECRET}",
+                              "webhooks": [{"chat_group": "bot1", "url": "${BOT1_URL}", "signature": "SECabc"}]}}}
+                """);
+        Path r = Files.writeString(dir.resolve("rules.json"), """
+                {"rules": [{"from": {"alerts": {}}, "to": {"bot": {"chat_group": "bot1"}}}]}
+                """);
+        Setup setup = Setup.load(c, r, DriverRegistry.discover(null), k -> null);
+        assertThat(setup.errors()).extracting(p -> p.path() + ": " + p.message()).containsExactly(
+                "dingtalk.bot.signing_secret: environment variable SIGNING_SECRET is not set (set it, or write"
+                        + " ${SIGNING_SECRET:-default})",
+                "dingtalk.bot.webhooks[0].url: environment variable BOT1_URL is not set (set it, or write"
+                        + " ${BOT1_URL:-default})");
+    }
+
+    @Test
+    void aVariableSetButEmptySaysSoByName() throws IOException {
+        Path c = Files.writeString(dir.resolve("config.json"), """
+                {"webhook": {"alerts": {"listen_port": 18390, "token": "tok-alerts-0123456789"}},
+                 "dingtalk": {"bot": {"signing_secret": "${SIGNING_SECRET}",
+                              "webhooks": [{"chat_group": "ops", "url": "https://oapi.dingtalk.com/robot/send?access_token=t"}]}}}
+                """);
+        Path r = Files.writeString(dir.resolve("rules.json"), """
+                {"rules": [{"from": {"alerts": {}}, "to": {"bot": {}}}]}
+                """);
+        Setup setup = Setup.load(c, r, DriverRegistry.discover(null), java.util.Map.of("SIGNING_SECRET", "")::get);
+        assertThat(setup.errors()).extracting(p -> p.path() + ": " + p.message()).containsExactly(
+                "dingtalk.bot.signing_secret: environment variable SIGNING_SECRET is set but empty (must not be"
+                        + " blank; remove the key to skip signature verification)");
+    }
 }

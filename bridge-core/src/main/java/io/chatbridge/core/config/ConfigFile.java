@@ -36,7 +36,7 @@ final class ConfigFile {
         Object parsed = FileReader.read(file, name, problems.list());
         Object global = parsed instanceof Map<?, ?> map ? map.get("global") : null;
         ConfigNode node = ConfigNode.of(name, "global", global == null ? null
-                : new EnvSubstitution(env, name, problems.list()).resolve(global, "global"), problems);
+                : new EnvSubstitution(env, name, problems).resolve(global, "global"), problems);
         sensitive.collect(node);
         return new ConfigFile(GlobalSettings.from(node, file.toAbsolutePath().getParent()), node, null);
     }
@@ -47,7 +47,7 @@ final class ConfigFile {
         Path base = file.toAbsolutePath().getParent();
         Object parsed = FileReader.read(file, name, problems.list());
         ConfigNode root = ConfigNode.of(name, "", parsed == null ? null
-                : new EnvSubstitution(env, name, problems.list()).resolve(parsed, ""), problems);
+                : new EnvSubstitution(env, name, problems).resolve(parsed, ""), problems);
         if (parsed != null && !root.isObject()) {
             root.problem("expected a JSON object with \"global\" and one key per platform, got "
                     + ConfigNode.describe(parsed));

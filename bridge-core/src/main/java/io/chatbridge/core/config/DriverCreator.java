@@ -30,15 +30,23 @@ final class DriverCreator {
             List<ChannelUse> uses = List.copyOf(rules.uses.getOrDefault(instance.id(), List.of()));
             DriverConfig driverConfig = new InstanceConfig(instance, config.globalNode, uses, sensitive, base);
             int errorsBefore = problems.errorCount();
+            // an unset ${VAR} is reported once; what the driver finds wrong because of it would only repeat it
+            boolean unset = problems.hasUnsetUnder(instance.settings().file(), instance.settings().path());
             try {
-                Driver driver = factory.create(driverConfig);
+                Driver[] created = new Driver[1];
+                if (unset) {
+                    problems.consequencesOnly(() -> created[0] = factory.create(driverConfig));
+                } else {
+                    created[0] = factory.create(driverConfig);
+                }
+                Driver driver = created[0];
                 if (driver == null) {
                     instance.settings().problem("driver factory for \"" + instance.platform() + "\" returned no driver");
                     continue;
                 }
                 creator.drivers.put(instance.id(), driver);
                 creator.driverConfigs.put(instance.id(), driverConfig);
-                if (problems.errorCount() == errorsBefore) {
+                if (problems.errorCount() == errorsBefore && !unset) {
                     creator.ports.claim(instance, driver);
                 }
             } catch (RuntimeException e) {

@@ -66,7 +66,7 @@ final class RulesParser {
         if (parsed == null) {
             return;
         }
-        ConfigNode root = ConfigNode.of(name, "", new EnvSubstitution(env, name, problems.list()).resolve(parsed, ""),
+        ConfigNode root = ConfigNode.of(name, "", new EnvSubstitution(env, name, problems).resolve(parsed, ""),
                 problems);
         if (!root.isObject() || !root.has("rules")) {
             root.problem("expected {\"rules\": [...]}");

@@ -115,6 +115,25 @@ class SetupTest {
     }
 
     @Test
+    void aDollarNameWithoutBracesIsWarnedAsAProbableMissingBrace() {
+        Setup setup = load("""
+                {"webhook": {"in": {"listen_port": 18290, "token": "$EVENTS_TOKEN"}}}
+                """, "{\"rules\": []}", Map.of("EVENTS_TOKEN", "a-long-token-0123456789"));
+        assertThat(setup.problems()).extracting(p -> p.path() + ": " + p.message()).contains(
+                "webhook.in.token: looks like an environment variable without braces and is taken literally; write"
+                        + " ${EVENTS_TOKEN} to read EVENTS_TOKEN from the environment");
+    }
+
+    @Test
+    void anUnsetVariableInARuleIsOneError() {
+        Setup setup = load("{\"memory\": {\"a\": {}, \"b\": {}}}", """
+                {"rules": [{"from": {"a": {}}, "to": {"b": {}}, "msg": {"msg_format": "${FORMAT}"}}]}
+                """);
+        assertThat(errors(setup)).containsExactly("rules.json: rules[0].msg.msg_format: environment variable"
+                + " FORMAT is not set (set it, or write ${FORMAT:-default})");
+    }
+
+    @Test
     void everyProblemIsReportedAtOnce() {
         Setup setup = load("""
                 {"global": {"delivery": {"max_attempts": 0, "max_age": "soon"}},
