@@ -66,7 +66,8 @@ public record DingTalkConfig(String instanceId, String appKey, String appSecret,
             "sandbox", "sandbox_port");
     private static final Set<String> WEBHOOK_KEYS = Set.of("chat_group", "url", "secret", "signature",
             "rate_per_minute");
-    private static final Set<String> ADDRESS_KEYS = Set.of(OPEN_CONVERSATION_ID, CHAT_GROUP, USER_IDS);
+    /** The keys of a rule's address naming a DingTalk instance (the bridge rejects any other). */
+    static final Set<String> ADDRESS_KEYS = Set.of(OPEN_CONVERSATION_ID, CHAT_GROUP, USER_IDS);
 
     public DingTalkConfig {
         webhooks = List.copyOf(webhooks);
@@ -328,12 +329,7 @@ public record DingTalkConfig(String instanceId, String appKey, String appSecret,
     }
 
     private static void checkTargetAddress(ConfigNode address, List<String> groups, String prefix) {
-        for (String key : address.keys()) {
-            if (!ADDRESS_KEYS.contains(key)) {
-                address.get(key).warning("unknown DingTalk address key, ignored (known: chat_group, "
-                        + "open_conversation_id, user_ids)");
-            }
-        }
+        // unknown keys are rejected by the bridge, from DingTalkDriverFactory.addressKeys
         if (address.has(OPEN_CONVERSATION_ID)) {
             address.requireString(OPEN_CONVERSATION_ID, "must be a conversation id, e.g. \"cidXXXX\"");
         }

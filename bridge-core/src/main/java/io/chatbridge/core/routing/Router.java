@@ -32,8 +32,7 @@ public final class Router {
     public Router(List<Rule> rules, Map<String, String> platformOf, boolean strictEchoMatch) {
         this.platformOf = Map.copyOf(platformOf);
         this.strictEchoMatch = strictEchoMatch;
-        MessageTemplate defaultTemplate = MessageTemplate.of(null);
-        Map<String, MessageTemplate> templates = new HashMap<>();
+        MessageTemplate.Compiler templates = new MessageTemplate.Compiler(); // per bridge: warns once per format
         Map<String, List<SourceRef>> sources = new HashMap<>();
         int order = 0;
         for (Rule rule : rules) {
@@ -42,8 +41,7 @@ public final class Router {
                 Map<String, Object> msg = new LinkedHashMap<>(rule.msg());
                 msg.putAll(t.msg());
                 Object format = msg.remove("msg_format");
-                MessageTemplate template = format == null ? defaultTemplate
-                        : templates.computeIfAbsent(String.valueOf(format), MessageTemplate::of);
+                MessageTemplate template = templates.compile(format == null ? null : String.valueOf(format));
                 targets.add(new Target(t, template, Map.copyOf(msg)));
             }
             CompiledRule compiled = new CompiledRule(rule, List.copyOf(targets));
