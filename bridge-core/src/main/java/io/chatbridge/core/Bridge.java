@@ -120,6 +120,14 @@ public final class Bridge implements AutoCloseable {
                         + Secrets.redact(String.valueOf(ex.getMessage())), ex);
             }
         }
+        setup.drivers().forEach((id, driver) -> {
+            for (io.chatbridge.spi.PortClaim claim : driver.portClaims()) {
+                if (!claim.isOwnServer()) {
+                    http.nameSetting(claim.port(), setup.instances().get(id).platform() + "." + id + "."
+                            + claim.portSetting());
+                }
+            }
+        });
         if (http.isEmpty()) {
             LOG.info("no instance listens for HTTP; no port opened");
         } else {

@@ -1,6 +1,7 @@
 package io.chatbridge.testkit;
 
 import io.chatbridge.core.http.HttpServers;
+import io.chatbridge.spi.AsyncHttpHandler;
 import io.chatbridge.spi.BridgeUnavailableException;
 import io.chatbridge.spi.ChannelUse;
 import io.chatbridge.spi.ConfigNode;
@@ -11,6 +12,7 @@ import io.chatbridge.spi.HttpHandler;
 import io.chatbridge.spi.HttpRoutes;
 import io.chatbridge.spi.InboundMessage;
 import io.chatbridge.spi.PublishResult;
+import io.chatbridge.spi.RequestGuard;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -169,6 +171,24 @@ public class TestDriverContext implements DriverContext, AutoCloseable {
             @Override
             public void route(String method, String path, HttpHandler handler) {
                 routes.route(method, path, handler);
+                registered.add(port + " " + method + " " + path);
+            }
+
+            @Override
+            public void route(String method, String path, RequestGuard guard, HttpHandler handler) {
+                routes.route(method, path, guard, handler);
+                registered.add(port + " " + method + " " + path);
+            }
+
+            @Override
+            public void routeAsync(String method, String path, AsyncHttpHandler handler) {
+                routes.routeAsync(method, path, handler);
+                registered.add(port + " " + method + " " + path);
+            }
+
+            @Override
+            public void routeAsync(String method, String path, RequestGuard guard, AsyncHttpHandler handler) {
+                routes.routeAsync(method, path, guard, handler);
                 registered.add(port + " " + method + " " + path);
             }
         };
