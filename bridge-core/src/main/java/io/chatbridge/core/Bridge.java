@@ -45,6 +45,7 @@ public final class Bridge implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Bridge.class);
 
     private final Setup setup;
+    private final Secrets secrets;
     private final Clock clock;
     private final HttpServers http;
     private final DeliveryStore store;
@@ -56,8 +57,9 @@ public final class Bridge implements AutoCloseable {
     private volatile boolean accepting;
     private volatile boolean closed;
 
-    private Bridge(Setup setup, Options options) {
+    private Bridge(Setup setup, Options options, Secrets secrets) {
         this.setup = setup;
+        this.secrets = secrets;
         this.clock = options.clock;
         GlobalSettings global = setup.global();
         this.http = new HttpServers(options.httpHost != null ? options.httpHost : global.httpHost());
@@ -89,11 +91,13 @@ public final class Bridge implements AutoCloseable {
             throw new IllegalArgumentException("invalid setup:\n" + Setup.render(setup.errors()));
         }
         long begin = System.nanoTime();
-        Secrets.register(setup.sensitiveValues());
+        // this bridge's secrets, masked in log lines while it runs (Logback's converters see every live bridge's)
+        Secrets secrets = new Secrets().add(setup.sensitiveValues()).live();
         Bridge bridge;
         try {
-            bridge = new Bridge(setup, options);
+            bridge = new Bridge(setup, options, secrets);
         } catch (StoreException e) {
+            secrets.close();
             throw new BridgeStartException(e.getMessage(), e);
         }
         try {
@@ -117,9 +121,17 @@ public final class Bridge implements AutoCloseable {
                 started.put(id, e.getValue());
             } catch (Exception ex) {
                 throw new BridgeStartException("instance \"" + id + "\" (" + def.platform() + ") failed to start: "
-                        + Secrets.redact(String.valueOf(ex.getMessage())), ex);
+                        + secrets.mask(String.valueOf(ex.getMessage())), ex);
             }
         }
+        setup.drivers().forEach((id, driver) -> {
+            for (io.chatbridge.spi.PortClaim claim : driver.portClaims()) {
+                if (!claim.isOwnServer()) {
+                    http.nameSetting(claim.port(), setup.instances().get(id).platform() + "." + id + "."
+                            + claim.portSetting());
+                }
+            }
+        });
         if (http.isEmpty()) {
             LOG.info("no instance listens for HTTP; no port opened");
         } else {
@@ -185,6 +197,7 @@ public final class Bridge implements AutoCloseable {
         }
         store.close();
         LOG.info("bridge stopped");
+        secrets.close();
         stopped.countDown();
     }
 
@@ -260,6 +273,11 @@ public final class Bridge implements AutoCloseable {
         @Override
         public HttpRoutes http(int port) {
             return http.routes(port);
+        }
+
+        @Override
+        public void secret(String value) {
+            secrets.addRuntime(def.id(), value);
         }
 
         @Override

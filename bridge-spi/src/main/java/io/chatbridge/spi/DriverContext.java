@@ -97,6 +97,17 @@ public interface DriverContext {
     default void reportHealth(DriverHealth health) {
     }
 
+    /**
+     * Registers a secret the driver obtained at run time (e.g. an access token fetched from its platform), so that
+     * it is masked like the configured secrets wherever it appears inside a string (also URL-encoded or
+     * JSON-escaped, e.g. when a platform quotes a request back in an error): in log lines, dead-letter errors, CLI
+     * and admin output; an outgoing message containing it is blocked. Called by the driver from any thread, as
+     * soon as it has the value and before using it; cheap to call again with the same value. The bridge keeps the
+     * last few values of each instance (older tokens expired). The default ignores the value.
+     */
+    default void secret(String value) {
+    }
+
     /** Waits for a stage, rethrowing a {@link RuntimeException} it failed with as itself. */
     private static <T> T join(CompletionStage<T> stage) {
         try {

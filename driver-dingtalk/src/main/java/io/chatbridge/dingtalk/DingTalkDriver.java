@@ -102,7 +102,7 @@ public final class DingTalkDriver implements Driver {
                     new ArrayBlockingQueue<>(API_QUEUE), daemonThreads("dingtalk-" + id + "-api-"));
             executor.allowCoreThreadTimeOut(true);
             RobotApi api = new RobotApi(endpoint, config.appKey(), config.appSecret(), config.robotCode());
-            AccessTokenCache tokens = new AccessTokenCache(api::fetchToken, executor, ticker);
+            AccessTokenCache tokens = new AccessTokenCache(api::fetchToken, executor, ticker, context::secret);
             app = new AppRobotSender(id, api, tokens, executor, ticker);
         }
         if (!config.webhooks().isEmpty()) {

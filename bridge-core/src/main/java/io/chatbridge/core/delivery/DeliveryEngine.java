@@ -1,5 +1,6 @@
 package io.chatbridge.core.delivery;
 
+import io.chatbridge.core.logging.PrintableText;
 import io.chatbridge.core.logging.Secrets;
 import io.chatbridge.spi.DeliveryException;
 import io.chatbridge.spi.Driver;
@@ -286,7 +287,8 @@ public final class DeliveryEngine implements AutoCloseable {
 
     private void handleFailure(DeliveryStore.PendingDelivery d, DeliveryException e, Instant now) {
         OutboundMessage m = d.message();
-        String error = Secrets.redact((e.code() == null ? "" : e.code() + ": ") + e.getMessage());
+        // remote answers may carry binary garbage or quote secrets back: printable, bounded, masked
+        String error = PrintableText.of(Secrets.redact((e.code() == null ? "" : e.code() + ": ") + e.getMessage()));
         if (!e.retryable()) {
             fail(d, null, error, now);
             return;

@@ -1,21 +1,35 @@
 package io.chatbridge.core.http;
 
+import io.chatbridge.spi.AsyncHttpHandler;
+import io.chatbridge.spi.BridgeUnavailableException;
 import io.chatbridge.spi.HttpHandler;
 import io.chatbridge.spi.HttpRequest;
 import io.chatbridge.spi.HttpResponse;
 import io.chatbridge.spi.HttpRoutes;
+import io.chatbridge.spi.RequestGuard;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
+import jakarta.servlet.ReadListener;
+import jakarta.servlet.ServletInputStream;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,8 +38,19 @@ import org.slf4j.LoggerFactory;
  * The bridge's HTTP servers: one Javalin server per distinct configured port, shared by every instance naming that
  * port. Routes are collected first ({@link #routes(int)}), then {@link #start()} opens all ports at once; Javalin 7
  * wants every route known before a server starts, which also means no request reaches a half-started bridge.
+ *
+ * <p>No request parks a server thread: a route's {@link RequestGuard} checks the headers before any body byte is
+ * read (a caller without credentials is answered at once), a declared {@code Content-Length} over
+ * {@link #MAX_BODY_BYTES} is answered 413 at once, the body is read with Servlet non-blocking input (a thread is
+ * used only while bytes are there to take) within {@link #BODY_TIMEOUT} in total, and an
+ * {@link AsyncHttpHandler}'s answer is written when its stage completes ({@code ctx.future}). So slow or
+ * silent clients hold a connection and a little memory each, never a thread, and a legitimate client keeps being
+ * served next to a thousand of them.
  */
 public final class HttpServers implements AutoCloseable {
+
+    /** How long a client may take to send its whole body (not per byte); later, 408 and the connection closes. */
+    public static final Duration BODY_TIMEOUT = Duration.ofSeconds(10);
 
     /** How much of an oversized body is read and dropped so the 413 reaches the client. */
     private static final long DISCARD_LIMIT = 16L * 1024 * 1024;
@@ -35,14 +60,38 @@ public final class HttpServers implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(HttpServers.class);
 
     private final String host;
+    private final Duration bodyTimeout;
     private final Map<Integer, PortRoutes> ports = new LinkedHashMap<>();
+    private final Map<Integer, String> portSettings = new HashMap<>();
     private final Map<Integer, Javalin> servers = new ConcurrentHashMap<>();
     private final AtomicBoolean ready = new AtomicBoolean();
+    private final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "http-body-timer");
+        t.setDaemon(true);
+        return t;
+    });
     private volatile boolean accepting = true;
 
     /** @param host the address to bind, e.g. {@code 0.0.0.0} or {@code 127.0.0.1} */
     public HttpServers(String host) {
+        this(host, BODY_TIMEOUT);
+    }
+
+    /**
+     * @param host the address to bind
+     * @param bodyTimeout how long a client may take to send a whole request body
+     */
+    public HttpServers(String host, Duration bodyTimeout) {
         this.host = host;
+        this.bodyTimeout = bodyTimeout;
+    }
+
+    /**
+     * Names the setting that configures {@code port} (e.g. {@code webhook.alerts.listen_port}), so that a port
+     * that cannot be opened is reported on it. The first name given for a port is kept.
+     */
+    public synchronized void nameSetting(int port, String setting) {
+        portSettings.putIfAbsent(port, setting);
     }
 
     /** The routes of the server on {@code port}, created on first use. Only before {@link #start()}. */
@@ -69,7 +118,7 @@ public final class HttpServers implements AutoCloseable {
                     ctx.status(ok ? 200 : 503).contentType("application/json")
                             .result(ok ? "{\"status\":\"ok\"}" : "{\"status\":\"starting\"}");
                 });
-                for (Map.Entry<String, HttpHandler> route : port.handlers.entrySet()) {
+                for (Map.Entry<String, Route> route : port.handlers.entrySet()) {
                     int space = route.getKey().indexOf(' ');
                     String method = route.getKey().substring(0, space);
                     String path = route.getKey().substring(space + 1);
@@ -88,8 +137,9 @@ public final class HttpServers implements AutoCloseable {
                 app.start(host, port.port);
             } catch (RuntimeException e) {
                 stop();
-                throw new IllegalStateException("cannot listen on " + host + ":" + port.port + ": "
-                        + rootMessage(e), e);
+                String setting = portSettings.get(port.port);
+                throw new IllegalStateException((setting == null ? "" : setting + ": ") + "cannot listen on "
+                        + host + ":" + port.port + " (" + rootMessage(e) + ")", e);
             }
             servers.put(port.port, app);
             LOG.info("HTTP server listening on {}:{} ({})", host, app.port(),
@@ -125,6 +175,7 @@ public final class HttpServers implements AutoCloseable {
 
     /** Closes every port. Idempotent. */
     public synchronized void stop() {
+        timers.shutdownNow();
         for (Javalin app : servers.values()) {
             try {
                 app.stop();
@@ -140,42 +191,79 @@ public final class HttpServers implements AutoCloseable {
         stop();
     }
 
-    private void dispatch(Context ctx, HttpHandler handler) {
+    /**
+     * Serves one request without parking the server thread: the guard sees the headers first, a declared body
+     * over the limit is refused at once, the body is read with Servlet non-blocking input within
+     * {@link #bodyTimeout}, and the handler's stage is answered when it completes (Javalin's {@code ctx.future}).
+     */
+    private void dispatch(Context ctx, Route route) {
         if (!accepting) {
             ctx.status(503).contentType("application/json").result("{\"error\":\"shutting down\"}");
-            return;
-        }
-        long declared = ctx.req().getContentLengthLong();
-        if (declared > MAX_BODY_BYTES) {
-            discardBody(ctx);
-            tooLarge(ctx);
-            return;
-        }
-        byte[] body;
-        try {
-            body = readLimited(ctx.req().getInputStream());
-        } catch (IOException e) {
-            ctx.status(400).contentType("application/json").result("{\"error\":\"could not read request body\"}");
-            return;
-        }
-        if (body == null) {
-            discardBody(ctx);
-            tooLarge(ctx);
             return;
         }
         Map<String, List<String>> headers = new TreeMap<>();
         for (String name : Collections.list(ctx.req().getHeaderNames())) {
             headers.put(name.toLowerCase(Locale.ROOT), Collections.list(ctx.req().getHeaders(name)));
         }
-        HttpRequest request = new HttpRequest(ctx.method().name(), ctx.path(), headers,
-                ctx.queryParamMap(), body, ctx.ip());
-        HttpResponse response;
-        try {
-            response = handler.handle(request);
-        } catch (Exception e) {
-            LOG.error("handler for {} {} failed", request.method(), request.path(), e);
-            response = HttpResponse.error(500, "internal error");
+        String method = ctx.method().name();
+        String path = ctx.path();
+        Map<String, List<String>> query = ctx.queryParamMap();
+        String peer = ctx.ip();
+        long declared = ctx.req().getContentLengthLong();
+        boolean chunked = declared < 0 && headers.containsKey("transfer-encoding");
+        boolean hasBody = declared > 0 || chunked;
+        if (route.guard != null) {
+            HttpResponse refused;
+            try {
+                refused = route.guard.check(new HttpRequest(method, path, headers, query, new byte[0], peer));
+            } catch (Exception e) {
+                LOG.error("request guard for {} {} failed", method, path, e);
+                refused = HttpResponse.error(500, "internal error");
+            }
+            if (refused != null) {
+                answerEarly(ctx, refused, hasBody);
+                return;
+            }
         }
+        if (declared > MAX_BODY_BYTES) {
+            answerEarly(ctx, tooLarge(), true);
+            return;
+        }
+        ctx.future(() -> {
+            CompletableFuture<byte[]> body = hasBody ? readBody(ctx) : CompletableFuture.completedFuture(new byte[0]);
+            return body.thenCompose(bytes -> {
+                HttpRequest request = new HttpRequest(method, path, headers, query, bytes, peer);
+                try {
+                    return route.handler.handle(request).toCompletableFuture();
+                } catch (Exception e) {
+                    return CompletableFuture.<HttpResponse>failedFuture(e);
+                }
+            }).handle((response, failure) -> {
+                write(ctx, response != null ? response : failureResponse(method, path, failure));
+                return null;
+            });
+        });
+    }
+
+    /** The answer to a failed body read or handler stage; never a stack trace in the body. */
+    private static HttpResponse failureResponse(String method, String path, Throwable failure) {
+        Throwable cause = failure;
+        while (cause instanceof CompletionException && cause.getCause() != null) {
+            cause = cause.getCause();
+        }
+        if (cause instanceof BodyProblem problem) {
+            return problem.response;
+        }
+        if (cause instanceof BridgeUnavailableException unavailable) {
+            LOG.warn("{} {} answered 503: {}", method, path, unavailable.getMessage());
+            HttpResponse error = HttpResponse.error(503, "bridge unavailable");
+            return new HttpResponse(503, error.contentType(), error.body(), Map.of("Retry-After", "5"));
+        }
+        LOG.error("handler for {} {} failed", method, path, cause);
+        return HttpResponse.error(500, "internal error");
+    }
+
+    private static void write(Context ctx, HttpResponse response) {
         ctx.status(response.status());
         response.headers().forEach(ctx::header);
         if (response.contentType() != null) {
@@ -185,32 +273,154 @@ public final class HttpServers implements AutoCloseable {
     }
 
     /**
-     * Reads and drops what the client is still sending (up to {@link #DISCARD_LIMIT}) before a 413: closing a
-     * connection with unread data makes the kernel reset it, and the client would often lose the answer.
+     * Writes {@code response} at once, before any body byte is read. When the client announced a body, the
+     * connection is closed after it: what the client still sends is read and dropped (at most
+     * {@link #DISCARD_LIMIT}, at most {@link #bodyTimeout}) without a thread waiting, because closing a
+     * connection with unread data makes the kernel reset it and the client would often lose the answer.
      */
-    private static void discardBody(Context ctx) {
-        try (InputStream in = ctx.req().getInputStream()) {
-            long left = DISCARD_LIMIT;
-            byte[] buffer = new byte[8192];
-            int n;
-            while (left > 0 && (n = in.read(buffer, 0, (int) Math.min(buffer.length, left))) > 0) {
-                left -= n;
-            }
-        } catch (IOException | RuntimeException e) {
-            LOG.debug("could not discard an oversized request body: {}", e.toString());
+    private void answerEarly(Context ctx, HttpResponse response, boolean hasBody) {
+        if (!hasBody) {
+            write(ctx, response);
+            return;
         }
-        ctx.header("Connection", "close");
+        ctx.future(() -> {
+            HttpServletResponse res = ctx.res();
+            res.setStatus(response.status());
+            response.headers().forEach(res::setHeader);
+            if (response.contentType() != null) {
+                res.setContentType(response.contentType());
+            }
+            res.setHeader("Connection", "close");
+            res.setContentLength(response.body().length);
+            try {
+                res.getOutputStream().write(response.body());
+                res.flushBuffer();
+            } catch (IOException e) {
+                LOG.debug("could not write an early answer: {}", e.toString());
+                return CompletableFuture.completedFuture(null);
+            }
+            return new BodyReader(ctx, DISCARD_LIMIT, true).start().handle((bytes, failure) -> null);
+        });
     }
 
-    private static void tooLarge(Context ctx) {
-        ctx.status(413).contentType("application/json")
-                .result("{\"error\":\"request body larger than " + MAX_BODY_BYTES + " bytes\"}");
+    /** Reads the body without blocking; fails with a {@link BodyProblem} (413, 408, 400) when it cannot. */
+    private CompletableFuture<byte[]> readBody(Context ctx) {
+        return new BodyReader(ctx, MAX_BODY_BYTES, false).start();
     }
 
-    /** Reads at most {@link #MAX_BODY_BYTES}; {@code null} when the body is larger. */
-    private static byte[] readLimited(InputStream in) throws IOException {
-        byte[] data = in.readNBytes(MAX_BODY_BYTES + 1);
-        return data.length > MAX_BODY_BYTES ? null : data;
+    private static HttpResponse tooLarge() {
+        HttpResponse error = HttpResponse.error(413, "request body larger than " + MAX_BODY_BYTES + " bytes");
+        return new HttpResponse(413, error.contentType(), error.body(), Map.of("Connection", "close"));
+    }
+
+    /** A request body that could not be read, with the answer to give. */
+    private static final class BodyProblem extends RuntimeException {
+        private final transient HttpResponse response;
+
+        BodyProblem(HttpResponse response) {
+            super(null, null, false, false);
+            this.response = response;
+        }
+    }
+
+    /**
+     * Reads a request body with a {@link ReadListener}: bytes are taken as they arrive on whichever server thread
+     * Jetty calls back on, and no thread waits between them. The whole read is bounded by {@link #bodyTimeout}
+     * (not per byte). In discard mode the bytes are dropped and the stage completes when the body ended, the limit
+     * was reached or the time ran out.
+     */
+    private final class BodyReader implements ReadListener {
+        private final Context ctx;
+        private final long limit;
+        private final boolean discard;
+        private final CompletableFuture<byte[]> result = new CompletableFuture<>();
+        private final ByteArrayOutputStream data = new ByteArrayOutputStream();
+        private final byte[] buffer = new byte[8192];
+        private ServletInputStream in;
+        private long total;
+        private boolean overLimit;
+
+        BodyReader(Context ctx, long limit, boolean discard) {
+            this.ctx = ctx;
+            this.limit = limit;
+            this.discard = discard;
+        }
+
+        CompletableFuture<byte[]> start() {
+            ScheduledFuture<?> timer = timers.schedule(() -> {
+                if (result.completeExceptionally(new BodyProblem(overLimit ? tooLarge() : timedOut()))) {
+                    ctx.res().setHeader("Connection", "close");
+                }
+            }, bodyTimeout.toMillis(), TimeUnit.MILLISECONDS);
+            result.whenComplete((bytes, failure) -> timer.cancel(false));
+            try {
+                in = ctx.req().getInputStream();
+                in.setReadListener(this);
+            } catch (IOException | RuntimeException e) {
+                fail(e);
+            }
+            return result;
+        }
+
+        @Override
+        public void onDataAvailable() {
+            try {
+                while (!result.isDone() && in.isReady()) {
+                    int n = in.read(buffer);
+                    if (n < 0) {
+                        return; // onAllDataRead follows
+                    }
+                    total += n;
+                    if (!discard && !overLimit && total > limit) {
+                        // keep reading (and dropping) so that the 413 reaches a client still sending
+                        overLimit = true;
+                        data.reset();
+                        ctx.res().setHeader("Connection", "close");
+                    }
+                    if ((discard || overLimit) && total > DISCARD_LIMIT) {
+                        finish();
+                        return;
+                    }
+                    if (!discard && !overLimit) {
+                        data.write(buffer, 0, n);
+                    }
+                }
+            } catch (IOException | RuntimeException e) {
+                fail(e);
+            }
+        }
+
+        @Override
+        public void onAllDataRead() {
+            finish();
+        }
+
+        private void finish() {
+            if (overLimit) {
+                result.completeExceptionally(new BodyProblem(tooLarge()));
+            } else {
+                result.complete(discard ? null : data.toByteArray());
+            }
+        }
+
+        @Override
+        public void onError(Throwable t) {
+            fail(t);
+        }
+
+        private void fail(Throwable t) {
+            if (!overLimit) {
+                LOG.debug("could not read a request body: {}", t.toString());
+                result.completeExceptionally(new BodyProblem(
+                        HttpResponse.error(400, "could not read request body")));
+            }
+        }
+
+        private HttpResponse timedOut() {
+            HttpResponse error = HttpResponse.error(408, "request body not received within "
+                    + bodyTimeout.toSeconds() + " s");
+            return new HttpResponse(408, error.contentType(), error.body(), Map.of("Connection", "close"));
+        }
     }
 
     private static String rootMessage(Throwable e) {
@@ -221,9 +431,13 @@ public final class HttpServers implements AutoCloseable {
         return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
     }
 
+    /** A route's guard (or {@code null}) and handler. */
+    private record Route(RequestGuard guard, AsyncHttpHandler handler) {
+    }
+
     private static final class PortRoutes implements HttpRoutes {
         private final int port;
-        private final Map<String, HttpHandler> handlers = new LinkedHashMap<>();
+        private final Map<String, Route> handlers = new LinkedHashMap<>();
 
         PortRoutes(int port) {
             this.port = port;
@@ -235,7 +449,36 @@ public final class HttpServers implements AutoCloseable {
         }
 
         @Override
-        public synchronized void route(String method, String path, HttpHandler handler) {
+        public void route(String method, String path, HttpHandler handler) {
+            add(method, path, null, handler);
+        }
+
+        @Override
+        public void route(String method, String path, RequestGuard guard, HttpHandler handler) {
+            add(method, path, guard, handler);
+        }
+
+        @Override
+        public void routeAsync(String method, String path, AsyncHttpHandler handler) {
+            add(method, path, null, handler);
+        }
+
+        @Override
+        public void routeAsync(String method, String path, RequestGuard guard, AsyncHttpHandler handler) {
+            add(method, path, guard, handler);
+        }
+
+        private void add(String method, String path, RequestGuard guard, HttpHandler handler) {
+            add(method, path, guard, (AsyncHttpHandler) request -> {
+                try {
+                    return CompletableFuture.completedFuture(handler.handle(request));
+                } catch (Exception e) {
+                    return CompletableFuture.failedFuture(e);
+                }
+            });
+        }
+
+        private synchronized void add(String method, String path, RequestGuard guard, AsyncHttpHandler handler) {
             String m = method.toUpperCase(Locale.ROOT);
             if (!path.startsWith("/")) {
                 throw new IllegalArgumentException("path must start with '/': " + path);
@@ -244,7 +487,7 @@ public final class HttpServers implements AutoCloseable {
                 throw new IllegalStateException("/healthz is reserved by the bridge");
             }
             String key = m + " " + path;
-            if (handlers.putIfAbsent(key, handler) != null) {
+            if (handlers.putIfAbsent(key, new Route(guard, handler)) != null) {
                 throw new IllegalStateException(key + " on port " + port + " is already used by another instance");
             }
         }
