@@ -71,6 +71,23 @@ class AppRobotSendTest {
     }
 
     @Test
+    void sdkCallRunsOnTheDeliveryWorkerInsteadOfHoldingASecondThread() throws Exception {
+        Thread worker = Thread.currentThread();
+        List<StackTraceElement[]> workerStacks = new ArrayList<>();
+        fake.onRobotSend = () -> workerStacks.add(worker.getStackTrace());
+
+        send(Messages.toGroup("cidAAA").text("one"));
+        send(Messages.to(Map.of("user_ids", List.of("u1"))).text("two"));
+
+        // while DingTalk handles each call, the worker itself is inside the SDK call, not waiting on a future
+        assertThat(workerStacks).hasSize(2).allSatisfy(stack -> assertThat(stack)
+                .anyMatch(f -> f.getClassName().equals("io.chatbridge.dingtalk.outbound.RobotApi")
+                        && (f.getMethodName().equals("groupSend") || f.getMethodName().equals("batchSend"))));
+        assertThat(Thread.getAllStackTraces().keySet()).extracting(Thread::getName)
+                .noneMatch(name -> name.startsWith("dingtalk-dt-api-"));
+    }
+
+    @Test
     void secondSendReusesCachedToken() throws Exception {
         send(Messages.toGroup("cidAAA").text("one"));
         send(Messages.toGroup("cidAAA").text("two"));
@@ -232,13 +249,37 @@ class AppRobotSendTest {
     }
 
     @Test
-    void unreachableApiIsRetryableNetworkError() throws Exception {
+    void unreachableApiIsRetryableNetworkErrorThatSaysConnectionRefused() throws Exception {
         fake.close();
-        assertThatThrownBy(() -> send(Messages.toGroup("cidAAA").text("x")))
-                .isInstanceOfSatisfying(DeliveryException.class, e -> {
-                    assertThat(e.retryable()).isTrue();
-                    assertThat(e.code()).isEqualTo("NETWORK");
-                });
+        try (LogCapture logs = new LogCapture()) {
+            assertThatThrownBy(() -> send(Messages.toGroup("cidAAA").text("x")))
+                    .isInstanceOfSatisfying(DeliveryException.class, e -> {
+                        assertThat(e.retryable()).isTrue();
+                        assertThat(e.code()).isEqualTo("NETWORK");
+                        assertThat(e.getMessage()).isEqualTo("access token fetch for group send to "
+                                + "open_conversation_id=cidAAA msgKey=sampleText: network error reaching 127.0.0.1: "
+                                + "connection refused");
+                    });
+            // a retryable failure never reads as "unretryable"
+            assertThat(logs.all()).contains("network error reaching 127.0.0.1: connection refused")
+                    .doesNotContain("Unretryable");
+        }
+    }
+
+    @Test
+    void unknownApiHostIsRetryableNetworkErrorThatSaysUnknownHost() throws Exception {
+        Map<String, Object> settings = new java.util.LinkedHashMap<>(DriverFixture.appSettings(fake));
+        settings.put("api_endpoint", "http://api.dingtalk.invalid");
+        try (DriverFixture unknown = new DriverFixture(settings, List.of(), java.time.Clock.systemUTC(), ticker,
+                io.chatbridge.dingtalk.outbound.Sleeper.SYSTEM); LogCapture logs = new LogCapture()) {
+            assertThatThrownBy(() -> unknown.driver.send(Messages.toGroup("cidAAA").text("x").build()))
+                    .isInstanceOfSatisfying(DeliveryException.class, e -> {
+                        assertThat(e.retryable()).isTrue();
+                        assertThat(e.code()).isEqualTo("NETWORK");
+                        assertThat(e.getMessage()).endsWith(": network error reaching api.dingtalk.invalid: unknown host");
+                    });
+            assertThat(logs.all()).doesNotContain("Unretryable");
+        }
     }
 
     @Test

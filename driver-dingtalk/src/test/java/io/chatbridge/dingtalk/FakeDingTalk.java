@@ -63,6 +63,8 @@ final class FakeDingTalk implements AutoCloseable {
     private final AtomicInteger issued = new AtomicInteger();
     volatile long expireIn = 7200;
     volatile long tokenDelayMillis;
+    /** Runs on the server thread when a Robot v1.0 send arrives, before it is answered. */
+    volatile Runnable onRobotSend = () -> { };
 
     FakeDingTalk() {
         app = Javalin.create(cfg -> {
@@ -111,6 +113,7 @@ final class FakeDingTalk implements AutoCloseable {
 
     private synchronized void robotSend(Context ctx, List<Request> log, IntFunction<String> ok) {
         log.add(record(ctx));
+        onRobotSend.run();
         Reply scripted = sendReplies.poll();
         reply(ctx, scripted != null ? scripted : new Reply(200, ok.apply(log.size())));
     }

@@ -4,10 +4,16 @@ import com.aliyun.tea.TeaException;
 import com.aliyun.teautil.models.TeaUtilException;
 import io.chatbridge.spi.DeliveryException;
 import java.io.IOException;
+import java.net.ConnectException;
+import java.net.SocketTimeoutException;
+import java.net.UnknownHostException;
+import java.nio.channels.UnresolvedAddressException;
 import java.time.Duration;
+import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import javax.net.ssl.SSLException;
 
 /**
  * A failed open API call, read from what the SDK threw and classified by DingTalk's error code (protocol §3):
@@ -41,6 +47,14 @@ public record OpenApiFailure(String code, int status, String message) {
 
     /** Reads a failure from an exception thrown by an SDK call. */
     public static OpenApiFailure of(Throwable e) {
+        return of(e, null);
+    }
+
+    /**
+     * Reads a failure from an exception thrown by an SDK call to {@code host} (named in network errors, may be
+     * {@code null}).
+     */
+    public static OpenApiFailure of(Throwable e, String host) {
         if (e instanceof UnreadableAnswerException unreadable) {
             return new OpenApiFailure(UNEXPECTED_ANSWER, unreadable.status(), unreadable(e.getMessage()));
         }
@@ -50,8 +64,9 @@ public record OpenApiFailure(String code, int status, String message) {
             return new OpenApiFailure(code, status(tea), quote(tea.getMessage()));
         }
         if (io != null) {
-            // the exception's own message says what went wrong on the wire (reset, closed, timed out)
-            return new OpenApiFailure(NETWORK, -1, describe(e));
+            // what went wrong on the wire, in words (the SDK's TeaUnretryableException wrapper says nothing useful)
+            return new OpenApiFailure(NETWORK, -1, "network error " + (host == null ? "" : "reaching " + host)
+                    + ": " + networkReason(e));
         }
         if (e instanceof TeaUtilException) {
             // the status is unknown (RobotApi normally adds it): treat it as a bad answer, not as a lost one
@@ -67,7 +82,8 @@ public record OpenApiFailure(String code, int status, String message) {
 
     /** The classified exception; {@code where} says what was attempted. */
     public DeliveryException toDeliveryException(String where) {
-        String text = where + ": " + code + (status > 0 ? " (HTTP " + status + ")" : "") + " " + message;
+        String text = NETWORK.equals(code) ? where + ": " + message
+                : where + ": " + code + (status > 0 ? " (HTTP " + status + ")" : "") + " " + message;
         if (code.startsWith("Forbidden.AccessDenied.QpsLimit")) {
             return DeliveryException.retryable("RATE_LIMITED", text, QPS_WAIT);
         }
@@ -112,6 +128,39 @@ public record OpenApiFailure(String code, int status, String message) {
     private static String describe(Throwable e) {
         return e.getMessage() == null || e.getMessage().isBlank()
                 ? e.getClass().getSimpleName() : e.getClass().getSimpleName() + ": " + quote(e.getMessage());
+    }
+
+    /** "connection refused", "unknown host", "connect timed out", … for the I/O failure in {@code e}'s causes. */
+    static String networkReason(Throwable e) {
+        String innermost = null;
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof UnknownHostException || t instanceof UnresolvedAddressException) {
+                return "unknown host";
+            }
+            if (t instanceof ConnectException connect) {
+                String text = String.valueOf(connect.getMessage()).toLowerCase(Locale.ROOT);
+                if (text.contains("refused") || connect.getCause() == null) {
+                    return "connection refused";
+                }
+            }
+            if (t instanceof SocketTimeoutException timeout) {
+                String text = String.valueOf(timeout.getMessage()).toLowerCase(Locale.ROOT);
+                return text.contains("connect") ? "connect timed out" : "no answer in time (read timed out)";
+            }
+            if (t instanceof SSLException) {
+                return "TLS handshake failed: " + quote(t.getMessage());
+            }
+            if (t instanceof IOException && t.getMessage() != null && !t.getMessage().isBlank()) {
+                innermost = quote(t.getMessage());
+            }
+        }
+        if (innermost == null) {
+            IOException io = ioCause(e);
+            return io == null ? e.getClass().getSimpleName() : io.getClass().getSimpleName();
+        }
+        // "Connection reset" reads as part of the sentence; "HTTP/1.1 header parser received no bytes" keeps its case
+        return innermost.length() > 1 && Character.isLowerCase(innermost.charAt(1))
+                ? Character.toLowerCase(innermost.charAt(0)) + innermost.substring(1) : innermost;
     }
 
     private static IOException ioCause(Throwable e) {

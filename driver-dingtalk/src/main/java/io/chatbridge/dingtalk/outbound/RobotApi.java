@@ -22,7 +22,7 @@ import java.util.List;
 /**
  * The DingTalk open API calls the driver makes, through the official SDK. Every method blocks on the network and
  * throws what the SDK throws ({@code com.aliyun.tea.TeaException} for error answers), or
- * {@link UnreadableAnswerException} for an answer that is not JSON; callers run them on the driver's executor and
+ * {@link UnreadableAnswerException} for an answer that is not JSON; callers run them on their own thread and
  * classify failures with {@link OpenApiFailure}.
  */
 public final class RobotApi {
@@ -31,6 +31,7 @@ public final class RobotApi {
     private static final int CONNECT_TIMEOUT_MS = 5_000;
     private static final int READ_TIMEOUT_MS = 10_000;
 
+    private final String host;
     private final String appKey;
     private final String appSecret;
     private final String robotCode;
@@ -41,6 +42,7 @@ public final class RobotApi {
      * @param endpoint {@code https://api.dingtalk.com} or any {@code http(s)://host[:port]} standing in for it
      */
     public RobotApi(URI endpoint, String appKey, String appSecret, String robotCode) throws Exception {
+        this.host = endpoint.getHost();
         this.appKey = appKey;
         this.appSecret = appSecret;
         this.robotCode = robotCode;
@@ -48,6 +50,11 @@ public final class RobotApi {
         this.robot = new com.aliyun.dingtalkrobot_1_0.Client(sdkConfig(endpoint));
         keepStatusOfUnreadableAnswers(oauth);
         keepStatusOfUnreadableAnswers(robot);
+    }
+
+    /** The API's host name, e.g. {@code api.dingtalk.com}: named in network errors. */
+    public String host() {
+        return host;
     }
 
     /** Wraps the client's DingTalk gateway so that a non-JSON answer fails with its HTTP status. */
