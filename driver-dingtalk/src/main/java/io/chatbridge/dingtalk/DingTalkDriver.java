@@ -89,7 +89,8 @@ public final class DingTalkDriver implements Driver {
         }
         webhookConfigs.forEach(webhook -> robots.put(webhook.chatGroup(), webhook));
         if (config.hasApp()) {
-            RobotApi api = new RobotApi(endpoint, config.appKey(), config.appSecret(), config.robotCode());
+            RobotApi api = new RobotApi(endpoint, config.appKey(), config.appSecret(), config.robotCode(),
+                    context.clock());
             // every SDK call, token fetches included, runs on the delivery worker that needs it: no second thread
             // waits for it (a burst of workers shares the one fetch in flight)
             AccessTokenCache tokens = new AccessTokenCache(api::fetchToken, Runnable::run, ticker);

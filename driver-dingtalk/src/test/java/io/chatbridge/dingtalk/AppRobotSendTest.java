@@ -179,6 +179,66 @@ class AppRobotSendTest {
     }
 
     @Test
+    void tooManyRequestsFromTheRobotApiIsRetryableAfterItsRetryAfter() {
+        fake.sendReplies.add(new Reply(429, "{\"code\":\"Throttling\",\"message\":\"too many requests\"}",
+                "application/json", Map.of("Retry-After", "7")));
+
+        assertThatThrownBy(() -> send(Messages.toGroup("cidAAA").text("x")))
+                .isInstanceOfSatisfying(DeliveryException.class, e -> {
+                    assertThat(e.retryable()).isTrue();
+                    assertThat(e.code()).isEqualTo("RATE_LIMITED");
+                    assertThat(e.retryAfter()).isEqualTo(Duration.ofSeconds(7));
+                });
+    }
+
+    @Test
+    void tooManyRequestsWithAnHtmlPageIsRetryableToo() {
+        fake.sendReplies.add(new Reply(429, "<html><body>slow down</body></html>", "text/html",
+                Map.of("Retry-After", "3")));
+
+        assertThatThrownBy(() -> send(Messages.toGroup("cidAAA").text("x")))
+                .isInstanceOfSatisfying(DeliveryException.class, e -> {
+                    assertThat(e.retryable()).isTrue();
+                    assertThat(e.code()).isEqualTo("RATE_LIMITED");
+                    assertThat(e.retryAfter()).isEqualTo(Duration.ofSeconds(3));
+                });
+    }
+
+    @Test
+    void tooManyRequestsFromTheTokenEndpointIsRetryableAfterItsRetryAfter() {
+        fake.tokenReplies.add(new Reply(429, "{\"code\":\"Throttling\",\"message\":\"too many requests\"}",
+                "application/json", Map.of("Retry-After", "12")));
+
+        assertThatThrownBy(() -> send(Messages.toGroup("cidAAA").text("x")))
+                .isInstanceOfSatisfying(DeliveryException.class, e -> {
+                    assertThat(e.retryable()).isTrue();
+                    assertThat(e.code()).isEqualTo("RATE_LIMITED");
+                    assertThat(e.retryAfter()).isEqualTo(Duration.ofSeconds(12));
+                    assertThat(e.getMessage()).startsWith("access token fetch for group send");
+                });
+        assertThat(fake.groupSends).isEmpty();
+    }
+
+    @Test
+    void tokenEndpointAnswering200WithHtmlOrGarbageIsRetryableBecauseNothingWasSent() throws Exception {
+        fake.tokenReplies.add(new Reply(200, "<html><body>Welcome to nginx!</body></html>", "text/html"));
+        fake.tokenReplies.add(new Reply(200, "\u0000\u0001garbage", "application/octet-stream"));
+        fake.tokenReplies.add(new Reply(200, "{\"unexpected\":true}"));
+
+        for (int i = 0; i < 3; i++) {
+            assertThatThrownBy(() -> send(Messages.toGroup("cidAAA").text("x")))
+                    .isInstanceOfSatisfying(DeliveryException.class, e -> {
+                        assertThat(e.retryable()).as(e.getMessage()).isTrue();
+                        assertThat(e.code()).isEqualTo("UNEXPECTED_ANSWER");
+                        assertThat(e.getMessage()).contains("(HTTP 200)").contains("nothing was sent yet")
+                                .doesNotContain("may have");
+                    });
+        }
+        assertThat(fake.groupSends).isEmpty();
+        assertThat(send(Messages.toGroup("cidAAA").text("y")).platformMessageId()).isEqualTo("pqk-1");
+    }
+
+    @Test
     void serverErrorIsRetryable() {
         fake.sendReplies.add(new Reply(500, "{\"code\":\"ServiceUnavailable\",\"message\":\"try later\"}"));
 

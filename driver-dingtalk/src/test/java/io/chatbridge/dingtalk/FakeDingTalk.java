@@ -44,9 +44,13 @@ final class FakeDingTalk implements AutoCloseable {
     }
 
     /** A scripted reply. */
-    record Reply(int status, String body, String contentType) {
+    record Reply(int status, String body, String contentType, Map<String, String> headers) {
         Reply(int status, String body) {
             this(status, body, "application/json");
+        }
+
+        Reply(int status, String body, String contentType) {
+            this(status, body, contentType, Map.of());
         }
     }
 
@@ -163,6 +167,7 @@ final class FakeDingTalk implements AutoCloseable {
     }
 
     private static void reply(Context ctx, Reply reply) {
+        reply.headers().forEach(ctx::header);
         ctx.status(reply.status()).contentType(reply.contentType()).result(reply.body());
     }
 

@@ -122,7 +122,8 @@ public final class AppRobotSender {
         try {
             return tokens.get().get(CALL_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
         } catch (ExecutionException e) {
-            throw fail(fetch, OpenApiFailure.of(e.getCause(), api.host()));
+            // nothing was sent yet: an unreadable token answer is worth another try
+            throw fail(fetch, OpenApiFailure.of(e.getCause(), api.host()), true);
         } catch (TimeoutException e) {
             throw timeout(fetch);
         } catch (InterruptedException e) {
@@ -132,9 +133,14 @@ public final class AppRobotSender {
     }
 
     private DeliveryException fail(String where, OpenApiFailure failure) {
-        LOG.warn("[{}] {} failed: code={} status={} message={}", instanceId, where, failure.code(),
-                failure.status(), failure.message());
-        return failure.toDeliveryException(where);
+        return fail(where, failure, false);
+    }
+
+    private DeliveryException fail(String where, OpenApiFailure failure, boolean safeToRepeat) {
+        LOG.warn("[{}] {} failed: code={} status={} message={}{}", instanceId, where, failure.code(),
+                failure.status(), failure.message(),
+                failure.retryAfter() == null ? "" : " retryAfter=" + failure.retryAfter().toSeconds() + "s");
+        return failure.toDeliveryException(where, safeToRepeat);
     }
 
     private DeliveryException timeout(String where) {

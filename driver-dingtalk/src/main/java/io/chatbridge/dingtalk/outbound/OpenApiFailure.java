@@ -17,16 +17,22 @@ import javax.net.ssl.SSLException;
 
 /**
  * A failed open API call, read from what the SDK threw and classified by DingTalk's error code (protocol §3):
- * throttling and 5xx/network errors are retryable, other 4xx errors permanent. An answer that is not JSON is
- * classified by its status: 5xx retryable, anything else permanent (a 200 DingTalk may have acted on is not sent
- * again).
+ * throttling (HTTP 429 and DingTalk's QPS codes, honouring {@code Retry-After}) and 5xx/network errors are
+ * retryable, other 4xx errors permanent. An answer that is not JSON is classified by its status: 5xx retryable,
+ * anything else permanent (a 200 DingTalk may have acted on is not sent again) — except for a call that is safe to
+ * repeat, a token fetch, where a garbled 200 is retried.
  *
  * @param code DingTalk's code (e.g. {@code Forbidden.AccessDenied.QpsLimitForApi}), {@link #NETWORK},
  *     {@link #UNEXPECTED_ANSWER} or {@link #UNEXPECTED_ERROR}
  * @param status the HTTP status, or -1 when there was no answer or it is unknown
  * @param message what went wrong: one line of at most {@link #MAX_QUOTE} characters, credentials masked
+ * @param retryAfter the answer's {@code Retry-After}, or {@code null}
  */
-public record OpenApiFailure(String code, int status, String message) {
+public record OpenApiFailure(String code, int status, String message, Duration retryAfter) {
+
+    public OpenApiFailure(String code, int status, String message) {
+        this(code, status, message, null);
+    }
 
     /** No answer: the connection failed, was reset or timed out. */
     public static final String NETWORK = "NETWORK";
@@ -55,8 +61,13 @@ public record OpenApiFailure(String code, int status, String message) {
      * {@code null}).
      */
     public static OpenApiFailure of(Throwable e, String host) {
+        if (e instanceof RetryAfterAnswerException answer) {
+            OpenApiFailure failure = of(answer.getCause(), host);
+            return new OpenApiFailure(failure.code(), failure.status(), failure.message(), answer.retryAfter());
+        }
         if (e instanceof UnreadableAnswerException unreadable) {
-            return new OpenApiFailure(UNEXPECTED_ANSWER, unreadable.status(), unreadable(e.getMessage()));
+            return new OpenApiFailure(UNEXPECTED_ANSWER, unreadable.status(), unreadable(e.getMessage()),
+                    unreadable.retryAfter());
         }
         IOException io = ioCause(e);
         if (e instanceof TeaException tea && (io == null || hasText(tea.getCode()) || status(tea) > 0)) {
@@ -80,12 +91,27 @@ public record OpenApiFailure(String code, int status, String message) {
         return "InvalidAuthentication".equals(code);
     }
 
-    /** The classified exception; {@code where} says what was attempted. */
+    /** The classified exception; {@code where} says what was attempted (a call that may have had an effect). */
     public DeliveryException toDeliveryException(String where) {
+        return toDeliveryException(where, false);
+    }
+
+    /**
+     * The classified exception.
+     *
+     * @param where what was attempted
+     * @param safeToRepeat whether the call has no effect DingTalk could have carried out (a token fetch): then an
+     *     answer that cannot be read is retried rather than dead-lettered
+     */
+    public DeliveryException toDeliveryException(String where, boolean safeToRepeat) {
         String text = NETWORK.equals(code) ? where + ": " + message
                 : where + ": " + code + (status > 0 ? " (HTTP " + status + ")" : "") + " " + message;
+        if (status == 429) {
+            return DeliveryException.retryable("RATE_LIMITED", text, retryAfter);
+        }
         if (code.startsWith("Forbidden.AccessDenied.QpsLimit")) {
-            return DeliveryException.retryable("RATE_LIMITED", text, QPS_WAIT);
+            return DeliveryException.retryable("RATE_LIMITED", text,
+                    retryAfter != null && retryAfter.compareTo(QPS_WAIT) > 0 ? retryAfter : QPS_WAIT);
         }
         if (code.contains("AccessTokenPermissionDenied")) {
             return DeliveryException.permanent("PERMISSION_DENIED",
@@ -98,7 +124,11 @@ public record OpenApiFailure(String code, int status, String message) {
             return DeliveryException.permanent(code, text);
         }
         if (status >= 500) {
-            return DeliveryException.retryable("HTTP_" + status, text);
+            return DeliveryException.retryable("HTTP_" + status, text, retryAfter);
+        }
+        if (safeToRepeat && (UNEXPECTED_ERROR.equals(code)
+                || UNEXPECTED_ANSWER.equals(code) && (status < 0 || status >= 200 && status < 300))) {
+            return DeliveryException.retryable(code, text + " (retried: nothing was sent yet)");
         }
         if (UNEXPECTED_ANSWER.equals(code) || UNEXPECTED_ERROR.equals(code)) {
             return DeliveryException.permanent(code, text + (status >= 200 && status < 300
@@ -121,6 +151,9 @@ public record OpenApiFailure(String code, int status, String message) {
     private static String unreadable(String sdkMessage) {
         String text = sdkMessage == null ? "" : sdkMessage;
         int at = text.indexOf(SDK_QUOTE);
+        if (at < 0 && text.startsWith("answer ")) {
+            return quote(text); // our own words (RobotApi), not the SDK's
+        }
         String body = quote(at < 0 ? text : text.substring(at + SDK_QUOTE.length()));
         return "answer is not JSON: " + (body.isEmpty() ? "(empty)" : body);
     }
