@@ -28,7 +28,7 @@ public final class DingTalkDriverFactory implements DriverFactory {
     /** {@code open_conversation_id}, {@code chat_group} and {@code user_ids}: any other key is an error. */
     @Override
     public Set<String> addressKeys(ChannelUse.Role role) {
-        return DingTalkConfig.ADDRESS_KEYS;
+        return DingTalkAddresses.ADDRESS_KEYS;
     }
 
     /** What {@code OutgoingContent} reads from a rule's {@code msg} block. */

@@ -1,5 +1,6 @@
 package io.chatbridge.dingtalk;
 
+import io.chatbridge.dingtalk.protocol.DingTalkSignature;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -161,6 +162,18 @@ class WebhookSendTest {
                         assertThat(e.code()).isEqualTo(code);
                     });
         }
+    }
+
+    @Test
+    void tooManyRequestsFromACustomRobotHonoursRetryAfter() {
+        fake.webhookReplies.add(new Reply(429, "slow down", "text/plain", Map.of("Retry-After", "30")));
+
+        assertThatThrownBy(() -> send(toGroup("dev").text("x")))
+                .isInstanceOfSatisfying(DeliveryException.class, e -> {
+                    assertThat(e.retryable()).isTrue();
+                    assertThat(e.code()).isEqualTo("RATE_LIMITED");
+                    assertThat(e.retryAfter()).isEqualTo(java.time.Duration.ofSeconds(30));
+                });
     }
 
     @Test

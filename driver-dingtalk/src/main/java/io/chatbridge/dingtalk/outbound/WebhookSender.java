@@ -2,13 +2,12 @@ package io.chatbridge.dingtalk.outbound;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.chatbridge.dingtalk.DingTalkSignature;
+import io.chatbridge.dingtalk.protocol.DingTalkSignature;
 import io.chatbridge.dingtalk.WebhookConfig;
 import io.chatbridge.spi.DeliveryException;
 import io.chatbridge.spi.SendResult;
 import java.io.IOException;
 import java.net.URI;
-import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -106,7 +105,9 @@ public final class WebhookSender {
             LOG.warn("[{}] {} failed: HTTP {}", instanceId, where, status);
             String message = where + ": HTTP " + status;
             if (status == 429) {
-                throw DeliveryException.retryable("RATE_LIMITED", message, Duration.ofMinutes(1));
+                Duration asked = RetryAfterHeader.parse(response.headers().firstValue("Retry-After").orElse(null),
+                        clock.instant());
+                throw DeliveryException.retryable("RATE_LIMITED", message, asked != null ? asked : Duration.ofMinutes(1));
             }
             if (status >= 500) {
                 throw DeliveryException.retryable("HTTP_" + status, message);
@@ -156,7 +157,7 @@ public final class WebhookSender {
             return URI.create(webhook.url());
         }
         String timestamp = Long.toString(clock.millis());
-        String sign = URLEncoder.encode(DingTalkSignature.sign(timestamp, webhook.secret()), StandardCharsets.UTF_8);
+        String sign = DingTalkSignature.signForQuery(timestamp, webhook.secret());
         String separator = webhook.url().contains("?") ? "&" : "?";
         return URI.create(webhook.url() + separator + "timestamp=" + timestamp + "&sign=" + sign);
     }
