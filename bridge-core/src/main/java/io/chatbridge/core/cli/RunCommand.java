@@ -4,6 +4,7 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import io.chatbridge.core.Bridge;
 import io.chatbridge.core.BridgeStartException;
+import io.chatbridge.core.logging.LogFormat;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -28,6 +29,11 @@ public class RunCommand implements Callable<Integer> {
             description = "TRACE, DEBUG, INFO, WARN or ERROR (default: INFO)")
     String logLevel;
 
+    @Option(names = "--log-format", paramLabel = "FORMAT",
+            description = "text (readable lines, the default) or json (one JSON object per line);"
+                    + " default from BRIDGE_LOG_FORMAT")
+    String logFormat;
+
     @Spec
     CommandSpec spec;
 
@@ -42,6 +48,16 @@ public class RunCommand implements Callable<Integer> {
                 return 2;
             }
             ((Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME)).setLevel(level);
+        }
+        String formatName = logFormat != null ? logFormat : System.getenv("BRIDGE_LOG_FORMAT");
+        if (formatName != null && !formatName.isBlank()) {
+            LogFormat format = LogFormat.parse(formatName);
+            if (format == null) {
+                err.println("error: " + (logFormat != null ? "--log-format" : "BRIDGE_LOG_FORMAT")
+                        + ": unknown format \"" + formatName + "\"; use text or json");
+                return 2;
+            }
+            format.apply();
         }
         FileOptions.Result loaded = files.load(err);
         if (loaded.exitCode() != 0) {
