@@ -1,5 +1,6 @@
 package io.chatbridge.core;
 
+import io.chatbridge.core.admin.AdminServer;
 import io.chatbridge.core.config.GlobalSettings;
 import io.chatbridge.core.config.InstanceDefinition;
 import io.chatbridge.core.config.Setup;
@@ -10,11 +11,14 @@ import io.chatbridge.core.delivery.RetryPolicy;
 import io.chatbridge.core.delivery.StoreException;
 import io.chatbridge.core.http.HttpServers;
 import io.chatbridge.core.logging.Secrets;
+import io.chatbridge.core.metrics.BridgeMetrics;
 import io.chatbridge.core.routing.Router;
 import io.chatbridge.spi.BridgeUnavailableException;
 import io.chatbridge.spi.Driver;
 import io.chatbridge.spi.DriverConfig;
 import io.chatbridge.spi.DriverContext;
+import io.chatbridge.spi.DriverHealth;
+import io.chatbridge.spi.DriverMetrics;
 import io.chatbridge.spi.HttpRoutes;
 import io.chatbridge.spi.InboundMessage;
 import io.chatbridge.spi.OutboundMessage;
@@ -27,6 +31,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -44,14 +49,18 @@ public final class Bridge implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Bridge.class);
 
-    private final Setup setup;
+    private volatile Setup setup;
     private final Clock clock;
     private final HttpServers http;
     private final DeliveryStore store;
-    private final Router router;
+    private volatile Router router;
+    private final java.util.function.Supplier<Setup> reloadSource;
     private final DeliveryEngine engine;
     private final ScheduledExecutorService scheduler;
     private final Map<String, Driver> started = new LinkedHashMap<>();
+    private final BridgeMetrics metrics = new BridgeMetrics();
+    private final Map<String, DriverHealth> health = new ConcurrentHashMap<>();
+    private volatile AdminServer admin;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile boolean accepting;
     private volatile boolean closed;
@@ -62,9 +71,8 @@ public final class Bridge implements AutoCloseable {
         GlobalSettings global = setup.global();
         this.http = new HttpServers(options.httpHost != null ? options.httpHost : global.httpHost());
         this.store = options.store != null ? options.store : DeliveryStores.open(global);
-        Map<String, String> platformOf = new LinkedHashMap<>();
-        setup.instances().forEach((id, def) -> platformOf.put(id, def.platform()));
-        this.router = new Router(setup.rules(), platformOf, global.strictEchoMatch());
+        this.router = router(setup);
+        this.reloadSource = options.reloadSource;
         this.engine = new DeliveryEngine(store, setup.drivers(),
                 new RetryPolicy(global.maxAttempts(), global.maxAge(),
                         options.retryBase != null ? options.retryBase : global.backoffBase(), global.backoffMax()),
@@ -132,6 +140,134 @@ public final class Bridge implements AutoCloseable {
         engine.start();
         accepting = true;
         http.markReady();
+        for (String id : setup.instances().keySet()) {
+            metrics.instanceHealth(id, () -> health.get(id));
+        }
+        if (setup.global().admin().enabled()) {
+            try {
+                admin = AdminServer.start(setup.global().admin(), new AdminBackend(this));
+            } catch (IllegalStateException ex) {
+                throw new BridgeStartException(ex.getMessage(), ex);
+            }
+        }
+    }
+
+    private static Router router(Setup setup) {
+        Map<String, String> platformOf = new LinkedHashMap<>();
+        setup.instances().forEach((id, def) -> platformOf.put(id, def.platform()));
+        return new Router(setup.rules(), platformOf, setup.global().strictEchoMatch());
+    }
+
+    /**
+     * Re-reads config.json and rules.json (SIGHUP, {@code POST /admin/reload}, {@code global.watch_files}) and
+     * swaps the new rules in atomically: messages accepted after the swap follow them, deliveries already in the
+     * outbox go out as planned. An invalid edit is refused whole, with the same problems {@code validate}
+     * prints, and the running configuration stays.
+     */
+    public synchronized AdminServer.ReloadResult reload() {
+        if (closed || reloadSource == null) {
+            return refused(closed ? "the bridge is stopping" : "this bridge was not started from files", List.of());
+        }
+        Setup next;
+        try {
+            next = reloadSource.get();
+        } catch (RuntimeException e) {
+            return refused("could not read the files: " + Secrets.redact(String.valueOf(e.getMessage())), List.of());
+        }
+        if (!next.valid()) {
+            List<String> problems = Setup.render(next.errors()).lines().toList();
+            return refused(problems.size() + " problem(s) in the new files", problems);
+        }
+        if (!next.global().equals(setup.global())) {
+            return refused("global settings changed; they apply when the bridge restarts", List.of());
+        }
+        List<String> changed = new ArrayList<>();
+        for (String id : next.instances().keySet()) {
+            InstanceDefinition before = setup.instances().get(id);
+            InstanceDefinition after = next.instances().get(id);
+            if (before == null || !before.platform().equals(after.platform())
+                    || !java.util.Objects.equals(before.settings().value(), after.settings().value())) {
+                changed.add(id);
+            }
+        }
+        for (String id : setup.instances().keySet()) {
+            if (!next.instances().containsKey(id)) {
+                changed.add(id);
+            }
+        }
+        if (!changed.isEmpty()) {
+            return refused("instances added, removed or changed (" + String.join(", ", changed)
+                    + "); they apply when the bridge restarts", List.of());
+        }
+        Secrets.register(next.sensitiveValues());
+        int before = setup.rules().size();
+        router = router(next);
+        setup = next;
+        metrics.reload("applied");
+        String summary = "rules reloaded: " + before + " → " + next.rules().size() + " rule(s)";
+        LOG.info("{}", summary);
+        return new AdminServer.ReloadResult(true, summary, List.of());
+    }
+
+    private AdminServer.ReloadResult refused(String summary, List<String> problems) {
+        metrics.reload("refused");
+        LOG.warn("reload refused, the running configuration stays: {}{}", summary,
+                problems.isEmpty() ? "" : "\n" + String.join("\n", problems));
+        return new AdminServer.ReloadResult(false, summary, problems);
+    }
+
+    /** The clock the bridge runs on. */
+    public Clock clock() {
+        return clock;
+    }
+
+    /** The bridge's metrics. */
+    public BridgeMetrics metrics() {
+        return metrics;
+    }
+
+    /** The latest health report of every instance that made one. */
+    public Map<String, DriverHealth> health() {
+        return Map.copyOf(health);
+    }
+
+    /** The actual port of the admin server, or -1 when there is none. */
+    public int adminPort() {
+        AdminServer server = admin;
+        return server == null ? -1 : server.port();
+    }
+
+    /** The setup the bridge runs. */
+    Setup setup() {
+        return setup;
+    }
+
+    /** Whether it takes messages now: started, not stopping, the store usable, no instance failed. */
+    AdminServer.Readiness readiness() {
+        if (!accepting) {
+            return new AdminServer.Readiness(false, closed ? "stopping" : "starting");
+        }
+        for (Map.Entry<String, DriverHealth> e : health.entrySet()) {
+            if (!e.getValue().healthy()) {
+                return new AdminServer.Readiness(false, "instance " + e.getKey() + " is "
+                        + e.getValue().state().name().toLowerCase(java.util.Locale.ROOT) + " since "
+                        + e.getValue().since() + ": " + e.getValue().reason());
+            }
+        }
+        return AdminServer.Readiness.READY;
+    }
+
+    private void healthReported(String instanceId, DriverHealth report) {
+        DriverHealth previous = health.put(instanceId, report);
+        if (previous != null && previous.state() == report.state() && previous.reason().equals(report.reason())) {
+            return;
+        }
+        if (report.healthy()) {
+            LOG.info("instance {} connected", instanceId);
+        } else {
+            LOG.warn("instance {} {}: {}", instanceId, report.state().name().toLowerCase(java.util.Locale.ROOT),
+                    Secrets.redact(report.reason()));
+        }
     }
 
     /** The actual port of the server configured on {@code configuredPort} (they differ only for port 0). */
@@ -177,6 +313,10 @@ public final class Bridge implements AutoCloseable {
             }
         }
         http.stop();
+        AdminServer server = admin;
+        if (server != null) {
+            server.close();
+        }
         scheduler.shutdownNow();
         try {
             scheduler.awaitTermination(2, TimeUnit.SECONDS);
@@ -209,11 +349,17 @@ public final class Bridge implements AutoCloseable {
             fresh = store.append(dedupKey, deliveries, clock.instant(), setup.global().dedupWindow());
         } catch (StoreException e) {
             LOG.error("could not record message from {}: {}", def.id(), e.getMessage());
+            metrics.received(def.id(), "rejected", "store_unavailable");
             throw new BridgeUnavailableException("could not record the message", e);
         }
         if (!fresh) {
+            metrics.received(def.id(), "duplicate", null);
             LOG.debug("duplicate message {} from {} ignored", message.id(), def.id());
             return new PublishResult(PublishResult.Status.DUPLICATE, 0);
+        }
+        metrics.received(def.id(), "accepted", null);
+        for (OutboundMessage delivery : deliveries) {
+            metrics.routed(delivery.ruleId());
         }
         if (!deliveries.isEmpty()) {
             engine.wake();
@@ -228,9 +374,12 @@ public final class Bridge implements AutoCloseable {
         private final InstanceDefinition def;
         private final DriverConfig config;
 
+        private final DriverMetrics driverMetrics;
+
         InstanceContext(InstanceDefinition def, DriverConfig config) {
             this.def = def;
             this.config = config;
+            this.driverMetrics = metrics.forDriver(def.platform(), def.id());
         }
 
         @Override
@@ -271,6 +420,18 @@ public final class Bridge implements AutoCloseable {
         public Clock clock() {
             return clock;
         }
+
+        @Override
+        public DriverMetrics metrics() {
+            return driverMetrics;
+        }
+
+        @Override
+        public void reportHealth(DriverHealth report) {
+            if (report != null) {
+                healthReported(def.id(), report);
+            }
+        }
     }
 
     /** Start-up options beyond the files (mostly for tests). */
@@ -280,6 +441,7 @@ public final class Bridge implements AutoCloseable {
         private String httpHost;
         private Duration retryBase;
         private Duration pollInterval;
+        private java.util.function.Supplier<Setup> reloadSource;
 
         /** The clock for routing, retries and drivers. */
         public Options clock(Clock clock) {
@@ -302,6 +464,12 @@ public final class Bridge implements AutoCloseable {
         /** The wait after a first failure instead of {@code global.delivery.backoff_base} (tests use milliseconds). */
         public Options retryBase(Duration base) {
             this.retryBase = base;
+            return this;
+        }
+
+        /** Where {@link Bridge#reload()} reads the files again (the same files and environment as at start). */
+        public Options reloadFrom(java.util.function.Supplier<Setup> source) {
+            this.reloadSource = source;
             return this;
         }
 

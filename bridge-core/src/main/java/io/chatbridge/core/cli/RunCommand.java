@@ -65,7 +65,7 @@ public class RunCommand implements Callable<Integer> {
         }
         Bridge bridge;
         try {
-            bridge = Bridge.start(loaded.setup(), new Bridge.Options());
+            bridge = Bridge.start(loaded.setup(), new Bridge.Options().reloadFrom(files.reloader()));
         } catch (BridgeStartException e) {
             err.println("error: " + e.getMessage());
             return 1;
@@ -78,6 +78,10 @@ public class RunCommand implements Callable<Integer> {
                 Runtime.getRuntime().halt(0);
             }
         }, "bridge-shutdown"));
+        ReloadTriggers.onSighup(bridge);
+        if (loaded.setup().global().watchFiles()) {
+            ReloadTriggers.watch(bridge, files.files());
+        }
         bridge.awaitStopped();
         return 0;
     }
