@@ -25,6 +25,7 @@ import io.chatbridge.spi.OutboundMessage;
 import io.chatbridge.spi.PublishResult;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -137,6 +138,24 @@ public final class Bridge implements AutoCloseable {
                 throw new BridgeStartException(ex.getMessage(), ex);
             }
         }
+        engine.events(new DeliveryEngine.Events() {
+            @Override
+            public void sent(OutboundMessage message, Duration sinceAccepted, Duration took) {
+                metrics.sent(message.instanceId(), sinceAccepted);
+                metrics.sendCall(message.instanceId(), platformOf(message.instanceId()), took, "ok");
+            }
+
+            @Override
+            public void failed(OutboundMessage message, String code, boolean willRetry, Duration took) {
+                if (willRetry) {
+                    metrics.retried(message.instanceId(), code);
+                } else {
+                    metrics.deadLettered(message.instanceId(), code);
+                }
+                metrics.sendCall(message.instanceId(), platformOf(message.instanceId()), took, "failed");
+            }
+        });
+        registerOutboxGauges();
         engine.start();
         accepting = true;
         http.markReady();
@@ -149,6 +168,48 @@ public final class Bridge implements AutoCloseable {
             } catch (IllegalStateException ex) {
                 throw new BridgeStartException(ex.getMessage(), ex);
             }
+        }
+    }
+
+    private String platformOf(String instanceId) {
+        InstanceDefinition def = setup.instances().get(instanceId);
+        return def == null ? "" : def.platform();
+    }
+
+    /** Outbox gauges, read from the store at most every 5 s however often Prometheus scrapes. */
+    private void registerOutboxGauges() {
+        OutboxSnapshot snapshot = new OutboxSnapshot();
+        metrics.gauge("chatbridge_outbox_pending", "Deliveries waiting to be sent", snapshot,
+                o -> o.read().pending());
+        metrics.gauge("chatbridge_outbox_in_flight", "Deliveries being sent now", snapshot,
+                o -> o.read().inFlight());
+        metrics.gauge("chatbridge_outbox_dead_letters", "Dead letters kept", snapshot, o -> o.read().dead());
+        metrics.gauge("chatbridge_outbox_oldest_pending_age_seconds", "Age of the oldest pending delivery",
+                snapshot, o -> o.read().oldestPendingAgeSeconds());
+    }
+
+    /** The outbox counts, cached for five seconds; NaN while the store cannot answer. */
+    private final class OutboxSnapshot {
+        private record Counts(double pending, double inFlight, double dead, double oldestPendingAgeSeconds,
+                              long readAtNanos) {
+        }
+
+        private Counts counts;
+
+        synchronized Counts read() {
+            long nowNanos = System.nanoTime();
+            if (counts == null || nowNanos - counts.readAtNanos() > TimeUnit.SECONDS.toNanos(5)) {
+                try {
+                    Instant now = clock.instant();
+                    DeliveryStore.OutboxStats stats = store.stats(now);
+                    double age = stats.oldestPending() == null ? 0
+                            : Math.max(0, Duration.between(stats.oldestPending(), now).toMillis() / 1000.0);
+                    counts = new Counts(stats.pending(), stats.inFlight(), stats.dead(), age, nowNanos);
+                } catch (StoreException e) {
+                    counts = new Counts(Double.NaN, Double.NaN, Double.NaN, Double.NaN, nowNanos);
+                }
+            }
+            return counts;
         }
     }
 

@@ -9,7 +9,7 @@ import java.util.function.Supplier;
  * any thread, as often as the event happens, and never throws.
  *
  * <p>Names are lower-case words joined by {@code _} ({@code token_fetches}); the bridge prefixes them with
- * {@code chatbridge_driver_} and adds the labels {@code platform} and {@code instance}. Tags are label name/value
+ * {@code chatbridge_driver_} and adds the labels {@code platform} and {@code instance_id}. Tags are label name/value
  * pairs ({@code "outcome", "failed"}); their values must come from a small, fixed set (an outcome, an error code),
  * never a message, user or conversation id: the bridge keeps at most 100 label combinations per name and counts
  * further ones under {@code other}.

@@ -191,7 +191,43 @@ public final class DeliveryEngine implements AutoCloseable {
         }
     }
 
+    /** What the engine reports as it works (metrics); every method is called on a delivery worker. */
+    public interface Events {
+        /** No events. */
+        Events NONE = new Events() {
+        };
+
+        /** A delivery was sent, {@code sinceAccepted} after it was accepted; the send call took {@code took}. */
+        default void sent(OutboundMessage message, Duration sinceAccepted, Duration took) {
+        }
+
+        /** A send failed with {@code code}; {@code willRetry} tells whether it is retried or dead-lettered. */
+        default void failed(OutboundMessage message, String code, boolean willRetry, Duration took) {
+        }
+    }
+
+    private volatile Events events = Events.NONE;
+
+    /** Reports sends and failures to {@code events} from now on. */
+    public void events(Events events) {
+        this.events = events == null ? Events.NONE : events;
+    }
+
     private void process(DeliveryStore.PendingDelivery d) {
+        OutboundMessage message = d.message();
+        org.slf4j.MDC.put("instance", message.instanceId());
+        org.slf4j.MDC.put("rule", message.ruleId());
+        org.slf4j.MDC.put("delivery", String.valueOf(d.id()));
+        try {
+            processInContext(d);
+        } finally {
+            org.slf4j.MDC.remove("instance");
+            org.slf4j.MDC.remove("rule");
+            org.slf4j.MDC.remove("delivery");
+        }
+    }
+
+    private void processInContext(DeliveryStore.PendingDelivery d) {
         OutboundMessage message = d.message();
         Driver driver = drivers.get(message.instanceId());
         Instant now = clock.instant();
@@ -211,14 +247,30 @@ public final class DeliveryEngine implements AutoCloseable {
                 store.postpone(d, now.plus(delay));
                 return;
             }
-            SendResult result = driver.send(message);
-            store.delivered(d, result == null ? null : result.platformMessageId(), clock.instant());
+            long begin = System.nanoTime();
+            try {
+                SendResult result = driver.send(message);
+                Instant sent = clock.instant();
+                store.delivered(d, result == null ? null : result.platformMessageId(), sent);
+                events.sent(message, Duration.between(d.createdAt(), sent), Duration.ofNanos(System.nanoTime() - begin));
+            } catch (DeliveryException e) {
+                events.failed(message, e.code(), willRetry(d, e, now), Duration.ofNanos(System.nanoTime() - begin));
+                throw e;
+            } catch (RuntimeException e) {
+                events.failed(message, "DRIVER_ERROR", true, Duration.ofNanos(System.nanoTime() - begin));
+                throw e;
+            }
         } catch (DeliveryException e) {
             handleFailure(d, e, now);
         } catch (RuntimeException e) {
             handleFailure(d, new DeliveryException(DeliveryException.Category.RETRYABLE, "DRIVER_ERROR",
                     e.toString(), null, e), now);
         }
+    }
+
+    private boolean willRetry(DeliveryStore.PendingDelivery d, DeliveryException e, Instant now) {
+        return e.retryable() && d.message().attempt() < retry.maxAttempts()
+                && Duration.between(d.createdAt(), now).compareTo(retry.maxAge()) < 0;
     }
 
     private void handleFailure(DeliveryStore.PendingDelivery d, DeliveryException e, Instant now) {

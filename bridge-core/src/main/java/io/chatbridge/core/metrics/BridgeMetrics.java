@@ -29,7 +29,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The bridge's metrics, in one Micrometer registry scraped in Prometheus format on the admin port. Labels are
- * bounded: instance ids, rule ids, outcomes and failure codes, never message or conversation ids.
+ * bounded: instance ids, rule ids, outcomes and failure codes, never message or conversation ids. The bridge's
+ * instance is labelled {@code instance_id}: Prometheus itself sets {@code instance} to the scraped target.
  *
  * <p>Micrometer rather than the bare Prometheus client: its JVM and process binders come ready, and its facade is
  * what the drivers' {@link DriverMetrics} maps onto in a few lines.
@@ -40,6 +41,12 @@ public final class BridgeMetrics {
     private static final Pattern NAME = Pattern.compile("[a-z][a-z0-9_]*");
     /** Label combinations kept per driver metric name; further ones are counted under {@code other}. */
     static final int MAX_SERIES_PER_NAME = 100;
+
+    /** Histogram buckets of the delivery latency: from a fast send to a delivery that waited out an outage. */
+    private static final Duration[] LATENCY_BUCKETS = {Duration.ofMillis(10), Duration.ofMillis(50),
+        Duration.ofMillis(100), Duration.ofMillis(250), Duration.ofMillis(500), Duration.ofSeconds(1),
+        Duration.ofMillis(2500), Duration.ofSeconds(5), Duration.ofSeconds(10), Duration.ofSeconds(30),
+        Duration.ofMinutes(1), Duration.ofMinutes(5), Duration.ofMinutes(15), Duration.ofHours(1)};
 
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final Map<String, Set<Tags>> driverSeries = new ConcurrentHashMap<>();
@@ -70,7 +77,7 @@ public final class BridgeMetrics {
     public void received(String instance, String outcome, String reason) {
         Counter.builder("chatbridge_messages_received")
                 .description("Messages received, by instance and outcome (rejected: by reason)")
-                .tags("instance", instance, "outcome", outcome, "reason", reason == null ? "" : reason)
+                .tags("instance_id", instance, "outcome", outcome, "reason", reason == null ? "" : reason)
                 .register(registry).increment();
     }
 
@@ -83,35 +90,35 @@ public final class BridgeMetrics {
     /** A message of {@code instance} that matched no rule. */
     public void unrouted(String instance) {
         Counter.builder("chatbridge_messages_unrouted").description("Accepted messages that matched no rule")
-                .tags("instance", instance).register(registry).increment();
+                .tags("instance_id", instance).register(registry).increment();
     }
 
     /** A delivery sent; {@code sinceAccepted} is the time from acceptance to the platform's answer. */
     public void sent(String instance, Duration sinceAccepted) {
         Counter.builder("chatbridge_deliveries_sent").description("Deliveries sent, by target instance")
-                .tags("instance", instance).register(registry).increment();
+                .tags("instance_id", instance).register(registry).increment();
         Timer.builder("chatbridge_delivery_latency").description("Time from acceptance to sent, by target instance")
-                .tags("instance", instance).publishPercentileHistogram()
-                .minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofHours(1))
+                .tags("instance_id", instance)
+                .serviceLevelObjectives(LATENCY_BUCKETS)
                 .register(registry).record(sinceAccepted.isNegative() ? Duration.ZERO : sinceAccepted);
     }
 
     /** A failed attempt that will be retried. */
     public void retried(String instance, String code) {
         Counter.builder("chatbridge_deliveries_retried").description("Failed attempts retried later, by code")
-                .tags("instance", instance, "code", code == null ? "" : code).register(registry).increment();
+                .tags("instance_id", instance, "code", code == null ? "" : code).register(registry).increment();
     }
 
     /** A delivery moved to the dead letters. */
     public void deadLettered(String instance, String code) {
         Counter.builder("chatbridge_deliveries_dead_lettered").description("Deliveries dead-lettered, by code")
-                .tags("instance", instance, "code", code == null ? "" : code).register(registry).increment();
+                .tags("instance_id", instance, "code", code == null ? "" : code).register(registry).increment();
     }
 
     /** How long one {@code Driver.send} call took; {@code outcome} is {@code ok} or {@code failed}. */
     public void sendCall(String instance, String platform, Duration took, String outcome) {
         Timer.builder("chatbridge_send_duration").description("Driver send calls, by target instance and outcome")
-                .tags("instance", instance, "platform", platform, "outcome", outcome)
+                .tags("instance_id", instance, "platform", platform, "outcome", outcome)
                 .register(registry).record(took);
     }
 
@@ -123,7 +130,8 @@ public final class BridgeMetrics {
 
     /** Registers a gauge read at each scrape. */
     public <T> void gauge(String name, String description, T source, ToDoubleFunction<T> value) {
-        Gauge.builder(name, source, value).description(description).register(registry);
+        // strongly: Micrometer holds a gauge's source weakly by default, and ours are not referenced elsewhere
+        Gauge.builder(name, source, value).description(description).strongReference(true).register(registry);
     }
 
     /**
@@ -133,11 +141,11 @@ public final class BridgeMetrics {
     public void instanceHealth(String instance, Supplier<DriverHealth> health) {
         Gauge.builder("chatbridge_instance_up", health, h -> h.get() == null || h.get().healthy() ? 1 : 0)
                 .description("1 when the instance is connected (or has no connection to report)")
-                .tags("instance", instance).register(registry);
+                .tags("instance_id", instance).strongReference(true).register(registry);
         Gauge.builder("chatbridge_instance_reconnecting", health,
                         h -> h.get() != null && h.get().state() == DriverHealth.State.RECONNECTING ? 1 : 0)
                 .description("1 while the instance is re-establishing its connection")
-                .tags("instance", instance).register(registry);
+                .tags("instance_id", instance).strongReference(true).register(registry);
     }
 
     /** The metrics facade handed to the driver of {@code instance}. */
@@ -165,7 +173,7 @@ public final class BridgeMetrics {
                 Tags all = tags(name, platform, instance, tags);
                 if (all != null && value != null) {
                     Gauge.builder("chatbridge_driver_" + name, value, v -> safe(v))
-                            .tags(all).register(registry);
+                            .tags(all).strongReference(true).register(registry);
                 }
             }
         };
@@ -187,7 +195,7 @@ public final class BridgeMetrics {
                     + " ignored", instance, name);
             return null;
         }
-        Tags tags = Tags.of("platform", platform, "instance", instance);
+        Tags tags = Tags.of("platform", platform, "instance_id", instance);
         for (int i = 0; i < pairs.length; i += 2) {
             tags = tags.and(pairs[i], pairs[i + 1] == null ? "" : pairs[i + 1]);
         }
@@ -197,7 +205,7 @@ public final class BridgeMetrics {
         }
         warnOnce("series/" + name, "driver metric {} has more than {} label combinations; further ones are"
                 + " counted under other", name, MAX_SERIES_PER_NAME);
-        Tags other = Tags.of("platform", platform, "instance", instance);
+        Tags other = Tags.of("platform", platform, "instance_id", instance);
         for (int i = 0; i < pairs.length; i += 2) {
             other = other.and(pairs[i], "other");
         }

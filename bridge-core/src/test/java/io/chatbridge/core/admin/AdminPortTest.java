@@ -192,8 +192,12 @@ class AdminPortTest {
         assertThat(scrape.statusCode()).isEqualTo(200);
         assertThat(scrape.headers().firstValue("Content-Type").orElse("")).startsWith("text/plain");
         assertThat(scrape.body())
-                .contains("chatbridge_messages_received_total{instance=\"a\",outcome=\"accepted\",reason=\"\"} 3.0")
+                .contains("chatbridge_messages_received_total{instance_id=\"a\",outcome=\"accepted\",reason=\"\"} 3.0")
                 .contains("chatbridge_messages_routed_total{rule=\"a-to-b\"} 3.0")
+                .contains("chatbridge_deliveries_sent_total{instance_id=\"b\"} 3.0")
+                .contains("chatbridge_delivery_latency_seconds_bucket{instance_id=\"b\"")
+                .contains("chatbridge_send_duration_seconds_count{instance_id=\"b\",outcome=\"ok\",platform=\"memory\"} 3")
+                .contains("chatbridge_outbox_pending 0.0")
                 .contains("jvm_memory_used_bytes")
                 .contains("process_uptime_seconds");
     }
