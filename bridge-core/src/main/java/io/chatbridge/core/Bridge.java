@@ -1,5 +1,6 @@
 package io.chatbridge.core;
 
+import io.chatbridge.core.admin.AdminServer;
 import io.chatbridge.core.config.GlobalSettings;
 import io.chatbridge.core.config.InstanceDefinition;
 import io.chatbridge.core.config.Setup;
@@ -10,23 +11,28 @@ import io.chatbridge.core.delivery.RetryPolicy;
 import io.chatbridge.core.delivery.StoreException;
 import io.chatbridge.core.http.HttpServers;
 import io.chatbridge.core.logging.Secrets;
+import io.chatbridge.core.metrics.BridgeMetrics;
 import io.chatbridge.core.routing.Router;
 import io.chatbridge.spi.BridgeUnavailableException;
 import io.chatbridge.spi.Driver;
 import io.chatbridge.spi.DriverConfig;
 import io.chatbridge.spi.DriverContext;
+import io.chatbridge.spi.DriverHealth;
+import io.chatbridge.spi.DriverMetrics;
 import io.chatbridge.spi.HttpRoutes;
 import io.chatbridge.spi.InboundMessage;
 import io.chatbridge.spi.OutboundMessage;
 import io.chatbridge.spi.PublishResult;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -44,15 +50,19 @@ public final class Bridge implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Bridge.class);
 
-    private final Setup setup;
+    private volatile Setup setup;
     private final Secrets secrets;
     private final Clock clock;
     private final HttpServers http;
     private final DeliveryStore store;
-    private final Router router;
+    private volatile Router router;
+    private final java.util.function.Supplier<Setup> reloadSource;
     private final DeliveryEngine engine;
     private final ScheduledExecutorService scheduler;
     private final Map<String, Driver> started = new LinkedHashMap<>();
+    private final BridgeMetrics metrics = new BridgeMetrics();
+    private final Map<String, DriverHealth> health = new ConcurrentHashMap<>();
+    private volatile AdminServer admin;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile boolean accepting;
     private volatile boolean closed;
@@ -64,9 +74,8 @@ public final class Bridge implements AutoCloseable {
         GlobalSettings global = setup.global();
         this.http = new HttpServers(options.httpHost != null ? options.httpHost : global.httpHost());
         this.store = options.store != null ? options.store : DeliveryStores.open(global);
-        Map<String, String> platformOf = new LinkedHashMap<>();
-        setup.instances().forEach((id, def) -> platformOf.put(id, def.platform()));
-        this.router = new Router(setup.rules(), platformOf, global.strictEchoMatch());
+        this.router = router(setup);
+        this.reloadSource = options.reloadSource;
         this.engine = new DeliveryEngine(store, setup.drivers(),
                 new RetryPolicy(global.maxAttempts(), global.maxAge(),
                         options.retryBase != null ? options.retryBase : global.backoffBase(), global.backoffMax()),
@@ -141,9 +150,205 @@ public final class Bridge implements AutoCloseable {
                 throw new BridgeStartException(ex.getMessage(), ex);
             }
         }
+        engine.events(new DeliveryEngine.Events() {
+            @Override
+            public void sendCall(OutboundMessage message, Duration took, boolean ok) {
+                metrics.sendCall(message.instanceId(), platformOf(message.instanceId()), took, ok ? "ok" : "failed");
+            }
+
+            @Override
+            public void sent(OutboundMessage message, Duration sinceAccepted) {
+                metrics.sent(message.instanceId(), sinceAccepted);
+            }
+
+            @Override
+            public void failed(OutboundMessage message, String code, boolean willRetry) {
+                if (willRetry) {
+                    metrics.retried(message.instanceId(), code);
+                } else {
+                    metrics.deadLettered(message.instanceId(), code);
+                }
+            }
+        });
+        registerOutboxGauges();
         engine.start();
         accepting = true;
         http.markReady();
+        for (String id : setup.instances().keySet()) {
+            metrics.instanceHealth(id, () -> health.get(id));
+        }
+        if (setup.global().admin().enabled()) {
+            try {
+                admin = AdminServer.start(setup.global().admin(), new AdminBackend(this));
+            } catch (IllegalStateException ex) {
+                throw new BridgeStartException(ex.getMessage(), ex);
+            }
+        }
+    }
+
+    private String platformOf(String instanceId) {
+        InstanceDefinition def = setup.instances().get(instanceId);
+        return def == null ? "" : def.platform();
+    }
+
+    /** Outbox gauges, read from the store at most every 5 s however often Prometheus scrapes. */
+    private void registerOutboxGauges() {
+        OutboxSnapshot snapshot = new OutboxSnapshot();
+        metrics.gauge("chatbridge_outbox_pending", "Deliveries waiting to be sent", snapshot,
+                o -> o.read().pending());
+        metrics.gauge("chatbridge_outbox_in_flight", "Deliveries being sent now", snapshot,
+                o -> o.read().inFlight());
+        metrics.gauge("chatbridge_outbox_dead_letters", "Dead letters kept", snapshot, o -> o.read().dead());
+        metrics.gauge("chatbridge_outbox_oldest_pending_age_seconds", "Age of the oldest pending delivery",
+                snapshot, o -> o.read().oldestPendingAgeSeconds());
+    }
+
+    /** The outbox counts, cached for five seconds; NaN while the store cannot answer. */
+    private final class OutboxSnapshot {
+        private record Counts(double pending, double inFlight, double dead, double oldestPendingAgeSeconds,
+                              long readAtNanos) {
+        }
+
+        private Counts counts;
+
+        synchronized Counts read() {
+            long nowNanos = System.nanoTime();
+            if (counts == null || nowNanos - counts.readAtNanos() > TimeUnit.SECONDS.toNanos(5)) {
+                try {
+                    Instant now = clock.instant();
+                    DeliveryStore.OutboxStats stats = store.stats(now);
+                    double age = stats.oldestPending() == null ? 0
+                            : Math.max(0, Duration.between(stats.oldestPending(), now).toMillis() / 1000.0);
+                    counts = new Counts(stats.pending(), stats.inFlight(), stats.dead(), age, nowNanos);
+                } catch (StoreException e) {
+                    counts = new Counts(Double.NaN, Double.NaN, Double.NaN, Double.NaN, nowNanos);
+                }
+            }
+            return counts;
+        }
+    }
+
+    private static Router router(Setup setup) {
+        Map<String, String> platformOf = new LinkedHashMap<>();
+        setup.instances().forEach((id, def) -> platformOf.put(id, def.platform()));
+        return new Router(setup.rules(), platformOf, setup.global().strictEchoMatch());
+    }
+
+    /**
+     * Re-reads config.json and rules.json (SIGHUP, {@code POST /admin/reload}, {@code global.watch_files}) and
+     * swaps the new rules in atomically: messages accepted after the swap follow them, deliveries already in the
+     * outbox go out as planned. An invalid edit is refused whole, with the same problems {@code validate}
+     * prints, and the running configuration stays.
+     */
+    public synchronized AdminServer.ReloadResult reload() {
+        if (closed || reloadSource == null) {
+            return refused(closed ? "the bridge is stopping" : "this bridge was not started from files", List.of());
+        }
+        Setup next;
+        try {
+            next = reloadSource.get();
+        } catch (RuntimeException e) {
+            return refused("could not read the files: " + secrets.mask(String.valueOf(e.getMessage())), List.of());
+        }
+        if (!next.valid()) {
+            List<String> problems = Setup.render(next.errors()).lines().toList();
+            return refused(problems.size() + " problem(s) in the new files", problems);
+        }
+        if (!next.global().equals(setup.global())) {
+            return refused("global settings changed; they apply when the bridge restarts", List.of());
+        }
+        List<String> changed = new ArrayList<>();
+        for (String id : next.instances().keySet()) {
+            InstanceDefinition before = setup.instances().get(id);
+            InstanceDefinition after = next.instances().get(id);
+            if (before == null || !before.platform().equals(after.platform())
+                    || !java.util.Objects.equals(before.settings().value(), after.settings().value())) {
+                changed.add(id);
+            }
+        }
+        for (String id : setup.instances().keySet()) {
+            if (!next.instances().containsKey(id)) {
+                changed.add(id);
+            }
+        }
+        if (!changed.isEmpty()) {
+            return refused("instances added, removed or changed (" + String.join(", ", changed)
+                    + "); they apply when the bridge restarts", List.of());
+        }
+        secrets.add(next.sensitiveValues());
+        int before = setup.rules().size();
+        router = router(next);
+        setup = next;
+        metrics.reload("applied");
+        String summary = "rules reloaded: " + before + " → " + next.rules().size() + " rule(s)";
+        LOG.info("{}", summary);
+        return new AdminServer.ReloadResult(true, summary, List.of());
+    }
+
+    private AdminServer.ReloadResult refused(String summary, List<String> problems) {
+        metrics.reload("refused");
+        LOG.warn("reload refused, the running configuration stays: {}{}", summary,
+                problems.isEmpty() ? "" : "\n" + String.join("\n", problems));
+        return new AdminServer.ReloadResult(false, summary, problems);
+    }
+
+    /** The secrets this bridge masks. */
+    Secrets secrets() {
+        return secrets;
+    }
+
+    /** The clock the bridge runs on. */
+    public Clock clock() {
+        return clock;
+    }
+
+    /** The bridge's metrics. */
+    public BridgeMetrics metrics() {
+        return metrics;
+    }
+
+    /** The latest health report of every instance that made one. */
+    public Map<String, DriverHealth> health() {
+        return Map.copyOf(health);
+    }
+
+    /** The actual port of the admin server, or -1 when there is none. */
+    public int adminPort() {
+        AdminServer server = admin;
+        return server == null ? -1 : server.port();
+    }
+
+    /** The setup the bridge runs. */
+    Setup setup() {
+        return setup;
+    }
+
+    /** Whether it takes messages now: started, not stopping, the store usable, no instance failed. */
+    AdminServer.Readiness readiness() {
+        if (!accepting) {
+            return new AdminServer.Readiness(false, closed ? "stopping" : "starting");
+        }
+        for (Map.Entry<String, DriverHealth> e : health.entrySet()) {
+            if (!e.getValue().healthy()) {
+                return new AdminServer.Readiness(false, "instance " + e.getKey() + " is "
+                        + e.getValue().state().name().toLowerCase(java.util.Locale.ROOT) + " since "
+                        + e.getValue().since() + ": " + e.getValue().reason());
+            }
+        }
+        return AdminServer.Readiness.READY;
+    }
+
+    private void healthReported(String instanceId, DriverHealth report) {
+        DriverHealth previous = health.put(instanceId, report);
+        if (previous != null && previous.state() == report.state() && previous.reason().equals(report.reason())) {
+            return;
+        }
+        if (report.healthy()) {
+            LOG.info("instance {} connected", instanceId);
+        } else {
+            LOG.warn("instance {} {}: {}", instanceId, report.state().name().toLowerCase(java.util.Locale.ROOT),
+                    secrets.mask(report.reason()));
+        }
     }
 
     /** The actual port of the server configured on {@code configuredPort} (they differ only for port 0). */
@@ -189,6 +394,10 @@ public final class Bridge implements AutoCloseable {
             }
         }
         http.stop();
+        AdminServer server = admin;
+        if (server != null) {
+            server.close();
+        }
         scheduler.shutdownNow();
         try {
             scheduler.awaitTermination(2, TimeUnit.SECONDS);
@@ -222,11 +431,17 @@ public final class Bridge implements AutoCloseable {
             fresh = store.append(dedupKey, deliveries, clock.instant(), setup.global().dedupWindow());
         } catch (StoreException e) {
             LOG.error("could not record message from {}: {}", def.id(), e.getMessage());
+            metrics.received(def.id(), "rejected", "store_unavailable");
             throw new BridgeUnavailableException("could not record the message", e);
         }
         if (!fresh) {
+            metrics.received(def.id(), "duplicate", null);
             LOG.debug("duplicate message {} from {} ignored", message.id(), def.id());
             return new PublishResult(PublishResult.Status.DUPLICATE, 0);
+        }
+        metrics.received(def.id(), "accepted", null);
+        for (OutboundMessage delivery : deliveries) {
+            metrics.routed(delivery.ruleId());
         }
         if (!deliveries.isEmpty()) {
             engine.wake();
@@ -241,9 +456,12 @@ public final class Bridge implements AutoCloseable {
         private final InstanceDefinition def;
         private final DriverConfig config;
 
+        private final DriverMetrics driverMetrics;
+
         InstanceContext(InstanceDefinition def, DriverConfig config) {
             this.def = def;
             this.config = config;
+            this.driverMetrics = metrics.forDriver(def.platform(), def.id());
         }
 
         @Override
@@ -289,6 +507,18 @@ public final class Bridge implements AutoCloseable {
         public Clock clock() {
             return clock;
         }
+
+        @Override
+        public DriverMetrics metrics() {
+            return driverMetrics;
+        }
+
+        @Override
+        public void reportHealth(DriverHealth report) {
+            if (report != null) {
+                healthReported(def.id(), report);
+            }
+        }
     }
 
     /** Start-up options beyond the files (mostly for tests). */
@@ -298,6 +528,7 @@ public final class Bridge implements AutoCloseable {
         private String httpHost;
         private Duration retryBase;
         private Duration pollInterval;
+        private java.util.function.Supplier<Setup> reloadSource;
 
         /** The clock for routing, retries and drivers. */
         public Options clock(Clock clock) {
@@ -320,6 +551,12 @@ public final class Bridge implements AutoCloseable {
         /** The wait after a first failure instead of {@code global.delivery.backoff_base} (tests use milliseconds). */
         public Options retryBase(Duration base) {
             this.retryBase = base;
+            return this;
+        }
+
+        /** Where {@link Bridge#reload()} reads the files again (the same files and environment as at start). */
+        public Options reloadFrom(java.util.function.Supplier<Setup> source) {
+            this.reloadSource = source;
             return this;
         }
 

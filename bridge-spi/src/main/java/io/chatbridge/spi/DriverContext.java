@@ -108,6 +108,14 @@ public interface DriverContext {
     default void secret(String value) {
     }
 
+    /**
+     * Where the driver reports its own metrics; see {@link DriverMetrics}. May be called at any time after
+     * {@link Driver#start} began, from any thread. The default discards everything, so drivers may always report.
+     */
+    default DriverMetrics metrics() {
+        return DriverMetrics.NONE;
+    }
+
     /** Waits for a stage, rethrowing a {@link RuntimeException} it failed with as itself. */
     private static <T> T join(CompletionStage<T> stage) {
         try {

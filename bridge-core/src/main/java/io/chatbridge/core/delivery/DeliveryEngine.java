@@ -22,6 +22,7 @@ import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 
 /**
  * Sends what the {@link DeliveryStore} holds: one dispatcher thread claims due deliveries (the head of each target
@@ -215,7 +216,48 @@ public final class DeliveryEngine implements AutoCloseable {
         }
     }
 
+    /** What the engine reports as it works (metrics); every method is called on a delivery worker. */
+    public interface Events {
+        /** No events. */
+        Events NONE = new Events() {
+        };
+
+        /** One {@code Driver.send} call returned ({@code ok}) or threw, after {@code took}. */
+        default void sendCall(OutboundMessage message, Duration took, boolean ok) {
+        }
+
+        /** A delivery was sent and recorded, {@code sinceAccepted} after it was accepted. */
+        default void sent(OutboundMessage message, Duration sinceAccepted) {
+        }
+
+        /** An attempt failed with {@code code}; {@code willRetry} tells whether it is retried or dead-lettered. */
+        default void failed(OutboundMessage message, String code, boolean willRetry) {
+        }
+    }
+
+    private volatile Events events = Events.NONE;
+
+    /** Reports sends and failures to {@code events} from now on. */
+    public void events(Events events) {
+        this.events = events == null ? Events.NONE : events;
+    }
+
+    /** One delivery, with its instance, rule and id in the log context (the JSON log format shows them). */
     private void process(DeliveryStore.PendingDelivery d) {
+        OutboundMessage message = d.message();
+        MDC.put("instance", message.instanceId());
+        MDC.put("rule", message.ruleId());
+        MDC.put("delivery", String.valueOf(d.id()));
+        try {
+            processInContext(d);
+        } finally {
+            MDC.remove("instance");
+            MDC.remove("rule");
+            MDC.remove("delivery");
+        }
+    }
+
+    private void processInContext(DeliveryStore.PendingDelivery d) {
         OutboundMessage message = d.message();
         Driver driver = drivers.get(message.instanceId());
         if (driver == null) {
@@ -229,6 +271,7 @@ public final class DeliveryEngine implements AutoCloseable {
             return;
         }
         SendResult result;
+        long begin = System.nanoTime();
         try {
             Duration delay = driver.sendDelay(message);
             if (delay != null && !delay.isNegative() && !delay.isZero()) {
@@ -236,8 +279,11 @@ public final class DeliveryEngine implements AutoCloseable {
                 record(d, "postpone", () -> store.postpone(d, notBefore));
                 return;
             }
+            begin = System.nanoTime();
             result = driver.send(message);
+            events.sendCall(message, Duration.ofNanos(System.nanoTime() - begin), true);
         } catch (DeliveryException e) {
+            events.sendCall(message, Duration.ofNanos(System.nanoTime() - begin), false);
             // the time after the send: a send that timed out after 30 s is retried after its backoff from then
             handleFailure(d, e, clock.instant());
             return;
@@ -245,6 +291,7 @@ public final class DeliveryEngine implements AutoCloseable {
             if (e instanceof OutOfMemoryError oom) {
                 throw oom; // runWorker logs it; nothing here can handle it
             }
+            events.sendCall(message, Duration.ofNanos(System.nanoTime() - begin), false);
             // a driver bug (an unchecked exception, even an Error): a retryable failure of this delivery
             handleFailure(d, new DeliveryException(DeliveryException.Category.RETRYABLE, "DRIVER_ERROR",
                     e.toString(), null, e), clock.instant());
@@ -252,7 +299,9 @@ public final class DeliveryEngine implements AutoCloseable {
         }
         // sent: from here on a store failure is retried as a store write, never as a second send
         String targetId = result == null ? null : result.platformMessageId();
-        record(d, "record as delivered", () -> store.delivered(d, targetId, clock.instant()));
+        Instant sent = clock.instant();
+        record(d, "record as delivered", () -> store.delivered(d, targetId, sent));
+        events.sent(message, Duration.between(d.createdAt(), sent));
     }
 
     /**
@@ -290,23 +339,29 @@ public final class DeliveryEngine implements AutoCloseable {
         // remote answers may carry binary garbage or quote secrets back: printable, bounded, masked
         String error = PrintableText.of(Secrets.redact((e.code() == null ? "" : e.code() + ": ") + e.getMessage()));
         if (!e.retryable()) {
-            fail(d, null, error, now);
+            deadLetter(d, e.code(), error, now);
             return;
         }
         boolean tooOld = Duration.between(d.createdAt(), now).compareTo(retry.maxAge()) >= 0;
         if (m.attempt() >= retry.maxAttempts() || tooOld) {
-            fail(d, null, error + (tooOld ? " (gave up: older than " + retry.maxAge() + ")"
+            deadLetter(d, e.code(), error + (tooOld ? " (gave up: older than " + retry.maxAge() + ")"
                     : " (gave up after " + m.attempt() + " attempts)"), now);
             return;
         }
+        events.failed(m, e.code(), true);
         Duration wait = retry.backoff(m.attempt(), e.retryAfter(), ThreadLocalRandom.current()::nextDouble);
         LOG.info("delivery {} to {} failed (attempt {}): {}; retrying in {} ms", d.id(), m.instanceId(),
                 m.attempt(), error, wait.toMillis());
         record(d, "reschedule", () -> store.retryLater(d, now.plus(wait), error));
     }
 
+    /** A failure found before any send ({@code NO_DRIVER}, {@code BLOCKED_SECRET}). */
     private void fail(DeliveryStore.PendingDelivery d, String code, String error, Instant now) {
-        String text = code == null ? error : code + ": " + error;
+        deadLetter(d, code, code + ": " + error, now);
+    }
+
+    private void deadLetter(DeliveryStore.PendingDelivery d, String code, String text, Instant now) {
+        events.failed(d.message(), code, false);
         LOG.warn("delivery {} of rule {} to {} moved to dead letters: {}", d.id(), d.message().ruleId(),
                 d.message().instanceId(), text);
         record(d, "move to dead letters", () -> store.deadLetter(d, text, now));
