@@ -99,8 +99,8 @@ public final class MemoryDriverFactory implements DriverFactory {
         public SendResult send(OutboundMessage message) throws DeliveryException {
             if (failuresLeft.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
                 throw mode.equals("permanent")
-                        ? DeliveryException.permanent("BAD_REQUEST", "memory target refuses")
-                        : DeliveryException.retryable("UNAVAILABLE", "memory target down");
+                        ? DeliveryException.permanent(DeliveryException.Reason.BAD_REQUEST, "memory target refuses")
+                        : DeliveryException.retryable(DeliveryException.Reason.SERVER_ERROR, "memory target down");
             }
             sent(id).add(message);
             return new SendResult(id + "-" + sent(id).size());
