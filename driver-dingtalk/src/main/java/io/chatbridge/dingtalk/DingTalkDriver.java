@@ -91,7 +91,7 @@ public final class DingTalkDriver implements Driver {
         URI endpoint = config.apiEndpoint();
         List<WebhookConfig> webhookConfigs = config.webhooks();
         if (config.sandbox() != null) {
-            sandbox = InProcessSandbox.start(config);
+            sandbox = InProcessSandbox.start(config, context.bindHost());
             endpoint = URI.create(sandbox.sandbox().baseUrl());
             webhookConfigs = sandbox.webhooks();
             LOG.info("[{}] sandbox mode: DingTalk is simulated at {} - open it in a browser to chat as a group member",
