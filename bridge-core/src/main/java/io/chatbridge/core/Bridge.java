@@ -54,6 +54,8 @@ public final class Bridge implements AutoCloseable {
     private final Secrets secrets;
     private final Clock clock;
     private final HttpServers http;
+    private final String httpHost;
+    private final InstanceHealth health = new InstanceHealth();
     private final DeliveryStore store;
     private volatile Router router;
     private final java.util.function.Supplier<Setup> reloadSource;
@@ -61,7 +63,6 @@ public final class Bridge implements AutoCloseable {
     private final ScheduledExecutorService scheduler;
     private final Map<String, Driver> started = new LinkedHashMap<>();
     private final BridgeMetrics metrics = new BridgeMetrics();
-    private final Map<String, DriverHealth> health = new ConcurrentHashMap<>();
     private volatile AdminServer admin;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile boolean accepting;
@@ -72,7 +73,8 @@ public final class Bridge implements AutoCloseable {
         this.secrets = secrets;
         this.clock = options.clock;
         GlobalSettings global = setup.global();
-        this.http = new HttpServers(options.httpHost != null ? options.httpHost : global.httpHost());
+        this.httpHost = options.httpHost != null ? options.httpHost : global.httpHost();
+        this.http = new HttpServers(httpHost);
         this.store = options.store != null ? options.store : DeliveryStores.open(global);
         this.router = router(setup);
         this.reloadSource = options.reloadSource;
@@ -175,7 +177,7 @@ public final class Bridge implements AutoCloseable {
         accepting = true;
         http.markReady();
         for (String id : setup.instances().keySet()) {
-            metrics.instanceHealth(id, () -> health.get(id));
+            metrics.instanceHealth(id, () -> health.of(id).orElse(null));
         }
         if (setup.global().admin().enabled()) {
             try {
@@ -307,11 +309,6 @@ public final class Bridge implements AutoCloseable {
         return metrics;
     }
 
-    /** The latest health report of every instance that made one. */
-    public Map<String, DriverHealth> health() {
-        return Map.copyOf(health);
-    }
-
     /** The actual port of the admin server, or -1 when there is none. */
     public int adminPort() {
         AdminServer server = admin;
@@ -328,7 +325,7 @@ public final class Bridge implements AutoCloseable {
         if (!accepting) {
             return new AdminServer.Readiness(false, closed ? "stopping" : "starting");
         }
-        for (Map.Entry<String, DriverHealth> e : health.entrySet()) {
+        for (Map.Entry<String, DriverHealth> e : health.snapshot().entrySet()) {
             if (!e.getValue().healthy()) {
                 return new AdminServer.Readiness(false, "instance " + e.getKey() + " is "
                         + e.getValue().state().name().toLowerCase(java.util.Locale.ROOT) + " since "
@@ -336,19 +333,6 @@ public final class Bridge implements AutoCloseable {
             }
         }
         return AdminServer.Readiness.READY;
-    }
-
-    private void healthReported(String instanceId, DriverHealth report) {
-        DriverHealth previous = health.put(instanceId, report);
-        if (previous != null && previous.state() == report.state() && previous.reason().equals(report.reason())) {
-            return;
-        }
-        if (report.healthy()) {
-            LOG.info("instance {} connected", instanceId);
-        } else {
-            LOG.warn("instance {} {}: {}", instanceId, report.state().name().toLowerCase(java.util.Locale.ROOT),
-                    secrets.mask(report.reason()));
-        }
     }
 
     /** The actual port of the server configured on {@code configuredPort} (they differ only for port 0). */
@@ -359,6 +343,14 @@ public final class Bridge implements AutoCloseable {
     /** Every open port: configured → actual. */
     public Map<Integer, Integer> ports() {
         return http.boundPorts();
+    }
+
+    /**
+     * The latest connection health each instance reported (instances whose drivers never report are absent), for
+     * readiness and the admin status. A snapshot, by instance id.
+     */
+    public Map<String, DriverHealth> health() {
+        return health.snapshot();
     }
 
     /** The outbox. */
@@ -499,6 +491,16 @@ public final class Bridge implements AutoCloseable {
         }
 
         @Override
+        public String bindHost() {
+            return httpHost;
+        }
+
+        @Override
+        public void reportHealth(DriverHealth report) {
+            health.report(def.id(), def.platform(), report);
+        }
+
+        @Override
         public ScheduledExecutorService scheduler() {
             return scheduler;
         }
@@ -513,12 +515,6 @@ public final class Bridge implements AutoCloseable {
             return driverMetrics;
         }
 
-        @Override
-        public void reportHealth(DriverHealth report) {
-            if (report != null) {
-                healthReported(def.id(), report);
-            }
-        }
     }
 
     /** Start-up options beyond the files (mostly for tests). */

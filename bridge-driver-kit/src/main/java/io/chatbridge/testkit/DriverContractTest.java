@@ -185,6 +185,7 @@ public abstract class DriverContractTest {
             assertThat(result).isNotNull();
         } catch (DeliveryException e) {
             assertThat(e.category()).isNotNull();
+            assertThat(e.reason()).isNotNull();
             assertThat(e.code()).isNotBlank();
             assertThat(e.getMessage()).isNotBlank();
             for (String secret : secrets()) {

@@ -7,6 +7,7 @@ import io.chatbridge.spi.ConfigNode;
 import io.chatbridge.spi.ConfigProblem;
 import io.chatbridge.spi.DriverConfig;
 import io.chatbridge.spi.DriverContext;
+import io.chatbridge.spi.DriverHealth;
 import io.chatbridge.spi.HttpHandler;
 import io.chatbridge.spi.HttpRoutes;
 import io.chatbridge.spi.InboundMessage;
@@ -44,6 +45,7 @@ public class TestDriverContext implements DriverContext, AutoCloseable {
     private final List<InboundMessage> published = new CopyOnWriteArrayList<>();
     private final List<String> registered = new CopyOnWriteArrayList<>();
     private final List<String> secrets = new CopyOnWriteArrayList<>();
+    private final List<DriverHealth> health = new CopyOnWriteArrayList<>();
     private final Map<String, Instant> seenIds = new HashMap<>();
     private volatile Clock clock;
     private volatile boolean failPublish;
@@ -192,6 +194,23 @@ public class TestDriverContext implements DriverContext, AutoCloseable {
     /** The runtime secrets the driver registered with {@link #secret(String)}, in order. */
     public List<String> secrets() {
         return List.copyOf(secrets);
+    }
+
+    /** Loopback: the kit's servers listen on {@code 127.0.0.1} only. */
+    @Override
+    public String bindHost() {
+        return "127.0.0.1";
+    }
+
+    /** Records the report; see {@link #healthReports()}. */
+    @Override
+    public void reportHealth(DriverHealth report) {
+        health.add(java.util.Objects.requireNonNull(report, "health"));
+    }
+
+    /** Every health report of the driver so far, in order. */
+    public List<DriverHealth> healthReports() {
+        return List.copyOf(health);
     }
 
     /** The routes the driver registered, as {@code "port METHOD path"} with the port as configured. */

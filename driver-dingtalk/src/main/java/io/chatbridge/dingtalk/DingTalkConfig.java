@@ -34,10 +34,8 @@ public record DingTalkConfig(String instanceId, String appKey, String appSecret,
      *
      * @param port the sandbox's port ({@code sandbox_port}, default 8070)
      * @param groups the open conversation ids the rules name, in rule order; the sandbox shows them as groups
-     * @param callbackHost where the sandbox reaches the bridge's callback port ({@code global.http.host}, loopback
-     *     when that is a wildcard address)
      */
-    public record Sandbox(int port, List<String> groups, String callbackHost) {
+    public record Sandbox(int port, List<String> groups) {
         public Sandbox {
             groups = List.copyOf(groups);
         }
@@ -111,7 +109,7 @@ public record DingTalkConfig(String instanceId, String appKey, String appSecret,
         boolean callbacks = s.has("listen_port") || s.has("listen_path") || uses.ruleReceives();
         uses.warnSendOnly(callbacks, config.instanceId());
 
-        Sandbox sandbox = SandboxModeSettings.read(s, config.global(), uses.conversations());
+        Sandbox sandbox = SandboxModeSettings.read(s, uses.conversations());
         AppSettings app = sandbox != null ? AppSettings.forSandbox(s)
                 : AppSettings.read(s, uses, callbacks, !webhooks.isEmpty());
         return new DingTalkConfig(config.instanceId(), app.appKey(), app.appSecret(), app.robotCode(),

@@ -158,7 +158,8 @@ class DeliveryEngineTest {
             public SendResult send(OutboundMessage message) throws DeliveryException {
                 attempts.add(message.attempt());
                 if (message.attempt() == 1) {
-                    throw DeliveryException.retryable("RATE_LIMITED", "slow down", Duration.ofSeconds(30));
+                    throw DeliveryException.retryable(DeliveryException.Reason.RATE_LIMITED, "slow down",
+                            Duration.ofSeconds(30));
                 }
                 return SendResult.OK;
             }
@@ -188,7 +189,8 @@ class DeliveryEngineTest {
 
             @Override
             public SendResult send(OutboundMessage message) throws DeliveryException {
-                throw DeliveryException.retryable("UNAVAILABLE", "target down");
+                throw DeliveryException.retryable(DeliveryException.Reason.OTHER, "target down")
+                        .withPlatformCode("UNAVAILABLE");
             }
 
             @Override
@@ -214,7 +216,8 @@ class DeliveryEngineTest {
         @Override
         public SendResult send(OutboundMessage message) throws DeliveryException {
             attempts.add(message.attempt());
-            throw DeliveryException.retryable("UNAVAILABLE", "target down on attempt " + message.attempt());
+            throw DeliveryException.retryable(DeliveryException.Reason.OTHER, "target down on attempt "
+                    + message.attempt()).withPlatformCode("UNAVAILABLE");
         }
 
         @Override
