@@ -26,8 +26,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -55,12 +57,15 @@ public final class Bridge implements AutoCloseable {
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile boolean accepting;
     private volatile boolean closed;
+    /** Why the last append failed, until an append or a probe write succeeds again; {@code null} when fine. */
+    private volatile String storeFailure;
 
     private Bridge(Setup setup, Options options) {
         this.setup = setup;
         this.clock = options.clock;
         GlobalSettings global = setup.global();
         this.http = new HttpServers(options.httpHost != null ? options.httpHost : global.httpHost());
+        http.readiness(this::readiness);
         this.store = options.store != null ? options.store : DeliveryStores.open(global);
         Map<String, String> platformOf = new LinkedHashMap<>();
         setup.instances().forEach((id, def) -> platformOf.put(id, def.platform()));
@@ -130,8 +135,59 @@ public final class Bridge implements AutoCloseable {
             }
         }
         engine.start();
+        scheduleMaintenance();
         accepting = true;
         http.markReady();
+    }
+
+    /**
+     * On the scheduler, never on an ingress thread: pruning expired de-duplication keys and links once a minute,
+     * and while appends fail, a probe write every second so readiness recovers by itself when the store does.
+     */
+    private void scheduleMaintenance() {
+        Duration window = setup.global().dedupWindow();
+        scheduler.scheduleWithFixedDelay(() -> {
+            try {
+                store.prune(clock.instant(), window);
+            } catch (RuntimeException e) {
+                LOG.warn("outbox: pruning failed: {}", e.getMessage());
+            }
+        }, 5, 60, TimeUnit.SECONDS);
+        scheduler.scheduleWithFixedDelay(this::probeStoreIfFailing, 1, 1, TimeUnit.SECONDS);
+    }
+
+    private void probeStoreIfFailing() {
+        if (storeFailure == null || store.unavailableReason() != null) {
+            return;
+        }
+        try {
+            store.probeWrite();
+            storeFailure = null;
+            LOG.info("outbox: {} records messages again", store);
+        } catch (RuntimeException e) {
+            storeFailure = String.valueOf(e.getMessage());
+        }
+    }
+
+    /**
+     * Whether the bridge can take messages now: not while starting or stopping, not while the outbox cannot
+     * record (its file was deleted, or appends fail until a write succeeds again). Cheap; {@code GET /readyz}.
+     */
+    public Readiness readiness() {
+        if (!accepting) {
+            return Readiness.notReady(closed ? "the bridge is stopping" : "the bridge is starting");
+        }
+        String gone = store.unavailableReason();
+        if (gone != null) {
+            return Readiness.notReady(gone);
+        }
+        String failing = storeFailure;
+        if (failing != null) {
+            return Readiness.notReady("the outbox cannot record messages: " + failing);
+        }
+        // hook: the drivers' reported health (Bridge.health(), from DriverContext.reportHealth) joins here, e.g. an
+        // instance whose connection failed makes the bridge not ready with that instance's reason
+        return Readiness.READY;
     }
 
     /** The actual port of the server configured on {@code configuredPort} (they differ only for port 0). */
@@ -164,9 +220,11 @@ public final class Bridge implements AutoCloseable {
             closed = true;
         }
         LOG.info("bridge stopping");
+        // one deadline for the whole shutdown: what the engine does not use is left for the rest
+        long deadline = System.nanoTime() + setup.global().shutdownTimeout().toNanos();
         accepting = false;
         http.stopAccepting();
-        engine.stop(setup.global().shutdownTimeout());
+        engine.stop(remaining(deadline));
         List<String> ids = new ArrayList<>(started.keySet());
         java.util.Collections.reverse(ids);
         for (String id : ids) {
@@ -179,13 +237,17 @@ public final class Bridge implements AutoCloseable {
         http.stop();
         scheduler.shutdownNow();
         try {
-            scheduler.awaitTermination(2, TimeUnit.SECONDS);
+            scheduler.awaitTermination(Math.max(1, remaining(deadline).toMillis()), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
         store.close();
         LOG.info("bridge stopped");
         stopped.countDown();
+    }
+
+    private static Duration remaining(long deadline) {
+        return Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
     }
 
     /** Publishes a message as if instance {@code instanceId} had received it (tests, tools). */
@@ -198,29 +260,88 @@ public final class Bridge implements AutoCloseable {
     }
 
     private PublishResult publish(InstanceDefinition def, InboundMessage raw) {
-        if (!accepting) {
-            throw new BridgeUnavailableException("the bridge is not accepting messages (starting or stopping)", null);
-        }
-        InboundMessage message = raw.withOrigin(def.platform(), def.id());
-        List<OutboundMessage> deliveries = router.route(message);
-        String dedupKey = message.id() == null ? null : def.id() + "\n" + message.id();
-        boolean fresh;
         try {
-            fresh = store.append(dedupKey, deliveries, clock.instant(), setup.global().dedupWindow());
-        } catch (StoreException e) {
-            LOG.error("could not record message from {}: {}", def.id(), e.getMessage());
-            throw new BridgeUnavailableException("could not record the message", e);
+            return publishAllAsync(def, List.of(raw)).get().get(0);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new BridgeUnavailableException("interrupted while recording the message", e);
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause() instanceof CompletionException ce && ce.getCause() != null
+                    ? ce.getCause() : e.getCause();
+            if (cause instanceof RuntimeException runtime) {
+                throw runtime;
+            }
+            throw new BridgeUnavailableException("could not record the message", cause);
         }
-        if (!fresh) {
-            LOG.debug("duplicate message {} from {} ignored", message.id(), def.id());
-            return new PublishResult(PublishResult.Status.DUPLICATE, 0);
+    }
+
+    /**
+     * Routes the messages and records all of them in one store transaction. Never parks the caller: the future
+     * completes when the outbox committed (on the store's committer thread), or exceptionally with
+     * {@link BridgeUnavailableException} (nothing recorded).
+     */
+    private CompletableFuture<List<PublishResult>> publishAllAsync(InstanceDefinition def, List<InboundMessage> raw) {
+        if (!accepting) {
+            return CompletableFuture.failedFuture(new BridgeUnavailableException(
+                    "the bridge is not accepting messages (starting or stopping)", null));
         }
-        if (!deliveries.isEmpty()) {
-            engine.wake();
+        String gone = store.unavailableReason();
+        if (gone != null) {
+            return CompletableFuture.failedFuture(new BridgeUnavailableException(
+                    "the bridge cannot record messages: its outbox is gone", null));
         }
-        LOG.debug("message {} from {} {} routed to {} target(s)", message.id(), def.id(), message.channel(),
-                deliveries.size());
-        return new PublishResult(PublishResult.Status.ACCEPTED, deliveries.size());
+        List<InboundMessage> messages = new ArrayList<>(raw.size());
+        List<DeliveryStore.Append> appends = new ArrayList<>(raw.size());
+        int total = 0;
+        try {
+            for (InboundMessage r : raw) {
+                InboundMessage message = r.withOrigin(def.platform(), def.id());
+                List<OutboundMessage> deliveries = router.route(message);
+                String dedupKey = message.id() == null ? null : def.id() + "\n" + message.id();
+                messages.add(message);
+                appends.add(new DeliveryStore.Append(dedupKey, deliveries));
+                total += deliveries.size();
+            }
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        boolean anyDelivery = total > 0;
+        CompletableFuture<List<PublishResult>> published = new CompletableFuture<>();
+        CompletableFuture<List<Boolean>> committed;
+        try {
+            committed = store.appendAsync(appends, clock.instant(), setup.global().dedupWindow());
+        } catch (RuntimeException e) {
+            committed = CompletableFuture.failedFuture(e);
+        }
+        committed.whenComplete((fresh, failure) -> {
+            if (failure != null) {
+                Throwable cause = failure instanceof CompletionException && failure.getCause() != null
+                        ? failure.getCause() : failure;
+                storeFailure = String.valueOf(cause.getMessage());
+                LOG.error("could not record {} message(s) from {}: {}", messages.size(), def.id(), cause.getMessage());
+                published.completeExceptionally(new BridgeUnavailableException("could not record the message", cause));
+                return;
+            }
+            storeFailure = null;
+            if (anyDelivery) {
+                engine.wake();
+            }
+            List<PublishResult> results = new ArrayList<>(messages.size());
+            for (int i = 0; i < messages.size(); i++) {
+                InboundMessage message = messages.get(i);
+                int deliveries = appends.get(i).deliveries().size();
+                if (!fresh.get(i)) {
+                    LOG.debug("duplicate message {} from {} ignored", message.id(), def.id());
+                    results.add(new PublishResult(PublishResult.Status.DUPLICATE, 0));
+                } else {
+                    LOG.debug("message {} from {} {} routed to {} target(s)", message.id(), def.id(),
+                            message.channel(), deliveries);
+                    results.add(new PublishResult(PublishResult.Status.ACCEPTED, deliveries));
+                }
+            }
+            published.complete(results);
+        });
+        return published;
     }
 
     /** The {@link DriverContext} of one instance. */
@@ -248,13 +369,24 @@ public final class Bridge implements AutoCloseable {
             return config;
         }
 
+        /** Completes when the outbox commit of its batch committed, on the committer thread; never parks. */
         @Override
         public CompletionStage<PublishResult> publishAsync(InboundMessage message) {
-            try {
-                return CompletableFuture.completedFuture(Bridge.this.publish(def, message));
-            } catch (RuntimeException e) {
-                return CompletableFuture.failedFuture(e);
-            }
+            CompletableFuture<PublishResult> one = new CompletableFuture<>();
+            Bridge.this.publishAllAsync(def, List.of(message)).whenComplete((results, failure) -> {
+                if (failure != null) {
+                    one.completeExceptionally(failure);
+                } else {
+                    one.complete(results.get(0));
+                }
+            });
+            return one;
+        }
+
+        /** The whole batch in one store transaction: all recorded, or none (503). */
+        @Override
+        public CompletionStage<List<PublishResult>> publishAllAsync(List<InboundMessage> messages) {
+            return Bridge.this.publishAllAsync(def, messages);
         }
 
         @Override

@@ -30,6 +30,12 @@ public final class MemoryDriverFactory implements DriverFactory {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Map<String, List<OutboundMessage>> SENT = new ConcurrentHashMap<>();
+    private static final Map<String, DriverContext> CONTEXTS = new ConcurrentHashMap<>();
+
+    /** The context the bridge handed to instance {@code instanceId} when it started (to publish as that instance). */
+    public static DriverContext context(String instanceId) {
+        return CONTEXTS.get(instanceId);
+    }
 
     /** Messages sent to {@code instanceId} so far. */
     public static List<OutboundMessage> sent(String instanceId) {
@@ -75,6 +81,7 @@ public final class MemoryDriverFactory implements DriverFactory {
 
         @Override
         public void start(DriverContext context) {
+            CONTEXTS.put(id, context);
             if (port < 0) {
                 return;
             }
