@@ -2,8 +2,6 @@ package io.chatbridge.core.delivery;
 
 import io.chatbridge.core.delivery.OutboxSql.Encoded;
 import io.chatbridge.spi.OutboundMessage;
-import java.io.IOException;
-import java.nio.channels.FileLock;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -63,9 +61,9 @@ public final class JdbcDeliveryStore implements DeliveryStore {
     private final ScheduledExecutorService watchdog;
     /** PostgreSQL: the threads that run appends, so callers are never parked; {@code null} on SQLite. */
     private final ExecutorService appenders;
-    private final FileLock ownerLock;
+    private final SqliteFile.OwnerLock ownerLock;
 
-    private JdbcDeliveryStore(Dialect dialect, String name, ConnectionPool pool, FileLock ownerLock,
+    private JdbcDeliveryStore(Dialect dialect, String name, ConnectionPool pool, SqliteFile.OwnerLock ownerLock,
                               SqliteFile.FileGuard guard, int appendThreads) {
         this.dialect = dialect;
         this.name = name;
@@ -122,7 +120,7 @@ public final class JdbcDeliveryStore implements DeliveryStore {
     public static JdbcDeliveryStore openSqlite(Path file, boolean owner) {
         String name = file.toString();
         SqliteFile.check(file);
-        FileLock lock = owner ? SqliteFile.lockOwner(file) : null;
+        SqliteFile.OwnerLock lock = owner ? SqliteFile.OwnerLock.take(file) : null;
         String url = "jdbc:sqlite:" + file.toAbsolutePath();
         SqliteFile.FileGuard guard = new SqliteFile.FileGuard(file);
         ConnectionPool pool = new ConnectionPool(1, POOL_WAIT, () -> {
@@ -387,12 +385,7 @@ public final class JdbcDeliveryStore implements DeliveryStore {
         }
         db.close();
         if (ownerLock != null) {
-            try {
-                ownerLock.release();
-                ownerLock.channel().close();
-            } catch (IOException e) {
-                LOG.debug("outbox: releasing the lock of {}: {}", name, e.toString());
-            }
+            ownerLock.close();
         }
     }
 

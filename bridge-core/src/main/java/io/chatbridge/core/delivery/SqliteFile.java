@@ -127,26 +127,150 @@ final class SqliteFile {
         }
     }
 
-    static FileLock lockOwner(Path file) {
-        Path lockFile = file.resolveSibling(file.getFileName() + ".lock");
-        FileChannel channel = null;
-        try {
-            channel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-            FileLock lock = channel.tryLock();
-            if (lock != null) {
-                return lock;
-            }
-        } catch (OverlappingFileLockException e) {
-            // held by this very process: fall through to the same message
-        } catch (IOException e) {
-            closeQuietly(channel);
-            throw new StoreException("cannot open database " + file + ": cannot lock " + lockFile + " ("
-                    + describe(e) + ")", e);
+    /**
+     * The lock that gives a database file to one bridge process, held for the store's life: an OS lock
+     * ({@code fcntl} on Unix, so it stops any other process, and a second store in this JVM too) on
+     * {@code <real path>.lock}, so a symlinked name, which resolves to the same real path, meets the same lock. A
+     * hard link is the same file under another name with its own {@code -wal} and {@code -shm} (two bridges on the
+     * two names would corrupt it), so a database file with more than one name is refused. (Locking a byte of the
+     * database file itself does not work: SQLite releases every {@code fcntl} lock its process holds on the file
+     * each time it unlocks it.) The lock file names its owner ({@code pid}, path) for a second bridge's refusal.
+     */
+    static final class OwnerLock implements AutoCloseable {
+
+        private final Path file;
+        private final FileLock lockFile;
+
+        private OwnerLock(Path file, FileLock lockFile) {
+            this.file = file;
+            this.lockFile = lockFile;
         }
-        closeQuietly(channel);
-        throw new StoreException("cannot open database " + file + ": another bridge process is using it (" + lockFile
-                + " is locked); a SQLite database serves one bridge, use PostgreSQL (global.database.url) for "
-                + "several replicas", null);
+
+        /**
+         * Takes the lock for {@code file} or refuses, naming the process that holds it.
+         *
+         * @throws StoreException when another bridge process (or store in this JVM) holds the file, or the file has
+         *     several names
+         */
+        static OwnerLock take(Path file) {
+            Path real = realPath(file);
+            Path lockPath = real.resolveSibling(real.getFileName() + ".lock");
+            FileChannel lockChannel = null;
+            try {
+                lockChannel = FileChannel.open(lockPath, StandardOpenOption.CREATE, StandardOpenOption.READ,
+                        StandardOpenOption.WRITE);
+                FileLock lock = tryLock(lockChannel);
+                if (lock == null) {
+                    closeQuietly(lockChannel);
+                    throw refused(file, ownerOf(lockPath), lockPath + " is locked");
+                }
+                int links = links(real);
+                if (links > 1) {
+                    lock.release();
+                    closeQuietly(lockChannel);
+                    String owner = ownerOfOtherName(real);
+                    throw new StoreException("cannot open database " + file + ": the file has " + links
+                            + " names (hard links)" + (owner == null ? "" : "; another bridge process is using it ("
+                            + owner + ")") + "; a SQLite database must have one name, or a bridge on each name "
+                            + "would corrupt it: remove the other links", null);
+                }
+                writeOwner(lockChannel, file);
+                return new OwnerLock(file, lock);
+            } catch (IOException e) {
+                closeQuietly(lockChannel);
+                throw new StoreException("cannot open database " + file + ": cannot lock " + lockPath + " ("
+                        + describe(e) + ")", e);
+            }
+        }
+
+        @Override
+        public synchronized void close() {
+            try {
+                lockFile.release();
+            } catch (IOException e) {
+                LOG.debug("outbox: releasing the lock of {}: {}", file, e.toString());
+            }
+            closeQuietly(lockFile.channel());
+        }
+
+        private static int links(Path real) {
+            try {
+                return Files.exists(real) ? ((Number) Files.getAttribute(real, "unix:nlink")).intValue() : 1;
+            } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
+                return 1; // not a Unix file system: no hard links to fear
+            }
+        }
+
+        private static FileLock tryLock(FileChannel channel) throws IOException {
+            try {
+                return channel.tryLock();
+            } catch (OverlappingFileLockException e) {
+                return null; // held by this very process (another store on the same file)
+            }
+        }
+
+        private static Path realPath(Path file) {
+            Path absolute = file.toAbsolutePath();
+            try {
+                if (Files.exists(absolute)) {
+                    return absolute.toRealPath();
+                }
+                return absolute.getParent().toRealPath().resolve(absolute.getFileName());
+            } catch (IOException e) {
+                return absolute.normalize();
+            }
+        }
+
+        private static void writeOwner(FileChannel channel, Path file) throws IOException {
+            byte[] owner = ("pid " + ProcessHandle.current().pid() + "\npath " + file.toAbsolutePath() + "\n")
+                    .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            channel.truncate(0);
+            channel.write(java.nio.ByteBuffer.wrap(owner), 0);
+            channel.force(false);
+        }
+
+        /** {@code pid 123, /srv/bridge.db} from a lock file, or {@code null}. */
+        private static String ownerOf(Path lockPath) {
+            try {
+                String pid = null;
+                String path = null;
+                for (String line : Files.readAllLines(lockPath)) {
+                    if (line.startsWith("pid ")) {
+                        pid = line.substring(4).strip();
+                    } else if (line.startsWith("path ")) {
+                        path = line.substring(5).strip();
+                    }
+                }
+                return pid == null || path == null ? null : "pid " + pid + ", " + path;
+            } catch (IOException | RuntimeException e) {
+                return null;
+            }
+        }
+
+        /** The owner recorded beside another name of the same file in the same directory (a hard link). */
+        private static String ownerOfOtherName(Path real) {
+            try (var siblings = Files.newDirectoryStream(real.getParent())) {
+                Object key = Files.readAttributes(real, BasicFileAttributes.class).fileKey();
+                for (Path sibling : siblings) {
+                    if (!sibling.equals(real) && Files.isRegularFile(sibling) && key != null
+                            && key.equals(Files.readAttributes(sibling, BasicFileAttributes.class).fileKey())) {
+                        String owner = ownerOf(sibling.resolveSibling(sibling.getFileName() + ".lock"));
+                        if (owner != null) {
+                            return owner;
+                        }
+                    }
+                }
+            } catch (IOException | RuntimeException e) {
+                // the message goes without the owner
+            }
+            return null;
+        }
+
+        private static StoreException refused(Path file, String owner, String how) {
+            return new StoreException("cannot open database " + file + ": another bridge process is using it ("
+                    + (owner == null ? "" : owner + "; ") + how + "); a SQLite database serves one bridge, use "
+                    + "PostgreSQL (global.database.url) for several replicas", null);
+        }
     }
 
     static String describe(IOException e) {

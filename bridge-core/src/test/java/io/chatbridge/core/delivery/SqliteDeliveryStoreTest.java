@@ -331,4 +331,47 @@ class SqliteDeliveryStoreTest extends DeliveryStoreContract {
             pool.close();
         }
     }
+
+    /** What a second bridge process opening {@code file} sees: {@code opened} or {@code refused: ...}. */
+    private static String secondProcessOpens(Path file) throws Exception {
+        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), SecondOwnerMain.class.getName(), file.toString())
+                .redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        return out.lines().filter(l -> l.startsWith("opened") || l.startsWith("refused: ")).findFirst()
+                .orElse(out);
+    }
+
+    private String owner() {
+        return "pid " + ProcessHandle.current().pid() + ", " + dir.resolve("bridge.db").toAbsolutePath();
+    }
+
+    @Test
+    void aSecondBridgeProcessThroughASymlinkIsRefusedNamingTheFirst() throws Exception {
+        Path link = Files.createSymbolicLink(dir.resolve("link.db"), dir.resolve("bridge.db"));
+        assertThat(secondProcessOpens(link)).startsWith("refused: cannot open database " + link
+                + ": another bridge process is using it (" + owner() + "; ");
+        assertThatThrownBy(() -> JdbcDeliveryStore.openSqlite(link, true)).as("in this JVM too")
+                .hasMessageContaining("another bridge process is using it (" + owner());
+    }
+
+    @Test
+    void aSecondBridgeProcessThroughAHardLinkIsRefusedNamingTheFirst() throws Exception {
+        Path hard = Files.createLink(dir.resolve("hard.db"), dir.resolve("bridge.db"));
+        assertThat(secondProcessOpens(hard)).isEqualTo("refused: cannot open database " + hard
+                + ": the file has 2 names (hard links); another bridge process is using it (" + owner() + "); a "
+                + "SQLite database must have one name, or a bridge on each name would corrupt it: remove the other "
+                + "links");
+        assertThatThrownBy(() -> JdbcDeliveryStore.openSqlite(hard, true)).as("in this JVM too")
+                .hasMessageContaining("the file has 2 names (hard links)");
+    }
+
+    @Test
+    void aSecondProcessMayOwnTheFileOnceTheFirstClosedIt() throws Exception {
+        store.close();
+        store = null;
+        assertThat(secondProcessOpens(dir.resolve("bridge.db"))).isEqualTo("opened");
+        store = createStore();
+    }
 }
