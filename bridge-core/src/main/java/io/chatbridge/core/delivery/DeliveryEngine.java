@@ -245,8 +245,8 @@ public final class DeliveryEngine implements AutoCloseable {
                 throw oom; // runWorker logs it; nothing here can handle it
             }
             // a driver bug (an unchecked exception, even an Error): a retryable failure of this delivery
-            handleFailure(d, new DeliveryException(DeliveryException.Category.RETRYABLE, "DRIVER_ERROR",
-                    e.toString(), null, e), clock.instant());
+            handleFailure(d, new DeliveryException(DeliveryException.Category.RETRYABLE,
+                    DeliveryException.Reason.INTERNAL, null, e.toString(), null, e), clock.instant());
             return;
         }
         // sent: from here on a store failure is retried as a store write, never as a second send

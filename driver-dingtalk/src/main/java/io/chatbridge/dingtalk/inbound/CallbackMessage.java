@@ -64,8 +64,8 @@ public final class CallbackMessage {
         InboundMessage.Builder message = InboundMessage.builder()
                 .channel("open_conversation_id",
                         firstNonBlank(text(body, "openConversationId"), text(body, "conversationId")))
-                .sender(new Sender(firstNonBlank(text(body, "senderStaffId"), text(body, "senderId")),
-                        text(body, "senderNick"), null, null))
+                .sender(Sender.of(firstNonBlank(text(body, "senderStaffId"), text(body, "senderId")),
+                        text(body, "senderNick")))
                 .text(content)
                 .mentions(mentioned.isEmpty() ? Mentions.NONE : new Mentions(mentioned, List.of(), false))
                 .id(text(body, "msgId"))

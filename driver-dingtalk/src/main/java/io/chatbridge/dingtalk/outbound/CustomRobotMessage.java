@@ -21,7 +21,7 @@ public final class CustomRobotMessage {
         Map<String, Object> body = new LinkedHashMap<>();
         RichContent rich = content.rich();
         if (rich instanceof RichContent.Image image) {
-            rich = new RichContent.Markdown("[image]", "![image](" + image.url() + ")");
+            rich = RichContent.markdown("[image]", "![image](" + image.url() + ")");
         }
         if (rich == null) {
             body.put("msgtype", "text");

@@ -1,12 +1,13 @@
 package io.chatbridge.testkit;
 
-import io.chatbridge.core.http.HttpServers;
 import io.chatbridge.spi.BridgeUnavailableException;
 import io.chatbridge.spi.ChannelUse;
 import io.chatbridge.spi.ConfigNode;
 import io.chatbridge.spi.ConfigProblem;
 import io.chatbridge.spi.DriverConfig;
 import io.chatbridge.spi.DriverContext;
+import io.chatbridge.spi.DriverHealth;
+import io.chatbridge.spi.AsyncHttpHandler;
 import io.chatbridge.spi.HttpHandler;
 import io.chatbridge.spi.HttpRoutes;
 import io.chatbridge.spi.InboundMessage;
@@ -29,7 +30,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A {@link DriverContext} for driver tests: records published messages, serves the driver's routes on real
- * loopback HTTP servers (the bridge's own {@link HttpServers}), and lets the test choose the clock.
+ * loopback HTTP servers that keep the bridge's rules for routes (synchronous and asynchronous handlers, 413 over
+ * 1 MiB, 500 for a throwing handler, 503 for {@link BridgeUnavailableException}), and lets the test choose the
+ * clock. Of the bridge it uses the SPI alone.
  *
  * <p>Typical use: build a {@link DriverConfig} with {@link #config}, create the driver with its factory, call
  * {@code driver.start(context)}, then {@link #startHttp()} and talk to {@link #url(int, String)}.
@@ -37,10 +40,11 @@ import java.util.concurrent.TimeUnit;
 public class TestDriverContext implements DriverContext, AutoCloseable {
 
     private final DriverConfig config;
-    private final HttpServers http = new HttpServers("127.0.0.1");
+    private final KitHttpServers http = new KitHttpServers();
     private final ScheduledExecutorService scheduler = Executors.newScheduledThreadPool(2);
     private final List<InboundMessage> published = new CopyOnWriteArrayList<>();
     private final List<String> registered = new CopyOnWriteArrayList<>();
+    private final List<DriverHealth> health = new CopyOnWriteArrayList<>();
     private final Map<String, Instant> seenIds = new HashMap<>();
     private volatile Clock clock;
     private volatile boolean failPublish;
@@ -159,19 +163,41 @@ public class TestDriverContext implements DriverContext, AutoCloseable {
 
     @Override
     public HttpRoutes http(int port) {
-        HttpRoutes routes = http.routes(port);
+        http.openPort(port);
         return new HttpRoutes() {
             @Override
             public int port() {
-                return routes.port();
+                return port;
             }
 
             @Override
             public void route(String method, String path, HttpHandler handler) {
-                routes.route(method, path, handler);
+                routeAsync(method, path, request -> CompletableFuture.completedFuture(handler.handle(request)));
+            }
+
+            @Override
+            public void routeAsync(String method, String path, AsyncHttpHandler handler) {
+                http.route(port, method, path, handler);
                 registered.add(port + " " + method + " " + path);
             }
         };
+    }
+
+    /** Loopback: the kit's servers listen on {@code 127.0.0.1} only. */
+    @Override
+    public String bindHost() {
+        return "127.0.0.1";
+    }
+
+    /** Records the report; see {@link #healthReports()}. */
+    @Override
+    public void reportHealth(DriverHealth report) {
+        health.add(java.util.Objects.requireNonNull(report, "health"));
+    }
+
+    /** Every health report of the driver so far, in order. */
+    public List<DriverHealth> healthReports() {
+        return List.copyOf(health);
     }
 
     /** The routes the driver registered, as {@code "port METHOD path"} with the port as configured. */
@@ -202,7 +228,6 @@ public class TestDriverContext implements DriverContext, AutoCloseable {
     /** Opens the HTTP servers for the routes the driver registered. Call after {@code driver.start(this)}. */
     public void startHttp() {
         http.start();
-        http.markReady();
     }
 
     /** The URL of {@code path} on the server the driver configured with {@code configuredPort}. */
