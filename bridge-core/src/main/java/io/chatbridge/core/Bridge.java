@@ -175,7 +175,8 @@ public final class Bridge implements AutoCloseable {
 
     /**
      * Whether the bridge can take messages now: not while starting or stopping, not while the outbox cannot
-     * record (its file was deleted, or appends fail until a write succeeds again). Cheap; {@code GET /readyz}.
+     * record (its file was deleted, or appends fail until a write succeeds again), not while an instance reports
+     * {@link DriverHealth.State#FAILED}. Cheap; {@code GET /readyz} on every port.
      */
     public Readiness readiness() {
         if (!accepting) {
@@ -189,8 +190,13 @@ public final class Bridge implements AutoCloseable {
         if (failing != null) {
             return Readiness.notReady("the outbox cannot record messages: " + failing);
         }
-        // hook: the drivers' reported health (Bridge.health(), from DriverContext.reportHealth) joins here, e.g. an
-        // instance whose connection failed makes the bridge not ready with that instance's reason
+        // the drivers' reported health (DriverContext.reportHealth): an instance that failed for good makes the
+        // bridge not ready; one reconnecting does not (it comes back by itself, the others still receive)
+        for (Map.Entry<String, DriverHealth> e : health().entrySet()) {
+            if (e.getValue().state() == DriverHealth.State.FAILED) {
+                return Readiness.notReady("instance " + e.getKey() + " failed: " + e.getValue().reason());
+            }
+        }
         return Readiness.READY;
     }
 

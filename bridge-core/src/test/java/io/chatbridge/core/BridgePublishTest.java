@@ -225,6 +225,17 @@ class BridgePublishTest {
     }
 
     @Test
+    void anInstanceReportingFailedMakesTheBridgeNotReadyUntilItRecovers() throws Exception {
+        start(null);
+        DriverContext a = MemoryDriverFactory.context("a");
+        a.reportHealth(io.chatbridge.spi.DriverHealth.failed("login refused", java.time.Instant.now()));
+        assertThat(bridge.readiness()).isEqualTo(Readiness.notReady("instance a failed: login refused"));
+        assertThat(readyz().statusCode()).isEqualTo(503);
+        a.reportHealth(io.chatbridge.spi.DriverHealth.connected(java.time.Instant.now()));
+        assertThat(bridge.readiness()).isEqualTo(Readiness.READY);
+    }
+
+    @Test
     void readinessIsNotReadyOnceTheBridgeStops() throws Exception {
         start(null);
         assertThat(bridge.readiness()).isEqualTo(Readiness.READY);
