@@ -35,6 +35,7 @@ final class GroupCommit implements AutoCloseable {
     private final OutboxSql sql;
     private final SqliteFile.FileGuard guard;
     private final String name;
+    private final Duration maxWait;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition queued = lock.newCondition();
     /** Requests waiting for the next commit, in arrival order. */
@@ -47,6 +48,11 @@ final class GroupCommit implements AutoCloseable {
     }
 
     GroupCommit(Transactions db, OutboxSql sql, SqliteFile.FileGuard guard, String name) {
+        this(db, sql, guard, name, MAX_WAIT);
+    }
+
+    GroupCommit(Transactions db, OutboxSql sql, SqliteFile.FileGuard guard, String name, Duration maxWait) {
+        this.maxWait = maxWait;
         this.db = db;
         this.sql = sql;
         this.guard = guard;
@@ -78,7 +84,7 @@ final class GroupCommit implements AutoCloseable {
 
     /** Refuses requests that waited for the database longer than {@link #MAX_WAIT}; they were not written. */
     void expireWaiting() {
-        long limit = System.nanoTime() - MAX_WAIT.toNanos();
+        long limit = System.nanoTime() - maxWait.toNanos();
         List<Request> expired = new ArrayList<>();
         lock.lock();
         try {
@@ -89,10 +95,10 @@ final class GroupCommit implements AutoCloseable {
             lock.unlock();
         }
         if (!expired.isEmpty()) {
-            LOG.error("outbox {}: {} message batch(es) refused: the database took no write for {} s", name,
-                    expired.size(), MAX_WAIT.toSeconds());
+            LOG.error("outbox {}: {} message batch(es) refused: the database took no write for {} ms", name,
+                    expired.size(), maxWait.toMillis());
             StoreException e = new StoreException("outbox " + name + ": the database took no write for "
-                    + MAX_WAIT.toSeconds() + " s", null);
+                    + maxWait.toMillis() + " ms", null);
             expired.forEach(r -> r.future().completeExceptionally(e));
         }
     }
@@ -178,7 +184,7 @@ final class GroupCommit implements AutoCloseable {
             lock.unlock();
         }
         try {
-            committer.join(MAX_WAIT.toMillis());
+            committer.join(maxWait.toMillis());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
