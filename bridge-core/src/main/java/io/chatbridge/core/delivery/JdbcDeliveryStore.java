@@ -172,6 +172,8 @@ public final class JdbcDeliveryStore implements DeliveryStore {
             props.setProperty("password", password);
         }
         props.setProperty("connectTimeout", "10");
+        // a database that stops answering fails the call (503 at ingress) instead of holding a thread for ever
+        props.setProperty("socketTimeout", "60");
         props.setProperty("ApplicationName", "chatbridge");
         ConnectionPool pool = new ConnectionPool(maxConnections, POOL_WAIT,
                 () -> DriverManager.getConnection(url, props));
@@ -246,8 +248,15 @@ public final class JdbcDeliveryStore implements DeliveryStore {
                 return gone != null ? CompletableFuture.failedFuture(new StoreException(gone, null))
                         : groupCommit.submit(encoded);
             }
-            return CompletableFuture.supplyAsync(() -> db.tx("append", true,
-                    c -> outbox.insertAll(c, encoded, true)), appenders);
+            long queuedAt = System.nanoTime();
+            return CompletableFuture.supplyAsync(() -> {
+                if (System.nanoTime() - queuedAt > GroupCommit.MAX_WAIT.toNanos()) {
+                    // the database is stuck: refuse (503) rather than write what the caller gave up on
+                    throw new StoreException("outbox " + name + ": the database took no write for "
+                            + GroupCommit.MAX_WAIT.toMillis() + " ms", null);
+                }
+                return db.tx("append", true, c -> outbox.insertAll(c, encoded, true));
+            }, appenders);
         } catch (StoreException | RejectedExecutionException e) {
             return CompletableFuture.failedFuture(e instanceof StoreException ? e
                     : new StoreException("outbox " + name + " is closed", e));
