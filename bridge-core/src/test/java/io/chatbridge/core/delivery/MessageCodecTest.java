@@ -63,6 +63,13 @@ class MessageCodecTest {
     }
 
     @Test
+    void everyRichContentVariantOfTheSpiIsCoveredByTheRoundTrip() {
+        // a variant added to the SPI needs its codec mix-in (and a sample in everyRichContent)
+        assertThat(everyRichContent().map(Object::getClass).distinct().toList())
+                .containsExactlyInAnyOrder(RichContent.class.getPermittedSubclasses());
+    }
+
+    @Test
     void roundTripsAMessageWithoutOptionalParts() {
         OutboundMessage m = OutboundMessage.builder().deliveryId("d").ruleId("r").instanceId("t")
                 .source(new Origin("p", "i", null, null, null, null)).attempt(1).build();
