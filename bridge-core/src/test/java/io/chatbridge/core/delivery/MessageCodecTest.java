@@ -64,7 +64,7 @@ class MessageCodecTest {
 
     @Test
     void everyRichContentVariantOfTheSpiIsCoveredByTheRoundTrip() {
-        // a variant added to the SPI needs its codec mix-in (and a sample in everyRichContent)
+        // a variant added to the SPI needs its stored form (MessageCodec.StoredRich) and a sample in everyRichContent
         assertThat(everyRichContent().map(Object::getClass).distinct().toList())
                 .containsExactlyInAnyOrder(RichContent.class.getPermittedSubclasses());
     }
