@@ -26,14 +26,14 @@ final class AdminBackend implements AdminServer.Backend {
     }
 
     @Override
-    public AdminServer.Readiness readiness() {
+    public Readiness readiness() {
         return bridge.readiness();
     }
 
     @Override
     public Map<String, Object> status() {
         Map<String, Object> out = new LinkedHashMap<>();
-        AdminServer.Readiness readiness = bridge.readiness();
+        Readiness readiness = bridge.readiness();
         out.put("ready", readiness.ready());
         if (!readiness.ready()) {
             out.put("reason", redact(readiness.reason()));

@@ -31,9 +31,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -67,6 +69,8 @@ public final class Bridge implements AutoCloseable {
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile boolean accepting;
     private volatile boolean closed;
+    /** Why the last append failed, until an append or a probe write succeeds again; {@code null} when fine. */
+    private volatile String storeFailure;
 
     private Bridge(Setup setup, Options options, Secrets secrets) {
         this.setup = setup;
@@ -75,6 +79,7 @@ public final class Bridge implements AutoCloseable {
         GlobalSettings global = setup.global();
         this.httpHost = options.httpHost != null ? options.httpHost : global.httpHost();
         this.http = new HttpServers(httpHost);
+        http.readiness(this::readiness);
         this.store = options.store != null ? options.store : DeliveryStores.open(global);
         this.router = router(setup);
         this.reloadSource = options.reloadSource;
@@ -174,6 +179,7 @@ public final class Bridge implements AutoCloseable {
         });
         registerOutboxGauges();
         engine.start();
+        scheduleMaintenance();
         accepting = true;
         http.markReady();
         for (String id : setup.instances().keySet()) {
@@ -320,19 +326,60 @@ public final class Bridge implements AutoCloseable {
         return setup;
     }
 
-    /** Whether it takes messages now: started, not stopping, the store usable, no instance failed. */
-    AdminServer.Readiness readiness() {
-        if (!accepting) {
-            return new AdminServer.Readiness(false, closed ? "stopping" : "starting");
+    /**
+     * On the scheduler, never on an ingress thread: pruning expired de-duplication keys and links once a minute,
+     * and while appends fail, a probe write every second so readiness recovers by itself when the store does.
+     */
+    private void scheduleMaintenance() {
+        Duration window = setup.global().dedupWindow();
+        scheduler.scheduleWithFixedDelay(() -> {
+            try {
+                store.prune(clock.instant(), window);
+            } catch (RuntimeException e) {
+                LOG.warn("outbox: pruning failed: {}", e.getMessage());
+            }
+        }, 5, 60, TimeUnit.SECONDS);
+        scheduler.scheduleWithFixedDelay(this::probeStoreIfFailing, 1, 1, TimeUnit.SECONDS);
+    }
+
+    private void probeStoreIfFailing() {
+        if (storeFailure == null || store.unavailableReason() != null) {
+            return;
         }
-        for (Map.Entry<String, DriverHealth> e : health.snapshot().entrySet()) {
-            if (!e.getValue().healthy()) {
-                return new AdminServer.Readiness(false, "instance " + e.getKey() + " is "
-                        + e.getValue().state().name().toLowerCase(java.util.Locale.ROOT) + " since "
-                        + e.getValue().since() + ": " + e.getValue().reason());
+        try {
+            store.probeWrite();
+            storeFailure = null;
+            LOG.info("outbox: {} records messages again", store);
+        } catch (RuntimeException e) {
+            storeFailure = String.valueOf(e.getMessage());
+        }
+    }
+
+    /**
+     * Whether the bridge can take messages now: not while starting or stopping, not while the outbox cannot
+     * record (its file was deleted, or appends fail until a write succeeds again), not while an instance reports
+     * {@link DriverHealth.State#FAILED}. Cheap; {@code GET /readyz} on every port and on the admin port.
+     */
+    public Readiness readiness() {
+        if (!accepting) {
+            return Readiness.notReady(closed ? "the bridge is stopping" : "the bridge is starting");
+        }
+        String gone = store.unavailableReason();
+        if (gone != null) {
+            return Readiness.notReady(gone);
+        }
+        String failing = storeFailure;
+        if (failing != null) {
+            return Readiness.notReady("the outbox cannot record messages: " + failing);
+        }
+        // the drivers' reported health (DriverContext.reportHealth): an instance that failed for good makes the
+        // bridge not ready; one reconnecting does not (it comes back by itself, the others still receive)
+        for (Map.Entry<String, DriverHealth> e : health().entrySet()) {
+            if (e.getValue().state() == DriverHealth.State.FAILED) {
+                return Readiness.notReady("instance " + e.getKey() + " failed: " + e.getValue().reason());
             }
         }
-        return AdminServer.Readiness.READY;
+        return Readiness.READY;
     }
 
     /** The actual port of the server configured on {@code configuredPort} (they differ only for port 0). */
@@ -373,9 +420,11 @@ public final class Bridge implements AutoCloseable {
             closed = true;
         }
         LOG.info("bridge stopping");
+        // one deadline for the whole shutdown: what the engine does not use is left for the rest
+        long deadline = System.nanoTime() + setup.global().shutdownTimeout().toNanos();
         accepting = false;
         http.stopAccepting();
-        engine.stop(setup.global().shutdownTimeout());
+        engine.stop(remaining(deadline));
         List<String> ids = new ArrayList<>(started.keySet());
         java.util.Collections.reverse(ids);
         for (String id : ids) {
@@ -392,7 +441,7 @@ public final class Bridge implements AutoCloseable {
         }
         scheduler.shutdownNow();
         try {
-            scheduler.awaitTermination(2, TimeUnit.SECONDS);
+            scheduler.awaitTermination(Math.max(1, remaining(deadline).toMillis()), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
@@ -400,6 +449,10 @@ public final class Bridge implements AutoCloseable {
         LOG.info("bridge stopped");
         secrets.close();
         stopped.countDown();
+    }
+
+    private static Duration remaining(long deadline) {
+        return Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
     }
 
     /** Publishes a message as if instance {@code instanceId} had received it (tests, tools). */
@@ -412,35 +465,98 @@ public final class Bridge implements AutoCloseable {
     }
 
     private PublishResult publish(InstanceDefinition def, InboundMessage raw) {
-        if (!accepting) {
-            throw new BridgeUnavailableException("the bridge is not accepting messages (starting or stopping)", null);
-        }
-        InboundMessage message = raw.withOrigin(def.platform(), def.id());
-        List<OutboundMessage> deliveries = router.route(message);
-        String dedupKey = message.id() == null ? null : def.id() + "\n" + message.id();
-        boolean fresh;
         try {
-            fresh = store.append(dedupKey, deliveries, clock.instant(), setup.global().dedupWindow());
-        } catch (StoreException e) {
-            LOG.error("could not record message from {}: {}", def.id(), e.getMessage());
+            return publishAllAsync(def, List.of(raw)).get().get(0);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new BridgeUnavailableException("interrupted while recording the message", e);
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause() instanceof CompletionException ce && ce.getCause() != null
+                    ? ce.getCause() : e.getCause();
+            if (cause instanceof RuntimeException runtime) {
+                throw runtime;
+            }
+            throw new BridgeUnavailableException("could not record the message", cause);
+        }
+    }
+
+    /**
+     * Routes the messages and records all of them in one store transaction. Never parks the caller: the future
+     * completes when the outbox committed (on the store's committer thread), or exceptionally with
+     * {@link BridgeUnavailableException} (nothing recorded).
+     */
+    private CompletableFuture<List<PublishResult>> publishAllAsync(InstanceDefinition def, List<InboundMessage> raw) {
+        if (!accepting) {
+            return CompletableFuture.failedFuture(new BridgeUnavailableException(
+                    "the bridge is not accepting messages (starting or stopping)", null));
+        }
+        String gone = store.unavailableReason();
+        if (gone != null) {
             metrics.received(def.id(), "rejected", "store_unavailable");
-            throw new BridgeUnavailableException("could not record the message", e);
+            return CompletableFuture.failedFuture(new BridgeUnavailableException(
+                    "the bridge cannot record messages: its outbox is gone", null));
         }
-        if (!fresh) {
-            metrics.received(def.id(), "duplicate", null);
-            LOG.debug("duplicate message {} from {} ignored", message.id(), def.id());
-            return new PublishResult(PublishResult.Status.DUPLICATE, 0);
+        List<InboundMessage> messages = new ArrayList<>(raw.size());
+        List<DeliveryStore.Append> appends = new ArrayList<>(raw.size());
+        int total = 0;
+        Router current = router;
+        try {
+            for (InboundMessage r : raw) {
+                InboundMessage message = r.withOrigin(def.platform(), def.id());
+                List<OutboundMessage> deliveries = current.route(message);
+                String dedupKey = message.id() == null ? null : def.id() + "\n" + message.id();
+                messages.add(message);
+                appends.add(new DeliveryStore.Append(dedupKey, deliveries));
+                total += deliveries.size();
+            }
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
         }
-        metrics.received(def.id(), "accepted", null);
-        for (OutboundMessage delivery : deliveries) {
-            metrics.routed(delivery.ruleId());
+        boolean anyDelivery = total > 0;
+        CompletableFuture<List<PublishResult>> published = new CompletableFuture<>();
+        CompletableFuture<List<Boolean>> committed;
+        try {
+            committed = store.appendAsync(appends, clock.instant(), setup.global().dedupWindow());
+        } catch (RuntimeException e) {
+            committed = CompletableFuture.failedFuture(e);
         }
-        if (!deliveries.isEmpty()) {
-            engine.wake();
-        }
-        LOG.debug("message {} from {} {} routed to {} target(s)", message.id(), def.id(), message.channel(),
-                deliveries.size());
-        return new PublishResult(PublishResult.Status.ACCEPTED, deliveries.size());
+        committed.whenComplete((fresh, failure) -> {
+            if (failure != null) {
+                Throwable cause = failure instanceof CompletionException && failure.getCause() != null
+                        ? failure.getCause() : failure;
+                storeFailure = String.valueOf(cause.getMessage());
+                LOG.error("could not record {} message(s) from {}: {}", messages.size(), def.id(), cause.getMessage());
+                for (int i = 0; i < messages.size(); i++) {
+                    metrics.received(def.id(), "rejected", "store_unavailable");
+                }
+                published.completeExceptionally(new BridgeUnavailableException("could not record the message", cause));
+                return;
+            }
+            storeFailure = null;
+            if (anyDelivery) {
+                engine.wake();
+            }
+            List<PublishResult> results = new ArrayList<>(messages.size());
+            for (int i = 0; i < messages.size(); i++) {
+                InboundMessage message = messages.get(i);
+                List<OutboundMessage> deliveries = appends.get(i).deliveries();
+                if (!fresh.get(i)) {
+                    metrics.received(def.id(), "duplicate", null);
+                    LOG.debug("duplicate message {} from {} ignored", message.id(), def.id());
+                    results.add(new PublishResult(PublishResult.Status.DUPLICATE, 0));
+                } else {
+                    metrics.received(def.id(), "accepted", null);
+                    for (OutboundMessage delivery : deliveries) {
+                        metrics.routed(delivery.ruleId());
+                    }
+                    LOG.debug("message {} from {} {} routed to {} target(s)", message.id(), def.id(),
+                            message.channel(), deliveries.size());
+                    results.add(new PublishResult(PublishResult.Status.ACCEPTED, deliveries.size()));
+                }
+            }
+            published.complete(results);
+        });
+        return published;
     }
 
     /** The {@link DriverContext} of one instance. */
@@ -471,13 +587,24 @@ public final class Bridge implements AutoCloseable {
             return config;
         }
 
+        /** Completes when the outbox commit of its batch committed, on the committer thread; never parks. */
         @Override
         public CompletionStage<PublishResult> publishAsync(InboundMessage message) {
-            try {
-                return CompletableFuture.completedFuture(Bridge.this.publish(def, message));
-            } catch (RuntimeException e) {
-                return CompletableFuture.failedFuture(e);
-            }
+            CompletableFuture<PublishResult> one = new CompletableFuture<>();
+            Bridge.this.publishAllAsync(def, List.of(message)).whenComplete((results, failure) -> {
+                if (failure != null) {
+                    one.completeExceptionally(failure);
+                } else {
+                    one.complete(results.get(0));
+                }
+            });
+            return one;
+        }
+
+        /** The whole batch in one store transaction: all recorded, or none (503). */
+        @Override
+        public CompletionStage<List<PublishResult>> publishAllAsync(List<InboundMessage> messages) {
+            return Bridge.this.publishAllAsync(def, messages);
         }
 
         @Override

@@ -106,7 +106,8 @@ public interface DriverContext {
     /**
      * The HTTP routes of the bridge's shared server on {@code port}. Instances naming the same port share one
      * server. Routes must be added during {@link Driver#start}; the server opens after all drivers started and
-     * answers {@code GET /healthz} itself. Request bodies over 1 MiB are refused with 413 before a handler runs.
+     * answers {@code GET /healthz} (liveness) and {@code GET /readyz} (readiness) itself; those paths are reserved.
+     * Request bodies over 1 MiB are refused with 413 before a handler runs.
      */
     HttpRoutes http(int port);
 

@@ -1,6 +1,7 @@
 package io.chatbridge.core.admin;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.chatbridge.core.Readiness;
 import io.chatbridge.core.config.AdminSettings;
 import io.chatbridge.core.delivery.DeliveryStore;
 import io.chatbridge.core.delivery.DeliveryStore.DeadLetter;
@@ -28,12 +29,6 @@ public final class AdminServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(AdminServer.class);
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int DLQ_LIMIT = 1000;
-
-    /** Readiness: ready, or not with the reason. */
-    public record Readiness(boolean ready, String reason) {
-        /** Ready. */
-        public static final Readiness READY = new Readiness(true, "");
-    }
 
     /** The outcome of a reload: applied, or refused with the problems (as {@code validate} prints them). */
     public record ReloadResult(boolean applied, String summary, List<String> problems) {
@@ -145,7 +140,7 @@ public final class AdminServer implements AutoCloseable {
     private void readyz(Context ctx) {
         Readiness readiness = backend.readiness();
         json(ctx, readiness.ready() ? 200 : 503, readiness.ready() ? Map.of("status", "ready")
-                : Map.of("status", "not ready", "reason", backend.redact(readiness.reason())));
+                : Map.of("status", "not ready", "reason", backend.redact(String.valueOf(readiness.reason()))));
     }
 
     private List<Map<String, Object>> deadLetters() {

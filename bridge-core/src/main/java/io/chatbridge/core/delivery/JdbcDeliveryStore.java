@@ -2,8 +2,6 @@ package io.chatbridge.core.delivery;
 
 import io.chatbridge.core.delivery.OutboxSql.Encoded;
 import io.chatbridge.spi.OutboundMessage;
-import java.io.IOException;
-import java.nio.channels.FileLock;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -12,9 +10,19 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,7 +45,8 @@ import org.slf4j.LoggerFactory;
 public final class JdbcDeliveryStore implements DeliveryStore {
 
     private static final Logger LOG = LoggerFactory.getLogger(JdbcDeliveryStore.class);
-    private static final Duration PRUNE_EVERY = Duration.ofMinutes(1);
+    /** How long a caller waits for a free connection before failing (503 at ingress): a stuck database. */
+    static final Duration POOL_WAIT = Duration.ofSeconds(5);
     /** How long the source ↔ target message id links are kept (replies and recalls come within days). */
     static final Duration LINK_RETENTION = Duration.ofDays(7);
 
@@ -46,18 +55,58 @@ public final class JdbcDeliveryStore implements DeliveryStore {
     private final Transactions db;
     private final OutboxSql outbox;
     private final DeadLetterSql deadLetters;
+    /** SQLite: the committer of appends, the file watch and its 1 s watchdog; {@code null} on PostgreSQL. */
     private final GroupCommit groupCommit;
-    private final FileLock ownerLock;
-    private volatile long lastPruneMs = Long.MIN_VALUE;
+    private final SqliteFile.FileGuard guard;
+    private final ScheduledExecutorService watchdog;
+    /** PostgreSQL: the threads that run appends, so callers are never parked; {@code null} on SQLite. */
+    private final ExecutorService appenders;
+    private final SqliteFile.OwnerLock ownerLock;
 
-    private JdbcDeliveryStore(Dialect dialect, String name, ConnectionPool pool, FileLock ownerLock) {
+    private JdbcDeliveryStore(Dialect dialect, String name, ConnectionPool pool, SqliteFile.OwnerLock ownerLock,
+                              SqliteFile.FileGuard guard, int appendThreads) {
         this.dialect = dialect;
         this.name = name;
         this.db = new Transactions(dialect, name, pool);
         this.outbox = new OutboxSql(dialect);
         this.deadLetters = new DeadLetterSql(dialect, outbox);
-        this.groupCommit = dialect == Dialect.SQLITE ? new GroupCommit(db, outbox) : null;
+        this.guard = guard;
         this.ownerLock = ownerLock;
+        if (dialect == Dialect.SQLITE) {
+            this.groupCommit = new GroupCommit(db, outbox, guard, name);
+            this.watchdog = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "outbox-watchdog"));
+            this.appenders = null;
+        } else {
+            this.groupCommit = null;
+            this.watchdog = null;
+            AtomicInteger n = new AtomicInteger();
+            this.appenders = Executors.newFixedThreadPool(appendThreads,
+                    r -> daemon(r, "outbox-append-" + n.incrementAndGet()));
+        }
+    }
+
+    private static Thread daemon(Runnable r, String name) {
+        Thread t = new Thread(r, name);
+        t.setDaemon(true);
+        return t;
+    }
+
+    /** SQLite: once a second, the file's identity, and appends stuck behind a database that takes no write. */
+    private void startWatchdog() {
+        guard.arm();
+        watchdog.scheduleWithFixedDelay(() -> {
+            try {
+                groupCommit.expireWaiting();
+                db.ifIdle(c -> {
+                    guard.check();
+                    return null;
+                });
+            } catch (StoreException e) {
+                // logged by the guard once; readiness and every append report it
+            } catch (RuntimeException e) {
+                LOG.warn("outbox {}: watchdog: {}", name, e.toString());
+            }
+        }, 1, 1, TimeUnit.SECONDS);
     }
 
     /**
@@ -71,10 +120,12 @@ public final class JdbcDeliveryStore implements DeliveryStore {
     public static JdbcDeliveryStore openSqlite(Path file, boolean owner) {
         String name = file.toString();
         SqliteFile.check(file);
-        FileLock lock = owner ? SqliteFile.lockOwner(file) : null;
+        SqliteFile.OwnerLock lock = owner ? SqliteFile.OwnerLock.take(file) : null;
         String url = "jdbc:sqlite:" + file.toAbsolutePath();
-        ConnectionPool pool = new ConnectionPool(1, () -> {
+        SqliteFile.FileGuard guard = new SqliteFile.FileGuard(file);
+        ConnectionPool pool = new ConnectionPool(1, POOL_WAIT, () -> {
             Connection c = DriverManager.getConnection(url);
+            guard.connectionOpened();
             try (Statement s = c.createStatement()) {
                 s.execute("PRAGMA busy_timeout = 10000");
                 try (ResultSet rs = s.executeQuery("PRAGMA journal_mode = WAL")) {
@@ -92,8 +143,9 @@ public final class JdbcDeliveryStore implements DeliveryStore {
             }
             return c;
         });
-        JdbcDeliveryStore store = new JdbcDeliveryStore(Dialect.SQLITE, name, pool, lock);
+        JdbcDeliveryStore store = new JdbcDeliveryStore(Dialect.SQLITE, name, pool, lock, guard, 0);
         store.initialize("cannot open database " + name);
+        store.startWatchdog();
         if (owner) {
             int released = store.releaseClaims();
             if (released > 0) {
@@ -120,9 +172,13 @@ public final class JdbcDeliveryStore implements DeliveryStore {
             props.setProperty("password", password);
         }
         props.setProperty("connectTimeout", "10");
+        // a database that stops answering fails the call (503 at ingress) instead of holding a thread for ever
+        props.setProperty("socketTimeout", "60");
         props.setProperty("ApplicationName", "chatbridge");
-        ConnectionPool pool = new ConnectionPool(maxConnections, () -> DriverManager.getConnection(url, props));
-        JdbcDeliveryStore store = new JdbcDeliveryStore(Dialect.POSTGRES, name, pool, null);
+        ConnectionPool pool = new ConnectionPool(maxConnections, POOL_WAIT,
+                () -> DriverManager.getConnection(url, props));
+        JdbcDeliveryStore store = new JdbcDeliveryStore(Dialect.POSTGRES, name, pool, null, null,
+                Math.max(1, maxConnections / 2));
         store.initialize("cannot open database " + name);
         return store;
     }
@@ -160,19 +216,58 @@ public final class JdbcDeliveryStore implements DeliveryStore {
 
     @Override
     public boolean append(String dedupKey, List<OutboundMessage> deliveries, Instant now, Duration window) {
-        Encoded request = Encoded.of(dedupKey, deliveries, now, window);
-        boolean fresh = groupCommit != null ? groupCommit.append(request)
-                : db.tx("append", true, c -> outbox.insert(c, request, true));
-        long nowMs = request.nowMs();
-        if (lastPruneMs == Long.MIN_VALUE || nowMs - lastPruneMs >= PRUNE_EVERY.toMillis()) {
-            lastPruneMs = nowMs;
-            prune(nowMs - window.toMillis(), nowMs - LINK_RETENTION.toMillis());
+        CompletableFuture<List<Boolean>> future = appendAsync(List.of(new Append(dedupKey, deliveries)), now, window);
+        try {
+            return future.get().get(0);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StoreException("outbox " + name + ": interrupted while appending", e);
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof CompletionException ce && ce.getCause() != null) {
+                cause = ce.getCause();
+            }
+            throw cause instanceof StoreException se ? se
+                    : new StoreException("outbox " + name + ": append failed: " + cause, cause);
         }
-        return fresh;
     }
 
-    /** Forgets de-duplication keys seen before {@code seenBefore} and links delivered before {@code linkedBefore}. */
-    private void prune(long seenBefore, long linkedBefore) {
+    /**
+     * SQLite: queued for the committer's next group commit, completed on its thread. PostgreSQL: one transaction
+     * on an append thread, with the queues of all messages locked first in a fixed order.
+     */
+    @Override
+    public CompletableFuture<List<Boolean>> appendAsync(List<Append> messages, Instant now, Duration window) {
+        List<Encoded> encoded = new ArrayList<>(messages.size());
+        try {
+            for (Append m : messages) {
+                encoded.add(Encoded.of(m.dedupKey(), m.deliveries(), now, window));
+            }
+            if (groupCommit != null) {
+                String gone = guard.goneReason();
+                return gone != null ? CompletableFuture.failedFuture(new StoreException(gone, null))
+                        : groupCommit.submit(encoded);
+            }
+            long queuedAt = System.nanoTime();
+            return CompletableFuture.supplyAsync(() -> {
+                if (System.nanoTime() - queuedAt > GroupCommit.MAX_WAIT.toNanos()) {
+                    // the database is stuck: refuse (503) rather than write what the caller gave up on
+                    throw new StoreException("outbox " + name + ": the database took no write for "
+                            + GroupCommit.MAX_WAIT.toMillis() + " ms", null);
+                }
+                return db.tx("append", true, c -> outbox.insertAll(c, encoded, true));
+            }, appenders);
+        } catch (StoreException | RejectedExecutionException e) {
+            return CompletableFuture.failedFuture(e instanceof StoreException ? e
+                    : new StoreException("outbox " + name + " is closed", e));
+        }
+    }
+
+    /** Forgets de-duplication keys seen before the window and links older than {@link #LINK_RETENTION}. */
+    @Override
+    public void prune(Instant now, Duration window) {
+        long seenBefore = now.minus(window).toEpochMilli();
+        long linkedBefore = now.minus(LINK_RETENTION).toEpochMilli();
         try {
             int[] pruned = db.tx("prune expired keys and links", c ->
                     new int[] {OutboxSql.pruneKeys(c, seenBefore), LinkSql.prune(c, linkedBefore)});
@@ -180,6 +275,23 @@ public final class JdbcDeliveryStore implements DeliveryStore {
         } catch (StoreException e) {
             LOG.warn("outbox: could not prune de-duplication keys and message links: {}", e.getMessage());
         }
+    }
+
+    @Override
+    public String unavailableReason() {
+        return guard == null ? null : guard.goneReason();
+    }
+
+    @Override
+    public void probeWrite() {
+        db.tx("probe write", true, c -> {
+            if (guard != null) {
+                guard.check();
+            }
+            try (Statement s = c.createStatement()) {
+                return s.executeUpdate("UPDATE counters SET value = value WHERE name = 'delivered'");
+            }
+        });
     }
 
     @Override
@@ -268,14 +380,21 @@ public final class JdbcDeliveryStore implements DeliveryStore {
 
     @Override
     public void close() {
+        if (groupCommit != null) {
+            watchdog.shutdownNow();
+            groupCommit.close();
+        }
+        if (appenders != null) {
+            appenders.shutdown();
+            try {
+                appenders.awaitTermination(POOL_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         db.close();
         if (ownerLock != null) {
-            try {
-                ownerLock.release();
-                ownerLock.channel().close();
-            } catch (IOException e) {
-                LOG.debug("outbox: releasing the lock of {}: {}", name, e.toString());
-            }
+            ownerLock.close();
         }
     }
 

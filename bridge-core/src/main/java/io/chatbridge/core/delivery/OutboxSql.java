@@ -66,6 +66,25 @@ final class OutboxSql {
         }
     }
 
+    /** Several messages in one transaction (a batch, or a request retried alone); one fresh flag per message. */
+    List<Boolean> insertAll(Connection c, List<Encoded> messages, boolean lockQueues) throws SQLException {
+        if (lockQueues) {
+            List<String> keys = new ArrayList<>();
+            messages.forEach(m -> keys.addAll(m.keys()));
+            if (!keys.isEmpty()) {
+                lockQueues(c, keys);
+            }
+        }
+        List<Boolean> fresh = new ArrayList<>(messages.size());
+        try (PreparedStatement dedup = c.prepareStatement(INSERT_DEDUP);
+             PreparedStatement delivery = c.prepareStatement(INSERT_DELIVERY)) {
+            for (Encoded m : messages) {
+                fresh.add(insert(dedup, delivery, m));
+            }
+        }
+        return fresh;
+    }
+
     /** Records one message's de-duplication key and deliveries; {@code false} when the key was seen recently. */
     static boolean insert(PreparedStatement dedup, PreparedStatement delivery, Encoded a) throws SQLException {
         if (a.dedupKey() != null) {

@@ -71,6 +71,24 @@ final class Transactions {
         pool.close();
     }
 
+    /** Runs {@code work} outside a transaction when a connection is free at once; {@code false} when none was. */
+    boolean ifIdle(Work<?> work) {
+        Connection c = pool.tryTake(name, java.time.Duration.ZERO);
+        if (c == null) {
+            return false;
+        }
+        boolean broken = false;
+        try {
+            work.run(c);
+            return true;
+        } catch (SQLException e) {
+            broken = isConnectionFailure(c, e);
+            throw new StoreException("outbox " + name + ": " + describe(e), e);
+        } finally {
+            pool.give(c, broken);
+        }
+    }
+
     private void begin(Connection c) throws SQLException {
         if (dialect == Dialect.SQLITE) {
             // IMMEDIATE takes the write lock up front, so a concurrent writer (the dlq tool) waits on

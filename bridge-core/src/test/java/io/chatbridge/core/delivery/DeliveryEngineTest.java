@@ -381,6 +381,29 @@ class DeliveryEngineTest {
         assertThat(store.deadLetters(10)).isEmpty();
     }
 
+    /** Lease renewals fail too, and a failed renewal skips the claim: the lapsed lease is never taken over. */
+    @Test
+    void aStoreDownLongerThanTheLeaseStillNeverSendsARecordedSendAgain() throws Exception {
+        FailingStore failing = new FailingStore(store).fail("delivered").fail("renew");
+        RecordingDriver driver = new RecordingDriver();
+        engine = new DeliveryEngine(failing.store(), Map.of("t", driver),
+                new RetryPolicy(5, Duration.ofHours(1), Duration.ofMillis(1), Duration.ofMillis(1)), clock, 2,
+                Duration.ofSeconds(60), Duration.ofMillis(5));
+        engine.storeRetryDelays(Duration.ofMillis(20), Duration.ofMillis(50));
+        engine.start();
+        store.append(null, List.of(message("t", "ops", "once")), clock.instant(), Duration.ofMinutes(10));
+        engine.wake();
+        await(() -> failing.calls("delivered") >= 2);
+        clock.advance(Duration.ofMinutes(3)); // three leases pass while the store is down
+        Thread.sleep(100);
+        failing.heal();
+
+        await(() -> store.stats(clock.instant()).pending() == 0);
+        Thread.sleep(100);
+        assertThat(driver.sent).containsExactly("once");
+        assertThat(store.stats(clock.instant()).delivered()).isEqualTo(1);
+    }
+
     @Test
     void aStoreFailureReschedulingAFailedSendIsRetriedAndTheWorkerSurvives() throws Exception {
         FailingStore failing = new FailingStore(store).failNext("retryLater", 2);
