@@ -79,13 +79,74 @@ class SetupTest {
     void malformedJsonIsReportedWithLineAndColumn() {
         Setup setup = load("{\n  \"memory\": {\n    \"a\": {,}\n  }\n}", RULES);
         assertThat(errors(setup)).singleElement().asString()
-                .startsWith("config.json: malformed JSON at line 3, column 11");
+                .isEqualTo("config.json:3:11: expected a key in double quotes or '}'");
     }
 
     @Test
     void duplicateKeysAreMalformed() {
         Setup setup = load("{\"memory\": {\"a\": {}}, \"memory\": {}}", RULES);
-        assertThat(errors(setup).get(0)).contains("malformed JSON").contains("Duplicate field 'memory'");
+        assertThat(errors(setup).get(0)).isEqualTo("config.json:1:23: key \"memory\" appears twice in the object"
+                + " opened at line 1");
+    }
+
+    @Test
+    void jsonSyntaxErrorsReadAsAPersonWouldWriteThem() {
+        // before: "malformed JSON at line 3, column 1: Unexpected end-of-input: expected close marker for Object
+        // (start marker at [Source: REDACTED (`StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION` disabled); ...])"
+        assertThat(errors(load("{\n  \"memory\": {\"a\": {}, \"b\": {}}\n", RULES)))
+                .containsExactly("config.json:2:31: missing '}' to close the object opened at line 1");
+        assertThat(errors(load("{\"memory\": {\"a\": {}, \"b\": {},}}", RULES)))
+                .containsExactly("config.json:1:29: trailing comma before '}': remove it (JSON allows none)");
+        assertThat(errors(load("{\n  // the robots\n  \"memory\": {\"a\": {}, \"b\": {}}}", RULES)))
+                .containsExactly("config.json:2:3: comments are not allowed in JSON (write the file as YAML,"
+                        + " config.yaml, to keep comments)");
+        assertThat(errors(load("{\"memory\": {\"a\": {}, \"b\": {}}]", RULES)))
+                .containsExactly("config.json:1:30: ']' does not close the object opened at line 1 (expected ','"
+                        + " or '}')");
+        assertThat(errors(load("{\"memory\": {\"a\": {} \"b\": {}}}", RULES)))
+                .containsExactly("config.json:1:21: missing ',' before the next key");
+        assertThat(errors(load("{\"memory\": {\"a\": {}, \"b\": {}}} {}", RULES)))
+                .containsExactly("config.json:1:32: unexpected text after the end of the document (one file holds"
+                        + " one JSON value)");
+    }
+
+    @Test
+    void syntaxErrorsNeverQuoteTheValueNextToThem() {
+        String secret = "s3cr3t-Value-0042";
+        List<String> json = errors(load("{\"memory\": {\"a\": {\"app_secret\": " + secret + "}, \"b\": {}}}",
+                RULES));
+        assertThat(json).containsExactly("config.json:1:33: expected a value: text must be in double quotes; other"
+                + " values are numbers, true, false, null, {objects} and [arrays]");
+        List<String> unclosed = errors(load("{\"memory\": {\"a\": {\"app_secret\": \"" + secret + "}}\n}", RULES));
+        assertThat(unclosed).containsExactly("config.json:1:33: the string opened here is not closed on its line:"
+                + " missing '\"' (a line break inside a string is written \\n)");
+
+        for (String yaml : List.of("memory:\n  a:\n    app_secret: [" + secret + "\n  b: {}\n",
+                "memory:\n  a:\n    app_secret: \"" + secret + "\n  b: {}\n",
+                "memory:\n  a:\n    app_secret: '" + secret + "\n",
+                "memory:\n  a:\n    app_secret: {" + secret + "\n",
+                "memory:\n  a:\n    app_secret: " + secret + ": x: y\n")) {
+            Path c = Files.write(dir, "config.yaml", yaml);
+            Setup setup = Setup.load(c, Files.write(dir, "rules.json", RULES), DriverRegistry.discover(null),
+                    k -> null);
+            assertThat(setup.errors()).as(yaml).singleElement().asString()
+                    .startsWith(c + ":").doesNotContain(secret).doesNotContain("s3cr3t").doesNotContain("Source")
+                    .doesNotContain("Feature");
+        }
+    }
+
+    @Test
+    void yamlSyntaxErrorsNameLineColumnAndWhatWasExpected() {
+        Path rules = Files.write(dir, "rules.json", RULES);
+        Path list = Files.write(dir, "config.yaml", "memory:\n  a: [1, 2\n  b: {}\n");
+        assertThat(errors(Setup.load(list, rules, DriverRegistry.discover(null), k -> null))).containsExactly(
+                "config.yaml:3:4: expected ',' or ']', but got : (in the [list] opened at line 2)");
+        Path quote = Files.write(dir, "config.yaml", "memory:\n  a: {}\n  b:\n    api_key: \"abc\n");
+        assertThat(errors(Setup.load(quote, rules, DriverRegistry.discover(null), k -> null))).containsExactly(
+                "config.yaml:5:1: unexpected end of file (in the quoted text opened at line 4)");
+        Path twice = Files.write(dir, "config.yaml", "memory:\n  a: {}\n  a: {}\n");
+        assertThat(errors(Setup.load(twice, rules, DriverRegistry.discover(null), k -> null))).singleElement()
+                .asString().matches("config.yaml:3:\\d+: key \"a\" appears twice in one mapping");
     }
 
     @Test
