@@ -442,7 +442,20 @@ class SetupTest {
 
         @Override
         public Driver create(DriverConfig config) {
-            return new OwnPortFactory().create(config);
+            return new Driver() {
+                @Override
+                public void start(DriverContext context) {
+                }
+
+                @Override
+                public SendResult send(OutboundMessage message) {
+                    return SendResult.OK;
+                }
+
+                @Override
+                public void stop() {
+                }
+            };
         }
     }
 
@@ -471,8 +484,35 @@ class SetupTest {
     }
 
     @Test
-    void routesOnPortZeroShareOneFreePortSoTheSamePathCollides() {
+    void aPathWithATrailingSlashIsTheSameRoute() {
+        // before: valid, and POST /events/ was routed to w1, so w2 could never be reached
         Setup setup = load("""
+                {"webhook": {"w1": {"listen_port": 18290, "listen_path": "/events", "token": "tok-a-123"},
+                             "w2": {"listen_port": 18290, "listen_path": "/events/", "token": "tok-b-123"}}}
+                """, NO_RULES);
+        assertThat(errors(setup)).containsExactly("config.json: webhook.w2.listen_path: POST /events/ on port 18290"
+                + " is already used by webhook.w1 (a trailing slash makes no other path: the server matches /events/"
+                + " as /events)");
+    }
+
+    @Test
+    void portZeroIsAnErrorOutsideTests() {
+        // before: accepted, and the ingress opened on a random port no sender could know
+        Setup setup = load("""
+                {"webhook": {"a": {"listen_port": 0, "token": "tok-a-123"}}}
+                """, NO_RULES);
+        assertThat(errors(setup)).containsExactly("config.json: webhook.a.listen_port: 0 would open a random free"
+                + " port, which no sender can know; give a fixed port from 1 to 65535");
+    }
+
+    private Setup loadAllowingRandomPorts(String config, String rules) {
+        return Setup.load(Files.write(dir, "config.json", config), Files.write(dir, "rules.json", rules),
+                DriverRegistry.discover(null), k -> null, new Setup.Options().allowRandomPorts());
+    }
+
+    @Test
+    void routesOnPortZeroShareOneFreePortSoTheSamePathCollides() {
+        Setup setup = loadAllowingRandomPorts("""
                 {"webhook": {"a": {"listen_port": 0, "token": "tok-a-123"},
                              "b": {"listen_port": 0, "listen_path": "/other", "token": "tok-b-123"},
                              "c": {"listen_port": 0, "token": "tok-c-123"}}}
@@ -523,7 +563,8 @@ class SetupTest {
     private Setup loadWithClaims(String config) {
         Path c = Files.write(dir, "config.json", config);
         Path r = Files.write(dir, "rules.json", NO_RULES);
-        return Setup.load(c, r, DriverRegistry.of(new WebhookDriverFactory(), new OwnPortFactory()), k -> null);
+        return Setup.load(c, r, DriverRegistry.of(new WebhookDriverFactory(), new OwnPortFactory()), k -> null,
+                new Setup.Options().allowRandomPorts());
     }
 
     /** Platform "claims": an instance that opens {@code own_port} itself, like the DingTalk sandbox does. */
