@@ -154,7 +154,34 @@ class SetupTest {
         Setup setup = load("{\"memory\": {\"a\": {}, \"b\": {}}, \"telegram\": {\"t\": {}}}", RULES);
         assertThat(errors(setup)).contains(
                 "config.json: telegram: unknown platform \"telegram\"; known platforms: "
-                        + String.join(", ", DriverRegistry.discover(null).platforms()));
+                        + String.join(", ", DriverRegistry.discover(null).platforms()) + "; other platforms come as"
+                        + " driver plugins: put the plugin's jar in a directory and pass --plugins DIR");
+    }
+
+    @Test
+    void aMisspeltPlatformNamesTheOneMeant() {
+        Setup setup = load("{\"memroy\": {\"a\": {}}}", RULES);
+        assertThat(errors(setup).get(0)).startsWith("config.json: memroy: unknown platform \"memroy\"; did you mean"
+                + " memory?; known platforms: ");
+    }
+
+    @Test
+    void theVanusSinksBotBlockIsAnErrorSayingWhereItGoes() {
+        // the Vanus sink's config.yml as its README gives it; before: bot: unknown platform "bot"
+        Path c = Files.write(dir, "config.yml", """
+                bot:
+                  webhooks:
+                    - chat_group: test
+                      url: https://oapi.dingtalk.com/robot/send?access_token=xxxxxx
+                      signature: SECxxxxxx
+                """);
+        Setup setup = Setup.load(c, Files.write(dir, "rules.json", "{\"rules\": []}"), DriverRegistry.discover(null),
+                k -> null);
+        assertThat(errors(setup)).containsExactly("config.yml: bot: this is the Vanus DingTalk sink's \"bot\" block;"
+                + " here it is one DingTalk instance: move it under \"dingtalk\", as {\"dingtalk\": {\"bot\":"
+                + " {\"webhooks\": [...]}}} (in YAML: indent it under a top-level \"dingtalk:\"); its webhooks"
+                + " (chat_group, url, signature) and default (or defalult) are read as they are. CloudEvents then come"
+                + " in through a webhook instance and a rule, as in examples/cloudevents-to-dingtalk");
     }
 
     @Test
