@@ -102,7 +102,9 @@ final class FileReader {
         for (Throwable cause = e; cause != null; cause = cause.getCause()) {
             if (cause instanceof MarkedYAMLException marked && marked.getProblemMark() != null) {
                 String problem = clean(marked.getProblem());
-                String context = marked.getContext() == null ? null : clean(marked.getContext());
+                String context = marked.getContext() == null
+                        || marked.getContext().contains("scanning for the next token") ? null
+                        : clean(marked.getContext());
                 if (context != null && marked.getContextMark() != null) {
                     context += (context.endsWith("opened") || context.endsWith("starts") ? " at line " : ", line ")
                             + (marked.getContextMark().getLine() + 1);
@@ -140,11 +142,20 @@ final class FileReader {
             return "not valid YAML here";
         }
         String out = phrase.strip();
+        if (out.contains("(TAB)")) {
+            return "a tab: YAML is indented with spaces, never tabs";
+        }
         for (String[] p : PHRASES) {
             out = out.replace(p[0], p[1]);
         }
-        return QUOTED.matcher(out).replaceAll(m -> m.group().startsWith("'<") || m.group().length() <= 4
+        return QUOTED.matcher(out).replaceAll(m -> isStructural(m.group().substring(1, m.group().length() - 1))
                 ? Matcher.quoteReplacement(m.group()) : "a value");
+    }
+
+    /** A token kind ({@code <block end>}), a tab, or one of YAML's indicator characters: never the user's value. */
+    private static boolean isStructural(String quoted) {
+        return quoted.startsWith("<") && quoted.endsWith(">") || quoted.equals("\\t")
+                || quoted.length() == 1 && ":,[]{}-?#&*!|>%@`'\"".indexOf(quoted.charAt(0)) >= 0;
     }
 
     private static ConfigProblem located(String file, int line, int column, String message) {

@@ -125,7 +125,9 @@ class SetupTest {
                 "memory:\n  a:\n    app_secret: \"" + secret + "\n  b: {}\n",
                 "memory:\n  a:\n    app_secret: '" + secret + "\n",
                 "memory:\n  a:\n    app_secret: {" + secret + "\n",
-                "memory:\n  a:\n    app_secret: " + secret + ": x: y\n")) {
+                "memory:\n  a:\n    app_secret: " + secret + ": x: y\n",
+                "memory:\n  a:\n    app_secret: \"" + secret + "\\q\"\n",
+                "memory:\n  a:\n    app_secret: @" + secret + "\n")) {
             Path c = Files.write(dir, "config.yaml", yaml);
             Setup setup = Setup.load(c, Files.write(dir, "rules.json", RULES), DriverRegistry.discover(null),
                     k -> null);
@@ -144,6 +146,9 @@ class SetupTest {
         Path quote = Files.write(dir, "config.yaml", "memory:\n  a: {}\n  b:\n    api_key: \"abc\n");
         assertThat(errors(Setup.load(quote, rules, DriverRegistry.discover(null), k -> null))).containsExactly(
                 "config.yaml:5:1: unexpected end of file (in the quoted text opened at line 4)");
+        Path tab = Files.write(dir, "config.yaml", "memory:\n\ta: {}\n");
+        assertThat(errors(Setup.load(tab, rules, DriverRegistry.discover(null), k -> null))).singleElement()
+                .asString().isEqualTo("config.yaml:2:1: a tab: YAML is indented with spaces, never tabs");
         Path twice = Files.write(dir, "config.yaml", "memory:\n  a: {}\n  a: {}\n");
         assertThat(errors(Setup.load(twice, rules, DriverRegistry.discover(null), k -> null))).singleElement()
                 .asString().matches("config.yaml:3:\\d+: key \"a\" appears twice in one mapping");
