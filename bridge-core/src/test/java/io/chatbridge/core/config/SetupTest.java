@@ -446,6 +446,32 @@ class SetupTest {
     }
 
     @Test
+    void misspeltInstancesAndRuleTypesNameTheOneMeant() {
+        Setup setup = load("{\"memory\": {\"dt_main\": {}, \"b\": {}}}", """
+                {"rules": [{"from": {"b": {}}, "to": {"dt_mian": {}}}, {"type": "froward", "from": {}, "to": {}}]}
+                """);
+        assertThat(errors(setup)).containsExactly(
+                "rules.json: rules[0].to.dt_mian: unknown instance \"dt_mian\"; did you mean dt_main? instances in"
+                        + " config.json: dt_main, b",
+                "rules.json: rules[1].type: unknown rule type \"froward\"; did you mean forward? expected"
+                        + " \"connect\" or \"forward\"");
+    }
+
+    @Test
+    void aNearMissOfACloudEventAttributeInAWebhookSourceIsWarned() {
+        Setup setup = loadDeclaring("""
+                {"webhook": {"w": {"listen_port": 18290, "token": "tok-w-0123456789abcdef"}},
+                 "declaring": {"d": {}}}
+                """, """
+                {"rules": [{"from": {"w": {"Type": "alert", "room": "ops"}}, "to": {"d": {}}}]}
+                """);
+        assertThat(setup.valid()).isTrue();
+        assertThat(setup.problems()).extracting(p -> p.path() + ": " + p.message()).containsExactly(
+                "rules[0].from.w.Type: CloudEvents are matched by source, type and subject (a bridge JSON channel by"
+                        + " its own keys): did you mean type?");
+    }
+
+    @Test
     void suggestionsAreTyposOfOneKeyNotAnyShortWord() {
         Set<String> keys = Set.of("open_conversation_id", "chat_group", "user_ids");
         assertThat(ConfigNode.nearest("open_conversation_Id", keys)).isEqualTo("open_conversation_id");
