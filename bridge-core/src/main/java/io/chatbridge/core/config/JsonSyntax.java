@@ -23,6 +23,8 @@ final class JsonSyntax {
 
     private final String text;
     private int pos;
+    /** The line of {@link #pos}: line breaks are only ever skipped as white space (a string holding one fails). */
+    private int line = 1;
     private final Deque<Frame> open = new ArrayDeque<>();
 
     private record Frame(boolean object, int line, Set<String> keys) {
@@ -76,16 +78,6 @@ final class JsonSyntax {
         }
     }
 
-    private int lineOf(int index) {
-        int line = 1;
-        for (int i = 0; i < index && i < text.length(); i++) {
-            if (text.charAt(i) == '\n') {
-                line++;
-            }
-        }
-        return line;
-    }
-
     private boolean atEnd() {
         return pos >= text.length();
     }
@@ -116,6 +108,9 @@ final class JsonSyntax {
         while (!atEnd()) {
             char c = peek();
             if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+                if (c == '\n') {
+                    line++;
+                }
                 pos++;
             } else if (c == '/' && pos + 1 < text.length() && (text.charAt(pos + 1) == '/' || text.charAt(pos + 1) == '*')
                     || c == '#') {
@@ -257,7 +252,7 @@ final class JsonSyntax {
         if (open.size() >= MAX_DEPTH) {
             throw new Failure(pos, "nested more than " + MAX_DEPTH + " levels deep");
         }
-        open.push(new Frame(object, lineOf(pos), new HashSet<>()));
+        open.push(new Frame(object, line, new HashSet<>()));
         pos++;
     }
 
