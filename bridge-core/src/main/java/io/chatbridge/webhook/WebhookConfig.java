@@ -3,6 +3,7 @@ package io.chatbridge.webhook;
 import io.chatbridge.spi.ChannelUse;
 import io.chatbridge.spi.ConfigNode;
 import io.chatbridge.spi.DriverConfig;
+import io.chatbridge.spi.PortClaim;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Duration;
@@ -76,9 +77,11 @@ record WebhookConfig(Integer listenPort, String listenPath, String token, URI ur
         if (listenPort != null) {
             if (!listenPath.startsWith("/")) {
                 settings.get("listen_path").problem("must start with '/', e.g. /events");
-            } else if (listenPath.equals("/healthz")) {
+            } else if (PortClaim.normalizePath(listenPath).equals("/healthz")) {
                 settings.get("listen_path").problem("/healthz is reserved by the bridge; choose another path");
             }
+            // stored as the HTTP server matches it (trailing slashes ignored), so claims compare equal paths
+            listenPath = listenPath.startsWith("/") ? PortClaim.normalizePath(listenPath) : listenPath;
             boolean open = settings.bool("allow_unauthenticated", false);
             if (open && !settings.has("token")) {
                 // for senders that cannot add a header (the Vanus sink's curl examples): an explicit, loud opt-out

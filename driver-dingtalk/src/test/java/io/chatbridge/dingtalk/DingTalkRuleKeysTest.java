@@ -85,4 +85,20 @@ class DingTalkRuleKeysTest {
                 "dingtalk.bot.signing_secret: environment variable SIGNING_SECRET is set but empty (must not be"
                         + " blank; remove the key to skip signature verification)");
     }
+
+    @Test
+    void theVanusBotBlockMovedUnderDingtalkAsTheErrorSaysIsValid() throws IOException {
+        Path c = Files.writeString(dir.resolve("config.yml"), """
+                dingtalk:
+                  bot:
+                    defalult: "bot1"
+                    webhooks:
+                      - chat_group: "bot1"
+                        url: "https://oapi.dingtalk.com/robot/send?access_token=XXXXXX"
+                        signature: "xxxxxxxxxx"
+                """);
+        Path r = Files.writeString(dir.resolve("rules.json"), "{\"rules\": []}");
+        Setup setup = Setup.load(c, r, DriverRegistry.discover(null), k -> null);
+        assertThat(setup.valid()).as(Setup.render(setup.problems())).isTrue();
+    }
 }

@@ -19,8 +19,8 @@ public class FileOptions {
             description = "instances per platform (JSON or YAML; default: ${DEFAULT-VALUE})")
     Path config;
 
-    @Option(names = {"-r", "--rules"}, paramLabel = "FILE", defaultValue = "rules.json",
-            description = "routing rules (JSON or YAML; default: ${DEFAULT-VALUE})")
+    @Option(names = {"-r", "--rules"}, paramLabel = "FILE",
+            description = "routing rules (JSON or YAML; default: rules.json next to --config)")
     Path rules;
 
     @Option(names = {"-p", "--plugins"}, paramLabel = "DIR",
@@ -31,12 +31,24 @@ public class FileOptions {
 
     /** The loaded setup, or an exit code when files are missing or invalid (problems already printed). */
     Result load(PrintWriter err) {
-        for (Path file : new Path[] {config, rules}) {
-            String problem = notAFile(file);
-            if (problem != null) {
-                err.println("error: " + file + ": " + problem);
-                return new Result(null, EXIT_MISSING);
-            }
+        boolean rulesDefaulted = rules == null;
+        if (rulesDefaulted) {
+            rules = defaultRules(config);
+        }
+        String configProblem = notAFile(config);
+        if (configProblem != null) {
+            err.println("error: " + config.toAbsolutePath() + ": " + configProblem + (Files.exists(config) ? ""
+                    : " (name the bridge's config with --config FILE)"));
+            return new Result(null, EXIT_MISSING);
+        }
+        String rulesProblem = notAFile(rules);
+        if (rulesProblem != null) {
+            err.println("error: " + rules.toAbsolutePath() + ": " + rulesProblem + (Files.exists(rules) ? ""
+                    : rulesDefaulted
+                    ? " (without --rules the rules are read from rules.json next to --config; name them with"
+                            + " --rules FILE)"
+                    : " (--rules)"));
+            return new Result(null, EXIT_MISSING);
         }
         if (plugins != null && !Files.isDirectory(plugins)) {
             err.println("error: " + plugins + ": " + (Files.exists(plugins)
@@ -63,6 +75,12 @@ public class FileOptions {
     /** The files to watch for {@code global.watch_files}. */
     java.util.List<Path> files() {
         return java.util.List.of(config, rules);
+    }
+
+    /** {@code rules.json} in the directory of {@code config}. */
+    static Path defaultRules(Path config) {
+        Path dir = config.getParent();
+        return dir == null ? Path.of("rules.json") : dir.resolve("rules.json");
     }
 
     /** Why {@code file} cannot be read as the user's file, or {@code null} when it can. */

@@ -72,10 +72,7 @@ final class ConfigFile {
             ConfigNode platformNode = root.get(platform);
             namedInstances.addAll(platformNode.keys());
             if (registry.factory(platform) == null) {
-                String hint = registry.loadErrors().isEmpty() ? ""
-                        : " (some plugins failed to load: " + String.join("; ", registry.loadErrors()) + ")";
-                platformNode.problem("unknown platform \"" + platform + "\"; known platforms: "
-                        + String.join(", ", registry.platforms()) + hint);
+                platformNode.problem(unknownPlatform(platform, platformNode, registry));
                 continue;
             }
             if (!platformNode.isObject()) {
@@ -103,5 +100,23 @@ final class ConfigFile {
                 sensitive.collect(settings);
             }
         }
+    }
+
+    /** Why {@code platform} is not one, and what the user most probably meant to write. */
+    private static String unknownPlatform(String platform, ConfigNode node, DriverRegistry registry) {
+        if (platform.equals("bot") && node.has("webhooks")) {
+            // the Vanus DingTalk sink's config.yml, as its README gives it
+            return "this is the Vanus DingTalk sink's \"bot\" block; here it is one DingTalk instance: move it under"
+                    + " \"dingtalk\", as {\"dingtalk\": {\"bot\": {\"webhooks\": [...]}}} (in YAML: indent it under a"
+                    + " top-level \"dingtalk:\"); its webhooks (chat_group, url, signature) and default (or defalult)"
+                    + " are read as they are. CloudEvents then come in through a webhook instance and a rule, as in"
+                    + " examples/cloudevents-to-dingtalk";
+        }
+        String nearest = ConfigNode.nearest(platform, registry.platforms());
+        String hint = registry.loadErrors().isEmpty() ? ""
+                : " (some plugins failed to load: " + String.join("; ", registry.loadErrors()) + ")";
+        return "unknown platform \"" + platform + "\"" + (nearest == null ? "" : "; did you mean " + nearest + "?")
+                + "; known platforms: " + String.join(", ", registry.platforms()) + "; other platforms come as driver"
+                + " plugins: put the plugin's jar in a directory and pass --plugins DIR" + hint;
     }
 }

@@ -19,11 +19,15 @@ final class DriverCreator {
 
     final Map<String, Driver> drivers = new LinkedHashMap<>();
     final Map<String, DriverConfig> driverConfigs = new LinkedHashMap<>();
-    private final PortClaims ports = new PortClaims();
+    private final PortClaims ports;
+
+    private DriverCreator(boolean randomPorts) {
+        ports = new PortClaims(randomPorts);
+    }
 
     static DriverCreator create(Path configFile, DriverRegistry registry, ConfigFile config, RulesParser rules,
-                                ProblemLog problems, SensitiveValues sensitive) {
-        DriverCreator creator = new DriverCreator();
+                                ProblemLog problems, SensitiveValues sensitive, Setup.Options options) {
+        DriverCreator creator = new DriverCreator(options.randomPorts);
         Path base = configFile.toAbsolutePath().getParent();
         for (InstanceDefinition instance : config.instances.values()) {
             DriverFactory factory = registry.factory(instance.platform());

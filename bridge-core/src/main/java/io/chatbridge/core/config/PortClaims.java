@@ -15,6 +15,12 @@ final class PortClaims {
     private final Map<Integer, String> ownServers = new LinkedHashMap<>();
     private final Map<Integer, String> routePorts = new LinkedHashMap<>();
     private final Map<String, String> routes = new LinkedHashMap<>();
+    private final boolean randomPorts;
+
+    /** @param randomPorts whether port 0 (a free port chosen at start) is accepted: only tests need it */
+    PortClaims(boolean randomPorts) {
+        this.randomPorts = randomPorts;
+    }
 
     /**
      * Reports the ports and routes {@code driver} will take that an earlier instance already claimed, on the setting
@@ -24,6 +30,11 @@ final class PortClaims {
         String owner = instance.platform() + "." + instance.id();
         for (PortClaim claim : driver.portClaims()) {
             int port = claim.port();
+            if (port == 0 && !randomPorts) {
+                instance.settings().get(claim.portSetting()).problem("0 would open a random free port, which no"
+                        + " sender can know; give a fixed port from 1 to 65535");
+                continue;
+            }
             String server = port == 0 ? null : otherThan(owner, ownServers.get(port));
             if (claim.isOwnServer()) {
                 String other = server != null || port == 0 ? server : otherThan(owner, routePorts.get(port));
@@ -40,11 +51,19 @@ final class PortClaims {
                         + server);
                 continue;
             }
-            String route = claim.method() + " " + claim.path();
-            String other = otherThan(owner, routes.putIfAbsent(port + " " + route, owner));
+            // the HTTP server ignores trailing slashes: /events/ is /events, so compare them that way
+            String route = claim.method() + " " + claim.normalizedPath();
+            String key = port + " " + route;
+            String other = otherThan(owner, routes.putIfAbsent(key, owner));
             if (other != null) {
-                instance.settings().get(claim.pathSetting()).problem(route + " on port " + port
-                        + " is already used by " + other);
+                // the path as written (a driver may store it normalised already)
+                String path = instance.settings().get(claim.pathSetting()).value() instanceof String text
+                        && PortClaim.normalizePath(text).equals(claim.normalizedPath()) ? text : claim.path();
+                String same = path.equals(claim.normalizedPath()) ? ""
+                        : " (a trailing slash makes no other path: the server matches " + path + " as "
+                                + claim.normalizedPath() + ")";
+                instance.settings().get(claim.pathSetting()).problem(claim.method() + " " + path + " on port " + port
+                        + " is already used by " + other + same);
             } else if (port != 0) {
                 routePorts.putIfAbsent(port, owner);
             }

@@ -105,7 +105,9 @@ final class RulesParser {
             case "connect" -> type = Rule.Type.CONNECT;
             case "forward" -> type = Rule.Type.FORWARD;
             default -> {
-                node.get("type").problem("unknown rule type \"" + typeText + "\"; expected \"connect\" or \"forward\"");
+                String meant = ConfigNode.nearest(typeText, List.of("connect", "forward"));
+                node.get("type").problem("unknown rule type \"" + typeText + "\"; "
+                        + (meant == null ? "" : "did you mean " + meant + "? ") + "expected \"connect\" or \"forward\"");
                 return null;
             }
         }
@@ -181,7 +183,9 @@ final class RulesParser {
                 if (config.namedInstances == null || config.namedInstances.contains(instanceId)) {
                     continue; // config.json is unreadable or the instance itself is invalid: already reported
                 }
-                address.problem("unknown instance \"" + instanceId + "\"; instances in config.json: "
+                String meant = ConfigNode.nearest(instanceId, config.instances.keySet());
+                address.problem("unknown instance \"" + instanceId + "\"; " + (meant == null ? ""
+                        : "did you mean " + meant + "? ") + "instances in config.json: "
                         + (config.instances.isEmpty() ? "(none)" : String.join(", ", config.instances.keySet())));
                 continue;
             }

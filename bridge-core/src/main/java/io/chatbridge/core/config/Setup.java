@@ -35,13 +35,34 @@ public final class Setup {
      * @param env environment lookup for {@code ${VAR}} references
      */
     public static Setup load(Path configFile, Path rulesFile, DriverRegistry registry, Function<String, String> env) {
+        return load(configFile, rulesFile, registry, env, new Options());
+    }
+
+    /** Like {@link #load(Path, Path, DriverRegistry, Function)}, with options for tests. */
+    public static Setup load(Path configFile, Path rulesFile, DriverRegistry registry, Function<String, String> env,
+                             Options options) {
         Setup setup = new Setup();
         setup.config = ConfigFile.read(configFile, registry, env, setup.problems, setup.sensitive);
         setup.rules = RulesParser.parse(rulesFile, setup.config, env, setup.problems);
         RuleKeyCheck.check(registry, setup.config, setup.rules);
         setup.drivers = DriverCreator.create(configFile, registry, setup.config, setup.rules, setup.problems,
-                setup.sensitive);
+                setup.sensitive, options);
         return setup;
+    }
+
+    /** What only tests change in how files load. */
+    public static final class Options {
+        boolean randomPorts;
+
+        /**
+         * Accepts port 0 (a free port chosen at start, see {@link io.chatbridge.spi.PortClaim}) in the ports
+         * instances claim, for tests, which cannot know free ports in advance. Without it port 0 is an error: no
+         * sender could find the port.
+         */
+        public Options allowRandomPorts() {
+            randomPorts = true;
+            return this;
+        }
     }
 
     /**
@@ -54,7 +75,7 @@ public final class Setup {
         setup.config = ConfigFile.read(configFile, registry, env, setup.problems, setup.sensitive);
         setup.rules = RulesParser.none(setup.config, setup.problems);
         setup.drivers = DriverCreator.create(configFile, registry, setup.config, setup.rules, setup.problems,
-                setup.sensitive);
+                setup.sensitive, new Options().allowRandomPorts()); // tools: the ports are not opened
         return setup;
     }
 

@@ -114,7 +114,7 @@ class SecretsInLogsTest {
                     """.formatted(hook)),
                     Files.write(dir, "rules.json", "{\"rules\": [{\"from\": {\"alerts\": {}}, "
                             + "\"to\": {\"slack\": {}}, \"msg\": {\"msg_format\": \"{msg}\"}}]}"),
-                    DriverRegistry.discover(null), k -> null);
+                    DriverRegistry.discover(null), k -> null, new Setup.Options().allowRandomPorts());
             assertThat(setup.valid()).as(Setup.render(setup.problems())).isTrue();
             try (Bridge bridge = Bridge.start(setup, new Bridge.Options().httpHost("127.0.0.1"))) {
                 HttpClient client = HttpClient.newHttpClient();
