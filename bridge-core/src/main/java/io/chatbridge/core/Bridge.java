@@ -17,6 +17,7 @@ import io.chatbridge.spi.DriverConfig;
 import io.chatbridge.spi.DriverContext;
 import io.chatbridge.spi.HttpRoutes;
 import io.chatbridge.spi.InboundMessage;
+import io.chatbridge.spi.MessageRefusedException;
 import io.chatbridge.spi.OutboundMessage;
 import io.chatbridge.spi.PublishResult;
 import java.time.Clock;
@@ -66,7 +67,7 @@ public final class Bridge implements AutoCloseable {
         this.store = options.store != null ? options.store : DeliveryStores.open(global);
         Map<String, String> platformOf = new LinkedHashMap<>();
         setup.instances().forEach((id, def) -> platformOf.put(id, def.platform()));
-        this.router = new Router(setup.rules(), platformOf, global.strictEchoMatch());
+        this.router = new Router(setup.rules(), platformOf, global.strictEchoMatch(), clock);
         this.engine = new DeliveryEngine(store, setup.drivers(),
                 new RetryPolicy(global.maxAttempts(), global.maxAge(),
                         options.retryBase != null ? options.retryBase : global.backoffBase(), global.backoffMax()),
@@ -216,6 +217,10 @@ public final class Bridge implements AutoCloseable {
         }
         InboundMessage message = raw.withOrigin(def.platform(), def.id());
         List<OutboundMessage> deliveries = router.route(message);
+        String refused = refusal(deliveries);
+        if (refused != null) {
+            throw new MessageRefusedException(refusedBy(deliveries), refused);
+        }
         String dedupKey = message.id() == null ? null : def.id() + "\n" + message.id();
         boolean fresh;
         try {
@@ -234,6 +239,28 @@ public final class Bridge implements AutoCloseable {
         LOG.debug("message {} from {} {} routed to {} target(s)", message.id(), def.id(), message.channel(),
                 deliveries.size());
         return new PublishResult(PublishResult.Status.ACCEPTED, deliveries.size());
+    }
+
+    private String refusedBy(List<OutboundMessage> deliveries) {
+        for (OutboundMessage delivery : deliveries) {
+            Driver target = setup.drivers().get(delivery.instanceId());
+            if (target != null && target.refusal(delivery) != null) {
+                return delivery.instanceId();
+            }
+        }
+        return null;
+    }
+
+    /** The first target driver's refusal of one of {@code deliveries} (see {@link Driver#refusal}), or null. */
+    private String refusal(List<OutboundMessage> deliveries) {
+        for (OutboundMessage delivery : deliveries) {
+            Driver target = setup.drivers().get(delivery.instanceId());
+            String problem = target == null ? null : target.refusal(delivery);
+            if (problem != null) {
+                return problem;
+            }
+        }
+        return null;
     }
 
     /** The {@link DriverContext} of one instance. */
@@ -273,6 +300,11 @@ public final class Bridge implements AutoCloseable {
         @Override
         public HttpRoutes http(int port) {
             return http.routes(port);
+        }
+
+        @Override
+        public String refusal(InboundMessage message) {
+            return Bridge.this.refusal(router.preview(message.withOrigin(def.platform(), def.id())));
         }
 
         @Override
