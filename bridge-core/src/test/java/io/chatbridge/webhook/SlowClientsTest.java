@@ -115,6 +115,8 @@ class SlowClientsTest {
     @Test
     void aLegitimateClientIsServedWhileHundredsOfSlowBodiesAreOpen() throws Exception {
         int port = port();
+        // the legitimate client's first request (class loading, connection set-up) before the flood
+        assertThat(ingress.post("application/json", "{\"text\": \"warm-up\"}").statusCode()).isEqualTo(202);
         // half without credentials (answered at once, their rest dropped), half with the token, dripping bodies
         for (int i = 0; i < Integer.getInteger("slowClients", 200); i++) {
             open(port, head(IngressFixture.PATH, 100_000, null));
@@ -126,7 +128,7 @@ class SlowClientsTest {
         List<Integer> statuses = new ArrayList<>();
         long until = System.nanoTime() + Duration.ofSeconds(3).toNanos();
         int n = 0;
-        while (System.nanoTime() < until) {
+        while (System.nanoTime() < until || n < 20) {
             long begin = System.nanoTime();
             CompletableFuture<java.net.http.HttpResponse<String>> answer = ingress.postAsync(
                     "{\"text\": \"legit " + n++ + "\"}", "Content-Type", "application/json",
@@ -138,7 +140,7 @@ class SlowClientsTest {
         System.err.println("legitimate requests: " + millis.size() + ", latencies (ms) sorted: "
                 + millis.stream().sorted().toList());
         assertThat(statuses).as("latencies (ms) " + millis).isNotEmpty().allMatch(s -> s == 202);
-        assertThat(ingress.context.published()).hasSize(statuses.size());
+        assertThat(ingress.context.published()).hasSize(statuses.size() + 1);
     }
 
     private static void close(Socket socket) {
