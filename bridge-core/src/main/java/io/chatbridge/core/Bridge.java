@@ -157,6 +157,11 @@ public final class Bridge implements AutoCloseable {
         return http.boundPorts();
     }
 
+    /** How many published messages matched no rule since start (answered 2xx, logged once per channel). */
+    public long unmatchedMessages() {
+        return router.unmatched();
+    }
+
     /** The outbox. */
     public DeliveryStore store() {
         return store;

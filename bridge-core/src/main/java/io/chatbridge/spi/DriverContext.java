@@ -90,7 +90,10 @@ public interface DriverContext {
     /**
      * The HTTP routes of the bridge's shared server on {@code port}. Instances naming the same port share one
      * server. Routes must be added during {@link Driver#start}; the server opens after all drivers started and
-     * answers {@code GET /healthz} itself. Request bodies over 1 MiB are refused with 413 before a handler runs.
+     * answers {@code GET /healthz} itself. Request bodies over 1 MiB are refused with 413 before a handler runs (at
+     * once when the declared {@code Content-Length} is larger); a body must arrive within 10 seconds in total,
+     * else 408. Bodies are read without holding a server thread; give a {@link RequestGuard} with the route to
+     * check credentials in the headers before any body byte is read.
      */
     HttpRoutes http(int port);
 
