@@ -21,6 +21,7 @@ import io.chatbridge.spi.DriverHealth;
 import io.chatbridge.spi.DriverMetrics;
 import io.chatbridge.spi.HttpRoutes;
 import io.chatbridge.spi.InboundMessage;
+import io.chatbridge.spi.MessageRefusedException;
 import io.chatbridge.spi.OutboundMessage;
 import io.chatbridge.spi.PublishResult;
 import java.time.Clock;
@@ -81,7 +82,7 @@ public final class Bridge implements AutoCloseable {
         this.http = new HttpServers(httpHost);
         http.readiness(this::readiness);
         this.store = options.store != null ? options.store : DeliveryStores.open(global);
-        this.router = router(setup);
+        this.router = router(setup, clock);
         this.reloadSource = options.reloadSource;
         this.engine = new DeliveryEngine(store, setup.drivers(),
                 new RetryPolicy(global.maxAttempts(), global.maxAge(),
@@ -236,10 +237,10 @@ public final class Bridge implements AutoCloseable {
         }
     }
 
-    private static Router router(Setup setup) {
+    private static Router router(Setup setup, Clock clock) {
         Map<String, String> platformOf = new LinkedHashMap<>();
         setup.instances().forEach((id, def) -> platformOf.put(id, def.platform()));
-        return new Router(setup.rules(), platformOf, setup.global().strictEchoMatch());
+        return new Router(setup.rules(), platformOf, setup.global().strictEchoMatch(), clock);
     }
 
     /**
@@ -285,7 +286,7 @@ public final class Bridge implements AutoCloseable {
         }
         secrets.add(next.sensitiveValues());
         int before = setup.rules().size();
-        router = router(next);
+        router = router(next, clock);
         setup = next;
         metrics.reload("applied");
         String summary = "rules reloaded: " + before + " → " + next.rules().size() + " rule(s)";
@@ -400,6 +401,11 @@ public final class Bridge implements AutoCloseable {
         return health.snapshot();
     }
 
+    /** How many published messages matched no rule since start (answered 2xx, logged once per channel). */
+    public long unmatchedMessages() {
+        return router.unmatched();
+    }
+
     /** The outbox. */
     public DeliveryStore store() {
         return store;
@@ -504,6 +510,11 @@ public final class Bridge implements AutoCloseable {
             for (InboundMessage r : raw) {
                 InboundMessage message = r.withOrigin(def.platform(), def.id());
                 List<OutboundMessage> deliveries = current.route(message);
+                MessageRefusedException refused = refusal(deliveries);
+                if (refused != null) {
+                    // the whole request is refused (400), nothing recorded: a sender's mistake, not a dead letter
+                    return CompletableFuture.failedFuture(refused);
+                }
                 String dedupKey = message.id() == null ? null : def.id() + "\n" + message.id();
                 messages.add(message);
                 appends.add(new DeliveryStore.Append(dedupKey, deliveries));
@@ -559,6 +570,21 @@ public final class Bridge implements AutoCloseable {
         return published;
     }
 
+    /**
+     * The first target driver's refusal of one of {@code deliveries} (see {@link Driver#refusal}), as the exception
+     * the ingress answers 400 with, or {@code null} when every target takes its delivery.
+     */
+    private MessageRefusedException refusal(List<OutboundMessage> deliveries) {
+        for (OutboundMessage delivery : deliveries) {
+            Driver target = started.get(delivery.instanceId());
+            String problem = target == null ? null : target.refusal(delivery);
+            if (problem != null) {
+                return new MessageRefusedException(delivery.instanceId(), problem);
+            }
+        }
+        return null;
+    }
+
     /** The {@link DriverContext} of one instance. */
     private final class InstanceContext implements DriverContext {
         private final InstanceDefinition def;
@@ -610,6 +636,13 @@ public final class Bridge implements AutoCloseable {
         @Override
         public HttpRoutes http(int port) {
             return http.routes(port);
+        }
+
+        @Override
+        public String refusal(InboundMessage message) {
+            MessageRefusedException refused = Bridge.this.refusal(
+                    router.preview(message.withOrigin(def.platform(), def.id())));
+            return refused == null ? null : refused.getMessage();
         }
 
         @Override

@@ -7,6 +7,7 @@ import io.chatbridge.spi.AsyncHttpHandler;
 import io.chatbridge.spi.HttpRequest;
 import io.chatbridge.spi.HttpResponse;
 import io.chatbridge.spi.InboundMessage;
+import io.chatbridge.spi.MessageRefusedException;
 import io.chatbridge.spi.PublishResult;
 import io.chatbridge.spi.RequestGuard;
 import io.cloudevents.CloudEvent;
@@ -64,10 +65,24 @@ final class WebhookIngress implements AsyncHttpHandler, RequestGuard {
         try {
             authenticate(request); // again: harmless, and right when served by a server that ignores guards
             messages = read(request);
+            checkTargets(messages);
         } catch (RejectedRequest e) {
             return CompletableFuture.completedFuture(rejected(request, e));
         }
         return publish(messages);
+    }
+
+    /**
+     * Asks the target drivers first whether they would refuse a message (a CloudEvent's {@code xvchatgroup} naming
+     * no chat group of the target, an {@code xvmsgtype} it does not support), so a batch stays all-or-nothing.
+     */
+    private void checkTargets(List<InboundMessage> messages) throws RejectedRequest {
+        for (int i = 0; i < messages.size(); i++) {
+            String problem = context.refusal(messages.get(i));
+            if (problem != null) {
+                throw RejectedRequest.badRequest((messages.size() > 1 ? "batch[" + i + "]: " : "") + problem);
+            }
+        }
     }
 
     private HttpResponse rejected(HttpRequest request, RejectedRequest e) {
@@ -150,6 +165,9 @@ final class WebhookIngress implements AsyncHttpHandler, RequestGuard {
             }
             Throwable cause = failure instanceof CompletionException && failure.getCause() != null
                     ? failure.getCause() : failure;
+            if (cause instanceof MessageRefusedException refused) {
+                return HttpResponse.error(400, refused.getMessage());
+            }
             if (cause instanceof BridgeUnavailableException e) {
                 LOG.warn("webhook {}: cannot accept {} message(s): {}", context.instanceId(), messages.size(),
                         e.getMessage());

@@ -104,10 +104,25 @@ public interface DriverContext {
     }
 
     /**
+     * Routes {@code message} without recording it and asks each target driver whether it would refuse it (see
+     * {@link Driver#refusal(OutboundMessage)}), so that an ingress receiving several messages in one request can
+     * refuse them all before publishing any (a batch stays all-or-nothing). Called from any thread; quick, no I/O.
+     * {@link #publishAsync} checks the same on its own. The default refuses nothing.
+     *
+     * @return {@code null} when every target accepts it, else the first refusal
+     */
+    default String refusal(InboundMessage message) {
+        return null;
+    }
+
+    /**
      * The HTTP routes of the bridge's shared server on {@code port}. Instances naming the same port share one
      * server. Routes must be added during {@link Driver#start}; the server opens after all drivers started and
      * answers {@code GET /healthz} (liveness) and {@code GET /readyz} (readiness) itself; those paths are reserved.
-     * Request bodies over 1 MiB are refused with 413 before a handler runs.
+     * Request bodies over 1 MiB are refused with 413 before a handler runs (at once when the declared
+     * {@code Content-Length} is larger); a body must arrive within 10 seconds in total, else 408. Bodies are read
+     * without holding a server thread; give a {@link RequestGuard} with the route to check credentials in the
+     * headers before any body byte is read.
      */
     HttpRoutes http(int port);
 

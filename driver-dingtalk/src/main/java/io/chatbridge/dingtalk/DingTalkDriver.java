@@ -109,7 +109,8 @@ public final class DingTalkDriver implements Driver {
             } else {
                 signature = new CallbackSignature(config.signingSecret(), context.clock());
             }
-            context.http(config.listenPort()).post(config.listenPath(), new CallbackHandler(context, signature));
+            CallbackHandler callbacks = new CallbackHandler(context, signature);
+            context.http(config.listenPort()).route("POST", config.listenPath(), callbacks, callbacks);
             LOG.info("[{}] receiving DingTalk callbacks on port {} at {}", id, config.listenPort(),
                     config.listenPath());
         }
@@ -136,6 +137,37 @@ public final class DingTalkDriver implements Driver {
                     : "unknown chat_group '" + group + "' (known: " + String.join(", ", config.chatGroups()) + ")");
         }
         return webhooks.send(webhook, content);
+    }
+
+    /** The message types a routed message may ask for ({@code msg_type} option or {@code xvmsgtype}). */
+    private static final List<String> MESSAGE_TYPES = List.of("text", "markdown", "link", "actionCard", "feedCard",
+            "image");
+
+    /**
+     * Refuses at publish time what can never be sent: an {@code xvchatgroup} naming no configured chat group (when
+     * the rule's address names none), and an {@code xvmsgtype} that is no DingTalk message type.
+     */
+    @Override
+    public String refusal(OutboundMessage message) {
+        String type = message.option(OutgoingContent.MSG_TYPE) != null ? null
+                : message.extensions().get(OutgoingContent.XV_MSG_TYPE);
+        if (type != null && message.rich() == null
+                && MESSAGE_TYPES.stream().noneMatch(known -> known.equalsIgnoreCase(type.trim()))) {
+            return OutgoingContent.XV_MSG_TYPE + ": '" + type + "' is not a DingTalk message type dingtalk instance "
+                    + config.instanceId() + " supports (known: " + String.join(", ", MESSAGE_TYPES) + ")";
+        }
+        if (message.channel().get(DingTalkConfig.OPEN_CONVERSATION_ID) != null
+                || message.channel().get(DingTalkConfig.USER_IDS) != null
+                || message.channel().get(DingTalkConfig.CHAT_GROUP) != null) {
+            return null;
+        }
+        String group = message.extensions().get("xvchatgroup");
+        if (group != null && !group.isBlank() && !robots.containsKey(group)) {
+            return "xvchatgroup: '" + group + "' names no chat group of dingtalk instance " + config.instanceId()
+                    + " (known: "
+                    + (robots.isEmpty() ? "none, it has no webhooks" : String.join(", ", robots.keySet())) + ")";
+        }
+        return null;
     }
 
     /**

@@ -101,6 +101,27 @@ class CallbackReceiveTest {
     }
 
     @Test
+    void anUnsignedCallbackIsAnswered403BeforeItsBodyIsSent() throws Exception {
+        start(SIGNING_SECRET);
+        try (java.net.Socket socket = new java.net.Socket(java.net.InetAddress.getLoopbackAddress(),
+                fixture.context.url(0, "/").getPort())) {
+            socket.setSoTimeout(10_000);
+            // headers announce a body that never comes: the answer must not wait for it
+            socket.getOutputStream().write(("POST /dingtalk/event HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                    + "Content-Type: application/json\r\nContent-Length: 100000\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            socket.getOutputStream().flush();
+            StringBuilder status = new StringBuilder();
+            int c;
+            while ((c = socket.getInputStream().read()) >= 0 && c != '\n') {
+                status.append((char) c);
+            }
+            assertThat(status.toString()).startsWith("HTTP/1.1 403");
+        }
+        assertThat(fixture.context.published()).isEmpty();
+    }
+
+    @Test
     void rejectsCallbackOlderThanOneHour() throws Exception {
         start(SIGNING_SECRET);
         String ts = Long.toString(clock.millis() - Duration.ofHours(1).toMillis() - 1);

@@ -138,8 +138,9 @@ public final class HttpServers implements AutoCloseable {
                 }
             });
             try {
+                probe(port.port);
                 app.start(host, port.port);
-            } catch (RuntimeException e) {
+            } catch (IOException | RuntimeException e) {
                 stop();
                 String setting = portSettings.get(port.port);
                 throw new IllegalStateException((setting == null ? "" : setting + ": ") + "cannot listen on "
@@ -180,6 +181,20 @@ public final class HttpServers implements AutoCloseable {
             }
         }
         return out.append('"').toString();
+    }
+
+    /**
+     * Binds and releases {@code port} before Javalin tries, so that a taken port is reported as one line naming
+     * its setting instead of Javalin logging "Failed to start Javalin" with a stack trace first.
+     */
+    private void probe(int port) throws IOException {
+        if (port == 0) {
+            return;
+        }
+        try (java.net.ServerSocket socket = new java.net.ServerSocket()) {
+            socket.setReuseAddress(true); // as Jetty binds: a port in TIME_WAIT is free
+            socket.bind(new java.net.InetSocketAddress(host, port));
+        }
     }
 
     /** Makes {@code /healthz} answer 200. */

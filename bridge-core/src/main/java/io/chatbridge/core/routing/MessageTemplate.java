@@ -205,7 +205,7 @@ public final class MessageTemplate {
 
     /**
      * The source channel's name when the driver gave one (extension {@code channel_name}, or DingTalk's
-     * {@code conversation_title}), else its address values.
+     * {@code conversation_title}), else its address values in field-name order, comma-separated.
      */
     private static String from(InboundMessage m) {
         for (String key : List.of("channel_name", "conversation_title")) {
@@ -217,8 +217,9 @@ public final class MessageTemplate {
         if (m.channel().isEmpty()) {
             return nz(m.instanceId());
         }
+        // in field-name order, so the same channel always reads the same (CloudEvents: source, subject, type)
         StringBuilder out = new StringBuilder();
-        for (Map.Entry<String, Object> e : m.channel().entrySet()) {
+        for (Map.Entry<String, Object> e : new java.util.TreeMap<>(m.channel()).entrySet()) {
             if (!out.isEmpty()) {
                 out.append(',');
             }
