@@ -1,13 +1,13 @@
 package io.chatbridge.dingtalk;
 
-import io.chatbridge.dingtalk.protocol.DingTalkSignature;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.chatbridge.core.testing.MutableClock;
 import io.chatbridge.dingtalk.FakeDingTalk.Reply;
 import io.chatbridge.dingtalk.TestTime.FakeSleeper;
 import io.chatbridge.dingtalk.TestTime.FakeTicker;
-import io.chatbridge.core.testing.MutableClock;
+import io.chatbridge.dingtalk.protocol.DingTalkSignature;
 import io.chatbridge.spi.DeliveryException;
 import io.chatbridge.spi.SendResult;
 import java.time.Duration;
