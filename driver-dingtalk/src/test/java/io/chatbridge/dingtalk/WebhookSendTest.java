@@ -165,6 +165,22 @@ class WebhookSendTest {
     }
 
     @Test
+    void anUnreachableCustomRobotIsARetryableNetworkErrorThatSaysWhy() {
+        fake.close();
+        try (LogCapture logs = new LogCapture()) {
+            assertThatThrownBy(() -> send(toGroup("dev").text("x")))
+                    .isInstanceOfSatisfying(DeliveryException.class, e -> {
+                        assertThat(e.retryable()).isTrue();
+                        assertThat(e.code()).isEqualTo("NETWORK");
+                        assertThat(e.getMessage()).isEqualTo("custom robot 'dev' (text): network error reaching"
+                                + " 127.0.0.1: connection refused");
+                    });
+            assertThat(logs.all()).contains("network error reaching 127.0.0.1: connection refused")
+                    .doesNotContain("tokDEV");
+        }
+    }
+
+    @Test
     void tooManyRequestsFromACustomRobotHonoursRetryAfter() {
         fake.webhookReplies.add(new Reply(429, "slow down", "text/plain", Map.of("Retry-After", "30")));
 
