@@ -172,6 +172,12 @@ public final class Bridge implements AutoCloseable {
             }
         });
         registerOutboxGauges();
+        http.onAnswer((owner, status) -> {
+            // 503 is counted where the store refused (store_unavailable); 2xx by the publish itself
+            if (owner != null && status >= 400 && status != 503) {
+                metrics.received(owner, "rejected", rejection(status));
+            }
+        });
         engine.drivers(started);
         engine.start();
         accepting = true;
@@ -186,6 +192,20 @@ public final class Bridge implements AutoCloseable {
                 throw new BridgeStartException(ex.getMessage(), ex);
             }
         }
+    }
+
+    /** The {@code reason} label of a request an ingress refused with {@code status}. */
+    static String rejection(int status) {
+        return switch (status) {
+            case 400, 422 -> "bad_request";
+            case 401, 403 -> "unauthorized";
+            case 404, 405 -> "no_route";
+            case 408 -> "timeout";
+            case 413 -> "too_large";
+            case 415 -> "unsupported_type";
+            case 429 -> "rate_limited";
+            default -> status >= 500 ? "error" : "status_" + status;
+        };
     }
 
     private String platformOf(String instanceId) {

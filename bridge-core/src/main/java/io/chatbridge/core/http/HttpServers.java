@@ -281,6 +281,27 @@ public final class HttpServers implements AutoCloseable {
         }
     }
 
+    /** Told the instance and status of every answer a route gave (metrics count the refusals). */
+    public interface AnswerListener {
+        /** {@code owner} (an instance id, or {@code null}) answered a request with {@code status}. */
+        void answered(String owner, int status);
+    }
+
+    private volatile AnswerListener listener = (owner, status) -> { };
+
+    /** Reports every answer to {@code listener} from now on. */
+    public void onAnswer(AnswerListener listener) {
+        this.listener = listener;
+    }
+
+    private void answered(Route route, int status) {
+        try {
+            listener.answered(route.owner(), status);
+        } catch (RuntimeException e) {
+            LOG.debug("answer listener failed: {}", e.toString());
+        }
+    }
+
     /** Makes {@code /healthz} answer 200. */
     public void markReady() {
         ready.set(true);
@@ -363,11 +384,13 @@ public final class HttpServers implements AutoCloseable {
                 refused = HttpResponse.error(500, "internal error");
             }
             if (refused != null) {
+                answered(route, refused.status());
                 answerEarly(ctx, refused, hasBody);
                 return;
             }
         }
         if (declared > MAX_BODY_BYTES) {
+            answered(route, 413);
             answerEarly(ctx, tooLarge(), true);
             return;
         }
@@ -381,7 +404,9 @@ public final class HttpServers implements AutoCloseable {
                     return CompletableFuture.<HttpResponse>failedFuture(e);
                 }
             }).handle((response, failure) -> {
-                write(ctx, response != null ? response : failureResponse(method, path, failure));
+                HttpResponse answer = response != null ? response : failureResponse(method, path, failure);
+                answered(route, answer.status());
+                write(ctx, answer);
                 return null;
             });
         });

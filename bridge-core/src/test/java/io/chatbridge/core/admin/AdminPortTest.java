@@ -201,6 +201,10 @@ class AdminPortTest {
         for (int i = 0; i < 3; i++) {
             post("m" + i);
         }
+        HttpResponse<String> malformed = client.send(HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + bridge.port(0) + "/memory/a"))
+                .POST(HttpRequest.BodyPublishers.ofString("{not json")).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(malformed.statusCode()).isEqualTo(400);
         await("delivered", () -> MemoryDriverFactory.sent("b").size() == 3);
         HttpResponse<String> scrape = admin("GET", "/metrics", TOKEN);
         assertThat(scrape.statusCode()).isEqualTo(200);
@@ -208,6 +212,7 @@ class AdminPortTest {
         assertThat(scrape.body())
                 .contains("chatbridge_messages_received_total{instance_id=\"a\",outcome=\"accepted\",reason=\"\"} 3.0")
                 .contains("chatbridge_messages_routed_total{rule=\"a-to-b\"} 3.0")
+                .contains("chatbridge_messages_received_total{instance_id=\"a\",outcome=\"rejected\",reason=\"bad_request\"} 1.0")
                 .contains("chatbridge_deliveries_sent_total{instance_id=\"b\"} 3.0")
                 .contains("chatbridge_delivery_latency_seconds_bucket{instance_id=\"b\"")
                 .contains("chatbridge_send_duration_seconds_count{instance_id=\"b\",outcome=\"ok\",platform=\"memory\"} 3")
