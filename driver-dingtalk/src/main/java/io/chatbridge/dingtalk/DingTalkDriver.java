@@ -5,6 +5,7 @@ import io.chatbridge.dingtalk.inbound.CallbackHandler;
 import io.chatbridge.dingtalk.inbound.CallbackSignature;
 import io.chatbridge.dingtalk.outbound.AccessTokenCache;
 import io.chatbridge.dingtalk.outbound.AppRobotSender;
+import io.chatbridge.dingtalk.outbound.OpenApiBudget;
 import io.chatbridge.dingtalk.outbound.OutgoingContent;
 import io.chatbridge.dingtalk.outbound.RobotApi;
 import io.chatbridge.dingtalk.outbound.Sleeper;
@@ -78,6 +79,7 @@ public final class DingTalkDriver implements Driver {
 
     private void startParts(DriverContext context) throws Exception {
         String id = config.instanceId();
+        metrics = context.metrics();
         URI endpoint = config.apiEndpoint();
         List<WebhookConfig> webhookConfigs = config.webhooks();
         if (config.sandbox() != null) {
@@ -116,6 +118,9 @@ public final class DingTalkDriver implements Driver {
                 config.webhooks().isEmpty() ? "none" : String.join(", ", config.chatGroups()));
     }
 
+    private volatile OpenApiBudget openApiBudget;
+    private volatile io.chatbridge.spi.DriverMetrics metrics;
+
     @Override
     public SendResult send(OutboundMessage message) throws DeliveryException {
         Object conversation = message.channel().get(DingTalkConfig.OPEN_CONVERSATION_ID);
@@ -143,13 +148,42 @@ public final class DingTalkDriver implements Driver {
      */
     @Override
     public Duration sendDelay(OutboundMessage message) {
-        if (webhooks == null || message.channel().get(DingTalkConfig.OPEN_CONVERSATION_ID) != null
-                || message.channel().get(DingTalkConfig.USER_IDS) != null) {
+        if (message.channel().get(DingTalkConfig.OPEN_CONVERSATION_ID) != null) {
+            return openApiDelay(GROUP_SEND_API, message);
+        }
+        if (message.channel().get(DingTalkConfig.USER_IDS) != null) {
+            return openApiDelay(USERS_SEND_API, message);
+        }
+        if (webhooks == null) {
             return Duration.ZERO;
         }
         String group = chatGroup(message);
         WebhookConfig webhook = group == null ? null : robots.get(group);
         return webhook == null ? Duration.ZERO : webhooks.delayFor(webhook);
+    }
+
+    /** The OpenAPI send paths, the keys of their budgets. */
+    static final String GROUP_SEND_API = "/v1.0/robot/groupMessages/send";
+    static final String USERS_SEND_API = "/v1.0/robot/oToMessages/batchSend";
+
+    /**
+     * Sets the OpenAPI budget this instance's app robot shares with the other instances of its app key (the
+     * factory does, before {@link #start}); without one, app robot sends are not paced.
+     */
+    void paceOpenApi(OpenApiBudget budget) {
+        this.openApiBudget = budget;
+    }
+
+    private Duration openApiDelay(String api, OutboundMessage message) {
+        OpenApiBudget budget = openApiBudget;
+        if (budget == null || app == null) {
+            return Duration.ZERO;
+        }
+        Duration wait = budget.delayFor(api, message.deliveryId());
+        if (!wait.isZero() && metrics != null) {
+            metrics.increment("openapi_pacing_waits", "api", api);
+        }
+        return wait;
     }
 
     /** The custom robot a message goes to: the address's chat group, else its {@code xvchatgroup}, else default. */
