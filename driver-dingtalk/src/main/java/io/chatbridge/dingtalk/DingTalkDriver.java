@@ -93,6 +93,7 @@ public final class DingTalkDriver implements Driver {
         if (config.hasApp()) {
             RobotApi api = new RobotApi(endpoint, config.appKey(), config.appSecret(), config.robotCode(),
                     context.clock());
+            api.paceWith(openApiBudget);
             // every SDK call, token fetches included, runs on the delivery worker that needs it: no second thread
             // waits for it (a burst of workers shares the one fetch in flight)
             AccessTokenCache tokens = new AccessTokenCache(api::fetchToken, Runnable::run, ticker, context::secret);
@@ -149,10 +150,10 @@ public final class DingTalkDriver implements Driver {
     @Override
     public Duration sendDelay(OutboundMessage message) {
         if (message.channel().get(DingTalkConfig.OPEN_CONVERSATION_ID) != null) {
-            return openApiDelay(GROUP_SEND_API, message);
+            return openApiDelay(RobotApi.GROUP_SEND, message);
         }
         if (message.channel().get(DingTalkConfig.USER_IDS) != null) {
-            return openApiDelay(USERS_SEND_API, message);
+            return openApiDelay(RobotApi.USERS_SEND, message);
         }
         if (webhooks == null) {
             return Duration.ZERO;
@@ -161,10 +162,6 @@ public final class DingTalkDriver implements Driver {
         WebhookConfig webhook = group == null ? null : robots.get(group);
         return webhook == null ? Duration.ZERO : webhooks.delayFor(webhook);
     }
-
-    /** The OpenAPI send paths, the keys of their budgets. */
-    static final String GROUP_SEND_API = "/v1.0/robot/groupMessages/send";
-    static final String USERS_SEND_API = "/v1.0/robot/oToMessages/batchSend";
 
     /**
      * Sets the OpenAPI budget this instance's app robot shares with the other instances of its app key (the

@@ -13,9 +13,10 @@ import java.util.Map;
  *
  * <p>Calls are booked on slots spaced evenly, {@code 1 / budget} apart. A delivery books the next free slot the first
  * time it asks ({@link #delayFor}) and keeps it: when it comes back at its slot it goes, so waiting deliveries
- * neither stampede nor lose their place. On top, the calls actually made in the last second are counted, so a few
- * deliveries coming back late together still never make more than the budget in any second. Bookings not used
- * within a minute are dropped (the delivery was sent elsewhere, or its process stopped).
+ * neither stampede nor lose their place. On top, the calls actually made in the last second are counted right
+ * before each call ({@link #beforeCall}), so deliveries coming back late together, or a send that makes several
+ * calls, still never make more than the budget in any second. Bookings not used within a minute are dropped (the
+ * delivery was sent elsewhere, or its process stopped).
  */
 public final class OpenApiBudget {
 
@@ -74,18 +75,27 @@ public final class OpenApiBudget {
         if (deliveryId != null) {
             state.bookings.remove(deliveryId);
         }
-        state.record(now);
         return Duration.ZERO;
     }
 
     /**
-     * Waits for a slot for one more call to {@code api} within a send already under way (the second part of a
-     * split message, an upload): blocks the calling delivery worker for at most a few intervals.
+     * Counts one call to {@code api} about to be made, first waiting while the last second already holds the
+     * budget's calls. Called by the sender right before each OpenAPI call; blocks the delivery worker only when
+     * deliveries came back late together or one send makes several calls (20 users per batchSend, message parts).
      */
-    public void acquire(String api) throws InterruptedException {
-        String token = "acquire-" + Thread.currentThread().getId() + "-" + System.nanoTime();
-        for (Duration wait = delayFor(api, token); !wait.isZero(); wait = delayFor(api, token)) {
-            Thread.sleep(wait.toMillis(), (int) (wait.toNanos() % 1_000_000));
+    public void beforeCall(String api) throws InterruptedException {
+        while (true) {
+            long wait;
+            synchronized (this) {
+                long now = ticker.read();
+                Api state = apis.computeIfAbsent(api, k -> new Api(callsPerSecond()));
+                wait = state.oldestInWindow() + SECOND_NANOS - now;
+                if (wait <= 0) {
+                    state.record(now);
+                    return;
+                }
+            }
+            Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
         }
     }
 
