@@ -84,7 +84,7 @@ public final class Bridge implements AutoCloseable {
         this.store = options.store != null ? options.store : DeliveryStores.open(global);
         this.router = router(setup, clock);
         this.reloadSource = options.reloadSource;
-        this.engine = new DeliveryEngine(store, setup.drivers(),
+        this.engine = new DeliveryEngine(store, Map.of(),
                 new RetryPolicy(global.maxAttempts(), global.maxAge(),
                         options.retryBase != null ? options.retryBase : global.backoffBase(), global.backoffMax()),
                 clock, global.workers(), global.lease(),
@@ -134,7 +134,8 @@ public final class Bridge implements AutoCloseable {
             String id = e.getKey();
             InstanceDefinition def = setup.instances().get(id);
             try {
-                e.getValue().start(new InstanceContext(def, setup.driverConfigs().get(id)));
+                e.getValue().start(new InstanceContext(def, setup.driverConfigs().get(id),
+                        port -> http.routes(port, id)));
                 started.put(id, e.getValue());
             } catch (Exception ex) {
                 throw new BridgeStartException("instance \"" + id + "\" (" + def.platform() + ") failed to start: "
@@ -179,6 +180,13 @@ public final class Bridge implements AutoCloseable {
             }
         });
         registerOutboxGauges();
+        http.onAnswer((owner, status) -> {
+            // 503 is counted where the store refused (store_unavailable); 2xx by the publish itself
+            if (owner != null && status >= 400 && status != 503) {
+                metrics.received(owner, "rejected", rejection(status));
+            }
+        });
+        engine.drivers(started);
         engine.start();
         scheduleMaintenance();
         accepting = true;
@@ -193,6 +201,20 @@ public final class Bridge implements AutoCloseable {
                 throw new BridgeStartException(ex.getMessage(), ex);
             }
         }
+    }
+
+    /** The {@code reason} label of a request an ingress refused with {@code status}. */
+    static String rejection(int status) {
+        return switch (status) {
+            case 400, 422 -> "bad_request";
+            case 401, 403 -> "unauthorized";
+            case 404, 405 -> "no_route";
+            case 408 -> "timeout";
+            case 413 -> "too_large";
+            case 415 -> "unsupported_type";
+            case 429 -> "rate_limited";
+            default -> status >= 500 ? "error" : "status_" + status;
+        };
     }
 
     private String platformOf(String instanceId) {
@@ -266,32 +288,104 @@ public final class Bridge implements AutoCloseable {
         if (!next.global().equals(setup.global())) {
             return refused("global settings changed; they apply when the bridge restarts", List.of());
         }
+        List<String> added = new ArrayList<>();
         List<String> changed = new ArrayList<>();
+        List<String> removed = new ArrayList<>();
         for (String id : next.instances().keySet()) {
             InstanceDefinition before = setup.instances().get(id);
             InstanceDefinition after = next.instances().get(id);
-            if (before == null || !before.platform().equals(after.platform())
+            if (before == null) {
+                added.add(id);
+            } else if (!before.platform().equals(after.platform())
                     || !java.util.Objects.equals(before.settings().value(), after.settings().value())) {
                 changed.add(id);
             }
         }
         for (String id : setup.instances().keySet()) {
             if (!next.instances().containsKey(id)) {
-                changed.add(id);
+                removed.add(id);
             }
         }
-        if (!changed.isEmpty()) {
-            return refused("instances added, removed or changed (" + String.join(", ", changed)
-                    + "); they apply when the bridge restarts", List.of());
+        java.util.Set<String> retiring = new java.util.HashSet<>(changed);
+        retiring.addAll(removed);
+        List<String> starting = new ArrayList<>(added);
+        starting.addAll(changed);
+
+        // 1. start the new and changed instances next to the running ones, their routes staged, not yet served
+        HttpServers.Staging staging = http.stage(retiring);
+        Map<String, Driver> startedNow = new LinkedHashMap<>();
+        try {
+            for (String id : starting) {
+                InstanceDefinition def = next.instances().get(id);
+                Driver driver = next.drivers().get(id);
+                for (io.chatbridge.spi.PortClaim claim : driver.portClaims()) {
+                    if (!claim.isOwnServer()) {
+                        staging.nameSetting(claim.port(), def.platform() + "." + id + "." + claim.portSetting());
+                    }
+                }
+                driver.start(new InstanceContext(def, next.driverConfigs().get(id), port -> staging.routes(port, id)));
+                startedNow.put(id, driver);
+            }
+            staging.open();
+        } catch (Exception e) {
+            staging.abort();
+            startedNow.values().forEach(Bridge::stopQuietly);
+            String reason = e instanceof IllegalStateException ? e.getMessage()
+                    : "an instance failed to start: " + e.getMessage();
+            return refused(secrets.mask(String.valueOf(reason)), List.of());
         }
+
+        // 2. swap: rules, drivers and routes at once
         secrets.add(next.sensitiveValues());
-        int before = setup.rules().size();
+        Map<String, Driver> retired = new LinkedHashMap<>();
+        retiring.forEach(id -> retired.put(id, started.remove(id)));
+        started.putAll(startedNow);
+        engine.drivers(started);
+        int rulesBefore = setup.rules().size();
         router = router(next, clock);
         setup = next;
+        List<Integer> unusedPorts = staging.commit();
+        startedNow.keySet().forEach(id -> metrics.instanceHealth(id, () -> health.of(id).orElse(null)));
+        removed.forEach(health::forget);
+
+        // 3. stop what was replaced, after its sends in flight
+        for (Map.Entry<String, Driver> old : retired.entrySet()) {
+            try {
+                if (!engine.awaitIdle(old.getKey(), setup.global().shutdownTimeout())) {
+                    LOG.warn("instance {}: sends still in flight after {}; stopping its old driver anyway",
+                            old.getKey(), setup.global().shutdownTimeout());
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            stopQuietly(old.getValue());
+        }
+        http.close(unusedPorts);
         metrics.reload("applied");
-        String summary = "rules reloaded: " + before + " → " + next.rules().size() + " rule(s)";
+        StringBuilder summary = new StringBuilder("reloaded: " + rulesBefore + " → " + next.rules().size()
+                + " rule(s)");
+        if (!added.isEmpty()) {
+            summary.append("; started ").append(String.join(", ", added));
+        }
+        if (!changed.isEmpty()) {
+            summary.append("; restarted ").append(String.join(", ", changed));
+        }
+        if (!removed.isEmpty()) {
+            summary.append("; stopped ").append(String.join(", ", removed));
+        }
         LOG.info("{}", summary);
-        return new AdminServer.ReloadResult(true, summary, List.of());
+        return new AdminServer.ReloadResult(true, summary.toString(), List.of());
+    }
+
+    private static void stopQuietly(Driver driver) {
+        if (driver == null) {
+            return;
+        }
+        try {
+            driver.stop();
+        } catch (RuntimeException e) {
+            LOG.warn("a driver did not stop cleanly: {}", e.toString());
+        }
     }
 
     private AdminServer.ReloadResult refused(String summary, List<String> problems) {
@@ -591,10 +685,12 @@ public final class Bridge implements AutoCloseable {
         private final DriverConfig config;
 
         private final DriverMetrics driverMetrics;
+        private final java.util.function.IntFunction<HttpRoutes> routes;
 
-        InstanceContext(InstanceDefinition def, DriverConfig config) {
+        InstanceContext(InstanceDefinition def, DriverConfig config, java.util.function.IntFunction<HttpRoutes> routes) {
             this.def = def;
             this.config = config;
+            this.routes = routes;
             this.driverMetrics = metrics.forDriver(def.platform(), def.id());
         }
 
@@ -635,7 +731,7 @@ public final class Bridge implements AutoCloseable {
 
         @Override
         public HttpRoutes http(int port) {
-            return http.routes(port);
+            return routes.apply(port);
         }
 
         @Override

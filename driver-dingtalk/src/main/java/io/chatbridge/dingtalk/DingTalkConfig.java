@@ -55,6 +55,7 @@ public record DingTalkConfig(String instanceId, String appKey, String appSecret,
 
     private static final Set<String> KNOWN_KEYS = Set.of("app_key", "app_secret", "robot_code", "signing_secret",
             "listen_port", "listen_path", "api_endpoint", "webhooks", "default", "defalult", "rate_per_minute",
+            "api_rate_per_second",
             "sandbox", "sandbox_port");
 
     public DingTalkConfig {

@@ -5,6 +5,7 @@ import io.chatbridge.dingtalk.inbound.CallbackHandler;
 import io.chatbridge.dingtalk.inbound.CallbackSignature;
 import io.chatbridge.dingtalk.outbound.AccessTokenCache;
 import io.chatbridge.dingtalk.outbound.AppRobotSender;
+import io.chatbridge.dingtalk.outbound.OpenApiBudget;
 import io.chatbridge.dingtalk.outbound.OutgoingContent;
 import io.chatbridge.dingtalk.outbound.RobotApi;
 import io.chatbridge.dingtalk.outbound.Sleeper;
@@ -79,6 +80,7 @@ public final class DingTalkDriver implements Driver {
 
     private void startParts(DriverContext context) throws Exception {
         String id = config.instanceId();
+        metrics = context.metrics();
         URI endpoint = config.apiEndpoint();
         List<WebhookConfig> webhookConfigs = config.webhooks();
         if (config.sandbox() != null) {
@@ -92,6 +94,7 @@ public final class DingTalkDriver implements Driver {
         if (config.hasApp()) {
             RobotApi api = new RobotApi(endpoint, config.appKey(), config.appSecret(), config.robotCode(),
                     context.clock());
+            api.paceWith(openApiBudget);
             // every SDK call, token fetches included, runs on the delivery worker that needs it: no second thread
             // waits for it (a burst of workers shares the one fetch in flight)
             AccessTokenCache tokens = new AccessTokenCache(api::fetchToken, Runnable::run, ticker, context::secret);
@@ -117,6 +120,9 @@ public final class DingTalkDriver implements Driver {
         LOG.info("[{}] started: app robot {}, custom robots {}", id, config.hasApp() ? config.robotCode() : "none",
                 config.webhooks().isEmpty() ? "none" : String.join(", ", config.chatGroups()));
     }
+
+    private volatile OpenApiBudget openApiBudget;
+    private volatile io.chatbridge.spi.DriverMetrics metrics;
 
     @Override
     public SendResult send(OutboundMessage message) throws DeliveryException {
@@ -176,13 +182,38 @@ public final class DingTalkDriver implements Driver {
      */
     @Override
     public Duration sendDelay(OutboundMessage message) {
-        if (webhooks == null || message.channel().get(DingTalkConfig.OPEN_CONVERSATION_ID) != null
-                || message.channel().get(DingTalkConfig.USER_IDS) != null) {
+        if (message.channel().get(DingTalkConfig.OPEN_CONVERSATION_ID) != null) {
+            return openApiDelay(RobotApi.GROUP_SEND, message);
+        }
+        if (message.channel().get(DingTalkConfig.USER_IDS) != null) {
+            return openApiDelay(RobotApi.USERS_SEND, message);
+        }
+        if (webhooks == null) {
             return Duration.ZERO;
         }
         String group = chatGroup(message);
         WebhookConfig webhook = group == null ? null : robots.get(group);
         return webhook == null ? Duration.ZERO : webhooks.delayFor(webhook);
+    }
+
+    /**
+     * Sets the OpenAPI budget this instance's app robot shares with the other instances of its app key (the
+     * factory does, before {@link #start}); without one, app robot sends are not paced.
+     */
+    void paceOpenApi(OpenApiBudget budget) {
+        this.openApiBudget = budget;
+    }
+
+    private Duration openApiDelay(String api, OutboundMessage message) {
+        OpenApiBudget budget = openApiBudget;
+        if (budget == null || app == null) {
+            return Duration.ZERO;
+        }
+        Duration wait = budget.delayFor(api, message.deliveryId());
+        if (!wait.isZero() && metrics != null) {
+            metrics.increment("openapi_pacing_waits", "api", api);
+        }
+        return wait;
     }
 
     /** The custom robot a message goes to: the address's chat group, else its {@code xvchatgroup}, else default. */

@@ -34,7 +34,7 @@ public final class DeliveryEngine implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(DeliveryEngine.class);
 
     private final DeliveryStore store;
-    private final Map<String, Driver> drivers;
+    private volatile Map<String, Driver> drivers;
     private final RetryPolicy retry;
     private final Clock clock;
     private final int workers;
@@ -107,6 +107,30 @@ public final class DeliveryEngine implements AutoCloseable {
         } finally {
             lock.unlock();
         }
+    }
+
+    /**
+     * Sends from now on go to {@code next} (a reload restarted, added or removed instances); sends in flight finish
+     * on the driver they started with, see {@link #awaitIdle}.
+     */
+    public void drivers(Map<String, Driver> next) {
+        this.drivers = Map.copyOf(next);
+        wake();
+    }
+
+    /**
+     * Waits up to {@code timeout} until no delivery to {@code instanceId} is being sent: a reload stops an old
+     * driver only after its in-flight sends. Returns whether none is left.
+     */
+    public boolean awaitIdle(String instanceId, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (sending.stream().anyMatch(d -> d.message().instanceId().equals(instanceId))) {
+            if (System.nanoTime() > deadline) {
+                return false;
+            }
+            Thread.sleep(10);
+        }
+        return true;
     }
 
     /** Deliveries being sent right now. */

@@ -63,7 +63,10 @@ public final class HttpServers implements AutoCloseable {
 
     private final String host;
     private final Duration bodyTimeout;
-    private final Map<Integer, PortRoutes> ports = new LinkedHashMap<>();
+    private static final List<String> METHODS = List.of("GET", "POST", "PUT", "PATCH", "DELETE");
+
+    /** Routes per configured port; replaced whole by a reload ({@link Staging#commit()}), read per request. */
+    private volatile Map<Integer, PortRoutes> ports = new LinkedHashMap<>();
     private final Map<Integer, String> portSettings = new HashMap<>();
     private final Map<Integer, Javalin> servers = new ConcurrentHashMap<>();
     private final AtomicBoolean ready = new AtomicBoolean();
@@ -99,10 +102,18 @@ public final class HttpServers implements AutoCloseable {
 
     /** The routes of the server on {@code port}, created on first use. Only before {@link #start()}. */
     public synchronized HttpRoutes routes(int port) {
+        return routes(port, null);
+    }
+
+    /**
+     * The routes {@code owner} (an instance id) registers on {@code port}, created on first use. Only before
+     * {@link #start()}; a running bridge changes routes through {@link #stage}.
+     */
+    public synchronized HttpRoutes routes(int port, String owner) {
         if (!servers.isEmpty()) {
             throw new IllegalStateException("routes must be added before the HTTP servers start");
         }
-        return ports.computeIfAbsent(port, PortRoutes::new);
+        return ports.computeIfAbsent(port, p -> new PortRoutes(p, null)).ownedBy(owner);
     }
 
     /** Whether any route or port was requested. */
@@ -112,43 +123,187 @@ public final class HttpServers implements AutoCloseable {
 
     /** Opens every port. {@code /healthz} answers 503 until {@link #markReady()} and 200 afterwards. */
     public synchronized void start() {
+        try {
+            for (PortRoutes port : ports.values()) {
+                openServer(port, portSettings);
+            }
+        } catch (RuntimeException e) {
+            stop();
+            throw e;
+        }
+    }
+
+    /**
+     * Opens the server of {@code port}. Its routes are looked up per request in {@link #ports}, so that a
+     * reload can swap them while the server runs: Javalin 7 fixes its own routes when a server is created, so
+     * every method's {@code /*} route dispatches through this table.
+     */
+    private void openServer(PortRoutes port, Map<Integer, String> settings) {
+        int configured = port.port;
+        Javalin app = Javalin.create(config -> {
+            config.startup.showJavalinBanner = false;
+            config.http.maxRequestSize = MAX_BODY_BYTES;
+            config.routes.get("/healthz", ctx -> {
+                boolean ok = ready.get() && accepting;
+                ctx.status(ok ? 200 : 503).contentType("application/json")
+                        .result(ok ? "{\"status\":\"ok\"}" : "{\"status\":\"starting\"}");
+            });
+            config.routes.get("/readyz", this::answerReadiness);
+            for (String method : METHODS) {
+                io.javalin.http.Handler handler = ctx -> dispatch(ctx, configured, method);
+                switch (method) {
+                    case "GET" -> config.routes.get("/*", handler);
+                    case "POST" -> config.routes.post("/*", handler);
+                    case "PUT" -> config.routes.put("/*", handler);
+                    case "PATCH" -> config.routes.patch("/*", handler);
+                    default -> config.routes.delete("/*", handler);
+                }
+            }
+        });
+        try {
+            probe(configured);
+            app.start(host, configured);
+        } catch (IOException | RuntimeException e) {
+            String setting = settings.get(configured);
+            throw new IllegalStateException((setting == null ? "" : setting + ": ") + "cannot listen on "
+                    + host + ":" + configured + " (" + rootMessage(e) + ")", e);
+        } finally {
+            if (!app.jettyServer().server().isStarted()) {
+                stopQuietly(app);
+            }
+        }
+        servers.put(configured, app);
+        LOG.info("HTTP server listening on {}:{} ({})", host, app.port(),
+                port.handlers.isEmpty() ? "healthz only" : String.join(", ", port.handlers.keySet()));
+    }
+
+    private static void stopQuietly(Javalin app) {
+        try {
+            app.stop();
+        } catch (RuntimeException e) {
+            LOG.warn("error while stopping HTTP server on port {}: {}", app.port(), e.toString());
+        }
+    }
+
+    /**
+     * Prepares a change of routes while the servers run (a reload): a copy of today's routes without those of
+     * {@code retiring} instances, to which restarted and added instances register theirs. Nothing changes for
+     * requests until {@link Staging#commit()}.
+     */
+    public synchronized Staging stage(java.util.Set<String> retiring) {
+        Map<Integer, PortRoutes> copy = new LinkedHashMap<>();
         for (PortRoutes port : ports.values()) {
-            Javalin app = Javalin.create(config -> {
-                config.startup.showJavalinBanner = false;
-                config.http.maxRequestSize = MAX_BODY_BYTES;
-                config.routes.get("/healthz", ctx -> {
-                    boolean ok = ready.get() && accepting;
-                    ctx.status(ok ? 200 : 503).contentType("application/json")
-                            .result(ok ? "{\"status\":\"ok\"}" : "{\"status\":\"starting\"}");
-                });
-                config.routes.get("/readyz", this::answerReadiness);
-                for (Map.Entry<String, Route> route : port.handlers.entrySet()) {
-                    int space = route.getKey().indexOf(' ');
-                    String method = route.getKey().substring(0, space);
-                    String path = route.getKey().substring(space + 1);
-                    io.javalin.http.Handler handler = ctx -> dispatch(ctx, route.getValue());
-                    switch (method) {
-                        case "GET" -> config.routes.get(path, handler);
-                        case "POST" -> config.routes.post(path, handler);
-                        case "PUT" -> config.routes.put(path, handler);
-                        case "PATCH" -> config.routes.patch(path, handler);
-                        case "DELETE" -> config.routes.delete(path, handler);
-                        default -> throw new IllegalArgumentException("unsupported method " + method);
-                    }
+            PortRoutes kept = new PortRoutes(port.port, null);
+            port.handlers.forEach((key, route) -> {
+                if (!retiring.contains(route.owner())) {
+                    kept.handlers.put(key, route);
                 }
             });
-            try {
-                probe(port.port);
-                app.start(host, port.port);
-            } catch (IOException | RuntimeException e) {
-                stop();
-                String setting = portSettings.get(port.port);
-                throw new IllegalStateException((setting == null ? "" : setting + ": ") + "cannot listen on "
-                        + host + ":" + port.port + " (" + rootMessage(e) + ")", e);
+            copy.put(port.port, kept);
+        }
+        return new Staging(copy);
+    }
+
+    /** Route changes being prepared; see {@link #stage}. Used by one thread. */
+    public final class Staging {
+        private final Map<Integer, PortRoutes> next;
+        private final Map<Integer, String> settings = new HashMap<>();
+        private final List<Integer> opened = new ArrayList<>();
+
+        private Staging(Map<Integer, PortRoutes> next) {
+            this.next = next;
+        }
+
+        /** The routes {@code owner} registers on {@code port} (a new port is opened by {@link #open()}). */
+        public HttpRoutes routes(int port, String owner) {
+            return next.computeIfAbsent(port, p -> new PortRoutes(p, null)).ownedBy(owner);
+        }
+
+        /** Names the setting of a port, for the error when it cannot be opened. */
+        public void nameSetting(int port, String setting) {
+            settings.putIfAbsent(port, setting);
+        }
+
+        /**
+         * Opens the ports that have routes now and no server yet.
+         *
+         * @throws IllegalStateException naming the setting when a port cannot be opened (nothing stays open)
+         */
+        public void open() {
+            synchronized (HttpServers.this) {
+                for (PortRoutes port : next.values()) {
+                    if (!servers.containsKey(port.port) && !port.handlers.isEmpty()) {
+                        try {
+                            openServer(port, settings);
+                        } catch (IllegalStateException e) {
+                            abort();
+                            throw e;
+                        }
+                        opened.add(port.port);
+                    }
+                }
             }
-            servers.put(port.port, app);
-            LOG.info("HTTP server listening on {}:{} ({})", host, app.port(),
-                    port.handlers.isEmpty() ? "healthz only" : String.join(", ", port.handlers.keySet()));
+        }
+
+        /** Closes the ports {@link #open()} opened; the running routes stay. */
+        public void abort() {
+            synchronized (HttpServers.this) {
+                for (int port : opened) {
+                    Javalin app = servers.remove(port);
+                    if (app != null) {
+                        stopQuietly(app);
+                    }
+                }
+                opened.clear();
+            }
+        }
+
+        /** Swaps the routes in at once; returns the ports left without routes (close them with {@link #close}). */
+        public List<Integer> commit() {
+            synchronized (HttpServers.this) {
+                ports = next;
+                List<Integer> unused = new ArrayList<>();
+                for (int port : servers.keySet()) {
+                    PortRoutes routes = next.get(port);
+                    if (routes == null || routes.handlers.isEmpty()) {
+                        unused.add(port);
+                    }
+                }
+                unused.forEach(next::remove);
+                return unused;
+            }
+        }
+    }
+
+    /** Closes the servers of {@code unused} ports (after a reload moved their routes away). */
+    public synchronized void close(List<Integer> unused) {
+        for (int port : unused) {
+            Javalin app = servers.remove(port);
+            if (app != null) {
+                LOG.info("HTTP server on port {} closed: no instance uses it any more", port);
+                stopQuietly(app);
+            }
+        }
+    }
+
+    /** Told the instance and status of every answer a route gave (metrics count the refusals). */
+    public interface AnswerListener {
+        /** {@code owner} (an instance id, or {@code null}) answered a request with {@code status}. */
+        void answered(String owner, int status);
+    }
+
+    private volatile AnswerListener listener = (owner, status) -> { };
+
+    /** Reports every answer to {@code listener} from now on. */
+    public void onAnswer(AnswerListener listener) {
+        this.listener = listener;
+    }
+
+    private void answered(Route route, int status) {
+        try {
+            listener.answered(route.owner(), status);
+        } catch (RuntimeException e) {
+            LOG.debug("answer listener failed: {}", e.toString());
         }
     }
 
@@ -246,9 +401,17 @@ public final class HttpServers implements AutoCloseable {
      * over the limit is refused at once, the body is read with Servlet non-blocking input within
      * {@link #bodyTimeout}, and the handler's stage is answered when it completes (Javalin's {@code ctx.future}).
      */
-    private void dispatch(Context ctx, Route route) {
+    private void dispatch(Context ctx, int port, String routeMethod) {
         if (!accepting) {
             ctx.status(503).contentType("application/json").result("{\"error\":\"shutting down\"}");
+            return;
+        }
+        PortRoutes routes = ports.get(port);
+        Route route = routes == null ? null : routes.find(routeMethod, ctx.path());
+        if (route == null) {
+            boolean otherMethod = routes != null && routes.hasPath(ctx.path());
+            write(ctx, HttpResponse.error(otherMethod ? 405 : 404, (otherMethod ? "method not allowed: " : "no route: ")
+                    + routeMethod + " " + ctx.path()));
             return;
         }
         Map<String, List<String>> headers = new TreeMap<>();
@@ -271,11 +434,13 @@ public final class HttpServers implements AutoCloseable {
                 refused = HttpResponse.error(500, "internal error");
             }
             if (refused != null) {
+                answered(route, refused.status());
                 answerEarly(ctx, refused, hasBody);
                 return;
             }
         }
         if (declared > MAX_BODY_BYTES) {
+            answered(route, 413);
             answerEarly(ctx, tooLarge(), true);
             return;
         }
@@ -289,7 +454,9 @@ public final class HttpServers implements AutoCloseable {
                     return CompletableFuture.<HttpResponse>failedFuture(e);
                 }
             }).handle((response, failure) -> {
-                write(ctx, response != null ? response : failureResponse(method, path, failure));
+                HttpResponse answer = response != null ? response : failureResponse(method, path, failure);
+                answered(route, answer.status());
+                write(ctx, answer);
                 return null;
             });
         });
@@ -473,6 +640,15 @@ public final class HttpServers implements AutoCloseable {
         }
     }
 
+    /** {@code /events/} is {@code /events}; {@code /} stays. */
+    static String normalise(String path) {
+        String p = path;
+        while (p.length() > 1 && p.endsWith("/")) {
+            p = p.substring(0, p.length() - 1);
+        }
+        return p;
+    }
+
     private static String rootMessage(Throwable e) {
         Throwable t = e;
         while (t.getCause() != null) {
@@ -482,15 +658,37 @@ public final class HttpServers implements AutoCloseable {
     }
 
     /** A route's guard (or {@code null}) and handler. */
-    private record Route(RequestGuard guard, AsyncHttpHandler handler) {
+    private record Route(RequestGuard guard, AsyncHttpHandler handler, String owner) {
     }
 
     private static final class PortRoutes implements HttpRoutes {
         private final int port;
-        private final Map<String, Route> handlers = new LinkedHashMap<>();
+        private final Map<String, Route> handlers;
+        private final String owner;
 
-        PortRoutes(int port) {
+        PortRoutes(int port, String owner) {
+            this(port, owner, new LinkedHashMap<>());
+        }
+
+        private PortRoutes(int port, String owner, Map<String, Route> handlers) {
             this.port = port;
+            this.owner = owner;
+            this.handlers = handlers;
+        }
+
+        /** A view registering into the same routes on behalf of {@code routeOwner}. */
+        PortRoutes ownedBy(String routeOwner) {
+            return new PortRoutes(port, routeOwner, handlers);
+        }
+
+        /** The route for a request, trailing slash ignored as Javalin does. */
+        Route find(String method, String path) {
+            return handlers.get(method + " " + normalise(path));
+        }
+
+        boolean hasPath(String path) {
+            String normal = normalise(path);
+            return handlers.keySet().stream().anyMatch(key -> key.substring(key.indexOf(' ') + 1).equals(normal));
         }
 
         @Override
@@ -528,7 +726,7 @@ public final class HttpServers implements AutoCloseable {
             });
         }
 
-        private synchronized void add(String method, String path, RequestGuard guard, AsyncHttpHandler handler) {
+        private void add(String method, String path, RequestGuard guard, AsyncHttpHandler handler) {
             String m = method.toUpperCase(Locale.ROOT);
             if (!path.startsWith("/")) {
                 throw new IllegalArgumentException("path must start with '/': " + path);
@@ -536,8 +734,12 @@ public final class HttpServers implements AutoCloseable {
             if (path.equals("/healthz") || path.equals("/readyz")) {
                 throw new IllegalStateException(path + " is reserved by the bridge");
             }
-            String key = m + " " + path;
-            if (handlers.putIfAbsent(key, new Route(guard, handler)) != null) {
+            String key = m + " " + normalise(path);
+            Route previous;
+            synchronized (handlers) {
+                previous = handlers.putIfAbsent(key, new Route(guard, handler, owner));
+            }
+            if (previous != null) {
                 throw new IllegalStateException(key + " on port " + port + " is already used by another instance");
             }
         }

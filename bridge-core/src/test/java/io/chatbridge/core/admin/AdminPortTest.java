@@ -1,6 +1,7 @@
 package io.chatbridge.core.admin;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -58,17 +59,26 @@ class AdminPortTest {
         Secrets.clear();
     }
 
-    private void start(String targetSettings, String rules) throws Exception {
-        int adminPort;
+    private int adminPort;
+
+    private static int freePort() throws Exception {
         try (ServerSocket socket = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
-            adminPort = socket.getLocalPort();
+            return socket.getLocalPort();
         }
+    }
+
+    private void writeConfig(String instances) {
         configFile = Files.write(dir, "config.json", """
                 {"global": {"database": {"path": "data/bridge.db"},
                             "delivery": {"poll_interval": "50ms", "backoff_base": "10ms"},
                             "admin": {"port": %d, "token": "%s"}},
-                 "memory": {"a": {"listen_port": 0}, "b": %s, "c": {}}}
-                """.formatted(adminPort, TOKEN, targetSettings));
+                 "memory": %s}
+                """.formatted(adminPort, TOKEN, instances));
+    }
+
+    private void start(String targetSettings, String rules) throws Exception {
+        adminPort = freePort();
+        writeConfig("{\"a\": {\"listen_port\": 0}, \"b\": " + targetSettings + ", \"c\": {}}");
         rulesFile = Files.write(dir, "rules.json", rules);
         Setup setup = load();
         assertThat(setup.valid()).as(Setup.render(setup.problems())).isTrue();
@@ -94,8 +104,12 @@ class AdminPortTest {
     }
 
     private void post(String text) throws Exception {
+        post(bridge.port(0), text);
+    }
+
+    private void post(int port, String text) throws Exception {
         HttpResponse<String> r = client.send(HttpRequest.newBuilder(
-                        URI.create("http://127.0.0.1:" + bridge.port(0) + "/memory/a"))
+                        URI.create("http://127.0.0.1:" + port + "/memory/a"))
                 .POST(HttpRequest.BodyPublishers.ofString("{\"text\": \"" + text + "\"}")).build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(r.statusCode()).as(r.body()).isEqualTo(202);
@@ -187,6 +201,10 @@ class AdminPortTest {
         for (int i = 0; i < 3; i++) {
             post("m" + i);
         }
+        HttpResponse<String> malformed = client.send(HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + bridge.port(0) + "/memory/a"))
+                .POST(HttpRequest.BodyPublishers.ofString("{not json")).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(malformed.statusCode()).isEqualTo(400);
         await("delivered", () -> MemoryDriverFactory.sent("b").size() == 3);
         HttpResponse<String> scrape = admin("GET", "/metrics", TOKEN);
         assertThat(scrape.statusCode()).isEqualTo(200);
@@ -194,6 +212,7 @@ class AdminPortTest {
         assertThat(scrape.body())
                 .contains("chatbridge_messages_received_total{instance_id=\"a\",outcome=\"accepted\",reason=\"\"} 3.0")
                 .contains("chatbridge_messages_routed_total{rule=\"a-to-b\"} 3.0")
+                .contains("chatbridge_messages_received_total{instance_id=\"a\",outcome=\"rejected\",reason=\"bad_request\"} 1.0")
                 .contains("chatbridge_deliveries_sent_total{instance_id=\"b\"} 3.0")
                 .contains("chatbridge_delivery_latency_seconds_bucket{instance_id=\"b\"")
                 .contains("chatbridge_send_duration_seconds_count{instance_id=\"b\",outcome=\"ok\",platform=\"memory\"} 3")
@@ -284,5 +303,51 @@ class AdminPortTest {
         await("every message delivered to b", () -> MemoryDriverFactory.sent("b").size() >= total);
         List<String> texts = MemoryDriverFactory.sent("b").stream().map(OutboundMessage::text).toList();
         assertThat(texts).hasSize(total).doesNotHaveDuplicates();
+    }
+
+    @Test
+    void reloadMovesAnInstanceToANewPortStartsAnAddedOneAndKeepsTheRestRunning() throws Exception {
+        start("{}", "{\"rules\": [" + rule("a-to-b", "b") + "]}");
+        int oldPort = bridge.port(0);
+        int newPort = freePort();
+        writeConfig("{\"a\": {\"listen_port\": " + newPort + "}, \"b\": {}, \"c\": {}, \"d\": {}}");
+        Files.write(dir, "rules.json", "{\"rules\": [" + rule("a-to-b", "b") + ", " + rule("a-to-d", "d") + "]}");
+        HttpResponse<String> reload = admin("POST", "/admin/reload", TOKEN);
+        assertThat(reload.statusCode()).as(reload.body()).isEqualTo(200);
+        assertThat(reload.body()).contains("started d").contains("restarted a");
+
+        post(newPort, "on the new port");
+        await("delivered to b and d", () -> MemoryDriverFactory.sent("b").size() == 1
+                && MemoryDriverFactory.sent("d").size() == 1);
+        assertThatThrownBy(() -> post(oldPort, "old port")).isInstanceOf(java.io.IOException.class);
+        JsonNode status = JSON.readTree(admin("GET", "/admin/status", TOKEN).body());
+        assertThat(status.path("instances").findValuesAsText("id")).containsExactly("a", "b", "c", "d");
+    }
+
+    @Test
+    void reloadToATakenPortIsRefusedWholeAndTheRunningPortKeepsServing() throws Exception {
+        start("{}", "{\"rules\": [" + rule("a-to-b", "b") + "]}");
+        try (ServerSocket taken = new ServerSocket(0, 50, InetAddress.getByName("127.0.0.1"))) {
+            writeConfig("{\"a\": {\"listen_port\": " + taken.getLocalPort() + "}, \"b\": {}, \"c\": {}}");
+            Files.write(dir, "rules.json", "{\"rules\": [" + rule("a-to-b", "b") + ", " + rule("a-to-c", "c") + "]}");
+            HttpResponse<String> reload = admin("POST", "/admin/reload", TOKEN);
+            assertThat(reload.statusCode()).as(reload.body()).isEqualTo(422);
+            assertThat(reload.body()).contains("memory.a.listen_port").contains("cannot listen on")
+                    .contains(String.valueOf(taken.getLocalPort()));
+        }
+        post("still the old setup");
+        await("delivered to b", () -> MemoryDriverFactory.sent("b").size() == 1);
+        assertThat(MemoryDriverFactory.sent("c")).isEmpty();
+    }
+
+    @Test
+    void reloadStopsARemovedInstanceAfterItsSendsAndItsPendingWorkIsDeadLetteredWithTheReason() throws Exception {
+        start("{}", "{\"rules\": [" + rule("a-to-b", "b") + "]}");
+        writeConfig("{\"a\": {\"listen_port\": 0}, \"b\": {}}");
+        HttpResponse<String> reload = admin("POST", "/admin/reload", TOKEN);
+        assertThat(reload.statusCode()).as(reload.body()).isEqualTo(200);
+        assertThat(reload.body()).contains("stopped c");
+        post("after");
+        await("delivered to b", () -> MemoryDriverFactory.sent("b").size() == 1);
     }
 }

@@ -442,7 +442,7 @@ class SetupTest {
         Setup setup = load("{\"global\": {\"dedup_windw\": \"5m\"}, \"memory\": {\"a\": {}, \"b\": {}}}", RULES);
         assertThat(setup.valid()).isTrue();
         assertThat(setup.problems()).extracting(ConfigProblem::message).singleElement().asString()
-                .startsWith("unknown key, ignored; did you mean dedup_window? (known keys: database, dedup_window,");
+                .startsWith("unknown key, ignored; did you mean dedup_window? (known keys: admin, database, dedup_window,");
     }
 
     @Test
