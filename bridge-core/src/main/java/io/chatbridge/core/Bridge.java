@@ -1,5 +1,6 @@
 package io.chatbridge.core;
 
+import io.chatbridge.core.admin.AdminServer;
 import io.chatbridge.core.config.GlobalSettings;
 import io.chatbridge.core.config.InstanceDefinition;
 import io.chatbridge.core.config.Setup;
@@ -10,11 +11,14 @@ import io.chatbridge.core.delivery.RetryPolicy;
 import io.chatbridge.core.delivery.StoreException;
 import io.chatbridge.core.http.HttpServers;
 import io.chatbridge.core.logging.Secrets;
+import io.chatbridge.core.metrics.BridgeMetrics;
 import io.chatbridge.core.routing.Router;
 import io.chatbridge.spi.BridgeUnavailableException;
 import io.chatbridge.spi.Driver;
 import io.chatbridge.spi.DriverConfig;
 import io.chatbridge.spi.DriverContext;
+import io.chatbridge.spi.DriverHealth;
+import io.chatbridge.spi.DriverMetrics;
 import io.chatbridge.spi.HttpRoutes;
 import io.chatbridge.spi.InboundMessage;
 import io.chatbridge.spi.MessageRefusedException;
@@ -22,13 +26,17 @@ import io.chatbridge.spi.OutboundMessage;
 import io.chatbridge.spi.PublishResult;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -45,29 +53,37 @@ public final class Bridge implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Bridge.class);
 
-    private final Setup setup;
+    private volatile Setup setup;
     private final Secrets secrets;
     private final Clock clock;
     private final HttpServers http;
+    private final String httpHost;
+    private final InstanceHealth health = new InstanceHealth();
     private final DeliveryStore store;
-    private final Router router;
+    private volatile Router router;
+    private final java.util.function.Supplier<Setup> reloadSource;
     private final DeliveryEngine engine;
     private final ScheduledExecutorService scheduler;
     private final Map<String, Driver> started = new LinkedHashMap<>();
+    private final BridgeMetrics metrics = new BridgeMetrics();
+    private volatile AdminServer admin;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile boolean accepting;
     private volatile boolean closed;
+    /** Why the last append failed, until an append or a probe write succeeds again; {@code null} when fine. */
+    private volatile String storeFailure;
 
     private Bridge(Setup setup, Options options, Secrets secrets) {
         this.setup = setup;
         this.secrets = secrets;
         this.clock = options.clock;
         GlobalSettings global = setup.global();
-        this.http = new HttpServers(options.httpHost != null ? options.httpHost : global.httpHost());
+        this.httpHost = options.httpHost != null ? options.httpHost : global.httpHost();
+        this.http = new HttpServers(httpHost);
+        http.readiness(this::readiness);
         this.store = options.store != null ? options.store : DeliveryStores.open(global);
-        Map<String, String> platformOf = new LinkedHashMap<>();
-        setup.instances().forEach((id, def) -> platformOf.put(id, def.platform()));
-        this.router = new Router(setup.rules(), platformOf, global.strictEchoMatch(), clock);
+        this.router = router(setup, clock);
+        this.reloadSource = options.reloadSource;
         this.engine = new DeliveryEngine(store, setup.drivers(),
                 new RetryPolicy(global.maxAttempts(), global.maxAge(),
                         options.retryBase != null ? options.retryBase : global.backoffBase(), global.backoffMax()),
@@ -142,9 +158,229 @@ public final class Bridge implements AutoCloseable {
                 throw new BridgeStartException(ex.getMessage(), ex);
             }
         }
+        engine.events(new DeliveryEngine.Events() {
+            @Override
+            public void sendCall(OutboundMessage message, Duration took, boolean ok) {
+                metrics.sendCall(message.instanceId(), platformOf(message.instanceId()), took, ok ? "ok" : "failed");
+            }
+
+            @Override
+            public void sent(OutboundMessage message, Duration sinceAccepted) {
+                metrics.sent(message.instanceId(), sinceAccepted);
+            }
+
+            @Override
+            public void failed(OutboundMessage message, String code, boolean willRetry) {
+                if (willRetry) {
+                    metrics.retried(message.instanceId(), code);
+                } else {
+                    metrics.deadLettered(message.instanceId(), code);
+                }
+            }
+        });
+        registerOutboxGauges();
         engine.start();
+        scheduleMaintenance();
         accepting = true;
         http.markReady();
+        for (String id : setup.instances().keySet()) {
+            metrics.instanceHealth(id, () -> health.of(id).orElse(null));
+        }
+        if (setup.global().admin().enabled()) {
+            try {
+                admin = AdminServer.start(setup.global().admin(), new AdminBackend(this));
+            } catch (IllegalStateException ex) {
+                throw new BridgeStartException(ex.getMessage(), ex);
+            }
+        }
+    }
+
+    private String platformOf(String instanceId) {
+        InstanceDefinition def = setup.instances().get(instanceId);
+        return def == null ? "" : def.platform();
+    }
+
+    /** Outbox gauges, read from the store at most every 5 s however often Prometheus scrapes. */
+    private void registerOutboxGauges() {
+        OutboxSnapshot snapshot = new OutboxSnapshot();
+        metrics.gauge("chatbridge_outbox_pending", "Deliveries waiting to be sent", snapshot,
+                o -> o.read().pending());
+        metrics.gauge("chatbridge_outbox_in_flight", "Deliveries being sent now", snapshot,
+                o -> o.read().inFlight());
+        metrics.gauge("chatbridge_outbox_dead_letters", "Dead letters kept", snapshot, o -> o.read().dead());
+        metrics.gauge("chatbridge_outbox_oldest_pending_age_seconds", "Age of the oldest pending delivery",
+                snapshot, o -> o.read().oldestPendingAgeSeconds());
+    }
+
+    /** The outbox counts, cached for five seconds; NaN while the store cannot answer. */
+    private final class OutboxSnapshot {
+        private record Counts(double pending, double inFlight, double dead, double oldestPendingAgeSeconds,
+                              long readAtNanos) {
+        }
+
+        private Counts counts;
+
+        synchronized Counts read() {
+            long nowNanos = System.nanoTime();
+            if (counts == null || nowNanos - counts.readAtNanos() > TimeUnit.SECONDS.toNanos(5)) {
+                try {
+                    Instant now = clock.instant();
+                    DeliveryStore.OutboxStats stats = store.stats(now);
+                    double age = stats.oldestPending() == null ? 0
+                            : Math.max(0, Duration.between(stats.oldestPending(), now).toMillis() / 1000.0);
+                    counts = new Counts(stats.pending(), stats.inFlight(), stats.dead(), age, nowNanos);
+                } catch (StoreException e) {
+                    counts = new Counts(Double.NaN, Double.NaN, Double.NaN, Double.NaN, nowNanos);
+                }
+            }
+            return counts;
+        }
+    }
+
+    private static Router router(Setup setup, Clock clock) {
+        Map<String, String> platformOf = new LinkedHashMap<>();
+        setup.instances().forEach((id, def) -> platformOf.put(id, def.platform()));
+        return new Router(setup.rules(), platformOf, setup.global().strictEchoMatch(), clock);
+    }
+
+    /**
+     * Re-reads config.json and rules.json (SIGHUP, {@code POST /admin/reload}, {@code global.watch_files}) and
+     * swaps the new rules in atomically: messages accepted after the swap follow them, deliveries already in the
+     * outbox go out as planned. An invalid edit is refused whole, with the same problems {@code validate}
+     * prints, and the running configuration stays.
+     */
+    public synchronized AdminServer.ReloadResult reload() {
+        if (closed || reloadSource == null) {
+            return refused(closed ? "the bridge is stopping" : "this bridge was not started from files", List.of());
+        }
+        Setup next;
+        try {
+            next = reloadSource.get();
+        } catch (RuntimeException e) {
+            return refused("could not read the files: " + secrets.mask(String.valueOf(e.getMessage())), List.of());
+        }
+        if (!next.valid()) {
+            List<String> problems = Setup.render(next.errors()).lines().toList();
+            return refused(problems.size() + " problem(s) in the new files", problems);
+        }
+        if (!next.global().equals(setup.global())) {
+            return refused("global settings changed; they apply when the bridge restarts", List.of());
+        }
+        List<String> changed = new ArrayList<>();
+        for (String id : next.instances().keySet()) {
+            InstanceDefinition before = setup.instances().get(id);
+            InstanceDefinition after = next.instances().get(id);
+            if (before == null || !before.platform().equals(after.platform())
+                    || !java.util.Objects.equals(before.settings().value(), after.settings().value())) {
+                changed.add(id);
+            }
+        }
+        for (String id : setup.instances().keySet()) {
+            if (!next.instances().containsKey(id)) {
+                changed.add(id);
+            }
+        }
+        if (!changed.isEmpty()) {
+            return refused("instances added, removed or changed (" + String.join(", ", changed)
+                    + "); they apply when the bridge restarts", List.of());
+        }
+        secrets.add(next.sensitiveValues());
+        int before = setup.rules().size();
+        router = router(next, clock);
+        setup = next;
+        metrics.reload("applied");
+        String summary = "rules reloaded: " + before + " → " + next.rules().size() + " rule(s)";
+        LOG.info("{}", summary);
+        return new AdminServer.ReloadResult(true, summary, List.of());
+    }
+
+    private AdminServer.ReloadResult refused(String summary, List<String> problems) {
+        metrics.reload("refused");
+        LOG.warn("reload refused, the running configuration stays: {}{}", summary,
+                problems.isEmpty() ? "" : "\n" + String.join("\n", problems));
+        return new AdminServer.ReloadResult(false, summary, problems);
+    }
+
+    /** The secrets this bridge masks. */
+    Secrets secrets() {
+        return secrets;
+    }
+
+    /** The clock the bridge runs on. */
+    public Clock clock() {
+        return clock;
+    }
+
+    /** The bridge's metrics. */
+    public BridgeMetrics metrics() {
+        return metrics;
+    }
+
+    /** The actual port of the admin server, or -1 when there is none. */
+    public int adminPort() {
+        AdminServer server = admin;
+        return server == null ? -1 : server.port();
+    }
+
+    /** The setup the bridge runs. */
+    Setup setup() {
+        return setup;
+    }
+
+    /**
+     * On the scheduler, never on an ingress thread: pruning expired de-duplication keys and links once a minute,
+     * and while appends fail, a probe write every second so readiness recovers by itself when the store does.
+     */
+    private void scheduleMaintenance() {
+        Duration window = setup.global().dedupWindow();
+        scheduler.scheduleWithFixedDelay(() -> {
+            try {
+                store.prune(clock.instant(), window);
+            } catch (RuntimeException e) {
+                LOG.warn("outbox: pruning failed: {}", e.getMessage());
+            }
+        }, 5, 60, TimeUnit.SECONDS);
+        scheduler.scheduleWithFixedDelay(this::probeStoreIfFailing, 1, 1, TimeUnit.SECONDS);
+    }
+
+    private void probeStoreIfFailing() {
+        if (storeFailure == null || store.unavailableReason() != null) {
+            return;
+        }
+        try {
+            store.probeWrite();
+            storeFailure = null;
+            LOG.info("outbox: {} records messages again", store);
+        } catch (RuntimeException e) {
+            storeFailure = String.valueOf(e.getMessage());
+        }
+    }
+
+    /**
+     * Whether the bridge can take messages now: not while starting or stopping, not while the outbox cannot
+     * record (its file was deleted, or appends fail until a write succeeds again), not while an instance reports
+     * {@link DriverHealth.State#FAILED}. Cheap; {@code GET /readyz} on every port and on the admin port.
+     */
+    public Readiness readiness() {
+        if (!accepting) {
+            return Readiness.notReady(closed ? "the bridge is stopping" : "the bridge is starting");
+        }
+        String gone = store.unavailableReason();
+        if (gone != null) {
+            return Readiness.notReady(gone);
+        }
+        String failing = storeFailure;
+        if (failing != null) {
+            return Readiness.notReady("the outbox cannot record messages: " + failing);
+        }
+        // the drivers' reported health (DriverContext.reportHealth): an instance that failed for good makes the
+        // bridge not ready; one reconnecting does not (it comes back by itself, the others still receive)
+        for (Map.Entry<String, DriverHealth> e : health().entrySet()) {
+            if (e.getValue().state() == DriverHealth.State.FAILED) {
+                return Readiness.notReady("instance " + e.getKey() + " failed: " + e.getValue().reason());
+            }
+        }
+        return Readiness.READY;
     }
 
     /** The actual port of the server configured on {@code configuredPort} (they differ only for port 0). */
@@ -160,6 +396,14 @@ public final class Bridge implements AutoCloseable {
     /** How many published messages matched no rule since start (answered 2xx, logged once per channel). */
     public long unmatchedMessages() {
         return router.unmatched();
+    }
+
+    /**
+     * The latest connection health each instance reported (instances whose drivers never report are absent), for
+     * readiness and the admin status. A snapshot, by instance id.
+     */
+    public Map<String, DriverHealth> health() {
+        return health.snapshot();
     }
 
     /** The outbox. */
@@ -182,9 +426,11 @@ public final class Bridge implements AutoCloseable {
             closed = true;
         }
         LOG.info("bridge stopping");
+        // one deadline for the whole shutdown: what the engine does not use is left for the rest
+        long deadline = System.nanoTime() + setup.global().shutdownTimeout().toNanos();
         accepting = false;
         http.stopAccepting();
-        engine.stop(setup.global().shutdownTimeout());
+        engine.stop(remaining(deadline));
         List<String> ids = new ArrayList<>(started.keySet());
         java.util.Collections.reverse(ids);
         for (String id : ids) {
@@ -195,9 +441,13 @@ public final class Bridge implements AutoCloseable {
             }
         }
         http.stop();
+        AdminServer server = admin;
+        if (server != null) {
+            server.close();
+        }
         scheduler.shutdownNow();
         try {
-            scheduler.awaitTermination(2, TimeUnit.SECONDS);
+            scheduler.awaitTermination(Math.max(1, remaining(deadline).toMillis()), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
@@ -205,6 +455,10 @@ public final class Bridge implements AutoCloseable {
         LOG.info("bridge stopped");
         secrets.close();
         stopped.countDown();
+    }
+
+    private static Duration remaining(long deadline) {
+        return Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
     }
 
     /** Publishes a message as if instance {@code instanceId} had received it (tests, tools). */
@@ -217,33 +471,104 @@ public final class Bridge implements AutoCloseable {
     }
 
     private PublishResult publish(InstanceDefinition def, InboundMessage raw) {
-        if (!accepting) {
-            throw new BridgeUnavailableException("the bridge is not accepting messages (starting or stopping)", null);
-        }
-        InboundMessage message = raw.withOrigin(def.platform(), def.id());
-        List<OutboundMessage> deliveries = router.route(message);
-        String refused = refusal(deliveries);
-        if (refused != null) {
-            throw new MessageRefusedException(refusedBy(deliveries), refused);
-        }
-        String dedupKey = message.id() == null ? null : def.id() + "\n" + message.id();
-        boolean fresh;
         try {
-            fresh = store.append(dedupKey, deliveries, clock.instant(), setup.global().dedupWindow());
-        } catch (StoreException e) {
-            LOG.error("could not record message from {}: {}", def.id(), e.getMessage());
-            throw new BridgeUnavailableException("could not record the message", e);
+            return publishAllAsync(def, List.of(raw)).get().get(0);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new BridgeUnavailableException("interrupted while recording the message", e);
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause() instanceof CompletionException ce && ce.getCause() != null
+                    ? ce.getCause() : e.getCause();
+            if (cause instanceof RuntimeException runtime) {
+                throw runtime;
+            }
+            throw new BridgeUnavailableException("could not record the message", cause);
         }
-        if (!fresh) {
-            LOG.debug("duplicate message {} from {} ignored", message.id(), def.id());
-            return new PublishResult(PublishResult.Status.DUPLICATE, 0);
+    }
+
+    /**
+     * Routes the messages and records all of them in one store transaction. Never parks the caller: the future
+     * completes when the outbox committed (on the store's committer thread), or exceptionally with
+     * {@link BridgeUnavailableException} (nothing recorded).
+     */
+    private CompletableFuture<List<PublishResult>> publishAllAsync(InstanceDefinition def, List<InboundMessage> raw) {
+        if (!accepting) {
+            return CompletableFuture.failedFuture(new BridgeUnavailableException(
+                    "the bridge is not accepting messages (starting or stopping)", null));
         }
-        if (!deliveries.isEmpty()) {
-            engine.wake();
+        String gone = store.unavailableReason();
+        if (gone != null) {
+            metrics.received(def.id(), "rejected", "store_unavailable");
+            return CompletableFuture.failedFuture(new BridgeUnavailableException(
+                    "the bridge cannot record messages: its outbox is gone", null));
         }
-        LOG.debug("message {} from {} {} routed to {} target(s)", message.id(), def.id(), message.channel(),
-                deliveries.size());
-        return new PublishResult(PublishResult.Status.ACCEPTED, deliveries.size());
+        List<InboundMessage> messages = new ArrayList<>(raw.size());
+        List<DeliveryStore.Append> appends = new ArrayList<>(raw.size());
+        int total = 0;
+        Router current = router;
+        try {
+            for (InboundMessage r : raw) {
+                InboundMessage message = r.withOrigin(def.platform(), def.id());
+                List<OutboundMessage> deliveries = current.route(message);
+                String refused = refusal(deliveries);
+                if (refused != null) {
+                    // before anything of the request is recorded: a batch stays all-or-nothing
+                    return CompletableFuture.failedFuture(
+                            new MessageRefusedException(refusedBy(deliveries), refused));
+                }
+                String dedupKey = message.id() == null ? null : def.id() + "\n" + message.id();
+                messages.add(message);
+                appends.add(new DeliveryStore.Append(dedupKey, deliveries));
+                total += deliveries.size();
+            }
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        boolean anyDelivery = total > 0;
+        CompletableFuture<List<PublishResult>> published = new CompletableFuture<>();
+        CompletableFuture<List<Boolean>> committed;
+        try {
+            committed = store.appendAsync(appends, clock.instant(), setup.global().dedupWindow());
+        } catch (RuntimeException e) {
+            committed = CompletableFuture.failedFuture(e);
+        }
+        committed.whenComplete((fresh, failure) -> {
+            if (failure != null) {
+                Throwable cause = failure instanceof CompletionException && failure.getCause() != null
+                        ? failure.getCause() : failure;
+                storeFailure = String.valueOf(cause.getMessage());
+                LOG.error("could not record {} message(s) from {}: {}", messages.size(), def.id(), cause.getMessage());
+                for (int i = 0; i < messages.size(); i++) {
+                    metrics.received(def.id(), "rejected", "store_unavailable");
+                }
+                published.completeExceptionally(new BridgeUnavailableException("could not record the message", cause));
+                return;
+            }
+            storeFailure = null;
+            if (anyDelivery) {
+                engine.wake();
+            }
+            List<PublishResult> results = new ArrayList<>(messages.size());
+            for (int i = 0; i < messages.size(); i++) {
+                InboundMessage message = messages.get(i);
+                List<OutboundMessage> deliveries = appends.get(i).deliveries();
+                if (!fresh.get(i)) {
+                    metrics.received(def.id(), "duplicate", null);
+                    LOG.debug("duplicate message {} from {} ignored", message.id(), def.id());
+                    results.add(new PublishResult(PublishResult.Status.DUPLICATE, 0));
+                } else {
+                    metrics.received(def.id(), "accepted", null);
+                    for (OutboundMessage delivery : deliveries) {
+                        metrics.routed(delivery.ruleId());
+                    }
+                    LOG.debug("message {} from {} {} routed to {} target(s)", message.id(), def.id(),
+                            message.channel(), deliveries.size());
+                    results.add(new PublishResult(PublishResult.Status.ACCEPTED, deliveries.size()));
+                }
+            }
+            published.complete(results);
+        });
+        return published;
     }
 
     private String refusedBy(List<OutboundMessage> deliveries) {
@@ -273,9 +598,12 @@ public final class Bridge implements AutoCloseable {
         private final InstanceDefinition def;
         private final DriverConfig config;
 
+        private final DriverMetrics driverMetrics;
+
         InstanceContext(InstanceDefinition def, DriverConfig config) {
             this.def = def;
             this.config = config;
+            this.driverMetrics = metrics.forDriver(def.platform(), def.id());
         }
 
         @Override
@@ -293,13 +621,24 @@ public final class Bridge implements AutoCloseable {
             return config;
         }
 
+        /** Completes when the outbox commit of its batch committed, on the committer thread; never parks. */
         @Override
         public CompletionStage<PublishResult> publishAsync(InboundMessage message) {
-            try {
-                return CompletableFuture.completedFuture(Bridge.this.publish(def, message));
-            } catch (RuntimeException e) {
-                return CompletableFuture.failedFuture(e);
-            }
+            CompletableFuture<PublishResult> one = new CompletableFuture<>();
+            Bridge.this.publishAllAsync(def, List.of(message)).whenComplete((results, failure) -> {
+                if (failure != null) {
+                    one.completeExceptionally(failure);
+                } else {
+                    one.complete(results.get(0));
+                }
+            });
+            return one;
+        }
+
+        /** The whole batch in one store transaction: all recorded, or none (503). */
+        @Override
+        public CompletionStage<List<PublishResult>> publishAllAsync(List<InboundMessage> messages) {
+            return Bridge.this.publishAllAsync(def, messages);
         }
 
         @Override
@@ -318,6 +657,16 @@ public final class Bridge implements AutoCloseable {
         }
 
         @Override
+        public String bindHost() {
+            return httpHost;
+        }
+
+        @Override
+        public void reportHealth(DriverHealth report) {
+            health.report(def.id(), def.platform(), report);
+        }
+
+        @Override
         public ScheduledExecutorService scheduler() {
             return scheduler;
         }
@@ -326,6 +675,12 @@ public final class Bridge implements AutoCloseable {
         public Clock clock() {
             return clock;
         }
+
+        @Override
+        public DriverMetrics metrics() {
+            return driverMetrics;
+        }
+
     }
 
     /** Start-up options beyond the files (mostly for tests). */
@@ -335,6 +690,7 @@ public final class Bridge implements AutoCloseable {
         private String httpHost;
         private Duration retryBase;
         private Duration pollInterval;
+        private java.util.function.Supplier<Setup> reloadSource;
 
         /** The clock for routing, retries and drivers. */
         public Options clock(Clock clock) {
@@ -357,6 +713,12 @@ public final class Bridge implements AutoCloseable {
         /** The wait after a first failure instead of {@code global.delivery.backoff_base} (tests use milliseconds). */
         public Options retryBase(Duration base) {
             this.retryBase = base;
+            return this;
+        }
+
+        /** Where {@link Bridge#reload()} reads the files again (the same files and environment as at start). */
+        public Options reloadFrom(java.util.function.Supplier<Setup> source) {
+            this.reloadSource = source;
             return this;
         }
 

@@ -33,6 +33,9 @@ record WebhookConfig(Integer listenPort, String listenPath, String token, URI ur
     static final Set<String> KEYS = Set.of("listen_port", "listen_path", "token", "allow_unauthenticated", "url", "method", "headers",
             "ce_mode", "timeout_seconds");
 
+    /** The channel fields of a CloudEvent, see {@code CloudEventMessages}. */
+    private static final Set<String> CLOUDEVENT_CHANNEL_KEYS = Set.of("source", "type", "subject");
+
     private static final Set<String> METHODS = Set.of("POST", "PUT", "PATCH");
 
     /** Headers the HTTP client or the driver sets itself; configuring them would be ignored or break the request. */
@@ -136,6 +139,16 @@ record WebhookConfig(Integer listenPort, String listenPath, String token, URI ur
             if (use.role().sends() && !settings.has("url")) {
                 use.address().problem("rule \"" + use.ruleId() + "\" sends to webhook instance " + id
                         + ", which has no url; set " + prefix + "url");
+            }
+            if (use.role().receives()) {
+                for (String key : use.address().keys()) {
+                    String meant = CLOUDEVENT_CHANNEL_KEYS.contains(key) ? null
+                            : ConfigNode.nearest(key, CLOUDEVENT_CHANNEL_KEYS);
+                    if (meant != null) {
+                        use.address().get(key).warning("CloudEvents are matched by source, type and subject (a"
+                                + " bridge JSON channel by its own keys): did you mean " + meant + "?");
+                    }
+                }
             }
             if (use.role().receives() && listenPort == null) {
                 use.address().problem("rule \"" + use.ruleId() + "\" receives from webhook instance " + id

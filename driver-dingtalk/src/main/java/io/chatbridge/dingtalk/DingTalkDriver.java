@@ -11,6 +11,7 @@ import io.chatbridge.dingtalk.outbound.Sleeper;
 import io.chatbridge.dingtalk.outbound.WebhookSender;
 import io.chatbridge.dingtalk.sandbox.DingTalkSandbox;
 import io.chatbridge.spi.DeliveryException;
+import io.chatbridge.spi.DeliveryException.Reason;
 import io.chatbridge.spi.Driver;
 import io.chatbridge.spi.DriverContext;
 import io.chatbridge.spi.OutboundMessage;
@@ -23,11 +24,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,14 +34,10 @@ import org.slf4j.LoggerFactory;
 public final class DingTalkDriver implements Driver {
 
     private static final Logger LOG = LoggerFactory.getLogger(DingTalkDriver.class);
-    /** Threads for blocking SDK calls; delivery workers wait on them. */
-    private static final int API_THREADS = 4;
-    private static final int API_QUEUE = 512;
 
     private final DingTalkConfig config;
     private final Ticker ticker;
     private final Sleeper sleeper;
-    private ThreadPoolExecutor executor;
     private AppRobotSender app;
     private WebhookSender webhooks;
     /** The custom robots by chat group, with their URLs pointing at the sandbox in sandbox mode. */
@@ -90,7 +82,7 @@ public final class DingTalkDriver implements Driver {
         URI endpoint = config.apiEndpoint();
         List<WebhookConfig> webhookConfigs = config.webhooks();
         if (config.sandbox() != null) {
-            sandbox = InProcessSandbox.start(config);
+            sandbox = InProcessSandbox.start(config, context.bindHost());
             endpoint = URI.create(sandbox.sandbox().baseUrl());
             webhookConfigs = sandbox.webhooks();
             LOG.info("[{}] sandbox mode: DingTalk is simulated at {} - open it in a browser to chat as a group member",
@@ -98,12 +90,12 @@ public final class DingTalkDriver implements Driver {
         }
         webhookConfigs.forEach(webhook -> robots.put(webhook.chatGroup(), webhook));
         if (config.hasApp()) {
-            executor = new ThreadPoolExecutor(API_THREADS, API_THREADS, 60, TimeUnit.SECONDS,
-                    new ArrayBlockingQueue<>(API_QUEUE), daemonThreads("dingtalk-" + id + "-api-"));
-            executor.allowCoreThreadTimeOut(true);
-            RobotApi api = new RobotApi(endpoint, config.appKey(), config.appSecret(), config.robotCode());
-            AccessTokenCache tokens = new AccessTokenCache(api::fetchToken, executor, ticker, context::secret);
-            app = new AppRobotSender(id, api, tokens, executor, ticker);
+            RobotApi api = new RobotApi(endpoint, config.appKey(), config.appSecret(), config.robotCode(),
+                    context.clock());
+            // every SDK call, token fetches included, runs on the delivery worker that needs it: no second thread
+            // waits for it (a burst of workers shares the one fetch in flight)
+            AccessTokenCache tokens = new AccessTokenCache(api::fetchToken, Runnable::run, ticker, context::secret);
+            app = new AppRobotSender(id, api, tokens, ticker);
         }
         if (!config.webhooks().isEmpty()) {
             HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
@@ -140,7 +132,7 @@ public final class DingTalkDriver implements Driver {
         String group = chatGroup(message);
         WebhookConfig webhook = group == null ? null : robots.get(group);
         if (webhook == null || webhooks == null) {
-            throw DeliveryException.permanent("UNKNOWN_TARGET", group == null
+            throw DeliveryException.permanent(Reason.UNKNOWN_TARGET, group == null
                     ? "the address names no DingTalk target and no webhooks are configured"
                     : "unknown chat_group '" + group + "' (known: " + String.join(", ", config.chatGroups()) + ")");
         }
@@ -202,9 +194,6 @@ public final class DingTalkDriver implements Driver {
 
     @Override
     public void stop() {
-        if (executor != null) {
-            executor.shutdownNow();
-        }
         if (sandbox != null) {
             sandbox.sandbox().stop();
         }
@@ -217,7 +206,7 @@ public final class DingTalkDriver implements Driver {
 
     private AppRobotSender requireApp(String key) throws DeliveryException {
         if (app == null) {
-            throw DeliveryException.permanent("NOT_CONFIGURED",
+            throw DeliveryException.permanent(Reason.NOT_CONFIGURED,
                     "sending to " + key + " needs app_key, app_secret and robot_code");
         }
         return app;
@@ -233,17 +222,8 @@ public final class DingTalkDriver implements Driver {
             }
         }
         if (ids.isEmpty()) {
-            throw DeliveryException.permanent("BAD_REQUEST", "user_ids must be a non-empty array of staff ids");
+            throw DeliveryException.permanent(Reason.BAD_REQUEST, "user_ids must be a non-empty array of staff ids");
         }
         return ids;
-    }
-
-    private static ThreadFactory daemonThreads(String prefix) {
-        AtomicInteger n = new AtomicInteger();
-        return runnable -> {
-            Thread thread = new Thread(runnable, prefix + n.incrementAndGet());
-            thread.setDaemon(true);
-            return thread;
-        };
     }
 }

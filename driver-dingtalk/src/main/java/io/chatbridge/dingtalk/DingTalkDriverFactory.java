@@ -1,10 +1,13 @@
 package io.chatbridge.dingtalk;
 
 import com.github.benmanes.caffeine.cache.Ticker;
+import io.chatbridge.dingtalk.outbound.OutgoingContent;
 import io.chatbridge.dingtalk.outbound.Sleeper;
+import io.chatbridge.spi.ChannelUse;
 import io.chatbridge.spi.Driver;
 import io.chatbridge.spi.DriverConfig;
 import io.chatbridge.spi.DriverFactory;
+import java.util.Set;
 
 /**
  * The {@code dingtalk} platform: app robots (HTTP-mode callbacks, Robot v1.0 group and one-to-one sends) and custom
@@ -21,6 +24,22 @@ public final class DingTalkDriverFactory implements DriverFactory {
     public Driver create(DriverConfig config) {
         return create(config, Ticker.systemTicker(), Sleeper.SYSTEM);
     }
+
+    /** {@code open_conversation_id}, {@code chat_group} and {@code user_ids}: any other key is an error. */
+    @Override
+    public Set<String> addressKeys(ChannelUse.Role role) {
+        return DingTalkAddresses.ADDRESS_KEYS;
+    }
+
+    /** What {@code OutgoingContent} reads from a rule's {@code msg} block. */
+    @Override
+    public Set<String> messageOptionKeys() {
+        return MESSAGE_OPTION_KEYS;
+    }
+
+    static final Set<String> MESSAGE_OPTION_KEYS = Set.of(OutgoingContent.MSG_TYPE, "title", "message_url",
+            "messageUrl", "pic_url", "picUrl", "single_url", "singleURL", "single_title", "photo_url", "at_user_ids",
+            "at_mobiles", "at_all");
 
     /** Creates a driver with the given time sources (tests pass fakes). */
     static DingTalkDriver create(DriverConfig config, Ticker ticker, Sleeper sleeper) {

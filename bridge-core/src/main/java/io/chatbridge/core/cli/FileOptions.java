@@ -27,6 +27,8 @@ public class FileOptions {
             description = "directory of driver plugin jars to load")
     Path plugins;
 
+    private DriverRegistry registry;
+
     /** The loaded setup, or an exit code when files are missing or invalid (problems already printed). */
     Result load(PrintWriter err) {
         for (Path file : new Path[] {config, rules}) {
@@ -43,12 +45,24 @@ public class FileOptions {
             return new Result(null, EXIT_MISSING);
         }
         DriverRegistry registry = DriverRegistry.discover(plugins);
+        this.registry = registry;
         Setup setup = Setup.load(config, rules, registry, System::getenv);
         if (!setup.problems().isEmpty()) {
             err.print(Setup.render(setup.problems()));
             err.flush();
         }
         return new Result(setup, setup.valid() ? 0 : EXIT_INVALID);
+    }
+
+    /** Reads the same files again, with the plugins found by {@link #load}: what a reload runs. */
+    java.util.function.Supplier<Setup> reloader() {
+        DriverRegistry found = registry;
+        return () -> Setup.load(config, rules, found, System::getenv);
+    }
+
+    /** The files to watch for {@code global.watch_files}. */
+    java.util.List<Path> files() {
+        return java.util.List.of(config, rules);
     }
 
     /** Why {@code file} cannot be read as the user's file, or {@code null} when it can. */

@@ -1,5 +1,6 @@
 package io.chatbridge.core.http;
 
+import io.chatbridge.core.Readiness;
 import io.chatbridge.spi.AsyncHttpHandler;
 import io.chatbridge.spi.BridgeUnavailableException;
 import io.chatbridge.spi.HttpHandler;
@@ -31,6 +32,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -71,6 +73,7 @@ public final class HttpServers implements AutoCloseable {
         return t;
     });
     private volatile boolean accepting = true;
+    private volatile Supplier<Readiness> readiness = () -> Readiness.READY;
 
     /** @param host the address to bind, e.g. {@code 0.0.0.0} or {@code 127.0.0.1} */
     public HttpServers(String host) {
@@ -118,6 +121,7 @@ public final class HttpServers implements AutoCloseable {
                     ctx.status(ok ? 200 : 503).contentType("application/json")
                             .result(ok ? "{\"status\":\"ok\"}" : "{\"status\":\"starting\"}");
                 });
+                config.routes.get("/readyz", this::answerReadiness);
                 for (Map.Entry<String, Route> route : port.handlers.entrySet()) {
                     int space = route.getKey().indexOf(' ');
                     String method = route.getKey().substring(0, space);
@@ -160,6 +164,37 @@ public final class HttpServers implements AutoCloseable {
             socket.setReuseAddress(true); // as Jetty binds: a port in TIME_WAIT is free
             socket.bind(new java.net.InetSocketAddress(host, port));
         }
+    }
+
+    /** What {@code GET /readyz} answers on every port (200 when ready, 503 with the reason). Before start. */
+    public void readiness(Supplier<Readiness> readiness) {
+        this.readiness = readiness;
+    }
+
+    private void answerReadiness(Context ctx) {
+        Readiness r = ready.get() && accepting ? readiness.get()
+                : Readiness.notReady(ready.get() ? "the bridge is stopping" : "the bridge is starting");
+        ctx.status(r.ready() ? 200 : 503).contentType("application/json").result(r.ready()
+                ? "{\"status\":\"ready\"}"
+                : "{\"status\":\"not ready\",\"reason\":" + jsonString(r.reason()) + "}");
+    }
+
+    private static String jsonString(String s) {
+        StringBuilder out = new StringBuilder("\"");
+        for (char ch : String.valueOf(s).toCharArray()) {
+            switch (ch) {
+                case '"' -> out.append("\\\"");
+                case '\\' -> out.append("\\\\");
+                default -> {
+                    if (ch < 0x20) {
+                        out.append(String.format("\\u%04x", (int) ch));
+                    } else {
+                        out.append(ch);
+                    }
+                }
+            }
+        }
+        return out.append('"').toString();
     }
 
     /** Makes {@code /healthz} answer 200. */
@@ -498,8 +533,8 @@ public final class HttpServers implements AutoCloseable {
             if (!path.startsWith("/")) {
                 throw new IllegalArgumentException("path must start with '/': " + path);
             }
-            if (path.equals("/healthz")) {
-                throw new IllegalStateException("/healthz is reserved by the bridge");
+            if (path.equals("/healthz") || path.equals("/readyz")) {
+                throw new IllegalStateException(path + " is reserved by the bridge");
             }
             String key = m + " " + path;
             if (handlers.putIfAbsent(key, new Route(guard, handler)) != null) {

@@ -56,8 +56,7 @@ public final class Router {
         this.platformOf = Map.copyOf(platformOf);
         this.strictEchoMatch = strictEchoMatch;
         this.clock = clock;
-        MessageTemplate defaultTemplate = MessageTemplate.of(null);
-        Map<String, MessageTemplate> templates = new HashMap<>();
+        MessageTemplate.Compiler templates = new MessageTemplate.Compiler(); // per bridge: warns once per format
         Map<String, List<SourceRef>> sources = new HashMap<>();
         int order = 0;
         for (Rule rule : rules) {
@@ -66,8 +65,7 @@ public final class Router {
                 Map<String, Object> msg = new LinkedHashMap<>(rule.msg());
                 msg.putAll(t.msg());
                 Object format = msg.remove("msg_format");
-                MessageTemplate template = format == null ? defaultTemplate
-                        : templates.computeIfAbsent(String.valueOf(format), MessageTemplate::of);
+                MessageTemplate template = templates.compile(format == null ? null : String.valueOf(format));
                 targets.add(new Target(t, template, Map.copyOf(msg)));
             }
             CompiledRule compiled = new CompiledRule(rule, List.copyOf(targets));
@@ -196,10 +194,11 @@ public final class Router {
                 origin = new Origin(message.platform(), message.instanceId(), message.channel(), message.id(),
                         message.sender(), message.time());
             }
-            out.add(new OutboundMessage(UUID.randomUUID().toString(), rule.rule.id(), endpoint.instanceId(),
-                    endpoint.address(), target.template.render(message), target.template.header(message),
-                    message.rich(), message.attachments(), message.mentions(), target.options, origin,
-                    message.extensions(), 1));
+            out.add(OutboundMessage.builder().deliveryId(UUID.randomUUID().toString()).ruleId(rule.rule.id())
+                    .instanceId(endpoint.instanceId()).channel(endpoint.address()).text(target.template.render(message))
+                    .header(target.template.header(message)).rich(message.rich()).attachments(message.attachments())
+                    .mentions(message.mentions()).options(target.options).source(origin)
+                    .extensions(message.extensions()).attempt(1).build());
         }
     }
 

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.chatbridge.core.plugins.DriverRegistry;
 import io.chatbridge.core.testing.Files;
+import io.chatbridge.spi.ChannelUse;
+import io.chatbridge.spi.ConfigNode;
 import io.chatbridge.spi.ConfigProblem;
 import io.chatbridge.spi.Driver;
 import io.chatbridge.spi.DriverConfig;
@@ -17,6 +19,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -109,6 +112,25 @@ class SetupTest {
         Setup setup = load("{\"memory\": {\"a\": {\"api_key\": \"${DT_SECRET}\"}, \"b\": {}}}", RULES);
         assertThat(errors(setup)).containsExactly("config.json: memory.a.api_key: environment variable DT_SECRET "
                 + "is not set (set it, or write ${DT_SECRET:-default})");
+    }
+
+    @Test
+    void aDollarNameWithoutBracesIsWarnedAsAProbableMissingBrace() {
+        Setup setup = load("""
+                {"webhook": {"in": {"listen_port": 18290, "token": "$EVENTS_TOKEN"}}}
+                """, "{\"rules\": []}", Map.of("EVENTS_TOKEN", "a-long-token-0123456789"));
+        assertThat(setup.problems()).extracting(p -> p.path() + ": " + p.message()).contains(
+                "webhook.in.token: looks like an environment variable without braces and is taken literally; write"
+                        + " ${EVENTS_TOKEN} to read EVENTS_TOKEN from the environment");
+    }
+
+    @Test
+    void anUnsetVariableInARuleIsOneError() {
+        Setup setup = load("{\"memory\": {\"a\": {}, \"b\": {}}}", """
+                {"rules": [{"from": {"a": {}}, "to": {"b": {}}, "msg": {"msg_format": "${FORMAT}"}}]}
+                """);
+        assertThat(errors(setup)).containsExactly("rules.json: rules[0].msg.msg_format: environment variable"
+                + " FORMAT is not set (set it, or write ${FORMAT:-default})");
     }
 
     @Test
@@ -248,6 +270,119 @@ class SetupTest {
                  "memory": {"a": {"api_key": "abcd-1234"}, "b": {}}}
                 """, RULES);
         assertThat(setup.sensitiveValues()).contains("abcd-1234", "pg-pass-1");
+    }
+
+    // ---------------------------------------------------------------- typos in rules.json are errors, not routes
+
+    private Setup loadDeclaring(String config, String rules) {
+        Path c = Files.write(dir, "config.json", config);
+        Path r = Files.write(dir, "rules.json", rules);
+        return Setup.load(c, r, DriverRegistry.of(new WebhookDriverFactory(), new DeclaringFactory(),
+                new io.chatbridge.core.testing.MemoryDriverFactory()), k -> null);
+    }
+
+    @Test
+    void aMisspeltAddressKeyIsAnErrorNamingTheKeyMeant() {
+        Setup setup = loadDeclaring("{\"declaring\": {\"d\": {}}, \"memory\": {\"m\": {}}}", """
+                {"rules": [{"from": {"m": {}}, "to": {"d": {"Room_Id": "B"}}},
+                           {"type": "connect", "channels": {"m": {}, "d": {"colour": "red"}}}]}
+                """);
+        assertThat(errors(setup)).containsExactly(
+                "rules.json: rules[0].to.d.Room_Id: unknown declaring address key; did you mean room_id? (known"
+                        + " keys: room_id)",
+                "rules.json: rules[1].channels.d.colour: unknown declaring address key (known keys: room_id)");
+    }
+
+    @Test
+    void aPlatformThatDeclaresNoAddressKeysTakesAnyKey() {
+        Setup setup = loadDeclaring("{\"declaring\": {\"d\": {}}, \"memory\": {\"m\": {}}}", """
+                {"rules": [{"from": {"d": {}}, "to": {"m": {"Room_Id": "B", "anything": 1}}}]}
+                """);
+        assertThat(setup.valid()).as(Setup.render(setup.problems())).isTrue();
+    }
+
+    @Test
+    void misspeltMsgKeysAreErrorsWithTheKeyMeant() {
+        Setup setup = loadDeclaring("{\"declaring\": {\"d\": {}}, \"memory\": {\"m\": {}}}", """
+                {"rules": [
+                  {"from": {"m": {}}, "to": {"d": {}}, "msg": {"msg_fromat": "[{user}] {msg}", "msg_typ": "markdown"}},
+                  {"from": {"m": {}}, "to": {"d": {"msg": {"colour": "red"}}}},
+                  {"from": {"d": {}}, "to": {"m": {}}, "msg": {"msg_fromat": "{msg}", "anything": "goes"}}
+                ]}
+                """);
+        assertThat(errors(setup)).containsExactly(
+                "rules.json: rules[0].msg.msg_fromat: unknown msg key; did you mean msg_format? (known keys:"
+                        + " msg_format, msg_type, title)",
+                "rules.json: rules[0].msg.msg_typ: unknown msg key; did you mean msg_type? (known keys: msg_format,"
+                        + " msg_type, title)",
+                "rules.json: rules[1].to.d.msg.colour: unknown msg key (known keys: msg_format, msg_type, title)",
+                // memory declares no options, so "anything" goes to it; a near miss of a known key does not
+                "rules.json: rules[2].msg.msg_fromat: unknown msg key; did you mean msg_format?");
+    }
+
+    @Test
+    void aMsgBlockOnASourceAddressIsWarnedAsUnused() {
+        Setup setup = loadDeclaring("{\"declaring\": {\"d\": {}}, \"memory\": {\"m\": {}}}", """
+                {"rules": [{"from": {"m": {"msg": {"msg_format": "{msg}"}}}, "to": {"d": {}}}]}
+                """);
+        assertThat(setup.valid()).isTrue();
+        assertThat(setup.problems()).extracting(p -> p.path() + ": " + p.message()).containsExactly(
+                "rules[0].from.m.msg: not used: a msg block on a \"from\" address shapes nothing; put it on the rule"
+                        + " or on a \"to\" address");
+    }
+
+    @Test
+    void unknownTemplateVariablesAreWarnedWithTheKnownOnes() {
+        Setup setup = load("{\"memory\": {\"a\": {}, \"b\": {}}}", """
+                {"rules": [{"from": {"a": {}}, "to": {"b": {}}, "msg": {"msg_format": "{usr}: {msg} in {room}"}}]}
+                """);
+        assertThat(setup.valid()).isTrue();
+        String known = "(known: {from}, {instance_id}, {msg}, {nickname}, {platform}, {time}, {user}, {user_avatar},"
+                + " {user_id}, {username})";
+        assertThat(setup.problems()).extracting(p -> p.path() + ": " + p.message()).containsExactly(
+                "rules[0].msg.msg_format: unknown variable {usr}, left as written; did you mean {user}? " + known,
+                "rules[0].msg.msg_format: unknown variable {room}, left as written " + known);
+    }
+
+    @Test
+    void unknownConfigKeysAreWarnedWithTheKeyMeant() {
+        Setup setup = load("{\"global\": {\"dedup_windw\": \"5m\"}, \"memory\": {\"a\": {}, \"b\": {}}}", RULES);
+        assertThat(setup.valid()).isTrue();
+        assertThat(setup.problems()).extracting(ConfigProblem::message).singleElement().asString()
+                .startsWith("unknown key, ignored; did you mean dedup_window? (known keys: database, dedup_window,");
+    }
+
+    @Test
+    void suggestionsAreTyposOfOneKeyNotAnyShortWord() {
+        Set<String> keys = Set.of("open_conversation_id", "chat_group", "user_ids");
+        assertThat(ConfigNode.nearest("open_conversation_Id", keys)).isEqualTo("open_conversation_id");
+        assertThat(ConfigNode.nearest("chatgroup", keys)).isEqualTo("chat_group");
+        assertThat(ConfigNode.nearest("user_id", keys)).isEqualTo("user_ids");
+        assertThat(ConfigNode.nearest("room", keys)).isNull();
+        assertThat(ConfigNode.nearest("ab", Set.of("ac", "ad"))).isNull(); // two equally close: no guess
+    }
+
+    /** Platform "declaring": addresses have {@code room_id} only; it reads {@code msg_type} and {@code title}. */
+    private static final class DeclaringFactory implements DriverFactory {
+        @Override
+        public String platform() {
+            return "declaring";
+        }
+
+        @Override
+        public Set<String> addressKeys(ChannelUse.Role role) {
+            return Set.of("room_id");
+        }
+
+        @Override
+        public Set<String> messageOptionKeys() {
+            return Set.of("msg_type", "title");
+        }
+
+        @Override
+        public Driver create(DriverConfig config) {
+            return new OwnPortFactory().create(config);
+        }
     }
 
     // ---------------------------------------------------------------- ports and routes two instances claim

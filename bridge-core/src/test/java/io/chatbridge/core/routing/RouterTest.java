@@ -33,7 +33,7 @@ class RouterTest {
 
     private static InboundMessage msg(String instance, String platform, Map<String, Object> channel) {
         return InboundMessage.builder().platform(platform).instanceId(instance).channel(channel)
-                .sender(new Sender("u1", "Alice", null, null)).text("hello").id("m1").build();
+                .sender(Sender.of("u1", "Alice")).text("hello").id("m1").build();
     }
 
     @Test
@@ -193,8 +193,8 @@ class RouterTest {
 
     @Test
     void aMessageMatchingNoRuleIsCountedAndLoggedOncePerChannelPerTenMinutes() {
-        io.chatbridge.core.testing.MutableClock clock =
-                new io.chatbridge.core.testing.MutableClock(java.time.Instant.parse("2026-01-01T00:00:00Z"));
+        io.chatbridge.testkit.MutableClock clock =
+                new io.chatbridge.testkit.MutableClock(java.time.Instant.parse("2026-01-01T00:00:00Z"));
         Router router = new Router(List.of(forward("ops", List.of(ep("hook", Map.of("room", "ops"))),
                 List.of(ep("dt_a", Map.of("chat_group", "ops"))))), PLATFORMS, false, clock);
         ch.qos.logback.classic.Logger logger = (ch.qos.logback.classic.Logger)
