@@ -31,7 +31,7 @@ record WebhookConfig(Integer listenPort, String listenPath, String token, URI ur
     static final int DEFAULT_TIMEOUT_SECONDS = 30;
 
     static final Set<String> KEYS = Set.of("listen_port", "listen_path", "token", "allow_unauthenticated", "url", "method", "headers",
-            "ce_mode", "timeout_seconds");
+            "ce_mode", "timeout_seconds", /* PayloadOptions.KEYS: */ "payload", "compat", "time_zone");
 
     private static final Set<String> METHODS = Set.of("POST", "PUT", "PATCH");
 

@@ -21,9 +21,16 @@ final class WebhookDriver implements Driver {
     private final WebhookConfig config;
     private volatile WebhookEgress egress;
 
+    private final PayloadOptions payloadOptions;
+
     WebhookDriver(String instanceId, WebhookConfig config) {
+        this(instanceId, config, PayloadOptions.DEFAULT);
+    }
+
+    WebhookDriver(String instanceId, WebhookConfig config, PayloadOptions payloadOptions) {
         this.instanceId = instanceId;
         this.config = config;
+        this.payloadOptions = payloadOptions;
     }
 
     WebhookConfig config() {
@@ -32,16 +39,28 @@ final class WebhookDriver implements Driver {
 
     @Override
     public List<PortClaim> portClaims() {
-        return config.ingress() ? List.of(PortClaim.route(config.listenPort(), "listen_port", "POST",
-                config.listenPath(), "listen_path")) : List.of();
+        if (!config.ingress()) {
+            return List.of();
+        }
+        PortClaim main = PortClaim.route(config.listenPort(), "listen_port", "POST", config.listenPath(),
+                "listen_path");
+        return payloadOptions.prometheusWebhookDingtalk() ? List.of(main, PortClaim.route(config.listenPort(),
+                "listen_port", "POST", PayloadOptions.COMPAT_PATH, "compat")) : List.of(main);
     }
 
     @Override
     public void start(DriverContext context) {
         if (config.ingress()) {
-            context.http(config.listenPort()).post(config.listenPath(), new WebhookIngress(context, config.token()));
+            WebhookIngress ingress = new WebhookIngress(context, config.token(), payloadOptions);
+            context.http(config.listenPort()).post(config.listenPath(), ingress);
             LOG.info("webhook {}: receiving on port {} at POST {}", instanceId, config.listenPort(),
                     config.listenPath());
+            if (payloadOptions.prometheusWebhookDingtalk()) {
+                // prometheus-webhook-dingtalk's URL shape: <target> becomes the channel field "target"
+                context.http(config.listenPort()).post(PayloadOptions.COMPAT_PATH, ingress);
+                LOG.info("webhook {}: prometheus-webhook-dingtalk compatible at POST {}", instanceId,
+                        PayloadOptions.COMPAT_PATH);
+            }
         }
         if (config.egress()) {
             // redirects are not followed: a redirect could carry the configured headers (credentials) elsewhere.

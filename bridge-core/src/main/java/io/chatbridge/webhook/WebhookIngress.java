@@ -38,9 +38,18 @@ final class WebhookIngress implements HttpHandler {
     private final byte[] token;
     private final CloudEventDecoder cloudEvents = new CloudEventDecoder();
 
+    private final IngressPayloads payloads;
+    private final RejectionLog rejections;
+
     WebhookIngress(DriverContext context, String token) {
+        this(context, token, PayloadOptions.DEFAULT);
+    }
+
+    WebhookIngress(DriverContext context, String token, PayloadOptions options) {
         this.context = context;
         this.token = token == null ? null : token.getBytes(StandardCharsets.UTF_8);
+        this.payloads = new IngressPayloads(options);
+        this.rejections = new RejectionLog(LOG, context.clock());
     }
 
     @Override
@@ -48,10 +57,11 @@ final class WebhookIngress implements HttpHandler {
         try {
             authenticate(request);
             List<InboundMessage> messages = read(request);
-            return publish(messages);
+            String target = IngressPayloads.compatTarget(request.path());
+            return publish(target == null ? messages : IngressPayloads.withTarget(messages, target));
         } catch (RejectedRequest e) {
-            LOG.debug("webhook {}: rejected request from {}: {} {}", context.instanceId(), request.remoteAddress(),
-                    e.status(), e.getMessage());
+            rejections.rejected("webhook " + context.instanceId() + " " + request.method() + " " + request.path(),
+                    request.remoteAddress(), e.status(), e.getMessage());
             return e.toResponse();
         }
     }
@@ -109,6 +119,10 @@ final class WebhookIngress implements HttpHandler {
         if (body.isObject() && body.has("specversion")) {
             // a structured CloudEvent sent as plain JSON, as some HTTP clients do
             return List.of(CloudEventMessages.toMessage(cloudEvents.structured(body), now, ""));
+        }
+        InboundMessage payload = payloads.read(body, request, now); // Alertmanager, Grafana, payload: json
+        if (payload != null) {
+            return List.of(payload);
         }
         return List.of(PlainJsonMessages.read(body, blankToNull(request.header("idempotency-key")), now));
     }

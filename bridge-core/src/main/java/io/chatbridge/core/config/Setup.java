@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.chatbridge.core.plugins.DriverRegistry;
+import io.chatbridge.core.templates.MsgOptions;
 import io.chatbridge.spi.ChannelUse;
 import io.chatbridge.spi.ConfigNode;
 import io.chatbridge.spi.ConfigProblem;
@@ -367,7 +368,9 @@ public final class Setup {
         }
         msg.string("msg_format", null);
         msg.string("msg_type", null);
-        return msg.asMap();
+        // templates and mentions (issue 18): known msg keys are MsgOptions.KEYS; compiled here so validate reports
+        // a template's syntax errors with file, rule path and line; template_file is read relative to rules.json
+        return MsgOptions.check(msg);
     }
 
     /** A stable id: type plus a hash of the rule without its {@code id} and {@code msg} blocks. */

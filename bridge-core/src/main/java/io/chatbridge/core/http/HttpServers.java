@@ -202,7 +202,23 @@ public final class HttpServers implements AutoCloseable {
         ctx.header("Connection", "close");
     }
 
+    /** When an oversized body was last logged (nanoTime), and how many were not logged since. */
+    private static final java.util.concurrent.atomic.AtomicLong LAST_TOO_LARGE_LOG = new java.util.concurrent.atomic.AtomicLong(
+            System.nanoTime() - java.util.concurrent.TimeUnit.MINUTES.toNanos(2));
+    private static final java.util.concurrent.atomic.AtomicLong TOO_LARGE_SUPPRESSED = new java.util.concurrent.atomic.AtomicLong();
+
     private static void tooLarge(Context ctx) {
+        // logged at WARN at most once a minute (never the body), so a sender's 413 is visible to the operator
+        long last = LAST_TOO_LARGE_LOG.get();
+        long now = System.nanoTime();
+        if (now - last >= java.util.concurrent.TimeUnit.MINUTES.toNanos(1) && LAST_TOO_LARGE_LOG.compareAndSet(last, now)) {
+            long suppressed = TOO_LARGE_SUPPRESSED.getAndSet(0);
+            LOG.warn("{} {} on port {}: refused a request from {} with 413: request body larger than {} bytes{}",
+                    ctx.method().name(), ctx.path(), ctx.req().getLocalPort(), ctx.ip(), MAX_BODY_BYTES,
+                    suppressed == 0 ? "" : " (" + suppressed + " more in the last minute not logged)");
+        } else {
+            TOO_LARGE_SUPPRESSED.incrementAndGet();
+        }
         ctx.status(413).contentType("application/json")
                 .result("{\"error\":\"request body larger than " + MAX_BODY_BYTES + " bytes\"}");
     }

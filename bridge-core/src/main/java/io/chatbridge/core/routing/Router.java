@@ -1,9 +1,13 @@
 package io.chatbridge.core.routing;
 
 import io.chatbridge.core.config.Rule;
+import io.chatbridge.core.templates.Payloads;
+import io.chatbridge.core.templates.RuleTemplate;
 import io.chatbridge.spi.InboundMessage;
+import io.chatbridge.spi.Mentions;
 import io.chatbridge.spi.Origin;
 import io.chatbridge.spi.OutboundMessage;
+import io.chatbridge.spi.RichContent;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -44,7 +48,9 @@ public final class Router {
                 Object format = msg.remove("msg_format");
                 MessageTemplate template = format == null ? defaultTemplate
                         : templates.computeIfAbsent(String.valueOf(format), MessageTemplate::of);
-                targets.add(new Target(t, template, Map.copyOf(msg)));
+                RuleTemplate payloadTemplate = RuleTemplate.of(msg);
+                targets.add(new Target(t, template, payloadTemplate,
+                        payloadTemplate == null ? Map.copyOf(msg) : payloadTemplate.options()));
             }
             CompiledRule compiled = new CompiledRule(rule, List.copyOf(targets));
             for (int i = 0; i < rule.sources().size(); i++) {
@@ -105,10 +111,20 @@ public final class Router {
                 origin = new Origin(message.platform(), message.instanceId(), message.channel(), message.id(),
                         message.sender(), message.time());
             }
+            String text = target.template.render(message);
+            RichContent rich = message.rich();
+            Mentions mentions = message.mentions();
+            Map<String, Object> options = target.options;
+            if (target.payloadTemplate != null) {
+                RuleTemplate.Applied applied = target.payloadTemplate.apply(message, text);
+                text = applied.text();
+                rich = applied.rich();
+                mentions = applied.mentions();
+                options = applied.options();
+            }
             out.add(new OutboundMessage(UUID.randomUUID().toString(), rule.rule.id(), endpoint.instanceId(),
-                    endpoint.address(), target.template.render(message), target.template.header(message),
-                    message.rich(), message.attachments(), message.mentions(), target.options, origin,
-                    message.extensions(), 1));
+                    endpoint.address(), text, target.template.header(message), rich, message.attachments(),
+                    mentions, options, origin, Payloads.strip(message.extensions()), 1));
         }
     }
 
@@ -156,7 +172,8 @@ public final class Router {
     private record CompiledRule(Rule rule, List<Target> targets) {
     }
 
-    private record Target(Rule.Endpoint endpoint, MessageTemplate template, Map<String, Object> options) {
+    private record Target(Rule.Endpoint endpoint, MessageTemplate template, RuleTemplate payloadTemplate,
+                          Map<String, Object> options) {
     }
 
     private record SourceRef(CompiledRule rule, int index, Rule.Endpoint endpoint, int order) {

@@ -1,0 +1,45 @@
+package io.chatbridge.core.templates;
+
+import java.util.Collection;
+import java.util.Locale;
+
+/** "did you mean …?" for names a person typed. */
+final class Suggestions {
+
+    private Suggestions() {
+    }
+
+    /** The known name closest to {@code typed} (at most a third of its letters differ), or {@code null}. */
+    static String closest(String typed, Collection<String> known) {
+        String best = null;
+        int bestDistance = Integer.MAX_VALUE;
+        String t = typed.toLowerCase(Locale.ROOT);
+        for (String candidate : known) {
+            int d = distance(t, candidate.toLowerCase(Locale.ROOT));
+            if (d < bestDistance) {
+                bestDistance = d;
+                best = candidate;
+            }
+        }
+        return best != null && bestDistance <= Math.max(1, typed.length() / 3) ? best : null;
+    }
+
+    private static int distance(String a, String b) {
+        int[] previous = new int[b.length() + 1];
+        int[] current = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) {
+            previous[j] = j;
+        }
+        for (int i = 1; i <= a.length(); i++) {
+            current[0] = i;
+            for (int j = 1; j <= b.length(); j++) {
+                int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
+                current[j] = Math.min(Math.min(current[j - 1] + 1, previous[j] + 1), previous[j - 1] + cost);
+            }
+            int[] swap = previous;
+            previous = current;
+            current = swap;
+        }
+        return previous[b.length()];
+    }
+}
