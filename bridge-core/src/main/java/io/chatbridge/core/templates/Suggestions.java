@@ -21,12 +21,14 @@ final class Suggestions {
                 best = candidate;
             }
         }
-        return best != null && bestDistance <= Math.max(1, typed.length() / 3) ? best : null;
+        return best != null && bestDistance <= (typed.length() < 4 ? 1 : Math.max(2, typed.length() / 3)) ? best
+                : null;
     }
 
     private static int distance(String a, String b) {
         int[] previous = new int[b.length() + 1];
         int[] current = new int[b.length() + 1];
+        int[] beforePrevious = new int[b.length() + 1];
         for (int j = 0; j <= b.length(); j++) {
             previous[j] = j;
         }
@@ -35,8 +37,12 @@ final class Suggestions {
             for (int j = 1; j <= b.length(); j++) {
                 int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
                 current[j] = Math.min(Math.min(current[j - 1] + 1, previous[j] + 1), previous[j - 1] + cost);
+                if (i > 1 && j > 1 && a.charAt(i - 1) == b.charAt(j - 2) && a.charAt(i - 2) == b.charAt(j - 1)) {
+                    current[j] = Math.min(current[j], beforePrevious[j - 2] + 1); // a swapped pair of letters
+                }
             }
-            int[] swap = previous;
+            int[] swap = beforePrevious;
+            beforePrevious = previous;
             previous = current;
             current = swap;
         }

@@ -45,7 +45,7 @@ public final class Templates {
             .loader(new SourceLoader())
             .autoEscaping(false)
             .strictVariables(false)
-            .newLineTrimming(true)
+            .newLineTrimming(false)
             .cacheActive(false)
             .extension(new TemplateHelpers())
             .build();
@@ -98,6 +98,7 @@ public final class Templates {
         SOURCES.put(name, source);
         try {
             checkNames(source, name);
+            SOURCES.put(name, trimBlocks(source));
             return new Compiled(ENGINE.getTemplate(name), source);
         } catch (PebbleException e) {
             throw new TemplateException(e.getLineNumber() == null ? 0 : e.getLineNumber(),
@@ -105,6 +106,18 @@ public final class Templates {
         } finally {
             SOURCES.remove(name);
         }
+    }
+
+    private static final java.util.regex.Pattern TAG_END_NEWLINE = java.util.regex.Pattern.compile("(?<!-)%}(?=\\r?\\n)");
+
+    /**
+     * Jinja's {@code trim_blocks}: the line break right after a {@code {% tag %}} is not output, so loops and
+     * conditions on lines of their own leave no blank lines, while {@code {{ a }}} at a line end keeps its line
+     * break (Pebble's own newline trimming would drop that too). Done by writing {@code -%}} for {@code %}}, which
+     * keeps every line where it was, so error line numbers stay right.
+     */
+    static String trimBlocks(String source) {
+        return TAG_END_NEWLINE.matcher(source).replaceAll("-%}");
     }
 
     /** Whether {@code text} contains template syntax at all ({@code {{}, {@code {%}). */
@@ -163,9 +176,10 @@ public final class Templates {
             Token previous = i > 0 ? tokens.get(i - 1) : null;
             Token next = i + 1 < tokens.size() ? tokens.get(i + 1) : null;
             String value = token.getValue();
-            if (previous != null && previous.test(Token.Type.PUNCTUATION, "|")) {
+            if (previous != null && isWord(previous, "|")) {
                 require("filter", value, token.getLineNumber());
-            } else if (previous != null && isTestIntroducer(tokens, i)) {
+            } else if (previous != null && (isWord(previous, "is") || isWord(previous, "is not")
+                    || isTestIntroducer(tokens, i))) {
                 require("test", value, token.getLineNumber());
             } else if (next != null && next.test(Token.Type.PUNCTUATION, "(")
                     && (previous == null || !(previous.test(Token.Type.PUNCTUATION, ".")
@@ -185,7 +199,8 @@ public final class Templates {
     }
 
     private static boolean isWord(Token token, String word) {
-        return (token.test(Token.Type.OPERATOR) || token.test(Token.Type.NAME)) && word.equals(token.getValue());
+        return (token.test(Token.Type.OPERATOR) || token.test(Token.Type.NAME) || token.test(Token.Type.PUNCTUATION))
+                && word.equals(token.getValue());
     }
 
     private static void require(String kind, String name, int line) throws TemplateException {
