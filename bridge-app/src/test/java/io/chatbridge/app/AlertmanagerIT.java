@@ -141,6 +141,7 @@ class AlertmanagerIT {
                 "owner\\_mobile=13800000000");
         assertThat(firing.content().atAll()).isTrue();
         assertThat(firing.content().atMobiles()).containsExactly("13800000000");
+        assertThat(firing.content().text()).contains("@13800000000"); // DingTalk shows a mention only in the text
 
         postAlert("ApiDown", "critical", "api:443", "API is down", start, Instant.now());
 

@@ -98,6 +98,7 @@ public final class Templates {
         SOURCES.put(name, source);
         try {
             checkNames(source, name);
+            ENGINE.getTemplate(name); // syntax errors with the lines as written
             SOURCES.put(name, trimBlocks(source));
             return new Compiled(ENGINE.getTemplate(name), source);
         } catch (PebbleException e) {
@@ -108,16 +109,16 @@ public final class Templates {
         }
     }
 
-    private static final java.util.regex.Pattern TAG_END_NEWLINE = java.util.regex.Pattern.compile("(?<!-)%}(?=\\r?\\n)");
+    private static final java.util.regex.Pattern TAG_END_NEWLINE = java.util.regex.Pattern.compile("%}\\r?\\n");
 
     /**
-     * Jinja's {@code trim_blocks}: the line break right after a {@code {% tag %}} is not output, so loops and
+     * Jinja's {@code trim_blocks}: the one line break right after a {@code {% tag %}} is not output, so loops and
      * conditions on lines of their own leave no blank lines, while {@code {{ a }}} at a line end keeps its line
-     * break (Pebble's own newline trimming would drop that too). Done by writing {@code -%}} for {@code %}}, which
-     * keeps every line where it was, so error line numbers stay right.
+     * break (Pebble's own newline trimming would drop that too). The template is compiled as written first, so
+     * syntax errors name the lines as written.
      */
     static String trimBlocks(String source) {
-        return TAG_END_NEWLINE.matcher(source).replaceAll("-%}");
+        return TAG_END_NEWLINE.matcher(source).replaceAll("%}");
     }
 
     /** Whether {@code text} contains template syntax at all ({@code {{}, {@code {%}). */

@@ -196,6 +196,20 @@ class RuleTemplateTest {
     }
 
     @Test
+    void aLineBreakAfterATagIsDroppedOneAfterAValueIsKept() throws TemplateException {
+        String out = Templates.compile("{{ a }}\n{{ b }}\n{% for x in l %}\n- {{ x }}\n{% endfor %}\n\nend")
+                .render(Map.of("a", "A", "b", "B", "l", List.of(1, 2)));
+
+        assertThat(out).isEqualTo("A\nB\n- 1\n- 2\n\nend");
+    }
+
+    @Test
+    void syntaxErrorLineIsTheLineAsWrittenEvenAfterTags() {
+        assertThatThrownBy(() -> Templates.compile("{% if a %}\nx\n{% endif %}\ny\n{{ 1 + }}"))
+                .isInstanceOfSatisfying(TemplateException.class, e -> assertThat(e.line()).isEqualTo(5));
+    }
+
+    @Test
     void methodsMacrosAndTagsAreNotTakenForFunctions() throws TemplateException {
         Templates.compile("{% macro row(a) %}{{ a }}{% endmacro %}{{ row(x) }}{{ x.toUpperCase() }}"
                 + "{% for i in range(1, 3) %}{{ i }}{% endfor %}{% if (x) %}{% endif %}");
