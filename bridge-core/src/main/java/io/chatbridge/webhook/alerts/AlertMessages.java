@@ -9,11 +9,9 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -97,12 +95,5 @@ public final class AlertMessages {
             firstSeen.put(key, first);
         }
         return key + "@" + first.getEpochSecond();
-    }
-
-    /** The alerts' ids in a body, for logs and tests. */
-    static List<String> fingerprints(AlertNotification n) {
-        List<String> out = new ArrayList<>();
-        n.alerts().forEach(a -> out.add(a.fingerprint()));
-        return out;
     }
 }
