@@ -83,6 +83,10 @@ public final class MsgOptions {
                 }
             }
         }
+        if (out.containsKey(TEMPLATE) && msg.get("title").value() instanceof String title
+                && Templates.isTemplate(title)) {
+            compile(msg.get("title"), title, ""); // a templated title, rendered with the template
+        }
         for (String key : List.of(AT_MOBILES, AT_USER_IDS)) {
             ConfigNode node = msg.get(key);
             if (node.isMissing()) {

@@ -88,6 +88,14 @@ class TemplateValidationTest {
     }
 
     @Test
+    void templatedTitleIsCheckedToo() {
+        Setup setup = load(CONFIG, rule("{\"template\": \"{{ status }}\", \"title\": \"{{ status | uper }}\"}"));
+
+        assertThat(errors(setup)).singleElement().asString()
+                .startsWith("rules.json: rules[0].msg.title: line 1: unknown filter \"uper\"; did you mean upper?");
+    }
+
+    @Test
     void templateAndTemplateFileTogetherAreAnError() {
         Files.write(dir, "t.peb", "x");
         Setup setup = load(CONFIG, rule("{\"template\": \"y\", \"template_file\": \"t.peb\"}"));
