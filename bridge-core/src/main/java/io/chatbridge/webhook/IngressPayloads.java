@@ -113,6 +113,7 @@ final class IngressPayloads {
             return null;
         }
         String target = path.substring(prefix.length(), path.length() - suffix.length());
-        return target.contains("/") ? null : java.net.URLDecoder.decode(target, java.nio.charset.StandardCharsets.UTF_8);
+        return target.contains("/") ? null
+                : java.net.URLDecoder.decode(target, java.nio.charset.StandardCharsets.UTF_8);
     }
 }

@@ -31,7 +31,8 @@ record WebhookConfig(Integer listenPort, String listenPath, String token, URI ur
     static final int DEFAULT_TIMEOUT_SECONDS = 30;
 
     static final Set<String> KEYS = Set.of("listen_port", "listen_path", "token", "allow_unauthenticated", "url", "method", "headers",
-            "ce_mode", "timeout_seconds", /* PayloadOptions.KEYS: */ "payload", "compat", "time_zone");
+            "ce_mode", "timeout_seconds",
+            "payload", "compat", "time_zone"); // the last three: PayloadOptions.KEYS
 
     private static final Set<String> METHODS = Set.of("POST", "PUT", "PATCH");
 

@@ -16,6 +16,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -202,22 +203,31 @@ public final class HttpServers implements AutoCloseable {
         ctx.header("Connection", "close");
     }
 
-    /** When an oversized body was last logged (nanoTime), and how many were not logged since. */
-    private static final java.util.concurrent.atomic.AtomicLong LAST_TOO_LARGE_LOG = new java.util.concurrent.atomic.AtomicLong(
-            System.nanoTime() - java.util.concurrent.TimeUnit.MINUTES.toNanos(2));
-    private static final java.util.concurrent.atomic.AtomicLong TOO_LARGE_SUPPRESSED = new java.util.concurrent.atomic.AtomicLong();
+    /** Per port and path: when an oversized body was last logged (nanoTime) and how many were not logged since. */
+    private static final Map<String, long[]> TOO_LARGE_LOGGED = new ConcurrentHashMap<>();
 
     private static void tooLarge(Context ctx) {
-        // logged at WARN at most once a minute (never the body), so a sender's 413 is visible to the operator
-        long last = LAST_TOO_LARGE_LOG.get();
-        long now = System.nanoTime();
-        if (now - last >= java.util.concurrent.TimeUnit.MINUTES.toNanos(1) && LAST_TOO_LARGE_LOG.compareAndSet(last, now)) {
-            long suppressed = TOO_LARGE_SUPPRESSED.getAndSet(0);
-            LOG.warn("{} {} on port {}: refused a request from {} with 413: request body larger than {} bytes{}",
-                    ctx.method().name(), ctx.path(), ctx.req().getLocalPort(), ctx.ip(), MAX_BODY_BYTES,
-                    suppressed == 0 ? "" : " (" + suppressed + " more in the last minute not logged)");
-        } else {
-            TOO_LARGE_SUPPRESSED.incrementAndGet();
+        // logged at WARN at most once a minute per port and path (never the body), so a sender's 413 is visible
+        String where = ctx.method().name() + " " + ctx.path() + " on port " + ctx.req().getLocalPort();
+        if (TOO_LARGE_LOGGED.size() > 1_000) {
+            TOO_LARGE_LOGGED.clear();
+        }
+        long[] state = TOO_LARGE_LOGGED.computeIfAbsent(where,
+                k -> new long[] {System.nanoTime() - TimeUnit.MINUTES.toNanos(2), 0});
+        long suppressed = -1;
+        synchronized (state) {
+            long now = System.nanoTime();
+            if (now - state[0] >= TimeUnit.MINUTES.toNanos(1)) {
+                state[0] = now;
+                suppressed = state[1];
+                state[1] = 0;
+            } else {
+                state[1]++;
+            }
+        }
+        if (suppressed >= 0) {
+            LOG.warn("{}: refused a request from {} with 413: request body larger than {} bytes{}", where, ctx.ip(),
+                    MAX_BODY_BYTES, suppressed == 0 ? "" : " (" + suppressed + " more in the last minute not logged)");
         }
         ctx.status(413).contentType("application/json")
                 .result("{\"error\":\"request body larger than " + MAX_BODY_BYTES + " bytes\"}");
