@@ -97,9 +97,7 @@ final class IngressPayloads {
         for (InboundMessage m : messages) {
             Map<String, Object> channel = new LinkedHashMap<>(m.channel());
             channel.put("target", target);
-            out.add(new InboundMessage(m.platform(), m.instanceId(), channel, m.sender(), m.text(), m.rich(),
-                    m.attachments(), m.mentions(), m.id() == null ? null : m.id() + "/" + target, m.replyToId(),
-                    m.time(), m.extensions()));
+            out.add(m.toBuilder().channel(channel).id(m.id() == null ? null : m.id() + "/" + target).build());
         }
         return out;
     }

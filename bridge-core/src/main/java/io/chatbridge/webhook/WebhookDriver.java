@@ -1,6 +1,7 @@
 package io.chatbridge.webhook;
 
 import io.chatbridge.spi.DeliveryException;
+import io.chatbridge.spi.DeliveryException.Reason;
 import io.chatbridge.spi.Driver;
 import io.chatbridge.spi.DriverContext;
 import io.chatbridge.spi.OutboundMessage;
@@ -52,12 +53,13 @@ final class WebhookDriver implements Driver {
     public void start(DriverContext context) {
         if (config.ingress()) {
             WebhookIngress ingress = new WebhookIngress(context, config.token(), payloadOptions);
-            context.http(config.listenPort()).post(config.listenPath(), ingress);
+            context.http(config.listenPort()).postAsync(config.listenPath(), ingress, ingress);
             LOG.info("webhook {}: receiving on port {} at POST {}", instanceId, config.listenPort(),
                     config.listenPath());
             if (payloadOptions.prometheusWebhookDingtalk()) {
                 // prometheus-webhook-dingtalk's URL shape: <target> becomes the channel field "target"
-                context.http(config.listenPort()).post(PayloadOptions.COMPAT_PATH, ingress);
+                // the same ingress as guard: the bearer token is checked before the body is read
+                context.http(config.listenPort()).postAsync(PayloadOptions.COMPAT_PATH, ingress, ingress);
                 LOG.info("webhook {}: prometheus-webhook-dingtalk compatible at POST {}", instanceId,
                         PayloadOptions.COMPAT_PATH);
             }
@@ -81,7 +83,7 @@ final class WebhookDriver implements Driver {
     public SendResult send(OutboundMessage message) throws DeliveryException {
         WebhookEgress current = egress;
         if (current == null) {
-            throw DeliveryException.permanent("NOT_CONFIGURED",
+            throw DeliveryException.permanent(Reason.NOT_CONFIGURED,
                     "webhook instance " + instanceId + " has no url, so it cannot send");
         }
         return current.send(message);

@@ -6,7 +6,7 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
-import io.chatbridge.core.testing.MutableClock;
+import io.chatbridge.testkit.MutableClock;
 import io.chatbridge.spi.InboundMessage;
 import io.chatbridge.spi.RichContent;
 import java.io.IOException;

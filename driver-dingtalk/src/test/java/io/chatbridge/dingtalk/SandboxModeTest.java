@@ -90,7 +90,7 @@ class SandboxModeTest {
 
         assertThat(sandbox.settings().groups()).extracting(g -> g.openConversationId())
                 .containsExactly("cidGroupA", "cidGroupB", "cidTeam", "cidOps");
-        fixture.driver.send(Messages.toGroup("cidOps").rich(new RichContent.Markdown("Deploy", "**done**")).build());
+        fixture.driver.send(Messages.toGroup("cidOps").rich(RichContent.markdown("Deploy", "**done**")).build());
         assertThat(sandbox.awaitMessage("cidOps", m -> m.shows("**done**"), WAIT)).isNotNull();
     }
 
@@ -136,6 +136,33 @@ class SandboxModeTest {
         assertThat(sandbox.settings().webhooks()).allSatisfy(w -> assertThat(w.accessToken()).startsWith("sandbox-"));
         assertThat(sandbox.settings().webhooks()).filteredOn(w -> w.name().equals("ops"))
                 .allSatisfy(w -> assertThat(w.secret()).isEqualTo("SECops0123456789"));
+    }
+
+    @Test
+    void theSandboxTellsThePageItRunsInTheBridgeAndThatCustomRobotGroupsCannotReachIt() throws Exception {
+        Map<String, Object> settings = sandboxSettings(freePort());
+        settings.put("webhooks", List.of(
+                Map.of("chat_group", "ops", "url", "https://oapi.dingtalk.com/robot/send?access_token=tokOPS")));
+        DingTalkSandbox sandbox = start(settings, List.of());
+        HttpClient http = HttpClient.newHttpClient();
+
+        var state = new com.fasterxml.jackson.databind.ObjectMapper().readTree(http.send(
+                HttpRequest.newBuilder(URI.create(sandbox.baseUrl() + "/sandbox/api/state")).build(),
+                HttpResponse.BodyHandlers.ofString()).body());
+        assertThat(state.path("bridgeInstance").asText()).isEqualTo("dt");
+        Map<String, Boolean> appRobot = new LinkedHashMap<>();
+        state.path("groups").forEach(g -> appRobot.put(g.path("openConversationId").asText(),
+                g.path("appRobot").asBoolean()));
+        assertThat(appRobot).containsEntry("cidGroupA", true).containsEntry("cidRobot_ops", false);
+
+        HttpResponse<String> typed = http.send(HttpRequest.newBuilder(
+                        URI.create(sandbox.baseUrl() + "/sandbox/api/groups/cidRobot_ops/messages"))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"senderNick\":\"Al\",\"text\":\"hi\"}")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(typed.statusCode()).isEqualTo(409);
+        assertThat(typed.body()).contains("a custom robot cannot receive messages in DingTalk");
+        assertThat(fixture.context.published()).isEmpty();
     }
 
     @Test

@@ -54,7 +54,7 @@ public final class AlertMessages {
         return InboundMessage.builder()
                 .channel(AlertMarkdown.channel(n))
                 .text(text)
-                .rich(new RichContent.Markdown(AlertMarkdown.title(n), text))
+                .rich(RichContent.markdown(AlertMarkdown.title(n), text))
                 .id(id(contentKey(n), now))
                 .time(now)
                 .extension(PAYLOAD_EXTENSION, body.toString())

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.chatbridge.dingtalk.protocol.DingTalkSignature;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import java.io.IOException;
@@ -57,6 +58,10 @@ public final class DingTalkSandbox implements AutoCloseable {
     static final int MAX_BATCH_USERS = 20;
     static final String TOKEN_HEADER = "x-acs-dingtalk-access-token";
 
+    /** Why nothing typed in a custom-robot-only group reaches the bridge. */
+    static final String NO_APP_ROBOT = "only custom robots are in this group, and a custom robot cannot receive"
+            + " messages in DingTalk (it only posts): nothing typed here reaches the bridge";
+
     private static final Logger LOG = LoggerFactory.getLogger(DingTalkSandbox.class);
     private static final String WEB = "/io/chatbridge/dingtalk/sandbox/web/";
     private static final Map<String, String> WEB_FILES = Map.of(
@@ -74,6 +79,7 @@ public final class DingTalkSandbox implements AutoCloseable {
     private final AtomicInteger tokenRequests = new AtomicInteger();
     private final SecureRandom random = new SecureRandom();
     private final MemberCallbacks callbacks;
+    private volatile String bridgeInstance;
     private Javalin app;
 
     public DingTalkSandbox(SandboxSettings settings) {
@@ -87,7 +93,16 @@ public final class DingTalkSandbox implements AutoCloseable {
         settings.groups().forEach(group -> groups.put(group.openConversationId(), group));
         settings.webhooks().forEach(webhook -> webhooksByToken.put(webhook.accessToken(), webhook));
         this.store = new ConversationStore(groups.keySet());
-        this.callbacks = new MemberCallbacks(settings.callbackUrl(), settings.signingSecret(), robotName(), json);
+        this.callbacks = new MemberCallbacks(settings.callbackUrl(), settings.signingSecret(), robotName());
+    }
+
+    /**
+     * Marks this sandbox as run inside the bridge by DingTalk instance {@code instanceId} ({@code "sandbox": true}),
+     * so the page can tell that the bridge stopped when the sandbox stops answering. Call before {@link #start}.
+     */
+    public DingTalkSandbox embeddedIn(String instanceId) {
+        this.bridgeInstance = instanceId;
+        return this;
     }
 
     /** Opens the port. Call once. */
@@ -198,6 +213,9 @@ public final class DingTalkSandbox implements AutoCloseable {
         }
         if (text == null || text.isBlank()) {
             throw new IllegalArgumentException("text is required");
+        }
+        if (!group.appRobot()) {
+            throw new IllegalArgumentException(NO_APP_ROBOT);
         }
         String nick = senderNick == null || senderNick.isBlank() ? "Sandbox user" : senderNick.strip();
         long now = clock.millis();
@@ -397,7 +415,7 @@ public final class DingTalkSandbox implements AutoCloseable {
             throw new WebhookError(WebhookError.SECURITY_CHECK_FAILED, "invalid timestamp");
         }
         // the query string was URL-decoded already, so sign is the plain Base64 here
-        if (!RobotSignature.matches(secret, timestamp, sign)) {
+        if (!DingTalkSignature.matches(timestamp, secret, sign)) {
             throw new WebhookError(WebhookError.SECURITY_CHECK_FAILED, "sign not match");
         }
     }
@@ -436,11 +454,14 @@ public final class DingTalkSandbox implements AutoCloseable {
         answer.put("version", snapshot.version());
         answer.put("robotCode", robotName());
         answer.put("callbackUrl", settings.callbackUrl() == null ? null : settings.callbackUrl().toString());
+        // run by the bridge itself: when the page loses the sandbox, the bridge has stopped
+        answer.put("bridgeInstance", bridgeInstance);
         ArrayNode groupNodes = answer.putArray("groups");
         for (SandboxSettings.Group group : groups.values()) {
             ObjectNode node = groupNodes.addObject();
             node.put("openConversationId", group.openConversationId());
             node.put("title", group.title());
+            node.put("appRobot", group.appRobot());
             ArrayNode webhooks = node.putArray("webhooks");
             settings.webhooks().stream().filter(w -> w.openConversationId().equals(group.openConversationId()))
                     .forEach(w -> webhooks.addObject().put("name", w.name()).put("url", webhookUrl(w.name()))
@@ -470,6 +491,11 @@ public final class DingTalkSandbox implements AutoCloseable {
             body = null;
         }
         String text = body == null ? "" : body.path("text").asText("");
+        if (!groups.get(id).appRobot()) {
+            ctx.status(409).contentType("application/json")
+                    .result(json.createObjectNode().put("error", NO_APP_ROBOT).toString());
+            return;
+        }
         if (text.isBlank()) {
             ctx.status(400).contentType("application/json")
                     .result(json.createObjectNode().put("error", "text is required").toString());
