@@ -41,7 +41,7 @@ final class IngressFixture implements AutoCloseable {
         this(Map.of(), contexts);
     }
 
-    private IngressFixture(Map<String, Object> extra,
+    IngressFixture(Map<String, Object> extra,
                            java.util.function.Function<DriverConfig, TestDriverContext> contexts) throws Exception {
         List<ConfigProblem> problems = new ArrayList<>();
         Map<String, Object> settings = new LinkedHashMap<>();

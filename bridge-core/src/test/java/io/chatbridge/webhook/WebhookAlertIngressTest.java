@@ -40,7 +40,7 @@ class WebhookAlertIngressTest {
     }
 
     private IngressFixture start(Map<String, Object> settings) throws Exception {
-        ingress = new IngressFixture(settings);
+        ingress = new IngressFixture(settings, BridgeServedContext::new); // the bridge's servers: 413, routes
         return ingress;
     }
 

@@ -440,7 +440,7 @@ public final class HttpServers implements AutoCloseable {
             }
         }
         if (declared > MAX_BODY_BYTES) {
-            logTooLarge(method, path, port, peer);
+            logTooLarge(method, path, ctx.req().getLocalPort(), peer);
             answered(route, 413);
             answerEarly(ctx, tooLarge(), true);
             return;
@@ -457,7 +457,7 @@ public final class HttpServers implements AutoCloseable {
             }).handle((response, failure) -> {
                 HttpResponse answer = response != null ? response : failureResponse(method, path, failure);
                 if (response == null && answer.status() == 413) {
-                    logTooLarge(method, path, port, peer);
+                    logTooLarge(method, path, ctx.req().getLocalPort(), peer);
                 }
                 answered(route, answer.status());
                 write(ctx, answer);

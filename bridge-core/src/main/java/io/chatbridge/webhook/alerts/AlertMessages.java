@@ -30,7 +30,7 @@ public final class AlertMessages {
 
     /**
      * The extension carrying the original JSON body to the router, for rule templates: the bridge's
-     * {@code io.chatbridge.core.templates.Payloads#EXTENSION} (this driver, like a plugin, imports only the SPI).
+     * {@code templates.Payloads#EXTENSION} (this driver, like a plugin, imports only the SPI).
      */
     public static final String PAYLOAD_EXTENSION = "chatbridge.payload";
 

@@ -24,7 +24,7 @@ class TemplateValidationTest {
 
     private Setup load(String config, String rules) {
         return Setup.load(Files.write(dir, "config.json", config), Files.write(dir, "rules.json", rules),
-                DriverRegistry.discover(null), k -> null);
+                DriverRegistry.discover(null), k -> null, new Setup.Options().allowRandomPorts());
     }
 
     private List<String> errors(Setup setup) {
