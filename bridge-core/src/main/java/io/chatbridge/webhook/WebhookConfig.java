@@ -32,7 +32,8 @@ record WebhookConfig(Integer listenPort, String listenPath, String token, URI ur
     static final int DEFAULT_TIMEOUT_SECONDS = 30;
 
     static final Set<String> KEYS = Set.of("listen_port", "listen_path", "token", "allow_unauthenticated", "url", "method", "headers",
-            "ce_mode", "timeout_seconds");
+            "ce_mode", "timeout_seconds",
+            "payload", "compat", "time_zone"); // the last three: PayloadOptions.KEYS
 
     /** The channel fields of a CloudEvent, see {@code CloudEventMessages}. */
     private static final Set<String> CLOUDEVENT_CHANNEL_KEYS = Set.of("source", "type", "subject");

@@ -22,9 +22,16 @@ final class WebhookDriver implements Driver {
     private final WebhookConfig config;
     private volatile WebhookEgress egress;
 
+    private final PayloadOptions payloadOptions;
+
     WebhookDriver(String instanceId, WebhookConfig config) {
+        this(instanceId, config, PayloadOptions.DEFAULT);
+    }
+
+    WebhookDriver(String instanceId, WebhookConfig config, PayloadOptions payloadOptions) {
         this.instanceId = instanceId;
         this.config = config;
+        this.payloadOptions = payloadOptions;
     }
 
     WebhookConfig config() {
@@ -33,17 +40,29 @@ final class WebhookDriver implements Driver {
 
     @Override
     public List<PortClaim> portClaims() {
-        return config.ingress() ? List.of(PortClaim.route(config.listenPort(), "listen_port", "POST",
-                config.listenPath(), "listen_path")) : List.of();
+        if (!config.ingress()) {
+            return List.of();
+        }
+        PortClaim main = PortClaim.route(config.listenPort(), "listen_port", "POST", config.listenPath(),
+                "listen_path");
+        return payloadOptions.prometheusWebhookDingtalk() ? List.of(main, PortClaim.route(config.listenPort(),
+                "listen_port", "POST", PayloadOptions.COMPAT_PATH, "compat")) : List.of(main);
     }
 
     @Override
     public void start(DriverContext context) {
         if (config.ingress()) {
-            WebhookIngress ingress = new WebhookIngress(context, config.token());
+            WebhookIngress ingress = new WebhookIngress(context, config.token(), payloadOptions);
             context.http(config.listenPort()).postAsync(config.listenPath(), ingress, ingress);
             LOG.info("webhook {}: receiving on port {} at POST {}", instanceId, config.listenPort(),
                     config.listenPath());
+            if (payloadOptions.prometheusWebhookDingtalk()) {
+                // prometheus-webhook-dingtalk's URL shape: <target> becomes the channel field "target"
+                // the same ingress as guard: the bearer token is checked before the body is read
+                context.http(config.listenPort()).postAsync(PayloadOptions.COMPAT_PATH, ingress, ingress);
+                LOG.info("webhook {}: prometheus-webhook-dingtalk compatible at POST {}", instanceId,
+                        PayloadOptions.COMPAT_PATH);
+            }
         }
         if (config.egress()) {
             // redirects are not followed: a redirect could carry the configured headers (credentials) elsewhere.

@@ -38,6 +38,6 @@ public final class WebhookDriverFactory implements DriverFactory {
 
     @Override
     public Driver create(DriverConfig config) {
-        return new WebhookDriver(config.instanceId(), WebhookConfig.read(config));
+        return new WebhookDriver(config.instanceId(), WebhookConfig.read(config), PayloadOptions.read(config));
     }
 }

@@ -43,9 +43,18 @@ final class WebhookIngress implements AsyncHttpHandler, RequestGuard {
     private final byte[] token;
     private final CloudEventDecoder cloudEvents = new CloudEventDecoder();
 
+    private final IngressPayloads payloads;
+    private final RejectionLog rejections;
+
     WebhookIngress(DriverContext context, String token) {
+        this(context, token, PayloadOptions.DEFAULT);
+    }
+
+    WebhookIngress(DriverContext context, String token, PayloadOptions options) {
         this.context = context;
         this.token = token == null ? null : token.getBytes(StandardCharsets.UTF_8);
+        this.payloads = new IngressPayloads(options);
+        this.rejections = new RejectionLog(LOG, context.clock());
     }
 
     /** The bearer token, checked before the body is read. */
@@ -65,11 +74,15 @@ final class WebhookIngress implements AsyncHttpHandler, RequestGuard {
         try {
             authenticate(request); // again: harmless, and right when served by a server that ignores guards
             messages = read(request);
+            String target = IngressPayloads.compatTarget(request.path());
+            if (target != null) {
+                messages = IngressPayloads.withTarget(messages, target); // the prometheus-webhook-dingtalk path
+            }
             checkTargets(messages);
         } catch (RejectedRequest e) {
             return CompletableFuture.completedFuture(rejected(request, e));
         }
-        return publish(messages);
+        return publish(request, messages);
     }
 
     /**
@@ -86,9 +99,14 @@ final class WebhookIngress implements AsyncHttpHandler, RequestGuard {
     }
 
     private HttpResponse rejected(HttpRequest request, RejectedRequest e) {
-        LOG.debug("webhook {}: rejected request from {}: {} {}", context.instanceId(), request.remoteAddress(),
-                e.status(), e.getMessage());
+        logRefusal(request, e.status(), e.getMessage());
         return e.toResponse();
+    }
+
+    /** At WARN with the reason and the sender's address (never the body), at most once a minute per status. */
+    private void logRefusal(HttpRequest request, int status, String reason) {
+        rejections.rejected("webhook " + context.instanceId() + " " + request.method() + " " + request.path(),
+                request.remoteAddress(), status, reason);
     }
 
     private void authenticate(HttpRequest request) throws RejectedRequest {
@@ -145,11 +163,15 @@ final class WebhookIngress implements AsyncHttpHandler, RequestGuard {
             // a structured CloudEvent sent as plain JSON, as some HTTP clients do
             return List.of(CloudEventMessages.toMessage(cloudEvents.structured(body), now, ""));
         }
+        InboundMessage payload = payloads.read(body, request, now); // Alertmanager, Grafana, payload: json
+        if (payload != null) {
+            return List.of(payload);
+        }
         return List.of(PlainJsonMessages.read(body, blankToNull(request.header("idempotency-key")), now));
     }
 
     /** Publishes without waiting; the answer is 202 once every message is recorded, 503 when one could not be. */
-    private CompletionStage<HttpResponse> publish(List<InboundMessage> messages) {
+    private CompletionStage<HttpResponse> publish(HttpRequest request, List<InboundMessage> messages) {
         CompletionStage<List<PublishResult>> results;
         try {
             results = messages.size() == 1 ? context.publishAsync(messages.get(0)).thenApply(List::of)
@@ -166,6 +188,7 @@ final class WebhookIngress implements AsyncHttpHandler, RequestGuard {
             Throwable cause = failure instanceof CompletionException && failure.getCause() != null
                     ? failure.getCause() : failure;
             if (cause instanceof MessageRefusedException refused) {
+                logRefusal(request, 400, refused.getMessage());
                 return HttpResponse.error(400, refused.getMessage());
             }
             if (cause instanceof BridgeUnavailableException e) {

@@ -31,13 +31,24 @@ final class IngressFixture implements AutoCloseable {
         this(TestDriverContext::new);
     }
 
+    /** With {@code extra} settings besides listen_port, listen_path and token (e.g. {@code payload: json}). */
+    IngressFixture(Map<String, Object> extra) throws Exception {
+        this(extra, TestDriverContext::new);
+    }
+
     /** With a context of the test's own (e.g. one whose publishes complete when the test says). */
     IngressFixture(java.util.function.Function<DriverConfig, TestDriverContext> contexts) throws Exception {
+        this(Map.of(), contexts);
+    }
+
+    IngressFixture(Map<String, Object> extra,
+                           java.util.function.Function<DriverConfig, TestDriverContext> contexts) throws Exception {
         List<ConfigProblem> problems = new ArrayList<>();
         Map<String, Object> settings = new LinkedHashMap<>();
         settings.put("listen_port", 0);
         settings.put("listen_path", PATH);
         settings.put("token", TOKEN);
+        settings.putAll(extra);
         DriverConfig config = TestDriverContext.config("webhook", "alerts", settings, problems, List.of());
         driver = (WebhookDriver) new WebhookDriverFactory().create(config);
         assertThat(problems).isEmpty();
@@ -67,7 +78,12 @@ final class IngressFixture implements AutoCloseable {
     }
 
     HttpResponse<String> post(byte[] body, String... headers) {
-        HttpRequest.Builder request = HttpRequest.newBuilder(context.url(0, PATH))
+        return postTo(PATH, body, headers);
+    }
+
+    /** Posts to another path of the instance's port (e.g. the prometheus-webhook-dingtalk route). */
+    HttpResponse<String> postTo(String path, byte[] body, String... headers) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(context.url(0, path))
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body));
         if (headers.length > 0) {
             request.headers(headers);

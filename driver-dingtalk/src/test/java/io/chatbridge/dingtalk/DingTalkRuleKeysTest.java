@@ -51,6 +51,22 @@ class DingTalkRuleKeysTest {
     }
 
     @Test
+    void templateAndMentionKeysAreKnownForADingTalkTarget() throws IOException {
+        // issue 18: Pebble templates and templated mentions are msg keys core reads, so validate accepts them
+        assertThat(errors("""
+                {"rules": [{"from": {"alerts": {}}, "to": {"sandbox_robot": {"chat_group": "ops"}},
+                            "msg": {"msg_type": "markdown", "title": "{{ commonLabels.alertname }}",
+                                    "template": "{{ status | upper }}", "at_mobiles": "{{ commonLabels.mobile }}",
+                                    "at_user_ids": ["u1"], "at_all": false, "at_all_when": {"severity": "critical"}}},
+                           {"from": {"alerts": {}}, "to": {"sandbox_robot": {"chat_group": "ops"}},
+                            "msg": {"template_fil": "t.peb"}}]}
+                """)).containsExactly("rules.json: rules[1].msg.template_fil: unknown msg key; did you mean"
+                + " template_file? (known keys: at_all, at_all_when, at_mobiles, at_user_ids, messageUrl, message_url,"
+                + " msg_format, msg_type, photo_url, picUrl, pic_url, singleURL, single_title, single_url, template,"
+                + " template_file, title)");
+    }
+
+    @Test
     void anUnsetVariableIsOneErrorNotAlsoItsConsequences() throws IOException {
         // before: also "required" on the url, "unknown chat_group 'bot1' (known: )" on defalult, "configures
         // nothing to send to" on the instance and an unknown chat_group on the rule

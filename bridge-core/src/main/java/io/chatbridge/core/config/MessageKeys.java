@@ -1,5 +1,7 @@
 package io.chatbridge.core.config;
 
+import io.chatbridge.core.templates.MsgOptions;
+import java.util.HashSet;
 import java.util.Set;
 
 /**
@@ -13,9 +15,19 @@ public final class MessageKeys {
     /** The text template, see {@link io.chatbridge.core.routing.MessageTemplate}. */
     public static final String MSG_FORMAT = "msg_format";
 
-    /** Every {@code msg} key core reads. */
-    public static final Set<String> CORE = Set.of(MSG_FORMAT);
+    /**
+     * Every {@code msg} key core reads: the text template and the Pebble templates and mentions (issue 18,
+     * {@link MsgOptions#KEYS}: {@code template}, {@code template_file}, {@code at_mobiles}, {@code at_user_ids},
+     * {@code at_all}, {@code at_all_when}), which the router renders for every platform.
+     */
+    public static final Set<String> CORE = union(Set.of(MSG_FORMAT), MsgOptions.KEYS);
 
     private MessageKeys() {
+    }
+
+    private static Set<String> union(Set<String> a, Set<String> b) {
+        Set<String> all = new HashSet<>(a);
+        all.addAll(b);
+        return Set.copyOf(all);
     }
 }

@@ -3,6 +3,7 @@ package io.chatbridge.core.config;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.chatbridge.core.templates.MsgOptions;
 import io.chatbridge.spi.ChannelUse;
 import io.chatbridge.spi.ConfigNode;
 import java.nio.file.Path;
@@ -219,7 +220,9 @@ final class RulesParser {
         }
         msg.string(MessageKeys.MSG_FORMAT, null);
         msg.string("msg_type", null);
-        return msg.asMap();
+        // templates and mentions (issue 18): compiled here so validate reports a template's syntax errors with
+        // file, rule path and line; template_file is read relative to rules.json
+        return MsgOptions.check(msg);
     }
 
     /** A stable id: type plus a hash of the rule without its {@code id} and {@code msg} blocks. */

@@ -440,6 +440,7 @@ public final class HttpServers implements AutoCloseable {
             }
         }
         if (declared > MAX_BODY_BYTES) {
+            logTooLarge(method, path, ctx.req().getLocalPort(), peer);
             answered(route, 413);
             answerEarly(ctx, tooLarge(), true);
             return;
@@ -455,6 +456,9 @@ public final class HttpServers implements AutoCloseable {
                 }
             }).handle((response, failure) -> {
                 HttpResponse answer = response != null ? response : failureResponse(method, path, failure);
+                if (response == null && answer.status() == 413) {
+                    logTooLarge(method, path, ctx.req().getLocalPort(), peer);
+                }
                 answered(route, answer.status());
                 write(ctx, answer);
                 return null;
@@ -523,6 +527,37 @@ public final class HttpServers implements AutoCloseable {
     /** Reads the body without blocking; fails with a {@link BodyProblem} (413, 408, 400) when it cannot. */
     private CompletableFuture<byte[]> readBody(Context ctx) {
         return new BodyReader(ctx, MAX_BODY_BYTES, false).start();
+    }
+
+    /** Per port and path: when an oversized body was last logged (nanoTime) and how many were not logged since. */
+    private static final Map<String, long[]> TOO_LARGE_LOGGED = new ConcurrentHashMap<>();
+
+    /**
+     * Logs a 413 at WARN (never the body) at most once a minute per port and path, with the sender's address and
+     * how many were not logged since, so a sender whose notifications are too large is visible.
+     */
+    private static void logTooLarge(String method, String path, int port, String peer) {
+        String where = method + " " + path + " on port " + port;
+        if (TOO_LARGE_LOGGED.size() > 1_000) {
+            TOO_LARGE_LOGGED.clear();
+        }
+        long[] state = TOO_LARGE_LOGGED.computeIfAbsent(where,
+                k -> new long[] {System.nanoTime() - TimeUnit.MINUTES.toNanos(2), 0});
+        long suppressed = -1;
+        synchronized (state) {
+            long now = System.nanoTime();
+            if (now - state[0] >= TimeUnit.MINUTES.toNanos(1)) {
+                state[0] = now;
+                suppressed = state[1];
+                state[1] = 0;
+            } else {
+                state[1]++;
+            }
+        }
+        if (suppressed >= 0) {
+            LOG.warn("{}: refused a request from {} with 413: request body larger than {} bytes{}", where, peer,
+                    MAX_BODY_BYTES, suppressed == 0 ? "" : " (" + suppressed + " more in the last minute not logged)");
+        }
     }
 
     private static HttpResponse tooLarge() {
@@ -640,6 +675,22 @@ public final class HttpServers implements AutoCloseable {
         }
     }
 
+    /** Whether {@code path} fits {@code template}, whose {@code {name}} segments match one non-empty segment. */
+    static boolean pathMatches(String template, String path) {
+        String[] t = template.split("/", -1);
+        String[] p = path.split("/", -1);
+        if (t.length != p.length) {
+            return false;
+        }
+        for (int i = 0; i < t.length; i++) {
+            boolean variable = t[i].length() > 2 && t[i].startsWith("{") && t[i].endsWith("}");
+            if (variable ? p[i].isEmpty() : !t[i].equals(p[i])) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** {@code /events/} is {@code /events}; {@code /} stays. */
     static String normalise(String path) {
         String p = path;
@@ -681,14 +732,35 @@ public final class HttpServers implements AutoCloseable {
             return new PortRoutes(port, routeOwner, handlers);
         }
 
-        /** The route for a request, trailing slash ignored as Javalin does. */
+        /**
+         * The route for a request, trailing slash ignored as Javalin does. An exact path wins; else a path with
+         * {@code {name}} segments (such as {@code /dingtalk/{target}/send}), each matching one non-empty segment.
+         */
         Route find(String method, String path) {
-            return handlers.get(method + " " + normalise(path));
+            String normal = normalise(path);
+            synchronized (handlers) {
+                Route exact = handlers.get(method + " " + normal);
+                if (exact != null) {
+                    return exact;
+                }
+                for (Map.Entry<String, Route> e : handlers.entrySet()) {
+                    String key = e.getKey();
+                    int space = key.indexOf(' ');
+                    if (key.substring(0, space).equals(method) && key.indexOf('{') > 0
+                            && pathMatches(key.substring(space + 1), normal)) {
+                        return e.getValue();
+                    }
+                }
+                return null;
+            }
         }
 
         boolean hasPath(String path) {
             String normal = normalise(path);
-            return handlers.keySet().stream().anyMatch(key -> key.substring(key.indexOf(' ') + 1).equals(normal));
+            synchronized (handlers) {
+                return handlers.keySet().stream().map(key -> key.substring(key.indexOf(' ') + 1))
+                        .anyMatch(p -> p.equals(normal) || (p.indexOf('{') >= 0 && pathMatches(p, normal)));
+            }
         }
 
         @Override

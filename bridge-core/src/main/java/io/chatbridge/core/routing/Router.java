@@ -1,9 +1,13 @@
 package io.chatbridge.core.routing;
 
 import io.chatbridge.core.config.Rule;
+import io.chatbridge.core.templates.Payloads;
+import io.chatbridge.core.templates.RuleTemplate;
 import io.chatbridge.spi.InboundMessage;
+import io.chatbridge.spi.Mentions;
 import io.chatbridge.spi.Origin;
 import io.chatbridge.spi.OutboundMessage;
+import io.chatbridge.spi.RichContent;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -66,7 +70,9 @@ public final class Router {
                 msg.putAll(t.msg());
                 Object format = msg.remove("msg_format");
                 MessageTemplate template = templates.compile(format == null ? null : String.valueOf(format));
-                targets.add(new Target(t, template, Map.copyOf(msg)));
+                RuleTemplate payloadTemplate = RuleTemplate.of(msg);
+                targets.add(new Target(t, template, payloadTemplate,
+                        payloadTemplate == null ? Map.copyOf(msg) : payloadTemplate.options()));
             }
             CompiledRule compiled = new CompiledRule(rule, List.copyOf(targets));
             for (int i = 0; i < rule.sources().size(); i++) {
@@ -194,11 +200,22 @@ public final class Router {
                 origin = new Origin(message.platform(), message.instanceId(), message.channel(), message.id(),
                         message.sender(), message.time());
             }
+            String text = target.template.render(message);
+            RichContent rich = message.rich();
+            Mentions mentions = message.mentions();
+            Map<String, Object> options = target.options;
+            if (target.payloadTemplate != null) {
+                RuleTemplate.Applied applied = target.payloadTemplate.apply(message, text);
+                text = applied.text();
+                rich = applied.rich();
+                mentions = applied.mentions();
+                options = applied.options();
+            }
             out.add(OutboundMessage.builder().deliveryId(UUID.randomUUID().toString()).ruleId(rule.rule.id())
-                    .instanceId(endpoint.instanceId()).channel(endpoint.address()).text(target.template.render(message))
-                    .header(target.template.header(message)).rich(message.rich()).attachments(message.attachments())
-                    .mentions(message.mentions()).options(target.options).source(origin)
-                    .extensions(message.extensions()).attempt(1).build());
+                    .instanceId(endpoint.instanceId()).channel(endpoint.address()).text(text)
+                    .header(target.template.header(message)).rich(rich).attachments(message.attachments())
+                    .mentions(mentions).options(options).source(origin)
+                    .extensions(Payloads.strip(message.extensions())).attempt(1).build());
         }
     }
 
@@ -246,7 +263,8 @@ public final class Router {
     private record CompiledRule(Rule rule, List<Target> targets) {
     }
 
-    private record Target(Rule.Endpoint endpoint, MessageTemplate template, Map<String, Object> options) {
+    private record Target(Rule.Endpoint endpoint, MessageTemplate template, RuleTemplate payloadTemplate,
+                          Map<String, Object> options) {
     }
 
     private record SourceRef(CompiledRule rule, int index, Rule.Endpoint endpoint, int order) {

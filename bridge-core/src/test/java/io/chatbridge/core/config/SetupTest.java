@@ -394,6 +394,9 @@ class SetupTest {
         assertThat(setup.valid()).as(Setup.render(setup.problems())).isTrue();
     }
 
+    /** Core's own msg keys sorted before msg_format: the mentions of issue 18 (templates follow msg_type). */
+    private static final String CORE_KEYS = " at_all, at_all_when, at_mobiles, at_user_ids,";
+
     @Test
     void misspeltMsgKeysAreErrorsWithTheKeyMeant() {
         Setup setup = loadDeclaring("{\"declaring\": {\"d\": {}}, \"memory\": {\"m\": {}}}", """
@@ -405,10 +408,11 @@ class SetupTest {
                 """);
         assertThat(errors(setup)).containsExactly(
                 "rules.json: rules[0].msg.msg_fromat: unknown msg key; did you mean msg_format? (known keys:"
-                        + " msg_format, msg_type, title)",
-                "rules.json: rules[0].msg.msg_typ: unknown msg key; did you mean msg_type? (known keys: msg_format,"
-                        + " msg_type, title)",
-                "rules.json: rules[1].to.d.msg.colour: unknown msg key (known keys: msg_format, msg_type, title)",
+                        + CORE_KEYS + " msg_format, msg_type, template, template_file, title)",
+                "rules.json: rules[0].msg.msg_typ: unknown msg key; did you mean msg_type? (known keys:"
+                        + CORE_KEYS + " msg_format, msg_type, template, template_file, title)",
+                "rules.json: rules[1].to.d.msg.colour: unknown msg key (known keys:" + CORE_KEYS
+                        + " msg_format, msg_type, template, template_file, title)",
                 // memory declares no options, so "anything" goes to it; a near miss of a known key does not
                 "rules.json: rules[2].msg.msg_fromat: unknown msg key; did you mean msg_format?");
     }
