@@ -11,7 +11,11 @@ import io.chatbridge.core.delivery.StoreException;
 import io.chatbridge.core.http.HttpServers;
 import io.chatbridge.core.logging.Secrets;
 import io.chatbridge.core.routing.Router;
+import io.chatbridge.spi.Attachment;
+import io.chatbridge.spi.AttachmentContent;
+import io.chatbridge.spi.AttachmentTooLargeException;
 import io.chatbridge.spi.BridgeUnavailableException;
+import io.chatbridge.spi.DeliveryException;
 import io.chatbridge.spi.Driver;
 import io.chatbridge.spi.DriverConfig;
 import io.chatbridge.spi.DriverContext;
@@ -255,6 +259,30 @@ public final class Bridge implements AutoCloseable {
             } catch (RuntimeException e) {
                 return CompletableFuture.failedFuture(e);
             }
+        }
+
+        /** Asks the instance the message came from, so a link that expired while the delivery waited is renewed. */
+        @Override
+        public String attachmentUrl(OutboundMessage message, Attachment attachment) throws DeliveryException {
+            Driver source = sourceDriver(message);
+            return source == null ? attachment.url() : source.attachmentUrl(attachment);
+        }
+
+        @Override
+        public AttachmentContent openAttachment(OutboundMessage message, Attachment attachment)
+                throws DeliveryException {
+            long max = mediaMaxBytes();
+            if (attachment.size() > max) {
+                throw new AttachmentTooLargeException(attachment.name(), attachment.size(), max);
+            }
+            Driver source = sourceDriver(message);
+            return source == null ? DriverContext.super.openAttachment(message, attachment)
+                    : source.openAttachment(attachment, max);
+        }
+
+        private Driver sourceDriver(OutboundMessage message) {
+            return message.source() == null || message.source().instanceId() == null ? null
+                    : setup.drivers().get(message.source().instanceId());
         }
 
         @Override

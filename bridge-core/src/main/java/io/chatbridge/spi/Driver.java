@@ -57,6 +57,37 @@ public interface Driver {
     }
 
     /**
+     * A URL where {@code attachment}, which this instance received, can be fetched now: for platforms whose
+     * attachment links expire (DingTalk turns the {@link Attachment#sourceRef() downloadCode} into a URL valid for
+     * a short time). Called by the bridge from a delivery worker of the <em>target</em> instance, at send time, when
+     * that target asks {@link DriverContext#attachmentUrl}; may block for network I/O and be called concurrently.
+     * The default answers {@link Attachment#url()}.
+     *
+     * @return the URL, or {@code null} when the attachment has none
+     * @throws DeliveryException when it cannot be resolved: retryable (network, throttling) or permanent (the
+     *     reference expired or is unknown: the target then sends a line naming the attachment instead)
+     */
+    default String attachmentUrl(Attachment attachment) throws DeliveryException {
+        return attachment.url();
+    }
+
+    /**
+     * The bytes of {@code attachment}, which this instance received, read now. Called like {@link #attachmentUrl}
+     * (target's delivery worker, at send time, through {@link DriverContext#openAttachment}); may block. The
+     * default fetches {@link #attachmentUrl} with {@link AttachmentFetch}.
+     *
+     * @param maxBytes the bridge's {@code global.media.max_bytes}: more is an {@link AttachmentTooLargeException}
+     */
+    default AttachmentContent openAttachment(Attachment attachment, long maxBytes) throws DeliveryException {
+        String url = attachmentUrl(attachment);
+        if (url == null || url.isBlank()) {
+            throw DeliveryException.permanent("ATTACHMENT_UNAVAILABLE",
+                    (attachment.name() == null ? "attachment" : attachment.name()) + ": the source gives no link");
+        }
+        return AttachmentFetch.get(url, attachment.name(), maxBytes);
+    }
+
+    /**
      * Stops the instance and releases its resources. Called once when the bridge shuts down, after its HTTP ports
      * are closed and in-flight deliveries finished or timed out. Must be idempotent and must not throw.
      */

@@ -21,10 +21,12 @@ import java.util.Map;
  * @param replyToId the id of the message this one answers, or {@code null}
  * @param time when it was sent
  * @param extensions free-form string attributes (e.g. CloudEvents extensions such as {@code xvchatgroup})
+ * @param quote what the message quotes (sender, text) when it is a reply and the platform says, or {@code null}
  */
 public record InboundMessage(String platform, String instanceId, Map<String, Object> channel, Sender sender,
                              String text, RichContent rich, List<Attachment> attachments, Mentions mentions,
-                             String id, String replyToId, Instant time, Map<String, String> extensions) {
+                             String id, String replyToId, Instant time, Map<String, String> extensions,
+                             Quote quote) {
 
     public InboundMessage {
         channel = channel == null ? Map.of() : Map.copyOf(channel);
@@ -35,10 +37,18 @@ public record InboundMessage(String platform, String instanceId, Map<String, Obj
         extensions = extensions == null ? Map.of() : Map.copyOf(extensions);
     }
 
+    /** The form without a quote. */
+    public InboundMessage(String platform, String instanceId, Map<String, Object> channel, Sender sender,
+                          String text, RichContent rich, List<Attachment> attachments, Mentions mentions,
+                          String id, String replyToId, Instant time, Map<String, String> extensions) {
+        this(platform, instanceId, channel, sender, text, rich, attachments, mentions, id, replyToId, time,
+                extensions, null);
+    }
+
     /** A copy with platform and instance id replaced. */
     public InboundMessage withOrigin(String platform, String instanceId) {
         return new InboundMessage(platform, instanceId, channel, sender, text, rich, attachments, mentions, id,
-                replyToId, time, extensions);
+                replyToId, time, extensions, quote);
     }
 
     /** A new builder. */
@@ -60,6 +70,7 @@ public record InboundMessage(String platform, String instanceId, Map<String, Obj
         private String replyToId;
         private Instant time;
         private final Map<String, String> extensions = new LinkedHashMap<>();
+        private Quote quote;
 
         private Builder() {
         }
@@ -135,9 +146,21 @@ public record InboundMessage(String platform, String instanceId, Map<String, Obj
             return this;
         }
 
+        /**
+         * What the message quotes, when it is a reply; also sets {@link #replyToId} to the quote's message id when
+         * none was set.
+         */
+        public Builder quote(Quote quote) {
+            this.quote = quote;
+            if (replyToId == null && quote != null) {
+                replyToId = quote.messageId();
+            }
+            return this;
+        }
+
         public InboundMessage build() {
             return new InboundMessage(platform, instanceId, channel, sender, text, rich, attachments, mentions, id,
-                    replyToId, time, extensions);
+                    replyToId, time, extensions, quote);
         }
     }
 }

@@ -19,11 +19,13 @@ import java.util.Map;
  * @param source where the message came from
  * @param extensions the source message's extension attributes (e.g. {@code xvchatgroup})
  * @param attempt 1 on the first attempt, then 2, 3...
+ * @param quote what the source message quotes when it is a reply (with the target's id of the quoted message when
+ *     the bridge delivered it to this target before), or {@code null}
  */
 public record OutboundMessage(String deliveryId, String ruleId, String instanceId, Map<String, Object> channel,
                               String text, RichHeader header, RichContent rich, List<Attachment> attachments,
                               Mentions mentions, Map<String, Object> options, Origin source,
-                              Map<String, String> extensions, int attempt) {
+                              Map<String, String> extensions, int attempt, Quote quote) {
 
     public OutboundMessage {
         channel = channel == null ? Map.of() : Map.copyOf(channel);
@@ -32,6 +34,15 @@ public record OutboundMessage(String deliveryId, String ruleId, String instanceI
         mentions = mentions == null ? Mentions.NONE : mentions;
         options = options == null ? Map.of() : Map.copyOf(options);
         extensions = extensions == null ? Map.of() : Map.copyOf(extensions);
+    }
+
+    /** The form without a quote. */
+    public OutboundMessage(String deliveryId, String ruleId, String instanceId, Map<String, Object> channel,
+                           String text, RichHeader header, RichContent rich, List<Attachment> attachments,
+                           Mentions mentions, Map<String, Object> options, Origin source,
+                           Map<String, String> extensions, int attempt) {
+        this(deliveryId, ruleId, instanceId, channel, text, header, rich, attachments, mentions, options, source,
+                extensions, attempt, null);
     }
 
     /**
@@ -67,6 +78,13 @@ public record OutboundMessage(String deliveryId, String ruleId, String instanceI
     /** A copy for another attempt. */
     public OutboundMessage withAttempt(int attempt) {
         return new OutboundMessage(deliveryId, ruleId, instanceId, channel, text, header, rich, attachments, mentions,
-                options, source, extensions, attempt);
+                options, source, extensions, attempt, quote);
+    }
+
+    /** A copy with other text and rich content (e.g. one part of a message split for a size limit). */
+    public OutboundMessage withContent(String text, RichHeader header, RichContent rich,
+                                       List<Attachment> attachments) {
+        return new OutboundMessage(deliveryId, ruleId, instanceId, channel, text, header, rich, attachments, mentions,
+                options, source, extensions, attempt, quote);
     }
 }

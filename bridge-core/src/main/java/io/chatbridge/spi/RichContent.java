@@ -8,7 +8,7 @@ import java.util.List;
  */
 public sealed interface RichContent
         permits RichContent.Markdown, RichContent.Link, RichContent.ActionCard, RichContent.FeedCard,
-        RichContent.Image {
+        RichContent.Image, RichContent.RichText {
 
     /** The type name used in rules and on the wire: {@code markdown}, {@code link}, {@code actionCard}... */
     String type();
@@ -113,6 +113,58 @@ public sealed interface RichContent
         @Override
         public String fallbackText() {
             return "[image] " + nz(url);
+        }
+    }
+
+    /**
+     * Text and pictures in the order the sender wrote them (DingTalk {@code richText}). The pictures are the
+     * message's attachments; a segment names one by its index in {@code attachments}, so targets resolve it like
+     * any attachment (a fresh URL at send time).
+     */
+    record RichText(List<Segment> segments) implements RichContent {
+        public RichText {
+            segments = segments == null ? List.of() : List.copyOf(segments);
+        }
+
+        @Override
+        public String type() {
+            return "richText";
+        }
+
+        /** The text segments, one per line, with {@code [image]} where a picture is. */
+        @Override
+        public String fallbackText() {
+            StringBuilder out = new StringBuilder();
+            for (Segment segment : segments) {
+                if (!out.isEmpty()) {
+                    out.append('\n');
+                }
+                out.append(segment.showsAttachment() ? "[image]" : nz(segment.text()));
+            }
+            return out.toString();
+        }
+    }
+
+    /**
+     * One part of a {@link RichText}: either text or a reference to an attachment.
+     *
+     * @param text the text, or {@code null} for an attachment segment
+     * @param attachment the index into the message's attachments, or -1 for a text segment
+     */
+    record Segment(String text, int attachment) {
+        /** A text segment. */
+        public static Segment text(String text) {
+            return new Segment(text, -1);
+        }
+
+        /** A segment showing attachment number {@code index} (0-based). */
+        public static Segment attachment(int index) {
+            return new Segment(null, index);
+        }
+
+        /** Whether this segment shows an attachment rather than text. */
+        public boolean showsAttachment() {
+            return attachment >= 0;
         }
     }
 

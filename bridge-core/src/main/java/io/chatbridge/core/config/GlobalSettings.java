@@ -37,7 +37,7 @@ public record GlobalSettings(Path databasePath, String databaseUrl, String datab
                              Duration dedupWindow, Duration shutdownTimeout, String httpHost) {
 
     static final Set<String> KEYS = Set.of("database", "strict_echo_match", "delivery", "dedup_window",
-            "shutdown_timeout", "http");
+            "shutdown_timeout", "http", "media");
 
     private static final Pattern SIMPLE_DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h|d)");
 
@@ -57,6 +57,9 @@ public record GlobalSettings(Path databasePath, String databaseUrl, String datab
         ConfigNode delivery = objectOrEmpty(global, "delivery");
         delivery.warnUnknownKeys(Set.of("max_attempts", "max_age", "workers", "lease", "backoff_base",
                 "backoff_max", "poll_interval"));
+        ConfigNode media = objectOrEmpty(global, "media");
+        media.warnUnknownKeys(Set.of("max_bytes")); // read by DriverContext.mediaMaxBytes()
+        media.integer("max_bytes", 20 * 1024 * 1024, 1, Integer.MAX_VALUE);
         ConfigNode http = objectOrEmpty(global, "http");
         http.warnUnknownKeys(Set.of("host"));
         Path dbPath = path.equals(":memory:") ? null : baseDirectory.resolve(path).normalize();

@@ -53,7 +53,8 @@ final class MessageCodec {
         @JsonSubTypes.Type(value = RichContent.Link.class, name = "link"),
         @JsonSubTypes.Type(value = RichContent.ActionCard.class, name = "actionCard"),
         @JsonSubTypes.Type(value = RichContent.FeedCard.class, name = "feedCard"),
-        @JsonSubTypes.Type(value = RichContent.Image.class, name = "image")})
+        @JsonSubTypes.Type(value = RichContent.Image.class, name = "image"),
+        @JsonSubTypes.Type(value = RichContent.RichText.class, name = "richText")})
     private interface RichContentMixin {
     }
 

@@ -108,7 +108,7 @@ public final class Router {
             out.add(new OutboundMessage(UUID.randomUUID().toString(), rule.rule.id(), endpoint.instanceId(),
                     endpoint.address(), target.template.render(message), target.template.header(message),
                     message.rich(), message.attachments(), message.mentions(), target.options, origin,
-                    message.extensions(), 1));
+                    message.extensions(), 1, message.quote()));
         }
     }
 
