@@ -3,7 +3,7 @@ package io.chatbridge.dingtalk;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.chatbridge.dingtalk.TestTime.FakeTicker;
-import io.chatbridge.core.testing.MutableClock;
+import io.chatbridge.testkit.MutableClock;
 import io.chatbridge.dingtalk.outbound.Sleeper;
 import io.chatbridge.spi.InboundMessage;
 import io.chatbridge.spi.Sender;

@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.chatbridge.dingtalk.FakeDingTalk.Reply;
 import io.chatbridge.dingtalk.TestTime.FakeSleeper;
 import io.chatbridge.dingtalk.TestTime.FakeTicker;
-import io.chatbridge.core.testing.MutableClock;
+import io.chatbridge.testkit.MutableClock;
 import io.chatbridge.spi.DeliveryException;
 import io.chatbridge.spi.SendResult;
 import java.time.Duration;

@@ -3,7 +3,7 @@ package io.chatbridge.core.delivery;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.chatbridge.core.logging.Secrets;
-import io.chatbridge.core.testing.MutableClock;
+import io.chatbridge.testkit.MutableClock;
 import io.chatbridge.spi.DeliveryException;
 import io.chatbridge.spi.Driver;
 import io.chatbridge.spi.DriverContext;

@@ -1,12 +1,12 @@
 package io.chatbridge.testkit;
 
-import io.chatbridge.core.http.HttpServers;
 import io.chatbridge.spi.BridgeUnavailableException;
 import io.chatbridge.spi.ChannelUse;
 import io.chatbridge.spi.ConfigNode;
 import io.chatbridge.spi.ConfigProblem;
 import io.chatbridge.spi.DriverConfig;
 import io.chatbridge.spi.DriverContext;
+import io.chatbridge.spi.AsyncHttpHandler;
 import io.chatbridge.spi.HttpHandler;
 import io.chatbridge.spi.HttpRoutes;
 import io.chatbridge.spi.InboundMessage;
@@ -29,7 +29,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A {@link DriverContext} for driver tests: records published messages, serves the driver's routes on real
- * loopback HTTP servers (the bridge's own {@link HttpServers}), and lets the test choose the clock.
+ * loopback HTTP servers that keep the bridge's rules for routes (synchronous and asynchronous handlers, 413 over
+ * 1 MiB, 500 for a throwing handler, 503 for {@link BridgeUnavailableException}), and lets the test choose the
+ * clock. Of the bridge it uses the SPI alone.
  *
  * <p>Typical use: build a {@link DriverConfig} with {@link #config}, create the driver with its factory, call
  * {@code driver.start(context)}, then {@link #startHttp()} and talk to {@link #url(int, String)}.
@@ -37,7 +39,7 @@ import java.util.concurrent.TimeUnit;
 public class TestDriverContext implements DriverContext, AutoCloseable {
 
     private final DriverConfig config;
-    private final HttpServers http = new HttpServers("127.0.0.1");
+    private final KitHttpServers http = new KitHttpServers();
     private final ScheduledExecutorService scheduler = Executors.newScheduledThreadPool(2);
     private final List<InboundMessage> published = new CopyOnWriteArrayList<>();
     private final List<String> registered = new CopyOnWriteArrayList<>();
@@ -159,16 +161,21 @@ public class TestDriverContext implements DriverContext, AutoCloseable {
 
     @Override
     public HttpRoutes http(int port) {
-        HttpRoutes routes = http.routes(port);
+        http.openPort(port);
         return new HttpRoutes() {
             @Override
             public int port() {
-                return routes.port();
+                return port;
             }
 
             @Override
             public void route(String method, String path, HttpHandler handler) {
-                routes.route(method, path, handler);
+                routeAsync(method, path, request -> CompletableFuture.completedFuture(handler.handle(request)));
+            }
+
+            @Override
+            public void routeAsync(String method, String path, AsyncHttpHandler handler) {
+                http.route(port, method, path, handler);
                 registered.add(port + " " + method + " " + path);
             }
         };
@@ -202,7 +209,6 @@ public class TestDriverContext implements DriverContext, AutoCloseable {
     /** Opens the HTTP servers for the routes the driver registered. Call after {@code driver.start(this)}. */
     public void startHttp() {
         http.start();
-        http.markReady();
     }
 
     /** The URL of {@code path} on the server the driver configured with {@code configuredPort}. */

@@ -1,4 +1,4 @@
-package io.chatbridge.core.testing;
+package io.chatbridge.testkit;
 
 import java.time.Clock;
 import java.time.Duration;
