@@ -22,7 +22,7 @@ record InProcessSandbox(DingTalkSandbox sandbox, List<WebhookConfig> webhooks) {
     /** Prefix of the group each custom robot posts into. */
     static final String ROBOT_GROUP_PREFIX = "cidRobot_";
 
-    static InProcessSandbox start(DingTalkConfig config) {
+    static InProcessSandbox start(DingTalkConfig config, java.time.Clock clock) {
         Map<String, SandboxSettings.Group> groups = new LinkedHashMap<>();
         for (SandboxSettings.Group group : SandboxSettings.defaults().groups()) {
             groups.put(group.openConversationId(), group);
@@ -50,7 +50,7 @@ record InProcessSandbox(DingTalkSandbox sandbox, List<WebhookConfig> webhooks) {
                 .withCallbackUrl(callback)
                 .withGroups(List.copyOf(groups.values()))
                 .withWebhooks(robots);
-        DingTalkSandbox sandbox = new DingTalkSandbox(settings);
+        DingTalkSandbox sandbox = new DingTalkSandbox(settings, clock);
         try {
             sandbox.start();
         } catch (RuntimeException e) {

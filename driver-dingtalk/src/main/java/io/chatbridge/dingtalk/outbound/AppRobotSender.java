@@ -70,7 +70,12 @@ public final class AppRobotSender {
      */
     public SendResult sendToUsers(List<String> userIds, OutgoingContent content, String deliveryId)
             throws DeliveryException {
-        AppRobotMessage message = AppRobotMessage.of(content);
+        return sendToUsers(userIds, AppRobotMessage.of(content), deliveryId);
+    }
+
+    /** {@link #sendToUsers(List, OutgoingContent, String)} for a message already made. */
+    public SendResult sendToUsers(List<String> userIds, AppRobotMessage message, String deliveryId)
+            throws DeliveryException {
         List<String> keys = new ArrayList<>();
         for (int from = 0, batch = 0; from < userIds.size(); from += MAX_USERS_PER_CALL, batch++) {
             List<String> ids = List.copyOf(userIds.subList(from, Math.min(userIds.size(), from + MAX_USERS_PER_CALL)));
@@ -93,6 +98,53 @@ public final class AppRobotSender {
                 LOG.warn("[{}] {}: DingTalk flow-controlled staff ids {} (not delivered to them)", instanceId, where,
                         body.getFlowControlledStaffIdList());
             }
+            if (memo != null) {
+                sentBatches.put(memo, key);
+            }
+            keys.add(key);
+        }
+        return new SendResult(String.join(",", keys));
+    }
+
+    /** A fresh temporary URL for a {@code downloadCode} ({@code messageFiles/download}). */
+    public String downloadUrl(String downloadCode) throws DeliveryException {
+        return withToken("messageFiles/download", token -> api.downloadUrl(token, downloadCode));
+    }
+
+    /**
+     * Uploads bytes with the legacy {@code media/upload}; returns the {@code media_id}.
+     *
+     * @param type {@code image}, {@code voice}, {@code video} or {@code file}
+     */
+    public String upload(String type, String fileName, String mime, byte[] bytes) throws DeliveryException {
+        String where = "media/upload (" + type + ", " + bytes.length + " bytes)";
+        String id = withToken(where, token -> api.uploadMedia(token, type, fileName, mime, bytes));
+        LOG.debug("[{}] {} uploaded, media_id={}", instanceId, where, id);
+        return id;
+    }
+
+    /**
+     * Sends several messages to a group in order, as one delivery: parts that went out on an earlier attempt (kept
+     * for an hour by {@code deliveryId}) are not sent again.
+     *
+     * @return the {@code processQueryKey}s, comma-separated, in order
+     */
+    public SendResult sendPartsToGroup(String openConversationId, List<AppRobotMessage> parts, String deliveryId)
+            throws DeliveryException {
+        List<String> keys = new ArrayList<>();
+        for (int i = 0; i < parts.size(); i++) {
+            AppRobotMessage message = parts.get(i);
+            String memo = deliveryId == null ? null : deliveryId + "#part" + i;
+            String done = memo == null ? null : sentBatches.getIfPresent(memo);
+            if (done != null) {
+                keys.add(done);
+                continue;
+            }
+            String where = "group send to open_conversation_id=" + openConversationId + " msgKey=" + message.msgKey()
+                    + (parts.size() > 1 ? " (part " + (i + 1) + "/" + parts.size() + ")" : "");
+            String key = withToken(where, token -> api.groupSend(token, openConversationId, message));
+            LOG.debug("[{}] {} sent, processQueryKey={}", instanceId, where, key);
+            key = key == null ? "" : key;
             if (memo != null) {
                 sentBatches.put(memo, key);
             }
