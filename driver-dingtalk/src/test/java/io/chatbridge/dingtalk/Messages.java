@@ -55,6 +55,17 @@ final class Messages {
         return this;
     }
 
+    Messages attachment(Attachment attachment) {
+        attachments.add(attachment);
+        return this;
+    }
+
+    /** The message came from {@code instanceId} (its attachments are resolved there). */
+    Messages from(String instanceId) {
+        this.source = new io.chatbridge.spi.Origin("dingtalk", instanceId, Map.of(), null, null, null);
+        return this;
+    }
+
     Messages mentions(Mentions mentions) {
         this.mentions = mentions;
         return this;
@@ -75,8 +86,10 @@ final class Messages {
         return this;
     }
 
+    private io.chatbridge.spi.Origin source;
+
     OutboundMessage build() {
         return new OutboundMessage(deliveryId, "r1", "dt", channel, text, header, rich, attachments, mentions, options,
-                null, extensions, 1);
+                source, extensions, 1);
     }
 }

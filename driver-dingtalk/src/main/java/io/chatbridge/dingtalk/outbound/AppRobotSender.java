@@ -134,7 +134,8 @@ public final class AppRobotSender {
         List<String> keys = new ArrayList<>();
         for (int i = 0; i < parts.size(); i++) {
             AppRobotMessage message = parts.get(i);
-            String memo = deliveryId == null ? null : deliveryId + "#part" + i;
+            // a single message is sent again on a retry (at least once); parts already out are not repeated
+            String memo = deliveryId == null || parts.size() == 1 ? null : deliveryId + "#part" + i;
             String done = memo == null ? null : sentBatches.getIfPresent(memo);
             if (done != null) {
                 keys.add(done);

@@ -56,6 +56,10 @@ public final class DingTalkSandbox implements AutoCloseable {
     static final Duration SIGNATURE_WINDOW = Duration.ofHours(1);
     static final Duration SESSION_LIFETIME = Duration.ofMinutes(90);
     static final int MAX_BATCH_USERS = 20;
+    /** App robots' msgParam limit as users report it (about 15,000 bytes; not in DingTalk's documentation). */
+    static final int MAX_MSG_PARAM_BYTES = 15_000;
+    /** Custom robots refuse bodies over 20,000 bytes with errcode 460101 (reported by users). */
+    static final int MAX_WEBHOOK_BODY_BYTES = 20_000;
     static final String TOKEN_HEADER = "x-acs-dingtalk-access-token";
 
     private static final Logger LOG = LoggerFactory.getLogger(DingTalkSandbox.class);
@@ -239,6 +243,11 @@ public final class DingTalkSandbox implements AutoCloseable {
             store.replaceInGroup(openConversationId, message.withDelivery(delivery));
         });
         return message;
+    }
+
+    /** The small built-in picture members post from the page (a 16×16 PNG). */
+    public static byte[] samplePicture() {
+        return SandboxMedia.SAMPLE_PNG.clone();
     }
 
     /** One part of a member's rich text message: text or a picture. */
@@ -562,6 +571,11 @@ public final class DingTalkSandbox implements AutoCloseable {
         if (msgParam == null || !msgParam.isTextual()) {
             throw OpenApiError.invalidParameter("msgParam", "msgParam must be a JSON string, e.g. \"{\\\"content\\\":\\\"hi\\\"}\"");
         }
+        int size = msgParam.asText().getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+        if (size > MAX_MSG_PARAM_BYTES) {
+            throw OpenApiError.invalidParameter("msgParam", "msgParam is " + size + " bytes; at most "
+                    + MAX_MSG_PARAM_BYTES + " are allowed");
+        }
         try {
             JsonNode param = json.readTree(msgParam.asText());
             if (param == null || !param.isObject()) {
@@ -642,6 +656,9 @@ public final class DingTalkSandbox implements AutoCloseable {
     }
 
     private JsonNode webhookBody(Context ctx) throws WebhookError {
+        if (ctx.bodyAsBytes().length > MAX_WEBHOOK_BODY_BYTES) {
+            throw new WebhookError(460101, "message too long, exceed " + MAX_WEBHOOK_BODY_BYTES + " bytes");
+        }
         try {
             JsonNode body = json.readTree(ctx.body());
             if (body == null || !body.isObject()) {
