@@ -194,7 +194,7 @@ public final class RobotApi {
         Map<String, Object> map = new java.util.HashMap<>();
         map.put("code", code);
         map.put("message", message);
-        map.put("statusCode", status);
+        map.put("data", new java.util.HashMap<>(Map.of("statusCode", status)));
         return new TeaException(map);
     }
 
