@@ -206,7 +206,7 @@ public final class Bridge implements AutoCloseable {
             throw new BridgeUnavailableException("the bridge is not accepting messages (starting or stopping)", null);
         }
         InboundMessage message = raw.withOrigin(def.platform(), def.id());
-        List<OutboundMessage> deliveries = router.route(message);
+        List<OutboundMessage> deliveries = ReplyQuotes.resolve(store, message, router.route(message));
         String dedupKey = message.id() == null ? null : def.id() + "\n" + message.id();
         boolean fresh;
         try {

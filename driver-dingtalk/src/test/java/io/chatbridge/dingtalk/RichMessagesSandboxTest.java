@@ -67,7 +67,9 @@ class RichMessagesSandboxTest {
         String rules = """
                 {"rules": [
                   {"id": "a-to-b", "from": {"dt": {"open_conversation_id": "cidGroupA"}},
-                   "to": {"dt": {"open_conversation_id": "cidGroupB"}, "hook": {}}}
+                   "to": {"dt": {"open_conversation_id": "cidGroupB"}, "hook": {}}},
+                  {"id": "b-to-a", "from": {"dt": {"open_conversation_id": "cidGroupB"}},
+                   "to": {"dt": {"open_conversation_id": "cidGroupA"}}}
                 ]}""";
         Setup setup = Setup.load(Files.writeString(dir.resolve("config.json"), config),
                 Files.writeString(dir.resolve("rules.json"), rules), DriverRegistry.discover(null), k -> null);
@@ -124,6 +126,45 @@ class RichMessagesSandboxTest {
         assertThat(markdown).startsWith("Alice:");
         String url = markdown.substring(image + "![image](".length(), markdown.indexOf(')', image));
         assertThat(fetch(url).body()).isEqualTo(DingTalkSandbox.samplePicture());
+    }
+
+    @Test
+    void aQuoteInGroupBOfAMessageBridgedFromGroupAIsShownInGroupAWithTheOriginalSenderAndText() throws Exception {
+        sandbox.postAsMember("cidGroupA", "Alice", "original text");
+        SandboxMessage copy = sandbox.awaitMessage("cidGroupB", m -> m.shows("Alice: original text"), WAIT);
+        awaitLinked(copy.id());
+
+        sandbox.replyAsMember("cidGroupB", "Bob", "agreed", copy.id());
+
+        SandboxMessage reply = sandbox.awaitMessage("cidGroupA", m -> m.shows("Bob: agreed"), WAIT);
+        assertThat(reply.content().text()).isEqualTo("> Alice: original text\nBob: agreed");
+    }
+
+    @Test
+    void aQuoteOfAMessageDeliveredToTheTargetBeforeNamesItsSenderAndCarriesTheTargetsId() throws Exception {
+        SandboxMessage original = sandbox.postAsMember("cidGroupB", "Bob", "lunch at noon?");
+        SandboxMessage copy = sandbox.awaitMessage("cidGroupA", m -> m.shows("Bob: lunch at noon?"), WAIT);
+        awaitLinked(copy.id());
+        egress.clear();
+
+        // Alice quotes the copy in group A; the reply goes back to group B, where the original is Bob's own
+        sandbox.replyAsMember("cidGroupA", "Alice", "yes", copy.id());
+
+        SandboxMessage reply = sandbox.awaitMessage("cidGroupB", m -> m.shows("Alice: yes"), WAIT);
+        assertThat(reply.content().text()).isEqualTo("> Bob: lunch at noon?\nAlice: yes");
+        JsonNode body = egress.poll(WAIT.toSeconds(), TimeUnit.SECONDS);
+        assertThat(body.path("quote").path("text").asText()).isEqualTo("Bob: lunch at noon?");
+        assertThat(body.path("text").asText()).startsWith("> Bob: lunch at noon?\n");
+        assertThat(original.id()).isNotBlank();
+    }
+
+    /** The outbox records a delivery's link right after the send returned. */
+    private void awaitLinked(String targetMessageId) throws InterruptedException {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (bridge.store().sources("dt", targetMessageId).isEmpty() && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertThat(bridge.store().sources("dt", targetMessageId)).as("link of " + targetMessageId).isNotEmpty();
     }
 
     private HttpResponse<byte[]> fetch(String url) throws Exception {

@@ -341,7 +341,7 @@ public final class DingTalkSandbox implements AutoCloseable {
             } else {
                 replied.putObject("content").put("originalMsgId", quoted.id());
             }
-        });
+        }, text);
     }
 
     // ---- OpenAPI (protocol §2–§3) ----
