@@ -19,6 +19,7 @@ import io.chatbridge.spi.DeliveryException;
 import io.chatbridge.spi.Driver;
 import io.chatbridge.spi.DriverConfig;
 import io.chatbridge.spi.DriverContext;
+import io.chatbridge.spi.DriverHealth;
 import io.chatbridge.spi.HttpRoutes;
 import io.chatbridge.spi.InboundMessage;
 import io.chatbridge.spi.OutboundMessage;
@@ -51,6 +52,8 @@ public final class Bridge implements AutoCloseable {
     private final Setup setup;
     private final Clock clock;
     private final HttpServers http;
+    private final String httpHost;
+    private final InstanceHealth health = new InstanceHealth();
     private final DeliveryStore store;
     private final Router router;
     private final DeliveryEngine engine;
@@ -64,7 +67,8 @@ public final class Bridge implements AutoCloseable {
         this.setup = setup;
         this.clock = options.clock;
         GlobalSettings global = setup.global();
-        this.http = new HttpServers(options.httpHost != null ? options.httpHost : global.httpHost());
+        this.httpHost = options.httpHost != null ? options.httpHost : global.httpHost();
+        this.http = new HttpServers(httpHost);
         this.store = options.store != null ? options.store : DeliveryStores.open(global);
         Map<String, String> platformOf = new LinkedHashMap<>();
         setup.instances().forEach((id, def) -> platformOf.put(id, def.platform()));
@@ -146,6 +150,14 @@ public final class Bridge implements AutoCloseable {
     /** Every open port: configured → actual. */
     public Map<Integer, Integer> ports() {
         return http.boundPorts();
+    }
+
+    /**
+     * The latest connection health each instance reported (instances whose drivers never report are absent), for
+     * readiness and the admin status. A snapshot, by instance id.
+     */
+    public Map<String, DriverHealth> health() {
+        return health.snapshot();
     }
 
     /** The outbox. */
@@ -288,6 +300,16 @@ public final class Bridge implements AutoCloseable {
         @Override
         public HttpRoutes http(int port) {
             return http.routes(port);
+        }
+
+        @Override
+        public String bindHost() {
+            return httpHost;
+        }
+
+        @Override
+        public void reportHealth(DriverHealth report) {
+            health.report(def.id(), def.platform(), report);
         }
 
         @Override

@@ -75,10 +75,7 @@ final class ReplyQuotes {
             Quote resolved = quote.withTargetMessageId(targetId);
             String line = line(delivery.option(OPTION), resolved, bridgedCopy);
             String text = line.isEmpty() ? delivery.text() : line + "\n" + delivery.text();
-            out.add(new OutboundMessage(delivery.deliveryId(), delivery.ruleId(), delivery.instanceId(),
-                    delivery.channel(), text, delivery.header(), delivery.rich(), delivery.attachments(),
-                    delivery.mentions(), delivery.options(), delivery.source(), delivery.extensions(),
-                    delivery.attempt(), resolved));
+            out.add(delivery.toBuilder().text(text).quote(resolved).build());
         }
         return out;
     }

@@ -2,6 +2,7 @@ package io.chatbridge.webhook;
 
 import io.chatbridge.spi.Attachment;
 import io.chatbridge.spi.DeliveryException;
+import io.chatbridge.spi.DeliveryException.Reason;
 import io.chatbridge.spi.Driver;
 import io.chatbridge.spi.DriverContext;
 import io.chatbridge.spi.OutboundMessage;
@@ -66,7 +67,7 @@ final class WebhookDriver implements Driver {
     public SendResult send(OutboundMessage message) throws DeliveryException {
         WebhookEgress current = egress;
         if (current == null) {
-            throw DeliveryException.permanent("NOT_CONFIGURED",
+            throw DeliveryException.permanent(Reason.NOT_CONFIGURED,
                     "webhook instance " + instanceId + " has no url, so it cannot send");
         }
         return current.send(withFreshAttachmentUrls(message));
@@ -97,7 +98,7 @@ final class WebhookDriver implements Driver {
                 fresh.add(a.withUrl(null));
             }
         }
-        return message.withContent(message.text(), message.header(), message.rich(), fresh);
+        return message.toBuilder().attachments(fresh).build();
     }
 
     @Override

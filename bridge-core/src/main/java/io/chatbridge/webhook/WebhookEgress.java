@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.chatbridge.spi.DeliveryException;
+import io.chatbridge.spi.DeliveryException.Reason;
 import io.chatbridge.spi.OutboundMessage;
 import io.chatbridge.spi.SendResult;
 import io.cloudevents.CloudEvent;
@@ -71,7 +72,7 @@ final class WebhookEgress {
                 contentType = "application/json";
             }
         } catch (JsonProcessingException | RuntimeException e) {
-            throw new DeliveryException(DeliveryException.Category.PERMANENT, "BAD_MESSAGE",
+            throw new DeliveryException(DeliveryException.Category.PERMANENT, Reason.INTERNAL, null,
                     "cannot encode message for webhook egress of instance " + instanceId + ": " + e.getMessage(),
                     null, e);
         }
@@ -92,17 +93,17 @@ final class WebhookEgress {
                 answer = in.readNBytes(MAX_RESPONSE_BYTES);
             }
         } catch (HttpTimeoutException e) {
-            throw new DeliveryException(DeliveryException.Category.RETRYABLE, "TIMEOUT",
+            throw new DeliveryException(DeliveryException.Category.RETRYABLE, Reason.TIMEOUT, null,
                     "timed out after " + config.timeout().toSeconds() + " s waiting for webhook egress of instance "
                             + instanceId, null, null);
         } catch (IOException e) {
             // the exception's message may name host and port; keep only its kind
-            throw new DeliveryException(DeliveryException.Category.RETRYABLE, "NETWORK",
+            throw new DeliveryException(DeliveryException.Category.RETRYABLE, Reason.NETWORK, null,
                     "cannot reach webhook egress of instance " + instanceId + " (" + e.getClass().getSimpleName()
                             + ")", null, null);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new DeliveryException(DeliveryException.Category.RETRYABLE, "INTERRUPTED",
+            throw new DeliveryException(DeliveryException.Category.RETRYABLE, Reason.INTERRUPTED, null,
                     "interrupted while sending to webhook egress of instance " + instanceId, null, null);
         }
         return classify(response.statusCode(), response.headers().firstValue("Retry-After").orElse(null), answer);
@@ -114,15 +115,19 @@ final class WebhookEgress {
         }
         String what = "HTTP " + status + " from webhook egress of instance " + instanceId + snippet(answer);
         if (status == 408 || status == 429 || status >= 500) {
-            String code = status == 429 ? "RATE_LIMITED" : status == 408 ? "TIMEOUT" : "SERVER_ERROR";
-            throw DeliveryException.retryable(code, what, RetryAfter.parse(retryAfter, now.get()));
+            Reason reason = status == 429 ? Reason.RATE_LIMITED : status == 408 ? Reason.TIMEOUT
+                    : Reason.SERVER_ERROR;
+            throw DeliveryException.retryable(reason, what, RetryAfter.parse(retryAfter, now.get()))
+                    .withPlatformCode("HTTP_" + status);
         }
-        String code = switch (status) {
-            case 401, 403 -> "AUTH_FAILED";
-            case 404, 410 -> "NOT_FOUND";
-            default -> status >= 300 && status < 400 ? "REDIRECT" : "BAD_REQUEST";
+        Reason reason = switch (status) {
+            case 401 -> Reason.AUTH_FAILED;
+            case 403 -> Reason.PERMISSION_DENIED;
+            case 404 -> Reason.UNKNOWN_TARGET;
+            case 410 -> Reason.TARGET_GONE;
+            default -> Reason.BAD_REQUEST;
         };
-        throw DeliveryException.permanent(code, what);
+        throw DeliveryException.permanent(reason, what).withPlatformCode("HTTP_" + status);
     }
 
     private CloudEvent cloudEvent(OutboundMessage message, ObjectNode json) {

@@ -22,14 +22,14 @@ class ReplyQuotesTest {
 
     private static InboundMessage reply(String quotedId, String quotedText) {
         return InboundMessage.builder().platform("dingtalk").instanceId("dt").channel("open_conversation_id", "cidB")
-                .sender(new Sender("bob", "Bob", null, null)).text("agreed").id("r1")
-                .quote(Quote.of(quotedId, new Sender("carol", "Carol", null, null), quotedText)).build();
+                .sender(Sender.of("bob", "Bob")).text("agreed").id("r1")
+                .quote(Quote.of(quotedId, Sender.of("carol", "Carol"), quotedText)).build();
     }
 
     private static OutboundMessage delivery(String deliveryId, Map<String, Object> options, String sourceId) {
-        return new OutboundMessage(deliveryId, "rule", "dt", Map.of("open_conversation_id", "cidA"), "Bob: agreed",
-                null, null, List.of(), null, options, new Origin("dingtalk", "dt", Map.of(), sourceId, null, null),
-                Map.of(), 1);
+        return OutboundMessage.builder().deliveryId(deliveryId).ruleId("rule").instanceId("dt")
+                .channel("open_conversation_id", "cidA").text("Bob: agreed").options(options)
+                .source(new Origin("dingtalk", "dt", Map.of(), sourceId, null, null)).build();
     }
 
     @Test

@@ -95,10 +95,11 @@ public abstract class DriverContractTest {
 
     /** A message routed to {@link #targetAddress()}. */
     protected OutboundMessage sampleMessage() {
-        return new OutboundMessage(UUID.randomUUID().toString(), "rule", INSTANCE, targetAddress(),
-                "Alice: hello from the contract test", null, null, List.of(), null, Map.of(),
-                new Origin("memory", "source", Map.of("room", "1"), "m-1", new Sender("u1", "Alice", null, null),
-                        java.time.Instant.now()), Map.of(), 1);
+        return OutboundMessage.builder().deliveryId(UUID.randomUUID().toString()).ruleId("rule").instanceId(INSTANCE)
+                .channel(targetAddress()).text("Alice: hello from the contract test")
+                .source(new Origin("memory", "source", Map.of("room", "1"), "m-1", Sender.of("u1", "Alice"),
+                        java.time.Instant.now()))
+                .build();
     }
 
     @AfterEach
@@ -184,6 +185,7 @@ public abstract class DriverContractTest {
             assertThat(result).isNotNull();
         } catch (DeliveryException e) {
             assertThat(e.category()).isNotNull();
+            assertThat(e.reason()).isNotNull();
             assertThat(e.code()).isNotBlank();
             assertThat(e.getMessage()).isNotBlank();
             for (String secret : secrets()) {

@@ -6,6 +6,7 @@ import io.chatbridge.spi.ConfigNode;
 import io.chatbridge.spi.ConfigProblem;
 import io.chatbridge.spi.DriverConfig;
 import io.chatbridge.spi.DriverContext;
+import io.chatbridge.spi.DriverHealth;
 import io.chatbridge.spi.AsyncHttpHandler;
 import io.chatbridge.spi.HttpHandler;
 import io.chatbridge.spi.HttpRoutes;
@@ -43,6 +44,7 @@ public class TestDriverContext implements DriverContext, AutoCloseable {
     private final ScheduledExecutorService scheduler = Executors.newScheduledThreadPool(2);
     private final List<InboundMessage> published = new CopyOnWriteArrayList<>();
     private final List<String> registered = new CopyOnWriteArrayList<>();
+    private final List<DriverHealth> health = new CopyOnWriteArrayList<>();
     private final Map<String, Instant> seenIds = new HashMap<>();
     private volatile Clock clock;
     private volatile boolean failPublish;
@@ -179,6 +181,23 @@ public class TestDriverContext implements DriverContext, AutoCloseable {
                 registered.add(port + " " + method + " " + path);
             }
         };
+    }
+
+    /** Loopback: the kit's servers listen on {@code 127.0.0.1} only. */
+    @Override
+    public String bindHost() {
+        return "127.0.0.1";
+    }
+
+    /** Records the report; see {@link #healthReports()}. */
+    @Override
+    public void reportHealth(DriverHealth report) {
+        health.add(java.util.Objects.requireNonNull(report, "health"));
+    }
+
+    /** Every health report of the driver so far, in order. */
+    public List<DriverHealth> healthReports() {
+        return List.copyOf(health);
     }
 
     /** The routes the driver registered, as {@code "port METHOD path"} with the port as configured. */

@@ -1,32 +1,86 @@
 package io.chatbridge.spi;
 
+import java.util.Objects;
+
 /**
- * A file, picture or other media attached to a message.
+ * A file, picture or other media attached to a message. Immutable; made with {@link #builder()} or
+ * {@link #of(String, String)} (the only supported ways: a field added later is a new builder method).
  *
  * <p>Platforms often give no lasting URL (DingTalk gives a {@code downloadCode} that becomes a URL valid for a short
  * time): such an attachment carries a {@link #sourceRef()} that only its source instance understands, and targets
  * ask for the bytes or a fresh URL at send time with {@link DriverContext#openAttachment} /
  * {@link DriverContext#attachmentUrl}, never relying on {@link #url()} having stayed valid while the delivery
  * waited in the outbox.
- *
- * @param type a coarse kind: {@code image}, {@code file}, {@code audio}, {@code video}...
- * @param url where to fetch it, or {@code null} when the platform gives none
- * @param name a file name or title, may be {@code null}
- * @param size the size in bytes, or -1 when unknown
- * @param mime the media type, may be {@code null}
- * @param sourceRef an opaque reference the source instance resolves in {@link Driver#openAttachment} /
- *     {@link Driver#attachmentUrl} (DingTalk: the {@code downloadCode}), or {@code null}
  */
-public record Attachment(String type, String url, String name, long size, String mime, String sourceRef) {
+public final class Attachment {
 
-    /** An attachment without a source reference. */
-    public Attachment(String type, String url, String name, long size, String mime) {
-        this(type, url, name, size, mime, null);
+    private final String type;
+    private final String url;
+    private final String name;
+    private final long size;
+    private final String mime;
+    private final String sourceRef;
+
+    private Attachment(String type, String url, String name, long size, String mime, String sourceRef) {
+        this.type = type;
+        this.url = url;
+        this.name = name;
+        this.size = size;
+        this.mime = mime;
+        this.sourceRef = sourceRef;
+    }
+
+    /** An attachment of a kind at a URL, with no name, size or media type. */
+    public static Attachment of(String type, String url) {
+        return new Attachment(type, url, null, -1, null, null);
+    }
+
+    /** A new builder; the size starts unknown (-1), every other field {@code null}. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** A builder holding this attachment's fields, to make a changed copy. */
+    public Builder toBuilder() {
+        return new Builder().type(type).url(url).name(name).size(size).mime(mime).sourceRef(sourceRef);
+    }
+
+    /** A coarse kind: {@code image}, {@code file}, {@code audio}, {@code video}... */
+    public String type() {
+        return type;
+    }
+
+    /** Where to fetch it, or {@code null} when the platform gives none. */
+    public String url() {
+        return url;
+    }
+
+    /** A file name or title, or {@code null}. */
+    public String name() {
+        return name;
+    }
+
+    /** The size in bytes, or -1 when unknown. */
+    public long size() {
+        return size;
+    }
+
+    /** The media type, or {@code null}. */
+    public String mime() {
+        return mime;
+    }
+
+    /**
+     * An opaque reference the source instance resolves in {@link Driver#openAttachment} / {@link
+     * Driver#attachmentUrl} (DingTalk: the {@code downloadCode}), or {@code null}.
+     */
+    public String sourceRef() {
+        return sourceRef;
     }
 
     /** A copy with another URL (e.g. a fresh one resolved at send time). */
     public Attachment withUrl(String url) {
-        return new Attachment(type, url, name, size, mime, sourceRef);
+        return toBuilder().url(url).build();
     }
 
     /** Whether there is something to fetch: a URL or a source reference. */
@@ -34,7 +88,10 @@ public record Attachment(String type, String url, String name, long size, String
         return (url != null && !url.isBlank()) || (sourceRef != null && !sourceRef.isBlank());
     }
 
-    /** One line describing the attachment for text-only targets: {@code [image] https://...} or {@code [file] a.pdf}. */
+    /**
+     * One line describing the attachment for text-only targets: {@code [image] https://...} or
+     * {@code [file] a.pdf (3.4 KiB)}.
+     */
     public String describe() {
         String kind = type == null || type.isBlank() ? "file" : type;
         if (url != null && !url.isBlank()) {
@@ -53,5 +110,72 @@ public record Attachment(String type, String url, String name, long size, String
             return String.format(java.util.Locale.ROOT, "%.1f KiB", bytes / 1024.0);
         }
         return String.format(java.util.Locale.ROOT, "%.1f MiB", bytes / (1024.0 * 1024));
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof Attachment a && size == a.size && Objects.equals(type, a.type)
+                && Objects.equals(url, a.url) && Objects.equals(name, a.name) && Objects.equals(mime, a.mime)
+                && Objects.equals(sourceRef, a.sourceRef);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(type, url, name, size, mime, sourceRef);
+    }
+
+    @Override
+    public String toString() {
+        return "Attachment[type=" + type + ", url=" + url + ", name=" + name + ", size=" + size + ", mime=" + mime
+                + (sourceRef == null ? "" : ", sourceRef=" + sourceRef) + "]";
+    }
+
+    /** Builds an {@link Attachment}. Not thread-safe. */
+    public static final class Builder {
+        private String type;
+        private String url;
+        private String name;
+        private long size = -1;
+        private String mime;
+        private String sourceRef;
+
+        private Builder() {
+        }
+
+        public Builder type(String type) {
+            this.type = type;
+            return this;
+        }
+
+        public Builder url(String url) {
+            this.url = url;
+            return this;
+        }
+
+        public Builder name(String name) {
+            this.name = name;
+            return this;
+        }
+
+        /** The size in bytes; -1 for unknown. */
+        public Builder size(long size) {
+            this.size = size;
+            return this;
+        }
+
+        public Builder mime(String mime) {
+            this.mime = mime;
+            return this;
+        }
+
+        /** The source instance's own reference (DingTalk: {@code downloadCode}); see {@link Attachment#sourceRef()}. */
+        public Builder sourceRef(String sourceRef) {
+            this.sourceRef = sourceRef;
+            return this;
+        }
+
+        public Attachment build() {
+            return new Attachment(type, url, name, size, mime, sourceRef);
+        }
     }
 }

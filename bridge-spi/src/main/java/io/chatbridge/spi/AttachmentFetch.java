@@ -82,7 +82,7 @@ public final class AttachmentFetch {
                 out.write(buffer, 0, n);
             }
             String mime = response.headers().firstValue("Content-Type").orElse(null);
-            return new AttachmentContent(out.toByteArray(), mime, url);
+            return AttachmentContent.of(out.toByteArray(), mime, url);
         } catch (IOException e) {
             throw DeliveryException.retryable("NETWORK", what + ": download broke off: " + e.getClass().getSimpleName());
         }

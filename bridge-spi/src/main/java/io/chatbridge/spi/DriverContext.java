@@ -8,21 +8,49 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * What the bridge offers a running driver. Handed to {@link Driver#start}; valid until {@link Driver#stop} returns.
- * New methods are only ever added with a default implementation, so old drivers keep working.
+ * Implemented by the bridge (and by the driver kit's {@code TestDriverContext}); every method may be called from any
+ * thread. New methods are only ever added with a default implementation, so old drivers and old implementations
+ * keep working.
  */
 public interface DriverContext {
 
-    /** The instance id, e.g. {@code "dt_main"}. */
+    /** The instance id, e.g. {@code "dt_main"}. Constant for the context's life. */
     String instanceId();
 
-    /** The platform key, e.g. {@code "dingtalk"}. */
+    /** The platform key, e.g. {@code "dingtalk"}. Constant for the context's life. */
     String platform();
 
-    /** The instance's validated configuration. */
+    /** The instance's validated configuration. Constant for the context's life. */
     DriverConfig config();
+
+    /**
+     * The logger for everything this instance logs, named {@code io.chatbridge.driver.<platform>.<instanceId>} so
+     * that one instance's level can be set alone. Call it from {@link Driver#start} or any later thread and keep the
+     * result. The bridge masks configured secrets in what reaches its log output, but a driver still must not log
+     * credentials, tokens or webhook URLs. The default builds that logger from {@link #platform()} and
+     * {@link #instanceId()}.
+     */
+    default Logger logger() {
+        return LoggerFactory.getLogger("io.chatbridge.driver." + platform() + "." + instanceId());
+    }
+
+    /**
+     * The address the bridge's HTTP servers bind to ({@code global.http.host}, or what the command line chose
+     * instead), e.g. {@code "0.0.0.0"} or {@code "127.0.0.1"}: a driver that opens a server of its own binds it
+     * there too, and one that must reach the bridge's own port connects to it (a wildcard address means loopback).
+     * Drivers call this instead of reading {@code global.http.host} from {@link DriverConfig#global()}. Constant
+     * for the context's life. The default reads {@code global.http.host} and falls back to {@code "0.0.0.0"}.
+     */
+    default String bindHost() {
+        ConfigNode global = config().global();
+        Object host = global == null ? null : global.get("http").get("host").value();
+        return host instanceof String text && !text.isBlank() ? text.strip() : "0.0.0.0";
+    }
 
     /**
      * Hands an inbound message to the router without waiting. The returned stage completes once every delivery the
@@ -90,9 +118,11 @@ public interface DriverContext {
 
     /**
      * Reports the instance's connection health, e.g. a long-lived connection to its platform that dropped and is
-     * being re-established. Called by the driver from any thread whenever its state changes; the bridge logs
-     * changes and exposes the latest report (readiness, admin status). Drivers without connections need not call
-     * it. The default ignores the report.
+     * being re-established. Called by the driver from any thread (typically its connection thread) whenever its
+     * state changes, first once connected after {@link Driver#start}; it returns at once. The bridge logs each
+     * change (INFO when connected, WARN with the reason when reconnecting or failed; a repeated identical report
+     * is not logged again), keeps the latest report per instance for readiness and the admin status, and forgets
+     * nothing until it stops. Drivers without connections need not call it. The default ignores the report.
      */
     default void reportHealth(DriverHealth health) {
     }

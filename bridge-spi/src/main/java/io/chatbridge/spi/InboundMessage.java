@@ -5,50 +5,45 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
 /**
- * A message received by a driver, normalised. Immutable; build one with {@link #builder()}.
- *
- * @param platform the platform key (set by the bridge on publish)
- * @param instanceId the receiving instance (set by the bridge on publish)
- * @param channel where it was said, as address fields (DingTalk: {@code open_conversation_id}); rules match on it
- * @param sender who said it
- * @param text the plain text ({@code ""} when there is none)
- * @param rich rich content, or {@code null}
- * @param attachments media attached
- * @param mentions who the message mentions
- * @param id the platform's message id, used for de-duplication and id mapping; may be {@code null}
- * @param replyToId the id of the message this one answers, or {@code null}
- * @param time when it was sent
- * @param extensions free-form string attributes (e.g. CloudEvents extensions such as {@code xvchatgroup})
- * @param quote what the message quotes (sender, text) when it is a reply and the platform says, or {@code null}
+ * A message received by a driver, normalised. Immutable; made only with {@link #builder()} (or
+ * {@link #toBuilder()} for a changed copy), so a field added later is a new builder method and existing drivers
+ * keep compiling and running.
  */
-public record InboundMessage(String platform, String instanceId, Map<String, Object> channel, Sender sender,
-                             String text, RichContent rich, List<Attachment> attachments, Mentions mentions,
-                             String id, String replyToId, Instant time, Map<String, String> extensions,
-                             Quote quote) {
+public final class InboundMessage {
 
-    public InboundMessage {
-        channel = channel == null ? Map.of() : Map.copyOf(channel);
-        sender = sender == null ? Sender.UNKNOWN : sender;
-        text = text == null ? "" : text;
-        attachments = attachments == null ? List.of() : List.copyOf(attachments);
-        mentions = mentions == null ? Mentions.NONE : mentions;
-        extensions = extensions == null ? Map.of() : Map.copyOf(extensions);
-    }
+    private final String platform;
+    private final String instanceId;
+    private final Map<String, Object> channel;
+    private final Sender sender;
+    private final String text;
+    private final RichContent rich;
+    private final List<Attachment> attachments;
+    private final Mentions mentions;
+    private final String id;
+    private final String replyToId;
+    private final Instant time;
+    private final Map<String, String> extensions;
+    private final Quote quote;
+    private final String recallOf;
 
-    /** The form without a quote. */
-    public InboundMessage(String platform, String instanceId, Map<String, Object> channel, Sender sender,
-                          String text, RichContent rich, List<Attachment> attachments, Mentions mentions,
-                          String id, String replyToId, Instant time, Map<String, String> extensions) {
-        this(platform, instanceId, channel, sender, text, rich, attachments, mentions, id, replyToId, time,
-                extensions, null);
-    }
-
-    /** A copy with platform and instance id replaced. */
-    public InboundMessage withOrigin(String platform, String instanceId) {
-        return new InboundMessage(platform, instanceId, channel, sender, text, rich, attachments, mentions, id,
-                replyToId, time, extensions, quote);
+    private InboundMessage(Builder b) {
+        this.platform = b.platform;
+        this.instanceId = b.instanceId;
+        this.channel = Map.copyOf(b.channel);
+        this.sender = b.sender == null ? Sender.UNKNOWN : b.sender;
+        this.text = b.text == null ? "" : b.text;
+        this.rich = b.rich;
+        this.attachments = List.copyOf(b.attachments);
+        this.mentions = b.mentions == null ? Mentions.NONE : b.mentions;
+        this.id = b.id;
+        this.replyToId = b.replyToId;
+        this.time = b.time;
+        this.extensions = Map.copyOf(b.extensions);
+        this.quote = b.quote;
+        this.recallOf = b.recallOf;
     }
 
     /** A new builder. */
@@ -56,7 +51,121 @@ public record InboundMessage(String platform, String instanceId, Map<String, Obj
         return new Builder();
     }
 
-    /** Builds an {@link InboundMessage}. */
+    /** A builder holding this message's fields, to make a changed copy. */
+    public Builder toBuilder() {
+        return new Builder().platform(platform).instanceId(instanceId).channel(channel).sender(sender).text(text)
+                .rich(rich).attachments(attachments).mentions(mentions).id(id).replyToId(replyToId).time(time)
+                .extensions(extensions).quote(quote).recallOf(recallOf);
+    }
+
+    /** What the message quotes (sender, text) when it is a reply and the platform says, or {@code null}. */
+    public Quote quote() {
+        return quote;
+    }
+
+    /**
+     * For a recall: the id ({@link #id()} space of the same instance) of the message the sender deleted, whose
+     * delivered copies the bridge recalls where the target can; {@code null} for an ordinary message.
+     */
+    public String recallOf() {
+        return recallOf;
+    }
+
+    /** Whether this is a recall rather than a message to deliver. */
+    public boolean isRecall() {
+        return recallOf != null;
+    }
+
+    /** A copy with platform and instance id replaced. */
+    public InboundMessage withOrigin(String platform, String instanceId) {
+        return toBuilder().platform(platform).instanceId(instanceId).build();
+    }
+
+    /** The platform key (set by the bridge on publish). */
+    public String platform() {
+        return platform;
+    }
+
+    /** The receiving instance (set by the bridge on publish). */
+    public String instanceId() {
+        return instanceId;
+    }
+
+    /** Where it was said, as address fields (DingTalk: {@code open_conversation_id}); rules match on it. */
+    public Map<String, Object> channel() {
+        return channel;
+    }
+
+    /** Who said it; {@link Sender#UNKNOWN} when nobody knows. */
+    public Sender sender() {
+        return sender;
+    }
+
+    /** The plain text ({@code ""} when there is none). */
+    public String text() {
+        return text;
+    }
+
+    /** Rich content, or {@code null}. */
+    public RichContent rich() {
+        return rich;
+    }
+
+    /** Media attached. */
+    public List<Attachment> attachments() {
+        return attachments;
+    }
+
+    /** Who the message mentions. */
+    public Mentions mentions() {
+        return mentions;
+    }
+
+    /** The platform's message id, used for de-duplication and id mapping; may be {@code null}. */
+    public String id() {
+        return id;
+    }
+
+    /** The id of the message this one answers, or {@code null}. */
+    public String replyToId() {
+        return replyToId;
+    }
+
+    /** When it was sent, or {@code null}. */
+    public Instant time() {
+        return time;
+    }
+
+    /** Free-form string attributes (e.g. CloudEvents extensions such as {@code xvchatgroup}). */
+    public Map<String, String> extensions() {
+        return extensions;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof InboundMessage m && Objects.equals(platform, m.platform)
+                && Objects.equals(instanceId, m.instanceId) && channel.equals(m.channel) && sender.equals(m.sender)
+                && text.equals(m.text) && Objects.equals(rich, m.rich) && attachments.equals(m.attachments)
+                && mentions.equals(m.mentions) && Objects.equals(id, m.id) && Objects.equals(replyToId, m.replyToId)
+                && Objects.equals(quote, m.quote) && Objects.equals(recallOf, m.recallOf)
+                && Objects.equals(time, m.time) && extensions.equals(m.extensions);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(platform, instanceId, channel, sender, text, rich, attachments, mentions, id, replyToId,
+                time, extensions);
+    }
+
+    @Override
+    public String toString() {
+        return "InboundMessage[platform=" + platform + ", instanceId=" + instanceId + ", channel=" + channel
+                + ", sender=" + sender + ", text=" + text + ", rich=" + rich + ", attachments=" + attachments
+                + ", mentions=" + mentions + ", id=" + id + ", replyToId=" + replyToId + ", time=" + time
+                + ", extensions=" + extensions + "]";
+    }
+
+    /** Builds an {@link InboundMessage}. Not thread-safe. */
     public static final class Builder {
         private String platform;
         private String instanceId;
@@ -71,6 +180,7 @@ public record InboundMessage(String platform, String instanceId, Map<String, Obj
         private Instant time;
         private final Map<String, String> extensions = new LinkedHashMap<>();
         private Quote quote;
+        private String recallOf;
 
         private Builder() {
         }
@@ -93,8 +203,11 @@ public record InboundMessage(String platform, String instanceId, Map<String, Obj
             return this;
         }
 
+        /** Adds these address fields; {@code null} values are skipped. */
         public Builder channel(Map<String, ?> fields) {
-            fields.forEach(this::channel);
+            if (fields != null) {
+                fields.forEach(this::channel);
+            }
             return this;
         }
 
@@ -113,8 +226,18 @@ public record InboundMessage(String platform, String instanceId, Map<String, Obj
             return this;
         }
 
+        /** Adds one attachment. */
         public Builder attachment(Attachment attachment) {
-            attachments.add(attachment);
+            attachments.add(Objects.requireNonNull(attachment, "attachment"));
+            return this;
+        }
+
+        /** Replaces the attachments. */
+        public Builder attachments(List<Attachment> attachments) {
+            this.attachments.clear();
+            if (attachments != null) {
+                attachments.forEach(this::attachment);
+            }
             return this;
         }
 
@@ -146,6 +269,14 @@ public record InboundMessage(String platform, String instanceId, Map<String, Obj
             return this;
         }
 
+        /** Adds these extension attributes; {@code null} values are skipped. */
+        public Builder extensions(Map<String, String> attributes) {
+            if (attributes != null) {
+                attributes.forEach(this::extension);
+            }
+            return this;
+        }
+
         /**
          * What the message quotes, when it is a reply; also sets {@link #replyToId} to the quote's message id when
          * none was set.
@@ -158,9 +289,14 @@ public record InboundMessage(String platform, String instanceId, Map<String, Obj
             return this;
         }
 
+        /** Makes this a recall of the message with id {@code messageId} (received by the same instance). */
+        public Builder recallOf(String messageId) {
+            this.recallOf = messageId;
+            return this;
+        }
+
         public InboundMessage build() {
-            return new InboundMessage(platform, instanceId, channel, sender, text, rich, attachments, mentions, id,
-                    replyToId, time, extensions, quote);
+            return new InboundMessage(this);
         }
     }
 }

@@ -1,10 +1,15 @@
 package io.chatbridge.spi;
 
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * Platform-neutral rich content: what a card, link or formatted message says, independent of any platform's JSON.
- * Every variant has a {@link #fallbackText()} for targets that only show text.
+ * Every variant has a {@link #fallbackText()} for targets that only show text. Drivers tell the variants apart with
+ * {@code instanceof} (the set is sealed, and only grows); they are made only with this interface's static
+ * factories and builders ({@link #markdown}, {@link #link}, {@link #actionCard()}, {@link #feedCard},
+ * {@link #image}), so a field added to a variant later is a new builder method.
  */
 public sealed interface RichContent
         permits RichContent.Markdown, RichContent.Link, RichContent.ActionCard, RichContent.FeedCard,
@@ -17,7 +22,70 @@ public sealed interface RichContent
     String fallbackText();
 
     /** Formatted text with a title (the title is what notifications show). */
-    record Markdown(String title, String text) implements RichContent {
+    static Markdown markdown(String title, String text) {
+        return new Markdown(title, text);
+    }
+
+    /** A link preview; any part may be {@code null}. */
+    static Link link(String title, String text, String messageUrl, String picUrl) {
+        return new Link(title, text, messageUrl, picUrl);
+    }
+
+    /** A builder for a card with one button or a list of buttons. */
+    static ActionCard.Builder actionCard() {
+        return new ActionCard.Builder();
+    }
+
+    /** A card; see {@link ActionCard} for the fields. Any may be {@code null}. */
+    static ActionCard actionCard(String title, String text, String singleTitle, String singleUrl,
+                                 List<Button> buttons, String buttonOrientation) {
+        return actionCard().title(title).text(text).singleTitle(singleTitle).singleUrl(singleUrl).buttons(buttons)
+                .buttonOrientation(buttonOrientation).build();
+    }
+
+    /** A button of an {@link ActionCard}. */
+    static Button button(String title, String url) {
+        return new Button(title, url);
+    }
+
+    /** A list of linked items. */
+    static FeedCard feedCard(List<FeedLink> links) {
+        return new FeedCard(links);
+    }
+
+    /** An item of a {@link FeedCard}. */
+    static FeedLink feedLink(String title, String messageUrl, String picUrl) {
+        return new FeedLink(title, messageUrl, picUrl);
+    }
+
+    /** A picture by URL. */
+    static Image image(String url) {
+        return new Image(url);
+    }
+
+    /** Text and pictures in order; see {@link RichText}. */
+    static RichText richText(List<Segment> segments) {
+        return new RichText(segments);
+    }
+
+    /** Formatted text with a title. Made with {@link RichContent#markdown}. */
+    final class Markdown implements RichContent {
+        private final String title;
+        private final String text;
+
+        private Markdown(String title, String text) {
+            this.title = title;
+            this.text = text;
+        }
+
+        public String title() {
+            return title;
+        }
+
+        public String text() {
+            return text;
+        }
+
         @Override
         public String type() {
             return "markdown";
@@ -27,10 +95,53 @@ public sealed interface RichContent
         public String fallbackText() {
             return text == null ? nz(title) : text;
         }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Markdown m && Objects.equals(title, m.title) && Objects.equals(text, m.text);
+        }
+
+        @Override
+        public int hashCode() {
+            return Objects.hash(title, text);
+        }
+
+        @Override
+        public String toString() {
+            return "Markdown[title=" + title + ", text=" + text + "]";
+        }
     }
 
-    /** A link preview. */
-    record Link(String title, String text, String messageUrl, String picUrl) implements RichContent {
+    /** A link preview. Made with {@link RichContent#link}. */
+    final class Link implements RichContent {
+        private final String title;
+        private final String text;
+        private final String messageUrl;
+        private final String picUrl;
+
+        private Link(String title, String text, String messageUrl, String picUrl) {
+            this.title = title;
+            this.text = text;
+            this.messageUrl = messageUrl;
+            this.picUrl = picUrl;
+        }
+
+        public String title() {
+            return title;
+        }
+
+        public String text() {
+            return text;
+        }
+
+        public String messageUrl() {
+            return messageUrl;
+        }
+
+        public String picUrl() {
+            return picUrl;
+        }
+
         @Override
         public String type() {
             return "link";
@@ -40,17 +151,75 @@ public sealed interface RichContent
         public String fallbackText() {
             return join(title, text, messageUrl);
         }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Link l && Objects.equals(title, l.title) && Objects.equals(text, l.text)
+                    && Objects.equals(messageUrl, l.messageUrl) && Objects.equals(picUrl, l.picUrl);
+        }
+
+        @Override
+        public int hashCode() {
+            return Objects.hash(title, text, messageUrl, picUrl);
+        }
+
+        @Override
+        public String toString() {
+            return "Link[title=" + title + ", text=" + text + ", messageUrl=" + messageUrl + ", picUrl=" + picUrl
+                    + "]";
+        }
     }
 
     /**
-     * A card with either one button ({@code singleTitle}/{@code singleUrl}) or a list of buttons.
-     *
-     * @param buttonOrientation {@code "0"} vertical, {@code "1"} horizontal
+     * A card with either one button ({@code singleTitle}/{@code singleUrl}) or a list of buttons. Made with
+     * {@link RichContent#actionCard()}.
      */
-    record ActionCard(String title, String text, String singleTitle, String singleUrl, List<Button> buttons,
-                      String buttonOrientation) implements RichContent {
-        public ActionCard {
-            buttons = buttons == null ? List.of() : List.copyOf(buttons);
+    final class ActionCard implements RichContent {
+        private final String title;
+        private final String text;
+        private final String singleTitle;
+        private final String singleUrl;
+        private final List<Button> buttons;
+        private final String buttonOrientation;
+
+        private ActionCard(Builder b) {
+            this.title = b.title;
+            this.text = b.text;
+            this.singleTitle = b.singleTitle;
+            this.singleUrl = b.singleUrl;
+            this.buttons = List.copyOf(b.buttons);
+            this.buttonOrientation = b.buttonOrientation;
+        }
+
+        /** A builder holding this card's fields, to make a changed copy. */
+        public Builder toBuilder() {
+            return new Builder().title(title).text(text).singleTitle(singleTitle).singleUrl(singleUrl)
+                    .buttons(buttons).buttonOrientation(buttonOrientation);
+        }
+
+        public String title() {
+            return title;
+        }
+
+        public String text() {
+            return text;
+        }
+
+        public String singleTitle() {
+            return singleTitle;
+        }
+
+        public String singleUrl() {
+            return singleUrl;
+        }
+
+        public List<Button> buttons() {
+            return buttons;
+        }
+
+        /** {@code "0"} vertical, {@code "1"} horizontal, or {@code null}. */
+        public String buttonOrientation() {
+            return buttonOrientation;
         }
 
         @Override
@@ -62,23 +231,138 @@ public sealed interface RichContent
         public String fallbackText() {
             StringBuilder out = new StringBuilder(join(title, text));
             if (singleUrl != null) {
-                out.append('\n').append(join(singleTitle == null ? null : singleTitle + ":", singleUrl).replace('\n', ' '));
+                out.append('\n').append(join(singleTitle == null ? null : singleTitle + ":", singleUrl)
+                        .replace('\n', ' '));
             }
             for (Button b : buttons) {
                 out.append('\n').append(nz(b.title())).append(": ").append(nz(b.url()));
             }
             return out.toString();
         }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof ActionCard a && Objects.equals(title, a.title) && Objects.equals(text, a.text)
+                    && Objects.equals(singleTitle, a.singleTitle) && Objects.equals(singleUrl, a.singleUrl)
+                    && buttons.equals(a.buttons) && Objects.equals(buttonOrientation, a.buttonOrientation);
+        }
+
+        @Override
+        public int hashCode() {
+            return Objects.hash(title, text, singleTitle, singleUrl, buttons, buttonOrientation);
+        }
+
+        @Override
+        public String toString() {
+            return "ActionCard[title=" + title + ", text=" + text + ", singleTitle=" + singleTitle + ", singleUrl="
+                    + singleUrl + ", buttons=" + buttons + ", buttonOrientation=" + buttonOrientation + "]";
+        }
+
+        /** Builds an {@link ActionCard}. Not thread-safe. */
+        public static final class Builder {
+            private String title;
+            private String text;
+            private String singleTitle;
+            private String singleUrl;
+            private final List<Button> buttons = new ArrayList<>();
+            private String buttonOrientation;
+
+            private Builder() {
+            }
+
+            public Builder title(String title) {
+                this.title = title;
+                return this;
+            }
+
+            public Builder text(String text) {
+                this.text = text;
+                return this;
+            }
+
+            /** The one button's title. */
+            public Builder singleTitle(String singleTitle) {
+                this.singleTitle = singleTitle;
+                return this;
+            }
+
+            /** The one button's link. */
+            public Builder singleUrl(String singleUrl) {
+                this.singleUrl = singleUrl;
+                return this;
+            }
+
+            /** Adds a button. */
+            public Builder button(String title, String url) {
+                buttons.add(new Button(title, url));
+                return this;
+            }
+
+            /** Replaces the buttons. */
+            public Builder buttons(List<Button> buttons) {
+                this.buttons.clear();
+                if (buttons != null) {
+                    buttons.forEach(b -> this.buttons.add(Objects.requireNonNull(b, "button")));
+                }
+                return this;
+            }
+
+            /** {@code "0"} vertical, {@code "1"} horizontal. */
+            public Builder buttonOrientation(String buttonOrientation) {
+                this.buttonOrientation = buttonOrientation;
+                return this;
+            }
+
+            public ActionCard build() {
+                return new ActionCard(this);
+            }
+        }
     }
 
-    /** A button of an {@link ActionCard}. */
-    record Button(String title, String url) {
+    /** A button of an {@link ActionCard}. Made with {@link RichContent#button}. */
+    final class Button {
+        private final String title;
+        private final String url;
+
+        private Button(String title, String url) {
+            this.title = title;
+            this.url = url;
+        }
+
+        public String title() {
+            return title;
+        }
+
+        public String url() {
+            return url;
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Button b && Objects.equals(title, b.title) && Objects.equals(url, b.url);
+        }
+
+        @Override
+        public int hashCode() {
+            return Objects.hash(title, url);
+        }
+
+        @Override
+        public String toString() {
+            return "Button[title=" + title + ", url=" + url + "]";
+        }
     }
 
-    /** A list of linked items. */
-    record FeedCard(List<FeedLink> links) implements RichContent {
-        public FeedCard {
-            links = links == null ? List.of() : List.copyOf(links);
+    /** A list of linked items. Made with {@link RichContent#feedCard}. */
+    final class FeedCard implements RichContent {
+        private final List<FeedLink> links;
+
+        private FeedCard(List<FeedLink> links) {
+            this.links = links == null ? List.of() : List.copyOf(links);
+        }
+
+        public List<FeedLink> links() {
+            return links;
         }
 
         @Override
@@ -97,14 +381,76 @@ public sealed interface RichContent
             }
             return out.toString();
         }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof FeedCard f && links.equals(f.links);
+        }
+
+        @Override
+        public int hashCode() {
+            return links.hashCode();
+        }
+
+        @Override
+        public String toString() {
+            return "FeedCard[links=" + links + "]";
+        }
     }
 
-    /** An item of a {@link FeedCard}. */
-    record FeedLink(String title, String messageUrl, String picUrl) {
+    /** An item of a {@link FeedCard}. Made with {@link RichContent#feedLink}. */
+    final class FeedLink {
+        private final String title;
+        private final String messageUrl;
+        private final String picUrl;
+
+        private FeedLink(String title, String messageUrl, String picUrl) {
+            this.title = title;
+            this.messageUrl = messageUrl;
+            this.picUrl = picUrl;
+        }
+
+        public String title() {
+            return title;
+        }
+
+        public String messageUrl() {
+            return messageUrl;
+        }
+
+        public String picUrl() {
+            return picUrl;
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof FeedLink l && Objects.equals(title, l.title)
+                    && Objects.equals(messageUrl, l.messageUrl) && Objects.equals(picUrl, l.picUrl);
+        }
+
+        @Override
+        public int hashCode() {
+            return Objects.hash(title, messageUrl, picUrl);
+        }
+
+        @Override
+        public String toString() {
+            return "FeedLink[title=" + title + ", messageUrl=" + messageUrl + ", picUrl=" + picUrl + "]";
+        }
     }
 
-    /** A picture by URL. */
-    record Image(String url) implements RichContent {
+    /** A picture by URL. Made with {@link RichContent#image}. */
+    final class Image implements RichContent {
+        private final String url;
+
+        private Image(String url) {
+            this.url = url;
+        }
+
+        public String url() {
+            return url;
+        }
+
         @Override
         public String type() {
             return "image";
@@ -114,16 +460,37 @@ public sealed interface RichContent
         public String fallbackText() {
             return "[image] " + nz(url);
         }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Image i && Objects.equals(url, i.url);
+        }
+
+        @Override
+        public int hashCode() {
+            return Objects.hashCode(url);
+        }
+
+        @Override
+        public String toString() {
+            return "Image[url=" + url + "]";
+        }
     }
 
     /**
-     * Text and pictures in the order the sender wrote them (DingTalk {@code richText}). The pictures are the
-     * message's attachments; a segment names one by its index in {@code attachments}, so targets resolve it like
-     * any attachment (a fresh URL at send time).
+     * Text and pictures in the order the sender wrote them (DingTalk {@code richText}). Made with
+     * {@link RichContent#richText}. The pictures are the message's attachments; a segment names one by its index in
+     * {@code attachments}, so targets resolve it like any attachment (a fresh URL at send time).
      */
-    record RichText(List<Segment> segments) implements RichContent {
-        public RichText {
-            segments = segments == null ? List.of() : List.copyOf(segments);
+    final class RichText implements RichContent {
+        private final List<Segment> segments;
+
+        private RichText(List<Segment> segments) {
+            this.segments = segments == null ? List.of() : List.copyOf(segments);
+        }
+
+        public List<Segment> segments() {
+            return segments;
         }
 
         @Override
@@ -143,28 +510,74 @@ public sealed interface RichContent
             }
             return out.toString();
         }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof RichText r && segments.equals(r.segments);
+        }
+
+        @Override
+        public int hashCode() {
+            return segments.hashCode();
+        }
+
+        @Override
+        public String toString() {
+            return "RichText" + segments;
+        }
     }
 
     /**
-     * One part of a {@link RichText}: either text or a reference to an attachment.
-     *
-     * @param text the text, or {@code null} for an attachment segment
-     * @param attachment the index into the message's attachments, or -1 for a text segment
+     * One part of a {@link RichText}: either text ({@link #text(String)}) or a reference to an attachment
+     * ({@link #attachment(int)}).
      */
-    record Segment(String text, int attachment) {
+    final class Segment {
+        private final String text;
+        private final int attachment;
+
+        private Segment(String text, int attachment) {
+            this.text = text;
+            this.attachment = attachment;
+        }
+
         /** A text segment. */
         public static Segment text(String text) {
             return new Segment(text, -1);
         }
 
-        /** A segment showing attachment number {@code index} (0-based). */
+        /** A segment showing attachment number {@code index} (0-based) of the message. */
         public static Segment attachment(int index) {
             return new Segment(null, index);
+        }
+
+        /** The text, or {@code null} for an attachment segment. */
+        public String text() {
+            return text;
+        }
+
+        /** The index into the message's attachments, or -1 for a text segment. */
+        public int attachment() {
+            return attachment;
         }
 
         /** Whether this segment shows an attachment rather than text. */
         public boolean showsAttachment() {
             return attachment >= 0;
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Segment g && attachment == g.attachment && Objects.equals(text, g.text);
+        }
+
+        @Override
+        public int hashCode() {
+            return Objects.hash(text, attachment);
+        }
+
+        @Override
+        public String toString() {
+            return showsAttachment() ? "Segment[attachment=" + attachment + "]" : "Segment[text=" + text + "]";
         }
     }
 

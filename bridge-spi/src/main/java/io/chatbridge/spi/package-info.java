@@ -8,6 +8,8 @@
  * {@link io.chatbridge.spi.DriverContext}, and from then on calls {@link io.chatbridge.spi.Driver#send} for each
  * message routed to the instance.
  *
- * <p>Drivers import nothing from the bridge outside this package. Types here change only by addition.
+ * <p>Drivers import nothing from the bridge outside this package (the {@code bridge-spi} artifact, whose only
+ * dependency is {@code slf4j-api}). Types here change only by addition: new default methods, new builder methods,
+ * new enum constants; message types are made only by their builders and factories.
  */
 package io.chatbridge.spi;

@@ -40,10 +40,8 @@ public record DingTalkConfig(String instanceId, String appKey, String appSecret,
      *
      * @param port the sandbox's port ({@code sandbox_port}, default 8070)
      * @param groups the open conversation ids the rules name, in rule order; the sandbox shows them as groups
-     * @param callbackHost where the sandbox reaches the bridge's callback port ({@code global.http.host}, loopback
-     *     when that is a wildcard address)
      */
-    public record Sandbox(int port, List<String> groups, String callbackHost) {
+    public record Sandbox(int port, List<String> groups) {
         public Sandbox {
             groups = List.copyOf(groups);
         }
@@ -157,7 +155,7 @@ public record DingTalkConfig(String instanceId, String appKey, String appSecret,
                             : ", and " + PLATFORM + "." + config.instanceId() + " receives no callbacks"));
         }
 
-        Sandbox sandbox = readSandbox(s, config.global(), conversations);
+        Sandbox sandbox = readSandbox(s, conversations);
         if (sandbox != null) {
             // the sandbox accepts whatever credentials the instance names; none are needed to try the bridge
             String appKey = s.string("app_key", SandboxSettings.DEFAULT_APP_KEY);
@@ -203,16 +201,6 @@ public record DingTalkConfig(String instanceId, String appKey, String appSecret,
                 defaultGroup, null);
     }
 
-    /** {@code global.http.host} as an address to connect to: wildcard addresses become loopback. */
-    private static String callbackHost(ConfigNode global) {
-        Object value = global == null ? null : global.get("http").get("host").value();
-        String host = value instanceof String text ? text.strip() : null;
-        if (host == null || host.isBlank() || host.equals("0.0.0.0") || host.equals("::") || host.equals("[::]")) {
-            return "127.0.0.1";
-        }
-        return host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host;
-    }
-
     private static int listenPort(ConfigNode s) {
         return s.integer("listen_port", DEFAULT_LISTEN_PORT, 0, 65535);
     }
@@ -226,7 +214,7 @@ public record DingTalkConfig(String instanceId, String appKey, String appSecret,
         return listenPath;
     }
 
-    private static Sandbox readSandbox(ConfigNode s, ConfigNode global, Set<String> conversations) {
+    private static Sandbox readSandbox(ConfigNode s, Set<String> conversations) {
         Object flag = s.has("sandbox") ? s.get("sandbox").value() : null;
         if (flag != null && !(flag instanceof Boolean)) {
             s.get("sandbox").problem("expected true or false, got " + ConfigNode.describe(flag));
@@ -256,7 +244,7 @@ public record DingTalkConfig(String instanceId, String appKey, String appSecret,
             s.get("listen_port").problem("must be a fixed port with \"sandbox\": true (the sandbox posts members'"
                     + " messages to it)");
         }
-        return new Sandbox(port, List.copyOf(conversations), callbackHost(global));
+        return new Sandbox(port, List.copyOf(conversations));
     }
 
     private static List<WebhookConfig> readWebhooks(DriverConfig config, ConfigNode s, int globalRate) {

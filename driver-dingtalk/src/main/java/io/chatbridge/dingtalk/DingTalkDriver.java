@@ -18,6 +18,7 @@ import io.chatbridge.spi.Attachment;
 import io.chatbridge.spi.AttachmentContent;
 import io.chatbridge.spi.AttachmentTooLargeException;
 import io.chatbridge.spi.DeliveryException;
+import io.chatbridge.spi.DeliveryException.Reason;
 import io.chatbridge.spi.Driver;
 import io.chatbridge.spi.DriverContext;
 import io.chatbridge.spi.OutboundMessage;
@@ -102,7 +103,7 @@ public final class DingTalkDriver implements Driver {
         URI endpoint = config.apiEndpoint();
         List<WebhookConfig> webhookConfigs = config.webhooks();
         if (config.sandbox() != null) {
-            sandbox = InProcessSandbox.start(config, context.clock());
+            sandbox = InProcessSandbox.start(config, context.bindHost(), context.clock());
             endpoint = URI.create(sandbox.sandbox().baseUrl());
             webhookConfigs = sandbox.webhooks();
             LOG.info("[{}] sandbox mode: DingTalk is simulated at {} - open it in a browser to chat as a group member",
@@ -162,7 +163,7 @@ public final class DingTalkDriver implements Driver {
         String group = chatGroup(message);
         WebhookConfig webhook = group == null ? null : robots.get(group);
         if (webhook == null || webhooks == null) {
-            throw DeliveryException.permanent("UNKNOWN_TARGET", group == null
+            throw DeliveryException.permanent(Reason.UNKNOWN_TARGET, group == null
                     ? "the address names no DingTalk target and no webhooks are configured"
                     : "unknown chat_group '" + group + "' (known: " + String.join(", ", config.chatGroups()) + ")");
         }
@@ -274,7 +275,7 @@ public final class DingTalkDriver implements Driver {
 
     private AppRobotSender requireApp(String key) throws DeliveryException {
         if (app == null) {
-            throw DeliveryException.permanent("NOT_CONFIGURED",
+            throw DeliveryException.permanent(Reason.NOT_CONFIGURED,
                     "sending to " + key + " needs app_key, app_secret and robot_code");
         }
         return app;
@@ -290,7 +291,7 @@ public final class DingTalkDriver implements Driver {
             }
         }
         if (ids.isEmpty()) {
-            throw DeliveryException.permanent("BAD_REQUEST", "user_ids must be a non-empty array of staff ids");
+            throw DeliveryException.permanent(Reason.BAD_REQUEST, "user_ids must be a non-empty array of staff ids");
         }
         return ids;
     }

@@ -123,7 +123,8 @@ class AttachmentsAtSendTimeTest {
 
     @Test
     void aPictureWhoseDownloadCodeDingTalkNoLongerKnowsIsDeliveredAsALine() throws Exception {
-        Attachment gone = new Attachment("image", null, "screenshot.png", -1, null, "expired-download-code");
+        Attachment gone = Attachment.builder().type("image").name("screenshot.png")
+                .sourceRef("expired-download-code").build();
 
         fixture.driver.send(Messages.toGroup("cidGroupB").text("Alice: look").attachment(gone).from("dt").build());
 
@@ -137,7 +138,7 @@ class AttachmentsAtSendTimeTest {
         String url = serve(200, "image/png", "this is not a picture".getBytes(StandardCharsets.UTF_8));
 
         fixture.driver.send(Messages.toGroup("cidGroupB").text("see").attachment(
-                new Attachment("image", url, "fake.png", -1, "image/png")).build());
+                Attachment.builder().type("image").url(url).name("fake.png").mime("image/png").build()).build());
 
         assertThat(sandbox.awaitMessage("cidGroupB", m -> m.shows("[image] fake.png (21 B, refused by DingTalk)"),
                 WAIT)).isNotNull();
@@ -145,8 +146,8 @@ class AttachmentsAtSendTimeTest {
 
     @Test
     void aPictureOverMediaMaxBytesIsSentAsALineWithNameAndSize() throws Exception {
-        Attachment huge = new Attachment("image", "http://127.0.0.1:9/huge.png", "huge.png", 30L * 1024 * 1024,
-                "image/png");
+        Attachment huge = Attachment.builder().type("image").url("http://127.0.0.1:9/huge.png").name("huge.png")
+                .size(30L * 1024 * 1024).mime("image/png").build();
 
         fixture.driver.send(Messages.toGroup("cidGroupB").text("big one").attachment(huge).build());
 
@@ -178,8 +179,8 @@ class AttachmentsAtSendTimeTest {
         String markdown = alert.toString().strip();
         assertThat(markdown.getBytes(StandardCharsets.UTF_8).length).isGreaterThanOrEqualTo(60_000);
 
-        fixture.driver.send(Messages.toGroup("cidGroupB").rich(new RichContent.Markdown("Alerts", markdown)).build());
-        fixture.driver.send(Messages.to(Map.of("chat_group", "ops")).rich(new RichContent.Markdown("Alerts", markdown))
+        fixture.driver.send(Messages.toGroup("cidGroupB").rich(RichContent.markdown("Alerts", markdown)).build());
+        fixture.driver.send(Messages.to(Map.of("chat_group", "ops")).rich(RichContent.markdown("Alerts", markdown))
                 .build());
 
         for (String group : List.of("cidGroupB", "cidRobot_ops")) {

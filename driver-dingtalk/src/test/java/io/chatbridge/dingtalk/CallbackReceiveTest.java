@@ -164,7 +164,7 @@ class CallbackReceiveTest {
         assertThat(m.platform()).isEqualTo("dingtalk");
         assertThat(m.instanceId()).isEqualTo("dt");
         assertThat(m.channel()).isEqualTo(Map.of("open_conversation_id", "cidXXXX"));
-        assertThat(m.sender()).isEqualTo(new Sender("user123", "杨xx", null, null));
+        assertThat(m.sender()).isEqualTo(Sender.of("user123", "杨xx"));
         assertThat(m.text()).isEqualTo("你好");
         assertThat(m.id()).isEqualTo("msg0xxxxx");
         assertThat(m.time()).isEqualTo(Instant.ofEpochMilli(1613630252678L));

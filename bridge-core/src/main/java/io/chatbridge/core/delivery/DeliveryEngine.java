@@ -216,8 +216,8 @@ public final class DeliveryEngine implements AutoCloseable {
         } catch (DeliveryException e) {
             handleFailure(d, e, now);
         } catch (RuntimeException e) {
-            handleFailure(d, new DeliveryException(DeliveryException.Category.RETRYABLE, "DRIVER_ERROR",
-                    e.toString(), null, e), now);
+            handleFailure(d, new DeliveryException(DeliveryException.Category.RETRYABLE,
+                    DeliveryException.Reason.INTERNAL, null, e.toString(), null, e), now);
         }
     }
 

@@ -105,10 +105,12 @@ public final class Router {
                 origin = new Origin(message.platform(), message.instanceId(), message.channel(), message.id(),
                         message.sender(), message.time());
             }
-            out.add(new OutboundMessage(UUID.randomUUID().toString(), rule.rule.id(), endpoint.instanceId(),
-                    endpoint.address(), target.template.render(message), target.template.header(message),
-                    message.rich(), message.attachments(), message.mentions(), target.options, origin,
-                    message.extensions(), 1, message.quote()));
+            out.add(OutboundMessage.builder().deliveryId(UUID.randomUUID().toString()).ruleId(rule.rule.id())
+                    .instanceId(endpoint.instanceId()).channel(endpoint.address()).text(target.template.render(message))
+                    .header(target.template.header(message)).rich(message.rich()).attachments(message.attachments())
+                    .mentions(message.mentions()).options(target.options).source(origin)
+                    .extensions(message.extensions()).attempt(1).quote(message.quote())
+                    .recallOf(message.recallOf()).build());
         }
     }
 

@@ -34,9 +34,10 @@ class DeliveryEngineTest {
     }
 
     private static OutboundMessage message(String target, String channel, String text) {
-        return new OutboundMessage(java.util.UUID.randomUUID().toString(), "r", target, Map.of("room", channel), text,
-                null, null, List.of(), null, Map.of(), new Origin("memory", "src", Map.of(), "m-" + text, null, null),
-                Map.of(), 1);
+        return OutboundMessage.builder().deliveryId(java.util.UUID.randomUUID().toString()).ruleId("r")
+                .instanceId(target).channel(Map.of("room", channel)).text(text).attachments(List.of()).options(Map.of())
+                .source(new Origin("memory", "src", Map.of(), "m-" + text, null, null)).extensions(Map.of()).attempt(1)
+                .build();
     }
 
     private void start(Driver driver, RetryPolicy policy) {
@@ -156,7 +157,8 @@ class DeliveryEngineTest {
             public SendResult send(OutboundMessage message) throws DeliveryException {
                 attempts.add(message.attempt());
                 if (message.attempt() == 1) {
-                    throw DeliveryException.retryable("RATE_LIMITED", "slow down", Duration.ofSeconds(30));
+                    throw DeliveryException.retryable(DeliveryException.Reason.RATE_LIMITED, "slow down",
+                            Duration.ofSeconds(30));
                 }
                 return SendResult.OK;
             }
@@ -186,7 +188,8 @@ class DeliveryEngineTest {
 
             @Override
             public SendResult send(OutboundMessage message) throws DeliveryException {
-                throw DeliveryException.retryable("UNAVAILABLE", "target down");
+                throw DeliveryException.retryable(DeliveryException.Reason.OTHER, "target down")
+                        .withPlatformCode("UNAVAILABLE");
             }
 
             @Override
@@ -212,7 +215,8 @@ class DeliveryEngineTest {
         @Override
         public SendResult send(OutboundMessage message) throws DeliveryException {
             attempts.add(message.attempt());
-            throw DeliveryException.retryable("UNAVAILABLE", "target down on attempt " + message.attempt());
+            throw DeliveryException.retryable(DeliveryException.Reason.OTHER, "target down on attempt "
+                    + message.attempt()).withPlatformCode("UNAVAILABLE");
         }
 
         @Override

@@ -19,7 +19,8 @@ class MessageTemplateTest {
     private final InboundMessage message = InboundMessage.builder()
             .platform("dingtalk").instanceId("dt_main")
             .channel("open_conversation_id", "cidA")
-            .sender(new Sender("user123", "杨xx", "yang", "https://a/avatar.png"))
+            .sender(Sender.builder().id("user123").displayName("杨xx").username("yang")
+                    .avatarUrl("https://a/avatar.png").build())
             .text("你好").time(Instant.parse("2021-02-18T06:37:32.678Z"))
             .extension("channel_name", "机器人测试-TEST")
             .build();
@@ -36,7 +37,7 @@ class MessageTemplateTest {
 
         assertThat(MessageTemplate.of(null).render(event)).isEqualTo("disk full on db1");
         assertThat(MessageTemplate.of(null, ZoneOffset.UTC).render(event)).isEqualTo("disk full on db1");
-        InboundMessage blankName = InboundMessage.builder().sender(new Sender(null, " ", null, null)).text("x").build();
+        InboundMessage blankName = InboundMessage.builder().sender(Sender.of(null, " ")).text("x").build();
         assertThat(MessageTemplate.of(null).render(blankName)).isEqualTo("x");
     }
 

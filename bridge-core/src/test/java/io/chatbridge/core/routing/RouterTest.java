@@ -33,7 +33,7 @@ class RouterTest {
 
     private static InboundMessage msg(String instance, String platform, Map<String, Object> channel) {
         return InboundMessage.builder().platform(platform).instanceId(instance).channel(channel)
-                .sender(new Sender("u1", "Alice", null, null)).text("hello").id("m1").build();
+                .sender(Sender.of("u1", "Alice")).text("hello").id("m1").build();
     }
 
     @Test

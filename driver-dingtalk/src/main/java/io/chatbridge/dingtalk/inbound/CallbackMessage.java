@@ -68,7 +68,7 @@ public final class CallbackMessage {
 
         InboundMessage.Builder message = InboundMessage.builder()
                 .channel("open_conversation_id", body.openConversationId())
-                .sender(new Sender(body.senderId(), body.senderNick(), null, null))
+                .sender(Sender.of(body.senderId(), body.senderNick()))
                 .mentions(mentioned.isEmpty() ? Mentions.NONE : new Mentions(mentioned, List.of(), false))
                 .id(body.msgId())
                 .extension(CHAT_TYPE, group ? "group" : "direct")
@@ -88,18 +88,21 @@ public final class CallbackMessage {
             case "richText" -> richText(content, message);
             case "file" -> {
                 String name = text(content, "fileName");
-                message.attachment(new Attachment("file", null, name, -1, mimeOf(name), downloadCode(content)));
+                message.attachment(Attachment.builder().type("file").name(name).mime(mimeOf(name))
+                        .sourceRef(downloadCode(content)).build());
             }
             case "audio" -> {
                 // DingTalk's speech recognition, so text-only targets still get what was said
                 String recognition = text(content, "recognition");
                 message.text(recognition == null ? "" : recognition.strip());
-                message.attachment(new Attachment("audio", null, "voice message", -1, null, downloadCode(content)));
+                message.attachment(Attachment.builder().type("audio").name("voice message")
+                        .sourceRef(downloadCode(content)).build());
             }
             case "video" -> {
                 String videoType = text(content, "videoType");
                 String name = "video" + (videoType == null ? "" : "." + videoType);
-                message.attachment(new Attachment("video", null, name, -1, mimeOf(name), downloadCode(content)));
+                message.attachment(Attachment.builder().type("video").name(name).mime(mimeOf(name))
+                        .sourceRef(downloadCode(content)).build());
             }
             default -> message.text(unsupported(msgtype));
         }
@@ -135,7 +138,7 @@ public final class CallbackMessage {
 
     /** A picture: {@code downloadCode}, else {@code pictureDownloadCode}; without either it is named, not fetched. */
     private static Attachment picture(JsonNode content) {
-        return new Attachment("image", null, "image", -1, null, downloadCode(content));
+        return Attachment.builder().type("image").name("image").sourceRef(downloadCode(content)).build();
     }
 
     private static String downloadCode(JsonNode content) {
@@ -171,7 +174,7 @@ public final class CallbackMessage {
         }
         message.text(plain.toString().strip());
         if (pictures > 0) {
-            message.rich(new RichContent.RichText(segments));
+            message.rich(RichContent.richText(segments));
         }
     }
 
@@ -212,7 +215,7 @@ public final class CallbackMessage {
             quoted = "[" + ("picture".equals(type) ? "image" : type) + "]";
         }
         String id = firstNonBlank(text(replied, "msgId"), text(content, "originalMsgId"));
-        Sender sender = new Sender(text(replied, "senderId"), text(replied, "senderNick"), null, null);
+        Sender sender = Sender.of(text(replied, "senderId"), text(replied, "senderNick"));
         return Quote.of(id, sender, quoted);
     }
 

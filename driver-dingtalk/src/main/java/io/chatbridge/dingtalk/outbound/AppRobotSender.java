@@ -5,6 +5,7 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Ticker;
 import io.chatbridge.spi.DeliveryException;
+import io.chatbridge.spi.DeliveryException.Reason;
 import io.chatbridge.spi.SendResult;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -181,14 +182,14 @@ public final class AppRobotSender {
         try {
             return tokens.get().get(CALL_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
         } catch (RejectedExecutionException e) {
-            throw DeliveryException.retryable("BUSY", fetch + ": too many DingTalk API calls queued, try again later");
+            throw DeliveryException.retryable(Reason.RATE_LIMITED, fetch + ": too many DingTalk API calls queued, try again later");
         } catch (ExecutionException e) {
             throw fail(fetch, OpenApiFailure.of(e.getCause()));
         } catch (TimeoutException e) {
             throw timeout(fetch);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw DeliveryException.retryable("INTERRUPTED", fetch + ": interrupted");
+            throw DeliveryException.retryable(Reason.INTERRUPTED, fetch + ": interrupted");
         }
     }
 
@@ -198,7 +199,7 @@ public final class AppRobotSender {
         try {
             future = executor.submit(task);
         } catch (RejectedExecutionException e) {
-            throw DeliveryException.retryable("BUSY", "too many DingTalk API calls queued, try again later");
+            throw DeliveryException.retryable(Reason.RATE_LIMITED, "too many DingTalk API calls queued, try again later");
         }
         try {
             return future.get(CALL_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
@@ -208,7 +209,7 @@ public final class AppRobotSender {
         } catch (InterruptedException e) {
             future.cancel(true);
             Thread.currentThread().interrupt();
-            throw DeliveryException.retryable("INTERRUPTED", "interrupted while calling DingTalk");
+            throw DeliveryException.retryable(Reason.INTERRUPTED, "interrupted while calling DingTalk");
         }
     }
 
@@ -220,6 +221,6 @@ public final class AppRobotSender {
 
     private DeliveryException timeout(String where) {
         LOG.warn("[{}] {} timed out after {} s", instanceId, where, CALL_TIMEOUT.toSeconds());
-        return DeliveryException.retryable("TIMEOUT", where + " timed out");
+        return DeliveryException.retryable(Reason.TIMEOUT, where + " timed out");
     }
 }

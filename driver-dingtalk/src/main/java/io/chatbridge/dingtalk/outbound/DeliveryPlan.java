@@ -105,7 +105,7 @@ public final class DeliveryPlan {
                 markdown.append("\n\n").append(inlinePicture(message, picture));
             }
             String title = OutgoingContent.firstLine(rest.renderedText().isBlank() ? "[image]" : rest.renderedText());
-            content = new OutgoingContent(new RichContent.Markdown(title, markdown.toString().strip()),
+            content = new OutgoingContent(RichContent.markdown(title, markdown.toString().strip()),
                     rest.renderedText(), OutgoingContent.of(rest).mentions());
         }
         return LongMessages.split(content, LongMessages.CUSTOM_ROBOT_TEXT_BYTES);
@@ -211,7 +211,7 @@ public final class DeliveryPlan {
             body.append(suffix);
         }
         String title = OutgoingContent.firstLine(prefix.isEmpty() ? plain.toString() : prefix);
-        return m.withContent("", m.header(), new RichContent.Markdown(title, body.toString().strip()), List.of());
+        return m.toBuilder().text("").rich(RichContent.markdown(title, body.toString().strip())).attachments(List.of()).build();
     }
 
     /** The pictures a message shows besides its content (not when a rule asks for another message type). */
@@ -224,8 +224,8 @@ public final class DeliveryPlan {
     }
 
     private static OutboundMessage withoutPictures(OutboundMessage m) {
-        return m.withContent(m.text(), m.header(), m.rich(),
-                m.attachments().stream().filter(a -> !"image".equals(a.type())).toList());
+        return m.toBuilder().attachments(m.attachments().stream().filter(a -> !"image".equals(a.type())).toList())
+                .build();
     }
 
     private static String markdownOf(OutgoingContent content, OutboundMessage m) {

@@ -40,17 +40,17 @@ public final class LongMessages {
             for (int i = 0; i < parts.size(); i++) {
                 String title = md.title() == null ? null
                         : parts.size() == 1 ? md.title() : md.title() + " (" + (i + 1) + "/" + parts.size() + ")";
-                out.add(new OutgoingContent(new RichContent.Markdown(title, parts.get(i)), content.text(),
+                out.add(new OutgoingContent(RichContent.markdown(title, parts.get(i)), content.text(),
                         content.mentions()));
             }
             return out;
         }
         if (rich instanceof RichContent.Link link && bytes(link.text()) > maxBytes) {
-            return List.of(new OutgoingContent(new RichContent.Link(link.title(), shorten(link.text(), maxBytes),
+            return List.of(new OutgoingContent(RichContent.link(link.title(), shorten(link.text(), maxBytes),
                     link.messageUrl(), link.picUrl()), content.text(), content.mentions()));
         }
         if (rich instanceof RichContent.ActionCard card && bytes(card.text()) > maxBytes) {
-            return List.of(new OutgoingContent(new RichContent.ActionCard(card.title(),
+            return List.of(new OutgoingContent(RichContent.actionCard(card.title(),
                     shorten(card.text(), maxBytes), card.singleTitle(), card.singleUrl(), card.buttons(),
                     card.buttonOrientation()), content.text(), content.mentions()));
         }

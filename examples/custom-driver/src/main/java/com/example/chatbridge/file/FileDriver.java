@@ -2,6 +2,7 @@ package com.example.chatbridge.file;
 
 import io.chatbridge.spi.BridgeUnavailableException;
 import io.chatbridge.spi.DeliveryException;
+import io.chatbridge.spi.DeliveryException.Reason;
 import io.chatbridge.spi.Driver;
 import io.chatbridge.spi.DriverContext;
 import io.chatbridge.spi.HttpRequest;
@@ -52,7 +53,7 @@ final class FileDriver implements Driver {
         String topic = request.queryParam("topic");
         InboundMessage message = InboundMessage.builder()
                 .channel("topic", topic == null ? "default" : topic)
-                .sender(new Sender(request.header("x-user"), request.header("x-user"), null, null))
+                .sender(Sender.of(request.header("x-user"), request.header("x-user")))
                 .text(text)
                 .time(context.clock().instant())
                 .build();
@@ -72,7 +73,7 @@ final class FileDriver implements Driver {
             Files.writeString(file, line, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
         } catch (IOException e) {
             // a full disk may clear up: let the bridge retry with backoff
-            throw DeliveryException.retryable("IO_ERROR", "cannot append to " + file.getFileName() + ": " + e.getMessage());
+            throw DeliveryException.retryable(Reason.INTERNAL, "cannot append to " + file.getFileName() + ": " + e.getMessage());
         }
         lines++;
         return new SendResult(file.getFileName() + ":" + lines);
