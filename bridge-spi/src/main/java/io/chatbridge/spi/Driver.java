@@ -57,6 +57,22 @@ public interface Driver {
     }
 
     /**
+     * Recalls (deletes) the copies this instance delivered of a message whose sender deleted it at the source
+     * ({@link OutboundMessage#isRecall()}). Called by a delivery worker instead of {@link #send} for a recall
+     * delivery, which waits in the same queue as the message it recalls, so it runs after that message's delivery
+     * finished; it is retried like a send when it throws a retryable exception. May block for network I/O.
+     *
+     * @param recall the recall delivery (its {@link OutboundMessage#channel()} is where the copies are)
+     * @param targetMessageIds the ids this instance's {@link #send} returned for the copies
+     *     ({@link SendResult#platformMessageId()}, possibly several comma-separated)
+     * @return {@code true} when recalled; {@code false} when this target cannot recall (the default), which the
+     *     bridge logs at debug and counts as done
+     */
+    default boolean recall(OutboundMessage recall, List<String> targetMessageIds) throws DeliveryException {
+        return false;
+    }
+
+    /**
      * A URL where {@code attachment}, which this instance received, can be fetched now: for platforms whose
      * attachment links expire (DingTalk turns the {@link Attachment#sourceRef() downloadCode} into a URL valid for
      * a short time). Called by the bridge from a delivery worker of the <em>target</em> instance, at send time, when

@@ -185,6 +185,32 @@ public final class DingTalkDriver implements Driver {
     }
 
     /**
+     * Recalls the app robot's copies (group: {@code groupMessages/recall}; one-to-one: {@code otoMessages/batchRecall})
+     * by the {@code processQueryKey}s the sends returned. Custom robots cannot recall: {@code false}.
+     */
+    @Override
+    public boolean recall(OutboundMessage recall, List<String> targetMessageIds) throws DeliveryException {
+        Object conversation = recall.channel().get(DingTalkConfig.OPEN_CONVERSATION_ID);
+        Object users = recall.channel().get(DingTalkConfig.USER_IDS);
+        if ((conversation == null && users == null) || app == null) {
+            return false;
+        }
+        List<String> keys = new ArrayList<>();
+        for (String id : targetMessageIds) {
+            for (String key : id.split(",")) {
+                if (!key.isBlank()) {
+                    keys.add(key.strip());
+                }
+            }
+        }
+        if (keys.isEmpty()) {
+            return false;
+        }
+        app.recall(conversation == null ? null : String.valueOf(conversation), keys);
+        return true;
+    }
+
+    /**
      * The temporary URL of a file, picture, voice or video this instance received: its {@code downloadCode}
      * ({@link Attachment#sourceRef()}) resolved now with {@code POST /v1.0/robot/messageFiles/download}, so a
      * delivery that waited longer than such a URL lives still gets the attachment.

@@ -206,6 +206,11 @@ public final class DeliveryEngine implements AutoCloseable {
             return;
         }
         try {
+            if (message.isRecall()) {
+                recall(driver, message);
+                store.delivered(d, null, clock.instant());
+                return;
+            }
             Duration delay = driver.sendDelay(message);
             if (delay != null && !delay.isNegative() && !delay.isZero()) {
                 store.postpone(d, now.plus(delay));
@@ -218,6 +223,32 @@ public final class DeliveryEngine implements AutoCloseable {
         } catch (RuntimeException e) {
             handleFailure(d, new DeliveryException(DeliveryException.Category.RETRYABLE,
                     DeliveryException.Reason.INTERNAL, null, e.toString(), null, e), now);
+        }
+    }
+
+    /**
+     * A recall: the copies of the recalled message on this target (from the message links, complete because the
+     * recall waited behind the message in the same queue), handed to {@link Driver#recall}; nothing to do when none
+     * was delivered (an unknown id) or the target cannot recall, logged at debug.
+     */
+    private void recall(Driver driver, OutboundMessage m) throws DeliveryException {
+        String channel = DeliveryStore.queueKey(m).substring(m.instanceId().length() + 1);
+        String sourceInstance = m.source() == null ? null : m.source().instanceId();
+        List<String> ids = new java.util.ArrayList<>();
+        for (DeliveryStore.MessageLink link : store.links(sourceInstance, m.recallOf())) {
+            if (link.targetInstance().equals(m.instanceId()) && link.targetChannel().equals(channel)
+                    && link.targetMessageId() != null && !link.targetMessageId().isBlank()) {
+                ids.add(link.targetMessageId());
+            }
+        }
+        if (ids.isEmpty()) {
+            LOG.debug("recall of message {} from {}: no copy was delivered to {} {}; nothing to recall",
+                    m.recallOf(), sourceInstance, m.instanceId(), m.channel());
+            return;
+        }
+        if (!driver.recall(m, ids)) {
+            LOG.debug("recall of message {} from {}: {} cannot recall messages; its copy stays", m.recallOf(),
+                    sourceInstance, m.instanceId());
         }
     }
 

@@ -125,6 +125,27 @@ public final class AppRobotSender {
     }
 
     /**
+     * Recalls messages the robot sent: {@code groupMessages/recall} for a group, {@code otoMessages/batchRecall}
+     * (in calls of at most 20 keys) for one-to-one messages ({@code openConversationId == null}). Keys DingTalk
+     * reports as not recalled are logged, not retried (a recall older than DingTalk allows cannot succeed later).
+     */
+    public void recall(String openConversationId, List<String> keys) throws DeliveryException {
+        for (int from = 0; from < keys.size(); from += MAX_USERS_PER_CALL) {
+            List<String> batch = List.copyOf(keys.subList(from, Math.min(keys.size(), from + MAX_USERS_PER_CALL)));
+            String where = openConversationId != null
+                    ? "group recall in open_conversation_id=" + openConversationId + " of " + batch.size() + " message(s)"
+                    : "one-to-one recall of " + batch.size() + " message(s)";
+            java.util.Map<String, String> failed = withToken(where, token -> openConversationId != null
+                    ? api.groupRecall(token, openConversationId, batch) : api.otoRecall(token, batch));
+            if (!failed.isEmpty()) {
+                LOG.warn("[{}] {}: DingTalk did not recall {}", instanceId, where, failed);
+            } else {
+                LOG.debug("[{}] {} done", instanceId, where);
+            }
+        }
+    }
+
+    /**
      * Sends several messages to a group in order, as one delivery: parts that went out on an earlier attempt (kept
      * for an hour by {@code deliveryId}) are not sent again.
      *

@@ -190,6 +190,34 @@ public final class RobotApi {
                 errcode == -1 ? 503 : 400);
     }
 
+    /**
+     * {@code POST /v1.0/robot/groupMessages/recall {openConversationId, robotCode, processQueryKeys}} (protocol §8);
+     * returns the keys DingTalk could not recall, with its reasons.
+     */
+    public Map<String, String> groupRecall(String token, String openConversationId, List<String> keys)
+            throws Exception {
+        com.aliyun.dingtalkrobot_1_0.models.OrgGroupRecallRequest request =
+                new com.aliyun.dingtalkrobot_1_0.models.OrgGroupRecallRequest().setRobotCode(robotCode)
+                        .setOpenConversationId(openConversationId).setProcessQueryKeys(keys);
+        com.aliyun.dingtalkrobot_1_0.models.OrgGroupRecallHeaders headers =
+                new com.aliyun.dingtalkrobot_1_0.models.OrgGroupRecallHeaders();
+        headers.xAcsDingtalkAccessToken = token;
+        var body = robot.orgGroupRecallWithOptions(request, headers, runtime()).getBody();
+        return body == null || body.getFailedResult() == null ? Map.of() : body.getFailedResult();
+    }
+
+    /** {@code POST /v1.0/robot/otoMessages/batchRecall {robotCode, processQueryKeys}} (at most 20 keys). */
+    public Map<String, String> otoRecall(String token, List<String> keys) throws Exception {
+        com.aliyun.dingtalkrobot_1_0.models.BatchRecallOTORequest request =
+                new com.aliyun.dingtalkrobot_1_0.models.BatchRecallOTORequest().setRobotCode(robotCode)
+                        .setProcessQueryKeys(keys);
+        com.aliyun.dingtalkrobot_1_0.models.BatchRecallOTOHeaders headers =
+                new com.aliyun.dingtalkrobot_1_0.models.BatchRecallOTOHeaders();
+        headers.xAcsDingtalkAccessToken = token;
+        var body = robot.batchRecallOTOWithOptions(request, headers, runtime()).getBody();
+        return body == null || body.getFailedResult() == null ? Map.of() : body.getFailedResult();
+    }
+
     private static TeaException tea(String code, String message, int status) {
         Map<String, Object> map = new java.util.HashMap<>();
         map.put("code", code);

@@ -108,6 +108,8 @@ public final class DingTalkSandbox implements AutoCloseable {
             config.routes.post("/v1.0/robot/groupMessages/send", ctx -> openApi(ctx, this::groupSend));
             config.routes.post("/v1.0/robot/oToMessages/batchSend", ctx -> openApi(ctx, this::batchSend));
             config.routes.post("/v1.0/robot/messageFiles/download", ctx -> openApi(ctx, this::fileDownload));
+            config.routes.post("/v1.0/robot/groupMessages/recall", ctx -> openApi(ctx, this::groupRecall));
+            config.routes.post("/v1.0/robot/otoMessages/batchRecall", ctx -> openApi(ctx, this::otoRecall));
             config.routes.get("/sandbox/files/{code}", this::downloadFile);
             config.routes.get("/sandbox/view/{code}", this::viewMemberFile);
             config.routes.post("/media/upload", this::mediaUpload);
@@ -415,6 +417,58 @@ public final class DingTalkSandbox implements AutoCloseable {
         ObjectNode answer = json.createObjectNode().put("processQueryKey", processQueryKey);
         answer.putArray("invalidStaffIdList");
         answer.putArray("flowControlledStaffIdList");
+        ok(ctx, answer);
+    }
+
+    /**
+     * {@code POST /v1.0/robot/groupMessages/recall {openConversationId, robotCode, processQueryKeys}} →
+     * {@code {successResult: [...], failedResult: {key: reason}}} (protocol §8); the page shows "message recalled".
+     */
+    private void groupRecall(Context ctx) throws OpenApiError {
+        requireToken(ctx);
+        JsonNode body = openApiBody(ctx);
+        requireRobotCode(body);
+        String openConversationId = text(body, "openConversationId");
+        if (openConversationId == null || !groups.containsKey(openConversationId)) {
+            throw new OpenApiError(400, "invalid.openConversationId",
+                    "openConversationId " + openConversationId + " is not a group of this robot");
+        }
+        recallAnswer(ctx, processQueryKeys(body), store.recall(openConversationId, processQueryKeys(body)));
+    }
+
+    /** {@code POST /v1.0/robot/otoMessages/batchRecall {robotCode, processQueryKeys}} (at most 20 keys). */
+    private void otoRecall(Context ctx) throws OpenApiError {
+        requireToken(ctx);
+        JsonNode body = openApiBody(ctx);
+        requireRobotCode(body);
+        List<String> keys = processQueryKeys(body);
+        if (keys.size() > MAX_BATCH_USERS) {
+            throw OpenApiError.invalidParameter("processQueryKeys", "at most " + MAX_BATCH_USERS + " keys per call");
+        }
+        recallAnswer(ctx, keys, store.recall(null, keys));
+    }
+
+    private static List<String> processQueryKeys(JsonNode body) throws OpenApiError {
+        JsonNode keys = body.path("processQueryKeys");
+        if (!keys.isArray() || keys.isEmpty()) {
+            throw OpenApiError.invalidParameter("processQueryKeys", "processQueryKeys is required");
+        }
+        List<String> out = new java.util.ArrayList<>();
+        keys.forEach(k -> out.add(k.asText()));
+        return out;
+    }
+
+    private void recallAnswer(Context ctx, List<String> asked, java.util.Set<String> recalled) {
+        ObjectNode answer = json.createObjectNode();
+        ArrayNode success = answer.putArray("successResult");
+        ObjectNode failed = answer.putObject("failedResult");
+        for (String key : asked) {
+            if (recalled.contains(key)) {
+                success.add(key);
+            } else {
+                failed.put(key, "message not found");
+            }
+        }
         ok(ctx, answer);
     }
 

@@ -144,6 +144,8 @@
       }
       case 'image':
         return image(content.picUrl, 'image', 'image');
+      case 'recalled':
+        return el('div', 'recalled', 'message recalled');
       case 'link': {
         var card = el('div', 'link-card');
         var body = el('div');
