@@ -218,7 +218,9 @@ public final class Bridge implements AutoCloseable {
             throw new BridgeUnavailableException("the bridge is not accepting messages (starting or stopping)", null);
         }
         InboundMessage message = raw.withOrigin(def.platform(), def.id());
-        List<OutboundMessage> deliveries = ReplyQuotes.resolve(store, message, router.route(message));
+        List<OutboundMessage> deliveries = MentionMapping.apply(message,
+                ReplyQuotes.resolve(store, message, router.route(message)),
+                id -> setup.instances().containsKey(id) ? setup.instances().get(id).platform() : null);
         String dedupKey = message.id() == null ? null : def.id() + "\n" + message.id();
         boolean fresh;
         try {
