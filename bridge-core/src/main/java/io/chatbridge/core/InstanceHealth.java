@@ -40,6 +40,11 @@ public final class InstanceHealth {
         }
     }
 
+    /** Forgets {@code instanceId} (a reload removed it). */
+    public void forget(String instanceId) {
+        latest.remove(instanceId);
+    }
+
     /** The latest report of {@code instanceId}; empty when it never reported (drivers without connections). */
     public Optional<DriverHealth> of(String instanceId) {
         return Optional.ofNullable(latest.get(instanceId));

@@ -44,7 +44,8 @@ final class WebhookDriver implements Driver {
     public void start(DriverContext context) {
         this.context = context;
         if (config.ingress()) {
-            context.http(config.listenPort()).post(config.listenPath(), new WebhookIngress(context, config.token()));
+            WebhookIngress ingress = new WebhookIngress(context, config.token());
+            context.http(config.listenPort()).postAsync(config.listenPath(), ingress, ingress);
             LOG.info("webhook {}: receiving on port {} at POST {}", instanceId, config.listenPort(),
                     config.listenPath());
         }

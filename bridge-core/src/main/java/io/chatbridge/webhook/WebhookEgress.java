@@ -38,8 +38,8 @@ final class WebhookEgress {
 
     static final String EVENT_TYPE = "io.chatbridge.message";
 
-    /** Keep error snippets short: they end up in logs and dead letters. */
-    private static final int SNIPPET_CHARS = 200;
+    /** How much of an error answer goes into the error (the bridge bounds it again after masking secrets). */
+    private static final int SNIPPET_BYTES = 4096;
     /** A receiver's answer is only read for its {@code id}; do not buffer more. */
     private static final int MAX_RESPONSE_BYTES = 64 * 1024;
 
@@ -169,14 +169,19 @@ final class WebhookEgress {
         }
     }
 
+    /**
+     * The receiver's answer for the error. Not cut here: the bridge masks secrets the receiver quoted back first,
+     * then keeps printable text only and bounds it (a cut made before masking could keep a secret's first part).
+     */
     private static String snippet(byte[] answer) {
         if (answer.length == 0) {
             return "";
         }
-        String text = new String(answer, StandardCharsets.UTF_8).strip().replaceAll("\\s+", " ");
+        int length = Math.min(answer.length, SNIPPET_BYTES);
+        String text = new String(answer, 0, length, StandardCharsets.UTF_8).strip().replaceAll("\\s+", " ");
         if (text.isEmpty()) {
             return "";
         }
-        return ": " + (text.length() > SNIPPET_CHARS ? text.substring(0, SNIPPET_CHARS) + "…" : text);
+        return ": " + text;
     }
 }

@@ -16,6 +16,8 @@ import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The kit's stand-in for the bridge's HTTP servers, built on the SPI alone: one Javalin server per configured port
@@ -25,6 +27,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * thread.
  */
 final class KitHttpServers {
+
+    private static final Logger LOG = LoggerFactory.getLogger(KitHttpServers.class);
 
     /** Largest request body a handler sees, as in the bridge. */
     static final int MAX_BODY_BYTES = 1024 * 1024;
@@ -130,7 +134,7 @@ final class KitHttpServers {
         if (cause instanceof BridgeUnavailableException) {
             return HttpResponse.error(503, "bridge unavailable");
         }
-        System.err.println("[driver-kit] handler failed: " + cause);
+        LOG.error("handler failed", cause);
         return HttpResponse.error(500, "internal error");
     }
 

@@ -1,5 +1,6 @@
 package io.chatbridge.testkit;
 
+import io.chatbridge.spi.AsyncHttpHandler;
 import io.chatbridge.spi.BridgeUnavailableException;
 import io.chatbridge.spi.ChannelUse;
 import io.chatbridge.spi.ConfigNode;
@@ -7,7 +8,6 @@ import io.chatbridge.spi.ConfigProblem;
 import io.chatbridge.spi.DriverConfig;
 import io.chatbridge.spi.DriverContext;
 import io.chatbridge.spi.DriverHealth;
-import io.chatbridge.spi.AsyncHttpHandler;
 import io.chatbridge.spi.HttpHandler;
 import io.chatbridge.spi.HttpRoutes;
 import io.chatbridge.spi.InboundMessage;
@@ -44,6 +44,7 @@ public class TestDriverContext implements DriverContext, AutoCloseable {
     private final ScheduledExecutorService scheduler = Executors.newScheduledThreadPool(2);
     private final List<InboundMessage> published = new CopyOnWriteArrayList<>();
     private final List<String> registered = new CopyOnWriteArrayList<>();
+    private final List<String> secrets = new CopyOnWriteArrayList<>();
     private final List<DriverHealth> health = new CopyOnWriteArrayList<>();
     private final Map<String, Instant> seenIds = new HashMap<>();
     private volatile Clock clock;
@@ -181,6 +182,18 @@ public class TestDriverContext implements DriverContext, AutoCloseable {
                 registered.add(port + " " + method + " " + path);
             }
         };
+    }
+
+    @Override
+    public void secret(String value) {
+        if (!secrets.contains(value)) {
+            secrets.add(value);
+        }
+    }
+
+    /** The runtime secrets the driver registered with {@link #secret(String)}, in order. */
+    public List<String> secrets() {
+        return List.copyOf(secrets);
     }
 
     /** Loopback: the kit's servers listen on {@code 127.0.0.1} only. */

@@ -1,9 +1,11 @@
 package io.chatbridge.spi;
 
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -237,13 +239,91 @@ public final class ConfigNode {
         problems.accept(new ConfigProblem(file, path, message, true));
     }
 
-    /** Reports a warning for every key of this object not in {@code known}, listing the known keys. */
+    /**
+     * Reports a warning for every key of this object not in {@code known}, naming the nearest known key when one is
+     * close ({@code did you mean token?}) and listing the known keys.
+     */
     public void warnUnknownKeys(Set<String> known) {
         for (String key : keys()) {
             if (!known.contains(key)) {
-                get(key).warning("unknown key, ignored (known keys: " + String.join(", ", known.stream().sorted().toList()) + ")");
+                get(key).warning(unknownKeyMessage("unknown key, ignored", key, known));
             }
         }
+    }
+
+    /**
+     * Reports an error for every key of this object not in {@code known}, for keys where a typo would change what
+     * happens (a channel address, a message option): {@code unknown key; did you mean open_conversation_id? (known
+     * keys: ...)}.
+     *
+     * @param what how to call such a key in the message, e.g. {@code "unknown address key"}
+     */
+    public void rejectUnknownKeys(Set<String> known, String what) {
+        for (String key : keys()) {
+            if (!known.contains(key)) {
+                get(key).problem(unknownKeyMessage(what, key, known));
+            }
+        }
+    }
+
+    /**
+     * {@code what; did you mean KEY? (known keys: ...)}, the message the unknown-key checks report; the suggestion is
+     * left out when no known key is close.
+     *
+     */
+    public static String unknownKeyMessage(String what, String key, Collection<String> known) {
+        String nearest = nearest(key, known);
+        return what + (nearest == null ? "" : "; did you mean " + nearest + "?") + " (known keys: "
+                + (known.isEmpty() ? "none" : String.join(", ", known.stream().sorted().toList())) + ")";
+    }
+
+    /**
+     * The one element of {@code candidates} a user most probably meant by {@code given} (a typo: a different case,
+     * a letter missing, added, changed or two swapped), or {@code null} when none is close enough or two are
+     * equally close.
+     *
+     */
+    public static String nearest(String given, Collection<String> candidates) {
+        String best = null;
+        int bestDistance = Integer.MAX_VALUE;
+        boolean tie = false;
+        String g = given.toLowerCase(Locale.ROOT);
+        for (String candidate : candidates) {
+            if (candidate.equals(given)) {
+                return null;
+            }
+            int d = distance(g, candidate.toLowerCase(Locale.ROOT));
+            if (d < bestDistance) {
+                best = candidate;
+                bestDistance = d;
+                tie = false;
+            } else if (d == bestDistance) {
+                tie = true;
+            }
+        }
+        int allowed = given.length() <= 4 ? 1 : given.length() <= 9 ? 2 : 3;
+        return best != null && !tie && bestDistance <= allowed ? best : null;
+    }
+
+    /** Optimal string alignment distance: insertions, deletions, substitutions and adjacent swaps. */
+    private static int distance(String a, String b) {
+        int[][] d = new int[a.length() + 1][b.length() + 1];
+        for (int i = 0; i <= a.length(); i++) {
+            d[i][0] = i;
+        }
+        for (int j = 0; j <= b.length(); j++) {
+            d[0][j] = j;
+        }
+        for (int i = 1; i <= a.length(); i++) {
+            for (int j = 1; j <= b.length(); j++) {
+                int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
+                d[i][j] = Math.min(Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1), d[i - 1][j - 1] + cost);
+                if (i > 1 && j > 1 && a.charAt(i - 1) == b.charAt(j - 2) && a.charAt(i - 2) == b.charAt(j - 1)) {
+                    d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+                }
+            }
+        }
+        return d[a.length()][b.length()];
     }
 
     private String childPath(String key) {

@@ -159,10 +159,12 @@ public class DeliveryException extends Exception {
         return this;
     }
 
+    /** Whether the bridge retries the delivery (with backoff) or moves it to dead letters at once. */
     public Category category() {
         return category;
     }
 
+    /** {@code category() == RETRYABLE}. */
     public boolean retryable() {
         return category == Category.RETRYABLE;
     }

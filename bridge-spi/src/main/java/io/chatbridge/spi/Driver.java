@@ -104,6 +104,22 @@ public interface Driver {
     }
 
     /**
+     * Checks a message the rules routed to this instance before it is recorded, for what the sender can correct
+     * and the driver knows at once will never be sent: e.g. a chat group it does not have, a message type it does
+     * not support. Called by the bridge on the publishing thread (an ingress's server thread) for every delivery
+     * to this instance, before any delivery of the published message is recorded; must be quick, without I/O and
+     * thread-safe. A non-null answer refuses the whole published message: publish fails with {@link
+     * MessageRefusedException} carrying it, nothing is recorded, and an HTTP ingress answers 400. The default
+     * accepts every message (problems then surface as {@link DeliveryException}s when sending).
+     *
+     * @return {@code null} to accept, or what is wrong, naming the attribute or field and the values it accepts
+     *     (e.g. {@code xvchatgroup: no chat group 'dev' (known: ops, alerts)}); never a secret
+     */
+    default String refusal(OutboundMessage message) {
+        return null;
+    }
+
+    /**
      * Stops the instance and releases its resources. Called once when the bridge shuts down, after its HTTP ports
      * are closed and in-flight deliveries finished or timed out. Must be idempotent and must not throw.
      */

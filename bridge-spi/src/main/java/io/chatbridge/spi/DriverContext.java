@@ -104,9 +104,25 @@ public interface DriverContext {
     }
 
     /**
+     * Routes {@code message} without recording it and asks each target driver whether it would refuse it (see
+     * {@link Driver#refusal(OutboundMessage)}), so that an ingress receiving several messages in one request can
+     * refuse them all before publishing any (a batch stays all-or-nothing). Called from any thread; quick, no I/O.
+     * {@link #publishAsync} checks the same on its own. The default refuses nothing.
+     *
+     * @return {@code null} when every target accepts it, else the first refusal
+     */
+    default String refusal(InboundMessage message) {
+        return null;
+    }
+
+    /**
      * The HTTP routes of the bridge's shared server on {@code port}. Instances naming the same port share one
      * server. Routes must be added during {@link Driver#start}; the server opens after all drivers started and
-     * answers {@code GET /healthz} itself. Request bodies over 1 MiB are refused with 413 before a handler runs.
+     * answers {@code GET /healthz} (liveness) and {@code GET /readyz} (readiness) itself; those paths are reserved.
+     * Request bodies over 1 MiB are refused with 413 before a handler runs (at once when the declared
+     * {@code Content-Length} is larger); a body must arrive within 10 seconds in total, else 408. Bodies are read
+     * without holding a server thread; give a {@link RequestGuard} with the route to check credentials in the
+     * headers before any body byte is read.
      */
     HttpRoutes http(int port);
 
@@ -172,6 +188,25 @@ public interface DriverContext {
                     (attachment.name() == null ? "attachment" : attachment.name()) + ": the source gives no link");
         }
         return AttachmentFetch.get(attachment.url(), attachment.name(), max);
+    }
+
+    /**
+     * Registers a secret the driver obtained at run time (e.g. an access token fetched from its platform), so that
+     * it is masked like the configured secrets wherever it appears inside a string (also URL-encoded or
+     * JSON-escaped, e.g. when a platform quotes a request back in an error): in log lines, dead-letter errors, CLI
+     * and admin output; an outgoing message containing it is blocked. Called by the driver from any thread, as
+     * soon as it has the value and before using it; cheap to call again with the same value. The bridge keeps the
+     * last few values of each instance (older tokens expired). The default ignores the value.
+     */
+    default void secret(String value) {
+    }
+
+    /**
+     * Where the driver reports its own metrics; see {@link DriverMetrics}. May be called at any time after
+     * {@link Driver#start} began, from any thread. The default discards everything, so drivers may always report.
+     */
+    default DriverMetrics metrics() {
+        return DriverMetrics.NONE;
     }
 
     /** Waits for a stage, rethrowing a {@link RuntimeException} it failed with as itself. */

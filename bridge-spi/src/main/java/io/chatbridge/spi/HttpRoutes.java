@@ -14,6 +14,20 @@ public interface HttpRoutes {
      */
     void route(String method, String path, HttpHandler handler);
 
+    /**
+     * Like {@link #route(String, String, HttpHandler)}, with a guard that checks the headers before the body is
+     * read (see {@link RequestGuard}): a request the guard answers never reaches the handler. The default checks
+     * the guard after the body was read (same answers, not earlier); the bridge's own servers check it before.
+     *
+     * @throws IllegalStateException when another instance already registered the same method and path
+     */
+    default void route(String method, String path, RequestGuard guard, HttpHandler handler) {
+        route(method, path, request -> {
+            HttpResponse refused = guard.check(request);
+            return refused != null ? refused : handler.handle(request);
+        });
+    }
+
     /** Shorthand for {@code route("POST", path, handler)}. */
     default void post(String path, HttpHandler handler) {
         route("POST", path, handler);
@@ -39,6 +53,26 @@ public interface HttpRoutes {
                 throw e.getCause() instanceof Exception cause ? cause : e;
             }
         });
+    }
+
+    /**
+     * Like {@link #routeAsync(String, String, AsyncHttpHandler)}, with a guard that checks the headers before the
+     * body is read (see {@link RequestGuard}). The default checks the guard after the body was read; the bridge's
+     * own servers check it before reading any body byte.
+     *
+     * @throws IllegalStateException when another instance already registered the same method and path
+     */
+    default void routeAsync(String method, String path, RequestGuard guard, AsyncHttpHandler handler) {
+        routeAsync(method, path, request -> {
+            HttpResponse refused = guard.check(request);
+            return refused != null ? java.util.concurrent.CompletableFuture.completedFuture(refused)
+                    : handler.handle(request);
+        });
+    }
+
+    /** Shorthand for {@code routeAsync("POST", path, guard, handler)}. */
+    default void postAsync(String path, RequestGuard guard, AsyncHttpHandler handler) {
+        routeAsync("POST", path, guard, handler);
     }
 
     /** Shorthand for {@code routeAsync("POST", path, handler)}. */

@@ -37,6 +37,23 @@ public record PortClaim(int port, String portSetting, String method, String path
         return new PortClaim(port, portSetting, null, null, null);
     }
 
+    /**
+     * {@link #path()} as the bridge's HTTP server matches it: trailing slashes ignored, so {@code /events/} and
+     * {@code /events} are one route; {@code null} for a server of the driver's own.
+     */
+    public String normalizedPath() {
+        return path == null ? null : normalizePath(path);
+    }
+
+    /** {@code path} without trailing slashes ({@code /} stays {@code /}), as the bridge's HTTP server matches it. */
+    public static String normalizePath(String path) {
+        int end = path.length();
+        while (end > 1 && path.charAt(end - 1) == '/') {
+            end--;
+        }
+        return path.substring(0, end);
+    }
+
     /** Whether this is a port the driver opens itself rather than a route on a shared one. */
     public boolean isOwnServer() {
         return method == null;

@@ -9,6 +9,7 @@ import io.chatbridge.dingtalk.outbound.AccessTokenCache;
 import io.chatbridge.dingtalk.outbound.AppRobotMessage;
 import io.chatbridge.dingtalk.outbound.DeliveryPlan;
 import io.chatbridge.dingtalk.outbound.AppRobotSender;
+import io.chatbridge.dingtalk.outbound.OpenApiBudget;
 import io.chatbridge.dingtalk.outbound.OutgoingContent;
 import io.chatbridge.dingtalk.outbound.RobotApi;
 import io.chatbridge.dingtalk.outbound.Sleeper;
@@ -31,11 +32,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,14 +42,10 @@ import org.slf4j.LoggerFactory;
 public final class DingTalkDriver implements Driver {
 
     private static final Logger LOG = LoggerFactory.getLogger(DingTalkDriver.class);
-    /** Threads for blocking SDK calls; delivery workers wait on them. */
-    private static final int API_THREADS = 4;
-    private static final int API_QUEUE = 512;
 
     private final DingTalkConfig config;
     private final Ticker ticker;
     private final Sleeper sleeper;
-    private ThreadPoolExecutor executor;
     private AppRobotSender app;
     private WebhookSender webhooks;
     /** The custom robots by chat group, with their URLs pointing at the sandbox in sandbox mode. */
@@ -100,6 +92,7 @@ public final class DingTalkDriver implements Driver {
     private void startParts(DriverContext context) throws Exception {
         this.context = context;
         String id = config.instanceId();
+        metrics = context.metrics();
         URI endpoint = config.apiEndpoint();
         List<WebhookConfig> webhookConfigs = config.webhooks();
         if (config.sandbox() != null) {
@@ -111,12 +104,13 @@ public final class DingTalkDriver implements Driver {
         }
         webhookConfigs.forEach(webhook -> robots.put(webhook.chatGroup(), webhook));
         if (config.hasApp()) {
-            executor = new ThreadPoolExecutor(API_THREADS, API_THREADS, 60, TimeUnit.SECONDS,
-                    new ArrayBlockingQueue<>(API_QUEUE), daemonThreads("dingtalk-" + id + "-api-"));
-            executor.allowCoreThreadTimeOut(true);
-            RobotApi api = new RobotApi(endpoint, config.appKey(), config.appSecret(), config.robotCode());
-            AccessTokenCache tokens = new AccessTokenCache(api::fetchToken, executor, ticker);
-            app = new AppRobotSender(id, api, tokens, executor, ticker);
+            RobotApi api = new RobotApi(endpoint, config.appKey(), config.appSecret(), config.robotCode(),
+                    context.clock());
+            api.paceWith(openApiBudget);
+            // every SDK call, token fetches included, runs on the delivery worker that needs it: no second thread
+            // waits for it (a burst of workers shares the one fetch in flight)
+            AccessTokenCache tokens = new AccessTokenCache(api::fetchToken, Runnable::run, ticker, context::secret);
+            app = new AppRobotSender(id, api, tokens, ticker);
         }
         if (!config.webhooks().isEmpty()) {
             HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
@@ -130,13 +124,17 @@ public final class DingTalkDriver implements Driver {
             } else {
                 signature = new CallbackSignature(config.signingSecret(), context.clock());
             }
-            context.http(config.listenPort()).post(config.listenPath(), new CallbackHandler(context, signature));
+            CallbackHandler callbacks = new CallbackHandler(context, signature);
+            context.http(config.listenPort()).route("POST", config.listenPath(), callbacks, callbacks);
             LOG.info("[{}] receiving DingTalk callbacks on port {} at {}", id, config.listenPort(),
                     config.listenPath());
         }
         LOG.info("[{}] started: app robot {}, custom robots {}", id, config.hasApp() ? config.robotCode() : "none",
                 config.webhooks().isEmpty() ? "none" : String.join(", ", config.chatGroups()));
     }
+
+    private volatile OpenApiBudget openApiBudget;
+    private volatile io.chatbridge.spi.DriverMetrics metrics;
 
     @Override
     public SendResult send(OutboundMessage message) throws DeliveryException {
@@ -262,19 +260,75 @@ public final class DingTalkDriver implements Driver {
         return DeliveryPlan.isPublicUrl(url);
     }
 
+    /** The message types a routed message may ask for ({@code msg_type} option or {@code xvmsgtype}). */
+    private static final List<String> MESSAGE_TYPES = List.of("text", "markdown", "link", "actionCard", "feedCard",
+            "image");
+
+    /**
+     * Refuses at publish time what can never be sent: an {@code xvchatgroup} naming no configured chat group (when
+     * the rule's address names none), and an {@code xvmsgtype} that is no DingTalk message type.
+     */
+    @Override
+    public String refusal(OutboundMessage message) {
+        String type = message.option(OutgoingContent.MSG_TYPE) != null ? null
+                : message.extensions().get(OutgoingContent.XV_MSG_TYPE);
+        if (type != null && message.rich() == null
+                && MESSAGE_TYPES.stream().noneMatch(known -> known.equalsIgnoreCase(type.trim()))) {
+            return OutgoingContent.XV_MSG_TYPE + ": '" + type + "' is not a DingTalk message type dingtalk instance "
+                    + config.instanceId() + " supports (known: " + String.join(", ", MESSAGE_TYPES) + ")";
+        }
+        if (message.channel().get(DingTalkConfig.OPEN_CONVERSATION_ID) != null
+                || message.channel().get(DingTalkConfig.USER_IDS) != null
+                || message.channel().get(DingTalkConfig.CHAT_GROUP) != null) {
+            return null;
+        }
+        String group = message.extensions().get("xvchatgroup");
+        if (group != null && !group.isBlank() && !robots.containsKey(group)) {
+            return "xvchatgroup: '" + group + "' names no chat group of dingtalk instance " + config.instanceId()
+                    + " (known: "
+                    + (robots.isEmpty() ? "none, it has no webhooks" : String.join(", ", robots.keySet())) + ")";
+        }
+        return null;
+    }
+
     /**
      * Custom robots are paced (20 messages a minute by default): a message for a robot whose rate is used up is
      * postponed by the delivery engine instead of holding a worker while it waits.
      */
     @Override
     public Duration sendDelay(OutboundMessage message) {
-        if (webhooks == null || message.channel().get(DingTalkConfig.OPEN_CONVERSATION_ID) != null
-                || message.channel().get(DingTalkConfig.USER_IDS) != null) {
+        if (message.channel().get(DingTalkConfig.OPEN_CONVERSATION_ID) != null) {
+            return openApiDelay(RobotApi.GROUP_SEND, message);
+        }
+        if (message.channel().get(DingTalkConfig.USER_IDS) != null) {
+            return openApiDelay(RobotApi.USERS_SEND, message);
+        }
+        if (webhooks == null) {
             return Duration.ZERO;
         }
         String group = chatGroup(message);
         WebhookConfig webhook = group == null ? null : robots.get(group);
         return webhook == null ? Duration.ZERO : webhooks.delayFor(webhook);
+    }
+
+    /**
+     * Sets the OpenAPI budget this instance's app robot shares with the other instances of its app key (the
+     * factory does, before {@link #start}); without one, app robot sends are not paced.
+     */
+    void paceOpenApi(OpenApiBudget budget) {
+        this.openApiBudget = budget;
+    }
+
+    private Duration openApiDelay(String api, OutboundMessage message) {
+        OpenApiBudget budget = openApiBudget;
+        if (budget == null || app == null) {
+            return Duration.ZERO;
+        }
+        Duration wait = budget.delayFor(api, message.deliveryId());
+        if (!wait.isZero() && metrics != null) {
+            metrics.increment("openapi_pacing_waits", "api", api);
+        }
+        return wait;
     }
 
     /** The custom robot a message goes to: the address's chat group, else its {@code xvchatgroup}, else default. */
@@ -286,9 +340,6 @@ public final class DingTalkDriver implements Driver {
 
     @Override
     public void stop() {
-        if (executor != null) {
-            executor.shutdownNow();
-        }
         if (sandbox != null) {
             sandbox.sandbox().stop();
         }
@@ -320,14 +371,5 @@ public final class DingTalkDriver implements Driver {
             throw DeliveryException.permanent(Reason.BAD_REQUEST, "user_ids must be a non-empty array of staff ids");
         }
         return ids;
-    }
-
-    private static ThreadFactory daemonThreads(String prefix) {
-        AtomicInteger n = new AtomicInteger();
-        return runnable -> {
-            Thread thread = new Thread(runnable, prefix + n.incrementAndGet());
-            thread.setDaemon(true);
-            return thread;
-        };
     }
 }

@@ -40,7 +40,8 @@ record InProcessSandbox(DingTalkSandbox sandbox, List<WebhookConfig> webhooks) {
         List<SandboxSettings.Webhook> robots = new ArrayList<>();
         for (WebhookConfig webhook : config.webhooks()) {
             String groupId = ROBOT_GROUP_PREFIX + webhook.chatGroup();
-            groups.putIfAbsent(groupId, new SandboxSettings.Group(groupId, webhook.chatGroup() + " (custom robot)"));
+            groups.putIfAbsent(groupId,
+                    new SandboxSettings.Group(groupId, webhook.chatGroup() + " (custom robot)", false));
             // a token of the sandbox's own: the configured URL's real token never reaches the sandbox page
             robots.add(new SandboxSettings.Webhook(webhook.chatGroup(), "sandbox-" + webhook.chatGroup(),
                     webhook.secret(), groupId));
@@ -57,7 +58,7 @@ record InProcessSandbox(DingTalkSandbox sandbox, List<WebhookConfig> webhooks) {
                 .withCallbackUrl(callback)
                 .withGroups(List.copyOf(groups.values()))
                 .withWebhooks(robots);
-        DingTalkSandbox sandbox = new DingTalkSandbox(settings, clock);
+        DingTalkSandbox sandbox = new DingTalkSandbox(settings, clock).embeddedIn(config.instanceId());
         try {
             sandbox.start();
         } catch (RuntimeException e) {

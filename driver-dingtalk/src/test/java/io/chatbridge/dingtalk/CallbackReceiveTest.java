@@ -1,11 +1,11 @@
 package io.chatbridge.dingtalk;
 
-import io.chatbridge.dingtalk.protocol.DingTalkSignature;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.chatbridge.dingtalk.TestTime.FakeTicker;
 import io.chatbridge.testkit.MutableClock;
 import io.chatbridge.dingtalk.outbound.Sleeper;
+import io.chatbridge.dingtalk.protocol.DingTalkSignature;
 import io.chatbridge.spi.InboundMessage;
 import io.chatbridge.spi.Sender;
 import java.io.ByteArrayInputStream;
@@ -97,6 +97,27 @@ class CallbackReceiveTest {
 
         assertThat(response.statusCode()).isEqualTo(403);
         assertThat(response.body()).isEqualTo("{\"error\":\"signature mismatch\"}");
+        assertThat(fixture.context.published()).isEmpty();
+    }
+
+    @Test
+    void anUnsignedCallbackIsAnswered403BeforeItsBodyIsSent() throws Exception {
+        start(SIGNING_SECRET);
+        try (java.net.Socket socket = new java.net.Socket(java.net.InetAddress.getLoopbackAddress(),
+                fixture.context.url(0, "/").getPort())) {
+            socket.setSoTimeout(10_000);
+            // headers announce a body that never comes: the answer must not wait for it
+            socket.getOutputStream().write(("POST /dingtalk/event HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                    + "Content-Type: application/json\r\nContent-Length: 100000\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            socket.getOutputStream().flush();
+            StringBuilder status = new StringBuilder();
+            int c;
+            while ((c = socket.getInputStream().read()) >= 0 && c != '\n') {
+                status.append((char) c);
+            }
+            assertThat(status.toString()).startsWith("HTTP/1.1 403");
+        }
         assertThat(fixture.context.published()).isEmpty();
     }
 

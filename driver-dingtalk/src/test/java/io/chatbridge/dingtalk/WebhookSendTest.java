@@ -1,16 +1,16 @@
 package io.chatbridge.dingtalk;
 
-import io.chatbridge.dingtalk.protocol.DingTalkSignature;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.chatbridge.dingtalk.FakeDingTalk.Reply;
 import io.chatbridge.dingtalk.TestTime.FakeSleeper;
 import io.chatbridge.dingtalk.TestTime.FakeTicker;
-import io.chatbridge.testkit.MutableClock;
+import io.chatbridge.dingtalk.protocol.DingTalkSignature;
 import io.chatbridge.spi.DeliveryException;
 import io.chatbridge.spi.DeliveryException.Reason;
 import io.chatbridge.spi.SendResult;
+import io.chatbridge.testkit.MutableClock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -168,6 +168,34 @@ class WebhookSendTest {
                         assertThat(e.code()).isEqualTo(reasons.get(code).name());
                     });
         }
+    }
+
+    @Test
+    void anUnreachableCustomRobotIsARetryableNetworkErrorThatSaysWhy() {
+        fake.close();
+        try (LogCapture logs = new LogCapture()) {
+            assertThatThrownBy(() -> send(toGroup("dev").text("x")))
+                    .isInstanceOfSatisfying(DeliveryException.class, e -> {
+                        assertThat(e.retryable()).isTrue();
+                        assertThat(e.code()).isEqualTo("NETWORK");
+                        assertThat(e.getMessage()).isEqualTo("custom robot 'dev' (text): network error reaching"
+                                + " 127.0.0.1: connection refused");
+                    });
+            assertThat(logs.all()).contains("network error reaching 127.0.0.1: connection refused")
+                    .doesNotContain("tokDEV");
+        }
+    }
+
+    @Test
+    void tooManyRequestsFromACustomRobotHonoursRetryAfter() {
+        fake.webhookReplies.add(new Reply(429, "slow down", "text/plain", Map.of("Retry-After", "30")));
+
+        assertThatThrownBy(() -> send(toGroup("dev").text("x")))
+                .isInstanceOfSatisfying(DeliveryException.class, e -> {
+                    assertThat(e.retryable()).isTrue();
+                    assertThat(e.code()).isEqualTo("RATE_LIMITED");
+                    assertThat(e.retryAfter()).isEqualTo(java.time.Duration.ofSeconds(30));
+                });
     }
 
     @Test

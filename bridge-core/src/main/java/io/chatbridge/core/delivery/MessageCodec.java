@@ -1,200 +1,274 @@
 package io.chatbridge.core.delivery;
 
-import com.fasterxml.jackson.annotation.JsonAutoDetect;
-import com.fasterxml.jackson.annotation.JsonCreator;
-import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
-import com.fasterxml.jackson.annotation.JsonProperty;
-import com.fasterxml.jackson.annotation.JsonSubTypes;
-import com.fasterxml.jackson.annotation.JsonTypeInfo;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
-import com.fasterxml.jackson.databind.annotation.JsonPOJOBuilder;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import io.chatbridge.spi.Attachment;
 import io.chatbridge.spi.Mentions;
+import io.chatbridge.spi.Origin;
 import io.chatbridge.spi.OutboundMessage;
 import io.chatbridge.spi.Quote;
 import io.chatbridge.spi.RichContent;
+import io.chatbridge.spi.RichHeader;
 import io.chatbridge.spi.Sender;
+import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 
 /**
- * {@link OutboundMessage} as JSON for the outbox's {@code payload} column. Unknown properties are ignored so that a
- * row written by a newer build (one more field) can still be read by an older replica during a rolling upgrade.
+ * A delivery as JSON for the outbox's {@code payload} column, in a form private to core and versioned by its
+ * {@code v} field: the records below, not the SPI's classes, so the SPI can grow or change its types without changing
+ * what is on disk, and a change of the stored form is a new {@code v} read alongside the old ones.
+ *
+ * <ul>
+ *   <li>no {@code v} (0): rows written up to schema v2, when the payload was the SPI's {@code OutboundMessage} as
+ *       JSON. Version 1 kept its property names, so the same records read them. (The {@code attempt} property is
+ *       the attempt the row was written for; a claim replaces it from the {@code attempts} column.)</li>
+ *   <li>{@code v: 1}: the current form; its optional properties {@code quote}, {@code sourceRef} (of an
+ *       attachment) and the {@code richText} variant's {@code segments} were added later (an older build ignores
+ *       the properties and refuses {@code richText} naming the type).</li>
+ *   <li>{@code v: 2}: the same form, written for a recall ({@code recallOf}): a build that reads only form 1 would
+ *       take it for a message and send it, so it refuses it instead.</li>
+ * </ul>
+ *
+ * <p>Unknown properties are ignored so that a row written by a newer build (one more field) can still be read by an
+ * older replica during a rolling upgrade; a {@code v} newer than this build knows is refused with a clear error.
  */
 final class MessageCodec {
+
+    /** The newest version {@link #write} writes (for a recall; other deliveries are written as {@link #FORM_1}). */
+    static final int VERSION = 2;
+
+    /** The version of every delivery that is not a recall. */
+    static final int FORM_1 = 1;
 
     private static final ObjectMapper JSON = new ObjectMapper()
             .registerModule(new JavaTimeModule())
             .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .disable(DeserializationFeature.ADJUST_DATES_TO_CONTEXT_TIME_ZONE)
-            .addMixIn(RichContent.class, RichContentMixin.class)
-            .addMixIn(Mentions.class, MentionsMixin.class)
-            .addMixIn(OutboundMessage.class, OutboundMixin.class)
-            .addMixIn(OutboundMessage.Builder.class, BuilderMixin.class)
-            .addMixIn(Sender.class, SenderMixin.class)
-            .addMixIn(Sender.Builder.class, BuilderMixin.class)
-            .addMixIn(Attachment.class, AttachmentMixin.class)
-            .addMixIn(Attachment.Builder.class, BuilderMixin.class)
-            .addMixIn(RichContent.Markdown.class, MarkdownMixin.class)
-            .addMixIn(RichContent.Link.class, LinkMixin.class)
-            .addMixIn(RichContent.ActionCard.class, ActionCardMixin.class)
-            .addMixIn(RichContent.ActionCard.Builder.class, BuilderMixin.class)
-            .addMixIn(RichContent.Button.class, ButtonMixin.class)
-            .addMixIn(RichContent.FeedCard.class, FeedCardMixin.class)
-            .addMixIn(RichContent.FeedLink.class, FeedLinkMixin.class)
-            .addMixIn(RichContent.Image.class, ImageMixin.class)
-            .addMixIn(RichContent.RichText.class, RichTextMixin.class)
-            .addMixIn(RichContent.Segment.class, SegmentMixin.class)
-            .addMixIn(Quote.class, QuoteMixin.class);
+            .setSerializationInclusion(JsonInclude.Include.NON_NULL);
 
     private MessageCodec() {
     }
 
     static String write(OutboundMessage message) {
         try {
-            return JSON.writeValueAsString(message);
-        } catch (JsonProcessingException e) {
+            return JSON.writeValueAsString(StoredDelivery.of(message));
+        } catch (JsonProcessingException | RuntimeException e) {
             throw new StoreException("cannot serialize delivery " + message.deliveryId() + ": "
-                    + e.getOriginalMessage(), e);
+                    + (e instanceof JsonProcessingException j ? j.getOriginalMessage() : e.getMessage()), e);
         }
     }
 
     static OutboundMessage read(String json) {
+        StoredDelivery stored;
         try {
-            return JSON.readValue(json, OutboundMessage.class);
+            stored = JSON.readValue(json, StoredDelivery.class);
         } catch (JsonProcessingException e) {
             throw new StoreException("cannot read a stored delivery: " + e.getOriginalMessage(), e);
         }
-    }
-
-    /** The SPI stays free of Jackson annotations; the wire names are the {@link RichContent#type()} names. */
-    @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, include = JsonTypeInfo.As.PROPERTY, property = "type")
-    @JsonSubTypes({
-        @JsonSubTypes.Type(value = RichContent.Markdown.class, name = "markdown"),
-        @JsonSubTypes.Type(value = RichContent.Link.class, name = "link"),
-        @JsonSubTypes.Type(value = RichContent.ActionCard.class, name = "actionCard"),
-        @JsonSubTypes.Type(value = RichContent.FeedCard.class, name = "feedCard"),
-        @JsonSubTypes.Type(value = RichContent.Image.class, name = "image"),
-        @JsonSubTypes.Type(value = RichContent.RichText.class, name = "richText")})
-    private interface RichContentMixin {
-    }
-
-    /** {@code isEmpty()} looks like a bean property to Jackson; it is derived, not stored. */
-    @JsonIgnoreProperties({"empty"})
-    private interface MentionsMixin {
-    }
-
-    /*
-     * The SPI's message types are final classes made by builders and factories (their fields are named as the JSON
-     * properties rows have always had): written from their fields, read back through the same builders and
-     * factories drivers use, so the stored form stays what schema v2 wrote.
-     */
-
-    @JsonPOJOBuilder(withPrefix = "")
-    private interface BuilderMixin {
-    }
-
-    @JsonAutoDetect(fieldVisibility = JsonAutoDetect.Visibility.ANY,
-            getterVisibility = JsonAutoDetect.Visibility.NONE, isGetterVisibility = JsonAutoDetect.Visibility.NONE)
-    @JsonDeserialize(builder = OutboundMessage.Builder.class)
-    private interface OutboundMixin {
-    }
-
-    @JsonAutoDetect(fieldVisibility = JsonAutoDetect.Visibility.ANY,
-            getterVisibility = JsonAutoDetect.Visibility.NONE, isGetterVisibility = JsonAutoDetect.Visibility.NONE)
-    @JsonDeserialize(builder = Sender.Builder.class)
-    private interface SenderMixin {
-    }
-
-    @JsonAutoDetect(fieldVisibility = JsonAutoDetect.Visibility.ANY,
-            getterVisibility = JsonAutoDetect.Visibility.NONE, isGetterVisibility = JsonAutoDetect.Visibility.NONE)
-    @JsonDeserialize(builder = Attachment.Builder.class)
-    private interface AttachmentMixin {
-    }
-
-    @JsonAutoDetect(fieldVisibility = JsonAutoDetect.Visibility.ANY,
-            getterVisibility = JsonAutoDetect.Visibility.NONE, isGetterVisibility = JsonAutoDetect.Visibility.NONE)
-    @JsonDeserialize(builder = RichContent.ActionCard.Builder.class)
-    private interface ActionCardMixin {
-    }
-
-    @JsonAutoDetect(fieldVisibility = JsonAutoDetect.Visibility.ANY,
-            getterVisibility = JsonAutoDetect.Visibility.NONE, isGetterVisibility = JsonAutoDetect.Visibility.NONE)
-    private abstract static class MarkdownMixin {
-        @JsonCreator
-        MarkdownMixin(@JsonProperty("title") String title, @JsonProperty("text") String text) {
+        if (stored.v() > VERSION) {
+            throw new StoreException("cannot read a stored delivery: it was written in form " + stored.v()
+                    + " by a newer build, this one reads forms up to " + VERSION + "; upgrade the bridge", null);
+        }
+        try {
+            return stored.toMessage();
+        } catch (RuntimeException e) {
+            throw new StoreException("cannot read a stored delivery: " + e.getMessage(), e);
         }
     }
 
-    @JsonAutoDetect(fieldVisibility = JsonAutoDetect.Visibility.ANY,
-            getterVisibility = JsonAutoDetect.Visibility.NONE, isGetterVisibility = JsonAutoDetect.Visibility.NONE)
-    private abstract static class LinkMixin {
-        @JsonCreator
-        LinkMixin(@JsonProperty("title") String title, @JsonProperty("text") String text,
-                  @JsonProperty("messageUrl") String messageUrl, @JsonProperty("picUrl") String picUrl) {
+    // ------------------------------------------------------------------------------------------------ stored form
+
+    /** Versions 1 and 2 (and, without {@code v}, the rows of schema v2). */
+    record StoredDelivery(int v, String deliveryId, String ruleId, String instanceId, Map<String, Object> channel,
+                          String text, StoredHeader header, StoredRich rich, List<StoredAttachment> attachments,
+                          StoredMentions mentions, Map<String, Object> options, StoredOrigin source,
+                          Map<String, String> extensions, Integer attempt, StoredQuote quote, String recallOf) {
+
+        static StoredDelivery of(OutboundMessage m) {
+            return new StoredDelivery(m.isRecall() ? VERSION : FORM_1, m.deliveryId(), m.ruleId(), m.instanceId(),
+                    m.channel(), m.text(),
+                    m.header() == null ? null : new StoredHeader(m.header().title(), m.header().content()),
+                    StoredRich.of(m.rich()),
+                    m.attachments().stream().map(StoredAttachment::of).toList(),
+                    StoredMentions.of(m.mentions()), m.options(), StoredOrigin.of(m.source()), m.extensions(),
+                    m.attempt(), StoredQuote.of(m.quote()), m.recallOf());
+        }
+
+        OutboundMessage toMessage() {
+            OutboundMessage.Builder b = OutboundMessage.builder().deliveryId(deliveryId).ruleId(ruleId)
+                    .instanceId(instanceId).text(text)
+                    .header(header == null ? null : new RichHeader(header.title(), header.content()))
+                    .rich(rich == null ? null : rich.toRich())
+                    .mentions(mentions == null ? Mentions.NONE : mentions.toMentions())
+                    .source(source == null ? null : source.toOrigin())
+                    .quote(quote == null ? null : quote.toQuote())
+                    .recallOf(recallOf);
+            if (channel != null) {
+                b.channel(channel);
+            }
+            if (attachments != null) {
+                b.attachments(attachments.stream().map(StoredAttachment::toAttachment).toList());
+            }
+            if (options != null) {
+                b.options(options);
+            }
+            if (extensions != null) {
+                b.extensions(extensions);
+            }
+            return b.attempt(attempt == null ? 1 : attempt).build();
         }
     }
 
-    @JsonAutoDetect(fieldVisibility = JsonAutoDetect.Visibility.ANY,
-            getterVisibility = JsonAutoDetect.Visibility.NONE, isGetterVisibility = JsonAutoDetect.Visibility.NONE)
-    private abstract static class ButtonMixin {
-        @JsonCreator
-        ButtonMixin(@JsonProperty("title") String title, @JsonProperty("url") String url) {
+    record StoredHeader(String title, String content) {
+    }
+
+    /** Every rich variant in one shape; {@code type} says which fields count ({@link RichContent#type()} names). */
+    record StoredRich(String type, String title, String text, String messageUrl, String picUrl, String singleTitle,
+                      String singleUrl, List<StoredLink> buttons, String buttonOrientation, List<StoredLink> links,
+                      String url, List<StoredSegment> segments) {
+
+        static StoredRich of(RichContent rich) {
+            if (rich == null) {
+                return null;
+            }
+            if (rich instanceof RichContent.Markdown m) {
+                return new StoredRich("markdown", m.title(), m.text(), null, null, null, null, null, null, null,
+                        null, null);
+            }
+            if (rich instanceof RichContent.Link l) {
+                return new StoredRich("link", l.title(), l.text(), l.messageUrl(), l.picUrl(), null, null, null,
+                        null, null, null, null);
+            }
+            if (rich instanceof RichContent.ActionCard a) {
+                return new StoredRich("actionCard", a.title(), a.text(), null, null, a.singleTitle(), a.singleUrl(),
+                        a.buttons().stream().map(btn -> new StoredLink(btn.title(), btn.url(), null, null)).toList(),
+                        a.buttonOrientation(), null, null, null);
+            }
+            if (rich instanceof RichContent.FeedCard f) {
+                return new StoredRich("feedCard", null, null, null, null, null, null, null, null,
+                        f.links().stream().map(l -> new StoredLink(l.title(), null, l.messageUrl(), l.picUrl()))
+                                .toList(), null, null);
+            }
+            if (rich instanceof RichContent.Image i) {
+                return new StoredRich("image", null, null, null, null, null, null, null, null, null, i.url(), null);
+            }
+            if (rich instanceof RichContent.RichText r) {
+                return new StoredRich("richText", null, null, null, null, null, null, null, null, null, null,
+                        r.segments().stream().map(StoredSegment::of).toList());
+            }
+            throw new IllegalArgumentException("rich content of type " + rich.type() + " has no stored form");
+        }
+
+        RichContent toRich() {
+            return switch (String.valueOf(type)) {
+                case "markdown" -> RichContent.markdown(title, text);
+                case "link" -> RichContent.link(title, text, messageUrl, picUrl);
+                case "actionCard" -> RichContent.actionCard(title, text, singleTitle, singleUrl,
+                        buttons == null ? List.of()
+                                : buttons.stream().map(btn -> RichContent.button(btn.title(), btn.url())).toList(),
+                        buttonOrientation);
+                case "feedCard" -> RichContent.feedCard(links == null ? List.of()
+                        : links.stream().map(l -> RichContent.feedLink(l.title(), l.messageUrl(), l.picUrl()))
+                                .toList());
+                case "image" -> RichContent.image(url);
+                case "richText" -> RichContent.richText(segments == null ? List.of()
+                        : segments.stream().map(StoredSegment::toSegment).toList());
+                default -> throw new IllegalArgumentException("unknown rich content type \"" + type + "\"");
+            };
         }
     }
 
-    @JsonAutoDetect(fieldVisibility = JsonAutoDetect.Visibility.ANY,
-            getterVisibility = JsonAutoDetect.Visibility.NONE, isGetterVisibility = JsonAutoDetect.Visibility.NONE)
-    private abstract static class FeedCardMixin {
-        @JsonCreator
-        FeedCardMixin(@JsonProperty("links") List<RichContent.FeedLink> links) {
+    /** A button ({@code title}, {@code url}) or a feed link ({@code title}, {@code messageUrl}, {@code picUrl}). */
+    record StoredLink(String title, String url, String messageUrl, String picUrl) {
+    }
+
+    /** A text segment ({@code text}) or one showing an attachment ({@code attachment}, its index). */
+    record StoredSegment(String text, Integer attachment) {
+
+        static StoredSegment of(RichContent.Segment s) {
+            return s.showsAttachment() ? new StoredSegment(null, s.attachment()) : new StoredSegment(s.text(), null);
+        }
+
+        RichContent.Segment toSegment() {
+            return attachment != null && attachment >= 0 ? RichContent.Segment.attachment(attachment)
+                    : RichContent.Segment.text(text);
         }
     }
 
-    @JsonAutoDetect(fieldVisibility = JsonAutoDetect.Visibility.ANY,
-            getterVisibility = JsonAutoDetect.Visibility.NONE, isGetterVisibility = JsonAutoDetect.Visibility.NONE)
-    private abstract static class FeedLinkMixin {
-        @JsonCreator
-        FeedLinkMixin(@JsonProperty("title") String title, @JsonProperty("messageUrl") String messageUrl,
-                      @JsonProperty("picUrl") String picUrl) {
+    /** {@code sourceRef}: the source platform's handle to fetch it at send time (a DingTalk downloadCode). */
+    record StoredAttachment(String type, String url, String name, Long size, String mime, String sourceRef) {
+
+        static StoredAttachment of(Attachment a) {
+            return new StoredAttachment(a.type(), a.url(), a.name(), a.size(), a.mime(), a.sourceRef());
+        }
+
+        Attachment toAttachment() {
+            return Attachment.builder().type(type).url(url).name(name).size(size == null ? -1 : size).mime(mime)
+                    .sourceRef(sourceRef).build();
         }
     }
 
-    @JsonAutoDetect(fieldVisibility = JsonAutoDetect.Visibility.ANY,
-            getterVisibility = JsonAutoDetect.Visibility.NONE, isGetterVisibility = JsonAutoDetect.Visibility.NONE)
-    private abstract static class ImageMixin {
-        @JsonCreator
-        ImageMixin(@JsonProperty("url") String url) {
+    /** What a reply quotes; {@code targetMessageId} as the bridge resolved it for this delivery's target. */
+    record StoredQuote(String messageId, StoredSender sender, String text, String targetMessageId) {
+
+        static StoredQuote of(Quote q) {
+            if (q == null) {
+                return null;
+            }
+            Sender s = q.sender();
+            return new StoredQuote(q.messageId(), s == null ? null : StoredSender.of(s), q.text(),
+                    q.targetMessageId());
+        }
+
+        Quote toQuote() {
+            Quote q = Quote.of(messageId, sender == null ? null : sender.toSender(), text);
+            return targetMessageId == null ? q : q.withTargetMessageId(targetMessageId);
         }
     }
 
-    @JsonAutoDetect(fieldVisibility = JsonAutoDetect.Visibility.ANY,
-            getterVisibility = JsonAutoDetect.Visibility.NONE, isGetterVisibility = JsonAutoDetect.Visibility.NONE)
-    private abstract static class RichTextMixin {
-        @JsonCreator
-        RichTextMixin(@JsonProperty("segments") List<RichContent.Segment> segments) {
+    record StoredMentions(List<String> userIds, List<String> mobiles, boolean all) {
+
+        static StoredMentions of(Mentions m) {
+            return m == null || m.isEmpty() ? null : new StoredMentions(m.userIds(), m.mobiles(), m.all());
+        }
+
+        Mentions toMentions() {
+            return new Mentions(userIds, mobiles, all);
         }
     }
 
-    @JsonAutoDetect(fieldVisibility = JsonAutoDetect.Visibility.ANY,
-            getterVisibility = JsonAutoDetect.Visibility.NONE, isGetterVisibility = JsonAutoDetect.Visibility.NONE)
-    private abstract static class SegmentMixin {
-        @JsonCreator
-        SegmentMixin(@JsonProperty("text") String text, @JsonProperty("attachment") int attachment) {
+    record StoredOrigin(String platform, String instanceId, Map<String, Object> channel, String messageId,
+                        StoredSender sender, Instant time) {
+
+        static StoredOrigin of(Origin o) {
+            if (o == null) {
+                return null;
+            }
+            Sender s = o.sender();
+            return new StoredOrigin(o.platform(), o.instanceId(), o.channel(), o.messageId(),
+                    s == null ? null : StoredSender.of(s), o.time());
+        }
+
+        Origin toOrigin() {
+            return new Origin(platform, instanceId, channel, messageId, sender == null ? null : sender.toSender(),
+                    time);
         }
     }
 
-    @JsonAutoDetect(fieldVisibility = JsonAutoDetect.Visibility.ANY,
-            getterVisibility = JsonAutoDetect.Visibility.NONE, isGetterVisibility = JsonAutoDetect.Visibility.NONE)
-    private abstract static class QuoteMixin {
-        @JsonCreator
-        QuoteMixin(@JsonProperty("messageId") String messageId, @JsonProperty("sender") Sender sender,
-                   @JsonProperty("text") String text, @JsonProperty("targetMessageId") String targetMessageId) {
+    record StoredSender(String id, String displayName, String username, String avatarUrl) {
+
+        static StoredSender of(Sender s) {
+            return new StoredSender(s.id(), s.displayName(), s.username(), s.avatarUrl());
+        }
+
+        Sender toSender() {
+            return Sender.builder().id(id).displayName(displayName).username(username).avatarUrl(avatarUrl).build();
         }
     }
 }

@@ -69,11 +69,11 @@ class MessageTemplateTest {
         ListAppender<ILoggingEvent> appender = new ListAppender<>();
         appender.start();
         logger.addAppender(appender);
-        // unique, since templates are warned about once per process
-        String format = "{msg} (seen by {watcher}) #" + System.nanoTime();
+        String format = "{msg} (seen by {watcher})";
+        MessageTemplate.Compiler bridge = new MessageTemplate.Compiler(); // one per bridge
         try {
             for (int i = 0; i < 3; i++) {
-                MessageTemplate template = MessageTemplate.of(format); // e.g. two rules and a reload
+                MessageTemplate template = bridge.compile(format); // e.g. two rules using it
                 template.render(message);
                 template.render(message);
             }
@@ -87,6 +87,28 @@ class MessageTemplateTest {
                     assertThat(e.getFormattedMessage()).contains("uses unknown variable {watcher}")
                             .contains("it is left as written");
                 });
+    }
+
+    @Test
+    void unknownVariablesAreWarnedPerBridgeNotOncePerProcess() {
+        Logger logger = (Logger) LoggerFactory.getLogger(MessageTemplate.class);
+        ListAppender<ILoggingEvent> appender = new ListAppender<>();
+        appender.start();
+        logger.addAppender(appender);
+        String format = "{usr}: {msg}";
+        try {
+            new MessageTemplate.Compiler().compile(format); // a first bridge in this JVM
+            new MessageTemplate.Compiler().compile(format); // a second one (a test, a reload) says it again
+        } finally {
+            logger.detachAppender(appender);
+        }
+        assertThat(appender.list).filteredOn(e -> e.getFormattedMessage().contains(format)).hasSize(2);
+    }
+
+    @Test
+    void unknownVariablesAreListedOnceEachInOrder() {
+        assertThat(MessageTemplate.unknownVariables("{usr} {msg} {room} {usr}")).containsExactly("usr", "room");
+        assertThat(MessageTemplate.unknownVariables("{user}: {msg}")).isEmpty();
     }
 
     @Test

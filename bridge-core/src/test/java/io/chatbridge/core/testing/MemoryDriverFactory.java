@@ -81,6 +81,12 @@ public final class MemoryDriverFactory implements DriverFactory {
         }
 
         @Override
+        public List<io.chatbridge.spi.PortClaim> portClaims() {
+            return port < 0 ? List.of()
+                    : List.of(io.chatbridge.spi.PortClaim.route(port, "listen_port", "POST", "/memory/" + id, "listen_port"));
+        }
+
+        @Override
         public void start(DriverContext context) {
             CONTEXTS.put(id, context);
             if (port < 0) {

@@ -5,23 +5,37 @@ import com.aliyun.teautil.models.TeaUtilException;
 import io.chatbridge.spi.DeliveryException;
 import io.chatbridge.spi.DeliveryException.Reason;
 import java.io.IOException;
+import java.net.ConnectException;
+import java.net.SocketTimeoutException;
+import java.net.UnknownHostException;
+import java.net.http.HttpConnectTimeoutException;
+import java.net.http.HttpTimeoutException;
+import java.nio.channels.UnresolvedAddressException;
 import java.time.Duration;
+import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import javax.net.ssl.SSLException;
 
 /**
  * A failed open API call, read from what the SDK threw and classified by DingTalk's error code (protocol §3):
- * throttling and 5xx/network errors are retryable, other 4xx errors permanent. An answer that is not JSON is
- * classified by its status: 5xx retryable, anything else permanent (a 200 DingTalk may have acted on is not sent
- * again).
+ * throttling (HTTP 429 and DingTalk's QPS codes, honouring {@code Retry-After}) and 5xx/network errors are
+ * retryable, other 4xx errors permanent. An answer that is not JSON is classified by its status: 5xx retryable,
+ * anything else permanent (a 200 DingTalk may have acted on is not sent again) — except for a call that is safe to
+ * repeat, a token fetch, where a garbled 200 is retried.
  *
  * @param code DingTalk's code (e.g. {@code Forbidden.AccessDenied.QpsLimitForApi}), {@link #NETWORK},
  *     {@link #UNEXPECTED_ANSWER} or {@link #UNEXPECTED_ERROR}
  * @param status the HTTP status, or -1 when there was no answer or it is unknown
  * @param message what went wrong: one line of at most {@link #MAX_QUOTE} characters, credentials masked
+ * @param retryAfter the answer's {@code Retry-After}, or {@code null}
  */
-public record OpenApiFailure(String code, int status, String message) {
+public record OpenApiFailure(String code, int status, String message, Duration retryAfter) {
+
+    public OpenApiFailure(String code, int status, String message) {
+        this(code, status, message, null);
+    }
 
     /** No answer: the connection failed, was reset or timed out. */
     public static final String NETWORK = "NETWORK";
@@ -42,8 +56,21 @@ public record OpenApiFailure(String code, int status, String message) {
 
     /** Reads a failure from an exception thrown by an SDK call. */
     public static OpenApiFailure of(Throwable e) {
+        return of(e, null);
+    }
+
+    /**
+     * Reads a failure from an exception thrown by an SDK call to {@code host} (named in network errors, may be
+     * {@code null}).
+     */
+    public static OpenApiFailure of(Throwable e, String host) {
+        if (e instanceof RetryAfterAnswerException answer) {
+            OpenApiFailure failure = of(answer.getCause(), host);
+            return new OpenApiFailure(failure.code(), failure.status(), failure.message(), answer.retryAfter());
+        }
         if (e instanceof UnreadableAnswerException unreadable) {
-            return new OpenApiFailure(UNEXPECTED_ANSWER, unreadable.status(), unreadable(e.getMessage()));
+            return new OpenApiFailure(UNEXPECTED_ANSWER, unreadable.status(), unreadable(e.getMessage()),
+                    unreadable.retryAfter());
         }
         IOException io = ioCause(e);
         if (e instanceof TeaException tea && (io == null || hasText(tea.getCode()) || status(tea) > 0)) {
@@ -51,8 +78,9 @@ public record OpenApiFailure(String code, int status, String message) {
             return new OpenApiFailure(code, status(tea), quote(tea.getMessage()));
         }
         if (io != null) {
-            // the exception's own message says what went wrong on the wire (reset, closed, timed out)
-            return new OpenApiFailure(NETWORK, -1, describe(e));
+            // what went wrong on the wire, in words (the SDK's TeaUnretryableException wrapper says nothing useful)
+            return new OpenApiFailure(NETWORK, -1, "network error " + (host == null ? "" : "reaching " + host)
+                    + ": " + networkReason(e));
         }
         if (e instanceof TeaUtilException) {
             // the status is unknown (RobotApi normally adds it): treat it as a bad answer, not as a lost one
@@ -66,11 +94,28 @@ public record OpenApiFailure(String code, int status, String message) {
         return "InvalidAuthentication".equals(code);
     }
 
-    /** The classified exception; {@code where} says what was attempted. */
+    /** The classified exception; {@code where} says what was attempted (a call that may have had an effect). */
     public DeliveryException toDeliveryException(String where) {
-        String text = where + ": " + code + (status > 0 ? " (HTTP " + status + ")" : "") + " " + message;
+        return toDeliveryException(where, false);
+    }
+
+    /**
+     * The classified exception.
+     *
+     * @param where what was attempted
+     * @param safeToRepeat whether the call has no effect DingTalk could have carried out (a token fetch): then an
+     *     answer that cannot be read is retried rather than dead-lettered
+     */
+    public DeliveryException toDeliveryException(String where, boolean safeToRepeat) {
+        String text = NETWORK.equals(code) ? where + ": " + message
+                : where + ": " + code + (status > 0 ? " (HTTP " + status + ")" : "") + " " + message;
+        if (status == 429) {
+            return DeliveryException.retryable(Reason.RATE_LIMITED, text, retryAfter).withPlatformCode("HTTP_429");
+        }
         if (code.startsWith("Forbidden.AccessDenied.QpsLimit")) {
-            return DeliveryException.retryable(Reason.RATE_LIMITED, text, QPS_WAIT).withPlatformCode(code);
+            return DeliveryException.retryable(Reason.RATE_LIMITED, text,
+                    retryAfter != null && retryAfter.compareTo(QPS_WAIT) > 0 ? retryAfter : QPS_WAIT)
+                    .withPlatformCode(code);
         }
         if (code.contains("AccessTokenPermissionDenied")) {
             return DeliveryException.permanent(Reason.PERMISSION_DENIED,
@@ -90,7 +135,13 @@ public record OpenApiFailure(String code, int status, String message) {
             return DeliveryException.permanent(reason, text).withPlatformCode(code);
         }
         if (status >= 500) {
-            return DeliveryException.retryable(Reason.SERVER_ERROR, text).withPlatformCode("HTTP_" + status);
+            return DeliveryException.retryable(Reason.SERVER_ERROR, text, retryAfter)
+                    .withPlatformCode("HTTP_" + status);
+        }
+        if (safeToRepeat && (UNEXPECTED_ERROR.equals(code)
+                || UNEXPECTED_ANSWER.equals(code) && (status < 0 || status >= 200 && status < 300))) {
+            return DeliveryException.retryable(UNEXPECTED_ANSWER.equals(code) ? Reason.UNEXPECTED_ANSWER
+                    : Reason.INTERNAL, text + " (retried: nothing was sent yet)");
         }
         if (UNEXPECTED_ANSWER.equals(code) || UNEXPECTED_ERROR.equals(code)) {
             return DeliveryException.permanent(UNEXPECTED_ANSWER.equals(code) ? Reason.UNEXPECTED_ANSWER
@@ -117,6 +168,9 @@ public record OpenApiFailure(String code, int status, String message) {
     private static String unreadable(String sdkMessage) {
         String text = sdkMessage == null ? "" : sdkMessage;
         int at = text.indexOf(SDK_QUOTE);
+        if (at < 0 && text.startsWith("answer ")) {
+            return quote(text); // our own words (RobotApi), not the SDK's
+        }
         String body = quote(at < 0 ? text : text.substring(at + SDK_QUOTE.length()));
         return "answer is not JSON: " + (body.isEmpty() ? "(empty)" : body);
     }
@@ -124,6 +178,59 @@ public record OpenApiFailure(String code, int status, String message) {
     private static String describe(Throwable e) {
         return e.getMessage() == null || e.getMessage().isBlank()
                 ? e.getClass().getSimpleName() : e.getClass().getSimpleName() + ": " + quote(e.getMessage());
+    }
+
+    /** "connection refused", "unknown host", "connect timed out", … for the I/O failure in {@code e}'s causes. */
+    static String networkReason(Throwable e) {
+        String known = knownNetworkReason(e);
+        if (known != null) {
+            return known;
+        }
+        String innermost = null;
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof IOException && t.getMessage() != null && !t.getMessage().isBlank()) {
+                innermost = quote(t.getMessage());
+            }
+        }
+        if (innermost == null) {
+            IOException io = ioCause(e);
+            return io == null ? e.getClass().getSimpleName() : io.getClass().getSimpleName();
+        }
+        // "Connection reset" reads as part of the sentence; "HTTP/1.1 header parser received no bytes" keeps its case
+        return innermost.length() > 1 && Character.isLowerCase(innermost.charAt(1))
+                ? Character.toLowerCase(innermost.charAt(0)) + innermost.substring(1) : innermost;
+    }
+
+    /**
+     * The failure in fixed words when it is one of the usual ones (refused, unknown host, timed out, TLS), else
+     * {@code null}; never quotes the exception's own text, which may name a URL.
+     */
+    static String knownNetworkReason(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof UnknownHostException || t instanceof UnresolvedAddressException) {
+                return "unknown host";
+            }
+            if (t instanceof ConnectException connect) {
+                // the JDK client's ConnectException for a refused port carries no message at all
+                String text = connect.getMessage() == null ? "" : connect.getMessage().toLowerCase(Locale.ROOT);
+                if (text.contains("refused") || text.isBlank()) {
+                    return "connection refused";
+                }
+            }
+            if (t instanceof SocketTimeoutException || t instanceof HttpTimeoutException) {
+                String text = String.valueOf(t.getMessage()).toLowerCase(Locale.ROOT);
+                return t instanceof HttpConnectTimeoutException || text.contains("connect") ? "connect timed out"
+                        : "no answer in time (read timed out)";
+            }
+            if (t instanceof SSLException) {
+                return "TLS handshake failed";
+            }
+            if (t instanceof IOException && String.valueOf(t.getMessage()).toLowerCase(Locale.ROOT)
+                    .contains("connection reset")) {
+                return "connection reset";
+            }
+        }
+        return null;
     }
 
     private static IOException ioCause(Throwable e) {

@@ -92,10 +92,13 @@ public final class WebhookSender {
             Thread.currentThread().interrupt();
             throw DeliveryException.retryable(Reason.INTERRUPTED, where + ": interrupted");
         } catch (IOException e) {
-            // the exception text of the JDK client may name the URL: log only its type
-            LOG.warn("[{}] {} failed: network error {}", instanceId, where, e.getClass().getSimpleName());
+            // the exception text of the JDK client may name the URL (and so the robot's token): fixed words only
+            String reason = OpenApiFailure.knownNetworkReason(e);
+            String what = "network error reaching " + host(webhook) + ": "
+                    + (reason != null ? reason : e.getClass().getSimpleName());
+            LOG.warn("[{}] {} failed: {}", instanceId, where, what);
             throw new DeliveryException(DeliveryException.Category.RETRYABLE, Reason.NETWORK, null,
-                    where + ": network error " + e.getClass().getSimpleName(), null, null);
+                    where + ": " + what, null, null);
         }
         return classify(where, response);
     }
@@ -106,8 +109,10 @@ public final class WebhookSender {
             LOG.warn("[{}] {} failed: HTTP {}", instanceId, where, status);
             String message = where + ": HTTP " + status;
             if (status == 429) {
-                throw DeliveryException.retryable(Reason.RATE_LIMITED, message, Duration.ofMinutes(1))
-                        .withPlatformCode("HTTP_" + status);
+                Duration asked = RetryAfterHeader.parse(response.headers().firstValue("Retry-After").orElse(null),
+                        clock.instant());
+                throw DeliveryException.retryable(Reason.RATE_LIMITED, message,
+                        asked != null ? asked : Duration.ofMinutes(1)).withPlatformCode("HTTP_" + status);
             }
             if (status >= 500) {
                 throw DeliveryException.retryable(Reason.SERVER_ERROR, message).withPlatformCode("HTTP_" + status);
@@ -177,6 +182,16 @@ public final class WebhookSender {
         String sign = DingTalkSignature.signForQuery(timestamp, webhook.secret());
         String separator = webhook.url().contains("?") ? "&" : "?";
         return URI.create(webhook.url() + separator + "timestamp=" + timestamp + "&sign=" + sign);
+    }
+
+    /** The webhook's host (never its query, which holds the token). */
+    private static String host(WebhookConfig webhook) {
+        try {
+            String host = URI.create(webhook.url()).getHost();
+            return host == null ? "the robot's webhook" : host;
+        } catch (IllegalArgumentException e) {
+            return "the robot's webhook";
+        }
     }
 
     private WebhookPacer pacer(WebhookConfig webhook) {

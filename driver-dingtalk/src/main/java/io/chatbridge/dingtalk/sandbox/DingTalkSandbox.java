@@ -1,11 +1,11 @@
 package io.chatbridge.dingtalk.sandbox;
 
-import io.chatbridge.dingtalk.protocol.DingTalkSignature;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.chatbridge.dingtalk.protocol.DingTalkSignature;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import java.io.IOException;
@@ -62,6 +62,10 @@ public final class DingTalkSandbox implements AutoCloseable {
     static final int MAX_WEBHOOK_BODY_BYTES = 20_000;
     static final String TOKEN_HEADER = "x-acs-dingtalk-access-token";
 
+    /** Why nothing typed in a custom-robot-only group reaches the bridge. */
+    static final String NO_APP_ROBOT = "only custom robots are in this group, and a custom robot cannot receive"
+            + " messages in DingTalk (it only posts): nothing typed here reaches the bridge";
+
     private static final Logger LOG = LoggerFactory.getLogger(DingTalkSandbox.class);
     private static final String WEB = "/io/chatbridge/dingtalk/sandbox/web/";
     private static final Map<String, String> WEB_FILES = Map.of(
@@ -80,6 +84,7 @@ public final class DingTalkSandbox implements AutoCloseable {
     private final SecureRandom random = new SecureRandom();
     private final MemberCallbacks callbacks;
     private final SandboxMedia media;
+    private volatile String bridgeInstance;
     private Javalin app;
 
     public DingTalkSandbox(SandboxSettings settings) {
@@ -95,6 +100,15 @@ public final class DingTalkSandbox implements AutoCloseable {
         this.store = new ConversationStore(groups.keySet());
         this.media = new SandboxMedia(clock, random);
         this.callbacks = new MemberCallbacks(settings.callbackUrl(), settings.signingSecret(), robotName());
+    }
+
+    /**
+     * Marks this sandbox as run inside the bridge by DingTalk instance {@code instanceId} ({@code "sandbox": true}),
+     * so the page can tell that the bridge stopped when the sandbox stops answering. Call before {@link #start}.
+     */
+    public DingTalkSandbox embeddedIn(String instanceId) {
+        this.bridgeInstance = instanceId;
+        return this;
     }
 
     /** Opens the port. Call once. */
@@ -224,6 +238,9 @@ public final class DingTalkSandbox implements AutoCloseable {
         SandboxSettings.Group group = groups.get(openConversationId);
         if (group == null) {
             throw new IllegalArgumentException("no sandbox group " + openConversationId);
+        }
+        if (!group.appRobot()) {
+            throw new IllegalArgumentException(NO_APP_ROBOT);
         }
         String nick = senderNick == null || senderNick.isBlank() ? "Sandbox user" : senderNick.strip();
         long now = clock.millis();
@@ -746,11 +763,14 @@ public final class DingTalkSandbox implements AutoCloseable {
         answer.put("version", snapshot.version());
         answer.put("robotCode", robotName());
         answer.put("callbackUrl", settings.callbackUrl() == null ? null : settings.callbackUrl().toString());
+        // run by the bridge itself: when the page loses the sandbox, the bridge has stopped
+        answer.put("bridgeInstance", bridgeInstance);
         ArrayNode groupNodes = answer.putArray("groups");
         for (SandboxSettings.Group group : groups.values()) {
             ObjectNode node = groupNodes.addObject();
             node.put("openConversationId", group.openConversationId());
             node.put("title", group.title());
+            node.put("appRobot", group.appRobot());
             ArrayNode webhooks = node.putArray("webhooks");
             settings.webhooks().stream().filter(w -> w.openConversationId().equals(group.openConversationId()))
                     .forEach(w -> webhooks.addObject().put("name", w.name()).put("url", webhookUrl(w.name()))
@@ -782,6 +802,11 @@ public final class DingTalkSandbox implements AutoCloseable {
         String text = body == null ? "" : body.path("text").asText("");
         boolean picture = body != null && body.path("picture").asBoolean(false);
         String replyTo = body == null ? "" : body.path("replyTo").asText("");
+        if (!groups.get(id).appRobot()) {
+            ctx.status(409).contentType("application/json")
+                    .result(json.createObjectNode().put("error", NO_APP_ROBOT).toString());
+            return;
+        }
         if (text.isBlank() && !picture) {
             ctx.status(400).contentType("application/json")
                     .result(json.createObjectNode().put("error", "text is required").toString());
