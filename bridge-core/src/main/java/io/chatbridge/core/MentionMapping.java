@@ -1,5 +1,6 @@
 package io.chatbridge.core;
 
+import io.chatbridge.core.config.MessageKeys;
 import io.chatbridge.spi.InboundMessage;
 import io.chatbridge.spi.Mentions;
 import io.chatbridge.spi.OutboundMessage;
@@ -20,7 +21,7 @@ import org.slf4j.LoggerFactory;
 final class MentionMapping {
 
     /** Rule option: source user id → target user id. */
-    static final String OPTION = "mentions";
+    static final String OPTION = MessageKeys.MENTIONS;
 
     private static final Logger LOG = LoggerFactory.getLogger(MentionMapping.class);
 

@@ -1,5 +1,6 @@
 package io.chatbridge.core;
 
+import io.chatbridge.core.config.MessageKeys;
 import io.chatbridge.core.delivery.DeliveryStore;
 import io.chatbridge.core.delivery.StoreException;
 import io.chatbridge.spi.InboundMessage;
@@ -26,7 +27,7 @@ final class ReplyQuotes {
     /** The default {@code reply_format}. */
     static final String DEFAULT_FORMAT = "> {reply_user}: {reply_text}";
     /** Rule option: the quote line's format; {@code ""} leaves the text alone (e.g. msg_format uses the variables). */
-    static final String OPTION = "reply_format";
+    static final String OPTION = MessageKeys.REPLY_FORMAT;
     static final int EXCERPT = 80;
 
     private static final Logger LOG = LoggerFactory.getLogger(ReplyQuotes.class);

@@ -13,8 +13,14 @@ public final class MessageKeys {
     /** The text template, see {@link io.chatbridge.core.routing.MessageTemplate}. */
     public static final String MSG_FORMAT = "msg_format";
 
+    /** The quote line of a reply, see {@code io.chatbridge.core.ReplyQuotes}. */
+    public static final String REPLY_FORMAT = "reply_format";
+
+    /** Mentioned user ids mapped to the target platform's (source id to target id), see {@code MentionMapping}. */
+    public static final String MENTIONS = "mentions";
+
     /** Every {@code msg} key core reads. */
-    public static final Set<String> CORE = Set.of(MSG_FORMAT);
+    public static final Set<String> CORE = Set.of(MSG_FORMAT, REPLY_FORMAT, MENTIONS);
 
     private MessageKeys() {
     }

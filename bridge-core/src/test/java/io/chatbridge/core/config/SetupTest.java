@@ -405,12 +405,27 @@ class SetupTest {
                 """);
         assertThat(errors(setup)).containsExactly(
                 "rules.json: rules[0].msg.msg_fromat: unknown msg key; did you mean msg_format? (known keys:"
-                        + " msg_format, msg_type, title)",
-                "rules.json: rules[0].msg.msg_typ: unknown msg key; did you mean msg_type? (known keys: msg_format,"
-                        + " msg_type, title)",
-                "rules.json: rules[1].to.d.msg.colour: unknown msg key (known keys: msg_format, msg_type, title)",
+                        + " mentions, msg_format, msg_type, reply_format, title)",
+                "rules.json: rules[0].msg.msg_typ: unknown msg key; did you mean msg_type? (known keys: mentions,"
+                        + " msg_format, msg_type, reply_format, title)",
+                "rules.json: rules[1].to.d.msg.colour: unknown msg key (known keys: mentions, msg_format, msg_type,"
+                        + " reply_format, title)",
                 // memory declares no options, so "anything" goes to it; a near miss of a known key does not
                 "rules.json: rules[2].msg.msg_fromat: unknown msg key; did you mean msg_format?");
+    }
+
+    @Test
+    void replyFormatAndMentionsAreMsgKeysOfTheBridgeForEveryTarget() {
+        Setup setup = loadDeclaring("{\"declaring\": {\"d\": {}}, \"memory\": {\"m\": {}}}", """
+                {"rules": [
+                  {"from": {"m": {}}, "to": {"d": {}},
+                   "msg": {"reply_format": "re {reply_user}", "mentions": {"alice@corp": "alice01"}}},
+                  {"from": {"m": {}}, "to": {"d": {}}, "msg": {"reply_fromat": ""}}
+                ]}
+                """);
+        assertThat(errors(setup)).containsExactly(
+                "rules.json: rules[1].msg.reply_fromat: unknown msg key; did you mean reply_format? (known keys:"
+                        + " mentions, msg_format, msg_type, reply_format, title)");
     }
 
     @Test
@@ -430,8 +445,8 @@ class SetupTest {
                 {"rules": [{"from": {"a": {}}, "to": {"b": {}}, "msg": {"msg_format": "{usr}: {msg} in {room}"}}]}
                 """);
         assertThat(setup.valid()).isTrue();
-        String known = "(known: {from}, {instance_id}, {msg}, {nickname}, {platform}, {time}, {user}, {user_avatar},"
-                + " {user_id}, {username})";
+        String known = "(known: {from}, {instance_id}, {msg}, {nickname}, {platform}, {reply_text}, {reply_user},"
+                + " {time}, {user}, {user_avatar}, {user_id}, {username})";
         assertThat(setup.problems()).extracting(p -> p.path() + ": " + p.message()).containsExactly(
                 "rules[0].msg.msg_format: unknown variable {usr}, left as written; did you mean {user}? " + known,
                 "rules[0].msg.msg_format: unknown variable {room}, left as written " + known);
