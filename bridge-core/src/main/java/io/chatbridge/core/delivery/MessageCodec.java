@@ -27,11 +27,9 @@ import java.util.Map;
  *   <li>no {@code v} (0): rows written up to schema v2, when the payload was the SPI's {@code OutboundMessage} as
  *       JSON. Version 1 kept its property names, so the same records read them. (The {@code attempt} property is
  *       the attempt the row was written for; a claim replaces it from the {@code attempts} column.)</li>
- *   <li>{@code v: 1}: the current form; its optional properties {@code quote}, {@code sourceRef} (of an
- *       attachment) and the {@code richText} variant's {@code segments} were added later (an older build ignores
- *       the properties and refuses {@code richText} naming the type).</li>
- *   <li>{@code v: 2}: the same form, written for a recall ({@code recallOf}): a build that reads only form 1 would
- *       take it for a message and send it, so it refuses it instead.</li>
+ *   <li>{@code v: 1}: the current form. Its optional properties {@code quote}, {@code recallOf},
+ *       {@code sourceRef} (of an attachment) and the {@code richText} variant ({@code segments}) came with rich
+ *       messages; rows without them read as before.</li>
  * </ul>
  *
  * <p>Unknown properties are ignored so that a row written by a newer build (one more field) can still be read by an
@@ -39,11 +37,8 @@ import java.util.Map;
  */
 final class MessageCodec {
 
-    /** The newest version {@link #write} writes (for a recall; other deliveries are written as {@link #FORM_1}). */
-    static final int VERSION = 2;
-
-    /** The version of every delivery that is not a recall. */
-    static final int FORM_1 = 1;
+    /** The version {@link #write} writes. */
+    static final int VERSION = 1;
 
     private static final ObjectMapper JSON = new ObjectMapper()
             .registerModule(new JavaTimeModule())
@@ -84,14 +79,14 @@ final class MessageCodec {
 
     // ------------------------------------------------------------------------------------------------ stored form
 
-    /** Versions 1 and 2 (and, without {@code v}, the rows of schema v2). */
+    /** Version 1 (and, without {@code v}, the rows of schema v2). */
     record StoredDelivery(int v, String deliveryId, String ruleId, String instanceId, Map<String, Object> channel,
                           String text, StoredHeader header, StoredRich rich, List<StoredAttachment> attachments,
                           StoredMentions mentions, Map<String, Object> options, StoredOrigin source,
                           Map<String, String> extensions, Integer attempt, StoredQuote quote, String recallOf) {
 
         static StoredDelivery of(OutboundMessage m) {
-            return new StoredDelivery(m.isRecall() ? VERSION : FORM_1, m.deliveryId(), m.ruleId(), m.instanceId(),
+            return new StoredDelivery(VERSION, m.deliveryId(), m.ruleId(), m.instanceId(),
                     m.channel(), m.text(),
                     m.header() == null ? null : new StoredHeader(m.header().title(), m.header().content()),
                     StoredRich.of(m.rich()),
