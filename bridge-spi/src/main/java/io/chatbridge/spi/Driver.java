@@ -1,5 +1,6 @@
 package io.chatbridge.spi;
 
+import io.chatbridge.spi.DeliveryException.Reason;
 import java.time.Duration;
 import java.util.List;
 
@@ -60,7 +61,8 @@ public interface Driver {
      * Recalls (deletes) the copies this instance delivered of a message whose sender deleted it at the source
      * ({@link OutboundMessage#isRecall()}). Called by a delivery worker instead of {@link #send} for a recall
      * delivery, which waits in the same queue as the message it recalls, so it runs after that message's delivery
-     * finished; it is retried like a send when it throws a retryable exception. May block for network I/O.
+     * finished; {@link #sendDelay} is asked first, as for a send, and it is retried like a send when it throws a
+     * retryable exception. May block for network I/O.
      *
      * @param recall the recall delivery (its {@link OutboundMessage#channel()} is where the copies are)
      * @param targetMessageIds the ids this instance's {@link #send} returned for the copies
@@ -97,7 +99,7 @@ public interface Driver {
     default AttachmentContent openAttachment(Attachment attachment, long maxBytes) throws DeliveryException {
         String url = attachmentUrl(attachment);
         if (url == null || url.isBlank()) {
-            throw DeliveryException.permanent("ATTACHMENT_UNAVAILABLE",
+            throw DeliveryException.permanent(Reason.ATTACHMENT_UNAVAILABLE,
                     (attachment.name() == null ? "attachment" : attachment.name()) + ": the source gives no link");
         }
         return AttachmentFetch.get(url, attachment.name(), maxBytes);

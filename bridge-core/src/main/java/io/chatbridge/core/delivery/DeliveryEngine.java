@@ -297,11 +297,6 @@ public final class DeliveryEngine implements AutoCloseable {
         SendResult result;
         long begin = System.nanoTime();
         try {
-            if (message.isRecall()) {
-                recall(driver, message);
-                store.delivered(d, null, clock.instant());
-                return;
-            }
             Duration delay = driver.sendDelay(message);
             if (delay != null && !delay.isNegative() && !delay.isZero()) {
                 Instant notBefore = clock.instant().plus(delay);
@@ -309,7 +304,8 @@ public final class DeliveryEngine implements AutoCloseable {
                 return;
             }
             begin = System.nanoTime();
-            result = driver.send(message);
+            // a recall goes to Driver.recall instead of send, with the same retries, records and events
+            result = message.isRecall() ? recall(driver, message) : driver.send(message);
             events.sendCall(message, Duration.ofNanos(System.nanoTime() - begin), true);
         } catch (DeliveryException e) {
             events.sendCall(message, Duration.ofNanos(System.nanoTime() - begin), false);
@@ -368,11 +364,20 @@ public final class DeliveryEngine implements AutoCloseable {
      * recall waited behind the message in the same queue), handed to {@link Driver#recall}; nothing to do when none
      * was delivered (an unknown id) or the target cannot recall, logged at debug.
      */
-    private void recall(Driver driver, OutboundMessage m) throws DeliveryException {
+    private SendResult recall(Driver driver, OutboundMessage m) throws DeliveryException {
         String channel = DeliveryStore.queueKey(m).substring(m.instanceId().length() + 1);
         String sourceInstance = m.source() == null ? null : m.source().instanceId();
+        List<DeliveryStore.MessageLink> links;
+        try {
+            links = store.links(sourceInstance, m.recallOf());
+        } catch (StoreException e) {
+            // nothing was recalled yet: trying again later is safe
+            throw new DeliveryException(DeliveryException.Category.RETRYABLE, DeliveryException.Reason.INTERNAL,
+                    null, "recall of message " + m.recallOf() + ": message links not readable: " + e.getMessage(),
+                    null, e);
+        }
         List<String> ids = new java.util.ArrayList<>();
-        for (DeliveryStore.MessageLink link : store.links(sourceInstance, m.recallOf())) {
+        for (DeliveryStore.MessageLink link : links) {
             if (link.targetInstance().equals(m.instanceId()) && link.targetChannel().equals(channel)
                     && link.targetMessageId() != null && !link.targetMessageId().isBlank()) {
                 ids.add(link.targetMessageId());
@@ -381,12 +386,13 @@ public final class DeliveryEngine implements AutoCloseable {
         if (ids.isEmpty()) {
             LOG.debug("recall of message {} from {}: no copy was delivered to {} {}; nothing to recall",
                     m.recallOf(), sourceInstance, m.instanceId(), m.channel());
-            return;
+            return null;
         }
         if (!driver.recall(m, ids)) {
             LOG.debug("recall of message {} from {}: {} cannot recall messages; its copy stays", m.recallOf(),
                     sourceInstance, m.instanceId());
         }
+        return null;
     }
 
     private void handleFailure(DeliveryStore.PendingDelivery d, DeliveryException e, Instant now) {
