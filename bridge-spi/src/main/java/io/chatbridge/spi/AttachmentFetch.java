@@ -1,5 +1,6 @@
 package io.chatbridge.spi;
 
+import io.chatbridge.spi.DeliveryException.Reason;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -36,36 +37,41 @@ public final class AttachmentFetch {
         try {
             uri = URI.create(url);
         } catch (IllegalArgumentException | NullPointerException e) {
-            throw DeliveryException.permanent("ATTACHMENT_UNAVAILABLE", what + ": the URL is not valid");
+            throw DeliveryException.permanent(Reason.ATTACHMENT_UNAVAILABLE, what + ": the URL is not valid");
         }
         if (uri.getScheme() == null || !(uri.getScheme().equalsIgnoreCase("http")
                 || uri.getScheme().equalsIgnoreCase("https"))) {
-            throw DeliveryException.permanent("ATTACHMENT_UNAVAILABLE", what + ": only http(s) URLs can be fetched");
+            throw DeliveryException.permanent(Reason.ATTACHMENT_UNAVAILABLE,
+                    what + ": only http(s) URLs can be fetched");
         }
         HttpResponse<InputStream> response;
         try {
             response = CLIENT.send(HttpRequest.newBuilder(uri).timeout(TIMEOUT).GET().build(),
                     HttpResponse.BodyHandlers.ofInputStream());
         } catch (HttpTimeoutException e) {
-            throw DeliveryException.retryable("TIMEOUT", what + ": download timed out");
+            throw DeliveryException.retryable(Reason.TIMEOUT, what + ": download timed out");
         } catch (IOException e) {
-            throw DeliveryException.retryable("NETWORK", what + ": download failed: " + e.getClass().getSimpleName());
+            throw DeliveryException.retryable(Reason.NETWORK,
+                    what + ": download failed: " + e.getClass().getSimpleName());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw DeliveryException.retryable("INTERRUPTED", what + ": interrupted while downloading");
+            throw DeliveryException.retryable(Reason.INTERRUPTED, what + ": interrupted while downloading");
         }
         int status = response.statusCode();
         try (InputStream body = response.body()) {
             if (status == 403 || status == 404 || status == 410) {
-                throw DeliveryException.permanent("ATTACHMENT_UNAVAILABLE",
+                throw DeliveryException.permanent(Reason.ATTACHMENT_UNAVAILABLE,
                         what + ": download answered HTTP " + status + " (expired or removed)");
             }
             if (status == 408 || status == 429 || status >= 500) {
-                throw DeliveryException.retryable(status == 429 ? "RATE_LIMITED" : "SERVER_ERROR",
+                Reason reason = status == 429 ? Reason.RATE_LIMITED
+                        : status == 408 ? Reason.TIMEOUT : Reason.SERVER_ERROR;
+                throw DeliveryException.retryable(reason,
                         what + ": download answered HTTP " + status);
             }
             if (status < 200 || status >= 300) {
-                throw DeliveryException.permanent("ATTACHMENT_UNAVAILABLE", what + ": download answered HTTP " + status);
+                throw DeliveryException.permanent(Reason.ATTACHMENT_UNAVAILABLE,
+                        what + ": download answered HTTP " + status);
             }
             long declared = response.headers().firstValueAsLong("Content-Length").orElse(-1);
             if (declared > maxBytes) {
@@ -84,7 +90,8 @@ public final class AttachmentFetch {
             String mime = response.headers().firstValue("Content-Type").orElse(null);
             return AttachmentContent.of(out.toByteArray(), mime, url);
         } catch (IOException e) {
-            throw DeliveryException.retryable("NETWORK", what + ": download broke off: " + e.getClass().getSimpleName());
+            throw DeliveryException.retryable(Reason.NETWORK,
+                    what + ": download broke off: " + e.getClass().getSimpleName());
         }
     }
 }

@@ -16,7 +16,7 @@ public class AttachmentTooLargeException extends DeliveryException {
      * @param maxBytes the limit
      */
     public AttachmentTooLargeException(String name, long size, long maxBytes) {
-        super(Category.PERMANENT, "TOO_LARGE", (name == null ? "attachment" : name) + " is "
+        super(Category.PERMANENT, Reason.OTHER, "TOO_LARGE", (name == null ? "attachment" : name) + " is "
                 + (size < 0 ? "over " + maxBytes : String.valueOf(size)) + " bytes, more than media.max_bytes ("
                 + maxBytes + ")", null, null);
         this.size = size;

@@ -1,5 +1,6 @@
 package io.chatbridge.spi;
 
+import io.chatbridge.spi.DeliveryException.Reason;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
@@ -184,7 +185,7 @@ public interface DriverContext {
             throw new AttachmentTooLargeException(attachment.name(), attachment.size(), max);
         }
         if (attachment.url() == null || attachment.url().isBlank()) {
-            throw DeliveryException.permanent("ATTACHMENT_UNAVAILABLE",
+            throw DeliveryException.permanent(Reason.ATTACHMENT_UNAVAILABLE,
                     (attachment.name() == null ? "attachment" : attachment.name()) + ": the source gives no link");
         }
         return AttachmentFetch.get(attachment.url(), attachment.name(), max);
