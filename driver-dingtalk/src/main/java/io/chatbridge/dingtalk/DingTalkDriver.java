@@ -1,14 +1,14 @@
 package io.chatbridge.dingtalk;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Ticker;
 import io.chatbridge.dingtalk.inbound.CallbackHandler;
 import io.chatbridge.dingtalk.inbound.CallbackSignature;
-import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
 import io.chatbridge.dingtalk.outbound.AccessTokenCache;
 import io.chatbridge.dingtalk.outbound.AppRobotMessage;
-import io.chatbridge.dingtalk.outbound.DeliveryPlan;
 import io.chatbridge.dingtalk.outbound.AppRobotSender;
+import io.chatbridge.dingtalk.outbound.DeliveryPlan;
 import io.chatbridge.dingtalk.outbound.OpenApiBudget;
 import io.chatbridge.dingtalk.outbound.OutgoingContent;
 import io.chatbridge.dingtalk.outbound.RobotApi;
@@ -298,13 +298,13 @@ public final class DingTalkDriver implements Driver {
     @Override
     public Duration sendDelay(OutboundMessage message) {
         if (message.channel().get(DingTalkConfig.OPEN_CONVERSATION_ID) != null) {
-            return openApiDelay(RobotApi.GROUP_SEND, message);
+            return openApiDelay(message.isRecall() ? RobotApi.GROUP_RECALL : RobotApi.GROUP_SEND, message);
         }
         if (message.channel().get(DingTalkConfig.USER_IDS) != null) {
-            return openApiDelay(RobotApi.USERS_SEND, message);
+            return openApiDelay(message.isRecall() ? RobotApi.USERS_RECALL : RobotApi.USERS_SEND, message);
         }
-        if (webhooks == null) {
-            return Duration.ZERO;
+        if (webhooks == null || message.isRecall()) {
+            return Duration.ZERO; // a custom robot cannot recall: nothing is posted
         }
         String group = chatGroup(message);
         WebhookConfig webhook = group == null ? null : robots.get(group);

@@ -12,7 +12,6 @@ import com.aliyun.dingtalkrobot_1_0.models.RobotMessageFileDownloadHeaders;
 import com.aliyun.dingtalkrobot_1_0.models.RobotMessageFileDownloadRequest;
 import com.aliyun.dingtalkrobot_1_0.models.RobotMessageFileDownloadResponseBody;
 import com.aliyun.gateway.spi.models.AttributeMap;
-import com.aliyun.tea.TeaException;
 import com.aliyun.gateway.spi.models.InterceptorContext;
 import com.aliyun.tea.TeaException;
 import com.aliyun.teaopenapi.models.Config;
@@ -138,6 +137,11 @@ public final class RobotApi {
     /** The send APIs, the keys of their budgets. */
     public static final String GROUP_SEND = "/v1.0/robot/groupMessages/send";
     public static final String USERS_SEND = "/v1.0/robot/oToMessages/batchSend";
+    /** The other APIs a send or recall calls, each paced with a budget of its own. */
+    public static final String FILE_DOWNLOAD = "/v1.0/robot/messageFiles/download";
+    public static final String MEDIA_UPLOAD = "/media/upload";
+    public static final String GROUP_RECALL = "/v1.0/robot/groupMessages/recall";
+    public static final String USERS_RECALL = "/v1.0/robot/otoMessages/batchRecall";
 
     private volatile OpenApiBudget budget;
 
@@ -177,6 +181,7 @@ public final class RobotApi {
                 .setDownloadCode(downloadCode);
         RobotMessageFileDownloadHeaders headers = new RobotMessageFileDownloadHeaders();
         headers.xAcsDingtalkAccessToken = token;
+        beforeCall(FILE_DOWNLOAD);
         RobotMessageFileDownloadResponseBody body =
                 robot.robotMessageFileDownloadWithOptions(request, headers, runtime()).getBody();
         if (body == null || body.getDownloadUrl() == null || body.getDownloadUrl().isBlank()) {
@@ -205,6 +210,7 @@ public final class RobotApi {
         form.writeBytes(("\r\n--" + boundary + "--\r\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
         URI uri = URI.create(oapi + "/media/upload?access_token="
                 + java.net.URLEncoder.encode(token, java.nio.charset.StandardCharsets.UTF_8) + "&type=" + type);
+        beforeCall(MEDIA_UPLOAD);
         java.net.http.HttpResponse<String> response = http.send(java.net.http.HttpRequest.newBuilder(uri)
                 .timeout(Duration.ofMillis(READ_TIMEOUT_MS * 3L))
                 .header("Content-Type", "multipart/form-data; boundary=" + boundary)
@@ -244,6 +250,7 @@ public final class RobotApi {
         com.aliyun.dingtalkrobot_1_0.models.OrgGroupRecallHeaders headers =
                 new com.aliyun.dingtalkrobot_1_0.models.OrgGroupRecallHeaders();
         headers.xAcsDingtalkAccessToken = token;
+        beforeCall(GROUP_RECALL);
         var body = robot.orgGroupRecallWithOptions(request, headers, runtime()).getBody();
         return body == null || body.getFailedResult() == null ? Map.of() : body.getFailedResult();
     }
@@ -256,6 +263,7 @@ public final class RobotApi {
         com.aliyun.dingtalkrobot_1_0.models.BatchRecallOTOHeaders headers =
                 new com.aliyun.dingtalkrobot_1_0.models.BatchRecallOTOHeaders();
         headers.xAcsDingtalkAccessToken = token;
+        beforeCall(USERS_RECALL);
         var body = robot.batchRecallOTOWithOptions(request, headers, runtime()).getBody();
         return body == null || body.getFailedResult() == null ? Map.of() : body.getFailedResult();
     }
