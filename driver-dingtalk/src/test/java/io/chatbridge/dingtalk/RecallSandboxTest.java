@@ -47,7 +47,8 @@ class RecallSandboxTest {
                   {"id": "ops-to-b", "from": {"events": {"room": "ops"}}, "to": {"dt": {"open_conversation_id": "cidGroupB"}}}
                 ]}""";
         Setup setup = Setup.load(Files.writeString(dir.resolve("config.json"), config),
-                Files.writeString(dir.resolve("rules.json"), rules), DriverRegistry.discover(null), k -> null);
+                Files.writeString(dir.resolve("rules.json"), rules), DriverRegistry.discover(null), k -> null,
+                new Setup.Options().allowRandomPorts());
         assertThat(setup.valid()).as(Setup.render(setup.problems())).isTrue();
         bridge = Bridge.start(setup, new Bridge.Options().httpHost("127.0.0.1").retryBase(Duration.ofMillis(10)));
         sandbox = ((DingTalkDriver) setup.drivers().get("dt")).sandbox();
