@@ -13,7 +13,11 @@ import io.chatbridge.core.http.HttpServers;
 import io.chatbridge.core.logging.Secrets;
 import io.chatbridge.core.metrics.BridgeMetrics;
 import io.chatbridge.core.routing.Router;
+import io.chatbridge.spi.Attachment;
+import io.chatbridge.spi.AttachmentContent;
+import io.chatbridge.spi.AttachmentTooLargeException;
 import io.chatbridge.spi.BridgeUnavailableException;
+import io.chatbridge.spi.DeliveryException;
 import io.chatbridge.spi.Driver;
 import io.chatbridge.spi.DriverConfig;
 import io.chatbridge.spi.DriverContext;
@@ -603,12 +607,17 @@ public final class Bridge implements AutoCloseable {
         try {
             for (InboundMessage r : raw) {
                 InboundMessage message = r.withOrigin(def.platform(), def.id());
-                List<OutboundMessage> deliveries = current.route(message);
-                MessageRefusedException refused = refusal(deliveries);
+                List<OutboundMessage> routed = current.route(message);
+                MessageRefusedException refused = refusal(routed);
                 if (refused != null) {
                     // the whole request is refused (400), nothing recorded: a sender's mistake, not a dead letter
                     return CompletableFuture.failedFuture(refused);
                 }
+                // a reply reads the quoted message's links (one indexed read, only for a message that quotes)
+                Setup now = setup;
+                List<OutboundMessage> deliveries = MentionMapping.apply(message,
+                        ReplyQuotes.resolve(store, message, routed),
+                        id -> now.instances().containsKey(id) ? now.instances().get(id).platform() : null);
                 String dedupKey = message.id() == null ? null : def.id() + "\n" + message.id();
                 messages.add(message);
                 appends.add(new DeliveryStore.Append(dedupKey, deliveries));
@@ -727,6 +736,30 @@ public final class Bridge implements AutoCloseable {
         @Override
         public CompletionStage<List<PublishResult>> publishAllAsync(List<InboundMessage> messages) {
             return Bridge.this.publishAllAsync(def, messages);
+        }
+
+        /** Asks the instance the message came from, so a link that expired while the delivery waited is renewed. */
+        @Override
+        public String attachmentUrl(OutboundMessage message, Attachment attachment) throws DeliveryException {
+            Driver source = sourceDriver(message);
+            return source == null ? attachment.url() : source.attachmentUrl(attachment);
+        }
+
+        @Override
+        public AttachmentContent openAttachment(OutboundMessage message, Attachment attachment)
+                throws DeliveryException {
+            long max = mediaMaxBytes();
+            if (attachment.size() > max) {
+                throw new AttachmentTooLargeException(attachment.name(), attachment.size(), max);
+            }
+            Driver source = sourceDriver(message);
+            return source == null ? DriverContext.super.openAttachment(message, attachment)
+                    : source.openAttachment(attachment, max);
+        }
+
+        private Driver sourceDriver(OutboundMessage message) {
+            return message.source() == null || message.source().instanceId() == null ? null
+                    : started.get(message.source().instanceId());
         }
 
         @Override

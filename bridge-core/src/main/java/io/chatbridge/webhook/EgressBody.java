@@ -47,6 +47,14 @@ final class EgressBody {
             putIfSet(header, "title", message.header().title());
             putIfSet(header, "content", message.header().content());
         }
+        if (message.quote() != null) {
+            // the message this one replies to, as far as the source said (target_message_id: this target's id)
+            ObjectNode quote = body.putObject("quote");
+            putIfSet(quote, "message_id", message.quote().messageId());
+            quote.set("sender", sender(message.quote().sender()));
+            putIfSet(quote, "text", message.quote().text());
+            putIfSet(quote, "target_message_id", message.quote().targetMessageId());
+        }
         body.put("rule_id", message.ruleId());
         body.put("delivery_id", message.deliveryId());
         body.put("attempt", message.attempt());

@@ -67,6 +67,16 @@ final class PlainJsonMessages {
 
         message.sender(sender(body));
 
+        String recall = JsonBodies.text(body, "recall");
+        if (recall != null) {
+            // {"recall": "<id>"}: the message with that id was deleted at the source; its copies are recalled
+            if (recall.isBlank()) {
+                throw RejectedRequest.badRequest("recall: expected the id of the message to recall");
+            }
+            String id = JsonBodies.text(body, "id");
+            return message.recallOf(recall).id(id != null ? id : idempotencyKey).time(now).build();
+        }
+
         String text = JsonBodies.text(body, "text");
         RichContent rich = RichContentJson.read(body.get("rich"));
         List<Attachment> attachments = attachments(body.get("attachments"));

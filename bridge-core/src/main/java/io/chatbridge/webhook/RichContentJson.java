@@ -49,6 +49,17 @@ final class RichContentJson {
             }
         } else if (rich instanceof RichContent.Image i) {
             putIfSet(out, "url", i.url());
+        } else if (rich instanceof RichContent.RichText r) {
+            // text and pictures in order; a picture names its index in the message's "attachments"
+            ArrayNode segments = out.putArray("segments");
+            for (RichContent.Segment segment : r.segments()) {
+                ObjectNode item = segments.addObject();
+                if (segment.showsAttachment()) {
+                    item.put("attachment", segment.attachment());
+                } else {
+                    putIfSet(item, "text", segment.text());
+                }
+            }
         }
         return out;
     }

@@ -1,5 +1,6 @@
 package io.chatbridge.webhook;
 
+import io.chatbridge.spi.Attachment;
 import io.chatbridge.spi.DeliveryException;
 import io.chatbridge.spi.DeliveryException.Reason;
 import io.chatbridge.spi.Driver;
@@ -9,6 +10,7 @@ import io.chatbridge.spi.PortClaim;
 import io.chatbridge.spi.SendResult;
 import java.net.http.HttpClient;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -21,6 +23,7 @@ final class WebhookDriver implements Driver {
     private final String instanceId;
     private final WebhookConfig config;
     private volatile WebhookEgress egress;
+    private volatile DriverContext context;
 
     private final PayloadOptions payloadOptions;
 
@@ -51,6 +54,7 @@ final class WebhookDriver implements Driver {
 
     @Override
     public void start(DriverContext context) {
+        this.context = context;
         if (config.ingress()) {
             WebhookIngress ingress = new WebhookIngress(context, config.token(), payloadOptions);
             context.http(config.listenPort()).postAsync(config.listenPath(), ingress, ingress);
@@ -86,7 +90,35 @@ final class WebhookDriver implements Driver {
             throw DeliveryException.permanent(Reason.NOT_CONFIGURED,
                     "webhook instance " + instanceId + " has no url, so it cannot send");
         }
-        return current.send(message);
+        return current.send(withFreshAttachmentUrls(message));
+    }
+
+    /**
+     * Attachments whose links expire (a DingTalk picture) get a URL asked of their source instance now, so the
+     * receiver can fetch it; one the source cannot resolve any more goes without a URL (a line names it).
+     */
+    private OutboundMessage withFreshAttachmentUrls(OutboundMessage message) throws DeliveryException {
+        if (message.attachments().stream().noneMatch(a -> a.sourceRef() != null)) {
+            return message;
+        }
+        List<Attachment> fresh = new ArrayList<>();
+        for (Attachment a : message.attachments()) {
+            if (a.sourceRef() == null) {
+                fresh.add(a);
+                continue;
+            }
+            try {
+                fresh.add(a.withUrl(context.attachmentUrl(message, a)));
+            } catch (DeliveryException e) {
+                if (e.retryable()) {
+                    throw e;
+                }
+                LOG.warn("webhook {}: delivery {}: attachment {} sent without a link: {}", instanceId,
+                        message.deliveryId(), a.name(), e.getMessage());
+                fresh.add(a.withUrl(null));
+            }
+        }
+        return message.toBuilder().attachments(fresh).build();
     }
 
     @Override

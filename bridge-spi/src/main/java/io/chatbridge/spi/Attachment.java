@@ -5,6 +5,12 @@ import java.util.Objects;
 /**
  * A file, picture or other media attached to a message. Immutable; made with {@link #builder()} or
  * {@link #of(String, String)} (the only supported ways: a field added later is a new builder method).
+ *
+ * <p>Platforms often give no lasting URL (DingTalk gives a {@code downloadCode} that becomes a URL valid for a short
+ * time): such an attachment carries a {@link #sourceRef()} that only its source instance understands, and targets
+ * ask for the bytes or a fresh URL at send time with {@link DriverContext#openAttachment} /
+ * {@link DriverContext#attachmentUrl}, never relying on {@link #url()} having stayed valid while the delivery
+ * waited in the outbox.
  */
 public final class Attachment {
 
@@ -13,18 +19,20 @@ public final class Attachment {
     private final String name;
     private final long size;
     private final String mime;
+    private final String sourceRef;
 
-    private Attachment(String type, String url, String name, long size, String mime) {
+    private Attachment(String type, String url, String name, long size, String mime, String sourceRef) {
         this.type = type;
         this.url = url;
         this.name = name;
         this.size = size;
         this.mime = mime;
+        this.sourceRef = sourceRef;
     }
 
     /** An attachment of a kind at a URL, with no name, size or media type. */
     public static Attachment of(String type, String url) {
-        return new Attachment(type, url, null, -1, null);
+        return new Attachment(type, url, null, -1, null, null);
     }
 
     /** A new builder; the size starts unknown (-1), every other field {@code null}. */
@@ -34,7 +42,7 @@ public final class Attachment {
 
     /** A builder holding this attachment's fields, to make a changed copy. */
     public Builder toBuilder() {
-        return new Builder().type(type).url(url).name(name).size(size).mime(mime);
+        return new Builder().type(type).url(url).name(name).size(size).mime(mime).sourceRef(sourceRef);
     }
 
     /** A coarse kind: {@code image}, {@code file}, {@code audio}, {@code video}... */
@@ -62,30 +70,64 @@ public final class Attachment {
         return mime;
     }
 
-    /** One line describing the attachment for text-only targets: {@code [image] https://...} or {@code [file] a.pdf}. */
+    /**
+     * An opaque reference the source instance resolves in {@link Driver#openAttachment} / {@link
+     * Driver#attachmentUrl} (DingTalk: the {@code downloadCode}), or {@code null}.
+     */
+    public String sourceRef() {
+        return sourceRef;
+    }
+
+    /** A copy with another URL (e.g. a fresh one resolved at send time). */
+    public Attachment withUrl(String url) {
+        return toBuilder().url(url).build();
+    }
+
+    /** Whether there is something to fetch: a URL or a source reference. */
+    public boolean retrievable() {
+        return (url != null && !url.isBlank()) || (sourceRef != null && !sourceRef.isBlank());
+    }
+
+    /**
+     * One line describing the attachment for text-only targets: {@code [image] https://...} or
+     * {@code [file] a.pdf (3.4 KiB)}.
+     */
     public String describe() {
         String kind = type == null || type.isBlank() ? "file" : type;
         if (url != null && !url.isBlank()) {
             return "[" + kind + "] " + url;
         }
-        return "[" + kind + "] " + (name == null || name.isBlank() ? "(no link)" : name);
+        return "[" + kind + "] " + (name == null || name.isBlank() ? "(no link)" : name)
+                + (size >= 0 ? " (" + humanSize(size) + ")" : "");
+    }
+
+    /** {@code 812 B}, {@code 3.4 KiB}, {@code 21.0 MiB}. */
+    public static String humanSize(long bytes) {
+        if (bytes < 1024) {
+            return bytes + " B";
+        }
+        if (bytes < 1024 * 1024) {
+            return String.format(java.util.Locale.ROOT, "%.1f KiB", bytes / 1024.0);
+        }
+        return String.format(java.util.Locale.ROOT, "%.1f MiB", bytes / (1024.0 * 1024));
     }
 
     @Override
     public boolean equals(Object o) {
         return o instanceof Attachment a && size == a.size && Objects.equals(type, a.type)
-                && Objects.equals(url, a.url) && Objects.equals(name, a.name) && Objects.equals(mime, a.mime);
+                && Objects.equals(url, a.url) && Objects.equals(name, a.name) && Objects.equals(mime, a.mime)
+                && Objects.equals(sourceRef, a.sourceRef);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(type, url, name, size, mime);
+        return Objects.hash(type, url, name, size, mime, sourceRef);
     }
 
     @Override
     public String toString() {
         return "Attachment[type=" + type + ", url=" + url + ", name=" + name + ", size=" + size + ", mime=" + mime
-                + "]";
+                + (sourceRef == null ? "" : ", sourceRef=" + sourceRef) + "]";
     }
 
     /** Builds an {@link Attachment}. Not thread-safe. */
@@ -95,6 +137,7 @@ public final class Attachment {
         private String name;
         private long size = -1;
         private String mime;
+        private String sourceRef;
 
         private Builder() {
         }
@@ -125,8 +168,14 @@ public final class Attachment {
             return this;
         }
 
+        /** The source instance's own reference (DingTalk: {@code downloadCode}); see {@link Attachment#sourceRef()}. */
+        public Builder sourceRef(String sourceRef) {
+            this.sourceRef = sourceRef;
+            return this;
+        }
+
         public Attachment build() {
-            return new Attachment(type, url, name, size, mime);
+            return new Attachment(type, url, name, size, mime, sourceRef);
         }
     }
 }

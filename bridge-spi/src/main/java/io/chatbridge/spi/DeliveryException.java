@@ -61,8 +61,16 @@ public class DeliveryException extends Exception {
         INTERRUPTED,
         /** A fault in the driver or the bridge, e.g. a message it cannot encode or an unexpected exception. */
         INTERNAL,
-        /** None of the above; {@link #platformCode()} says more. Also the reason of the free-form factories. */
-        OTHER
+        /**
+         * None of the above; {@link #platformCode()} says more. Also the reason of the free-form factories.
+         * (Kept before the reasons added later so the set reads in the order it grew.)
+         */
+        OTHER,
+        /**
+         * An attachment could not be fetched from its source: the link expired, was removed or there is none
+         * (permanent: the target sends a line naming the attachment instead). Added with attachments at send time.
+         */
+        ATTACHMENT_UNAVAILABLE
     }
 
     private final Category category;

@@ -1,5 +1,6 @@
 package io.chatbridge.spi;
 
+import io.chatbridge.spi.DeliveryException.Reason;
 import java.time.Duration;
 import java.util.List;
 
@@ -54,6 +55,54 @@ public interface Driver {
      */
     default Duration sendDelay(OutboundMessage message) {
         return Duration.ZERO;
+    }
+
+    /**
+     * Recalls (deletes) the copies this instance delivered of a message whose sender deleted it at the source
+     * ({@link OutboundMessage#isRecall()}). Called by a delivery worker instead of {@link #send} for a recall
+     * delivery, which waits in the same queue as the message it recalls, so it runs after that message's delivery
+     * finished; {@link #sendDelay} is asked first, as for a send, and it is retried like a send when it throws a
+     * retryable exception. May block for network I/O.
+     *
+     * @param recall the recall delivery (its {@link OutboundMessage#channel()} is where the copies are)
+     * @param targetMessageIds the ids this instance's {@link #send} returned for the copies
+     *     ({@link SendResult#platformMessageId()}, possibly several comma-separated)
+     * @return {@code true} when recalled; {@code false} when this target cannot recall (the default), which the
+     *     bridge logs at debug and counts as done
+     */
+    default boolean recall(OutboundMessage recall, List<String> targetMessageIds) throws DeliveryException {
+        return false;
+    }
+
+    /**
+     * A URL where {@code attachment}, which this instance received, can be fetched now: for platforms whose
+     * attachment links expire (DingTalk turns the {@link Attachment#sourceRef() downloadCode} into a URL valid for
+     * a short time). Called by the bridge from a delivery worker of the <em>target</em> instance, at send time, when
+     * that target asks {@link DriverContext#attachmentUrl}; may block for network I/O and be called concurrently.
+     * The default answers {@link Attachment#url()}.
+     *
+     * @return the URL, or {@code null} when the attachment has none
+     * @throws DeliveryException when it cannot be resolved: retryable (network, throttling) or permanent (the
+     *     reference expired or is unknown: the target then sends a line naming the attachment instead)
+     */
+    default String attachmentUrl(Attachment attachment) throws DeliveryException {
+        return attachment.url();
+    }
+
+    /**
+     * The bytes of {@code attachment}, which this instance received, read now. Called like {@link #attachmentUrl}
+     * (target's delivery worker, at send time, through {@link DriverContext#openAttachment}); may block. The
+     * default fetches {@link #attachmentUrl} with {@link AttachmentFetch}.
+     *
+     * @param maxBytes the bridge's {@code global.media.max_bytes}: more is an {@link AttachmentTooLargeException}
+     */
+    default AttachmentContent openAttachment(Attachment attachment, long maxBytes) throws DeliveryException {
+        String url = attachmentUrl(attachment);
+        if (url == null || url.isBlank()) {
+            throw DeliveryException.permanent(Reason.ATTACHMENT_UNAVAILABLE,
+                    (attachment.name() == null ? "attachment" : attachment.name()) + ": the source gives no link");
+        }
+        return AttachmentFetch.get(url, attachment.name(), maxBytes);
     }
 
     /**

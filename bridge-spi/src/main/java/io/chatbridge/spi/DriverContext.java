@@ -1,5 +1,6 @@
 package io.chatbridge.spi;
 
+import io.chatbridge.spi.DeliveryException.Reason;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
@@ -141,6 +142,53 @@ public interface DriverContext {
      * nothing until it stops. Drivers without connections need not call it. The default ignores the report.
      */
     default void reportHealth(DriverHealth health) {
+    }
+
+    /** The default of {@code global.media.max_bytes}: 20 MiB. */
+    long DEFAULT_MEDIA_MAX_BYTES = 20L * 1024 * 1024;
+
+    /**
+     * The largest attachment the bridge moves ({@code global.media.max_bytes}, default 20 MiB): larger ones are sent
+     * as a text line with name and size. Any thread. The default reads the global config.
+     */
+    default long mediaMaxBytes() {
+        ConfigNode media = config().global().get("media");
+        Object value = media.isObject() ? media.get("max_bytes").value() : null;
+        return value instanceof Number n && n.longValue() > 0 ? n.longValue() : DEFAULT_MEDIA_MAX_BYTES;
+    }
+
+    /**
+     * A URL where an attachment of {@code message} can be fetched now, asked of the instance the message came from
+     * ({@link Driver#attachmentUrl} of {@code message.source().instanceId()}), so a delivery that waited in the
+     * outbox longer than a source link lives still gets the attachment. Called by a target driver from its
+     * {@link Driver#send} (a delivery worker); may block for network I/O. The default answers
+     * {@link Attachment#url()}.
+     *
+     * @throws DeliveryException as {@link Driver#attachmentUrl} classifies it
+     */
+    default String attachmentUrl(OutboundMessage message, Attachment attachment) throws DeliveryException {
+        return attachment.url();
+    }
+
+    /**
+     * The bytes of an attachment of {@code message}, read now through its source instance
+     * ({@link Driver#openAttachment}), at most {@link #mediaMaxBytes()}. Called like {@link #attachmentUrl}. The
+     * default checks the known size and fetches {@link Attachment#url()}.
+     *
+     * @throws AttachmentTooLargeException when it is larger than {@link #mediaMaxBytes()}
+     * @throws DeliveryException retryable (network, throttling) or permanent (expired, removed, no link)
+     */
+    default AttachmentContent openAttachment(OutboundMessage message, Attachment attachment)
+            throws DeliveryException {
+        long max = mediaMaxBytes();
+        if (attachment.size() > max) {
+            throw new AttachmentTooLargeException(attachment.name(), attachment.size(), max);
+        }
+        if (attachment.url() == null || attachment.url().isBlank()) {
+            throw DeliveryException.permanent(Reason.ATTACHMENT_UNAVAILABLE,
+                    (attachment.name() == null ? "attachment" : attachment.name()) + ": the source gives no link");
+        }
+        return AttachmentFetch.get(attachment.url(), attachment.name(), max);
     }
 
     /**

@@ -26,6 +26,8 @@ public final class InboundMessage {
     private final String replyToId;
     private final Instant time;
     private final Map<String, String> extensions;
+    private final Quote quote;
+    private final String recallOf;
 
     private InboundMessage(Builder b) {
         this.platform = b.platform;
@@ -40,6 +42,8 @@ public final class InboundMessage {
         this.replyToId = b.replyToId;
         this.time = b.time;
         this.extensions = Map.copyOf(b.extensions);
+        this.quote = b.quote;
+        this.recallOf = b.recallOf;
     }
 
     /** A new builder. */
@@ -51,7 +55,25 @@ public final class InboundMessage {
     public Builder toBuilder() {
         return new Builder().platform(platform).instanceId(instanceId).channel(channel).sender(sender).text(text)
                 .rich(rich).attachments(attachments).mentions(mentions).id(id).replyToId(replyToId).time(time)
-                .extensions(extensions);
+                .extensions(extensions).quote(quote).recallOf(recallOf);
+    }
+
+    /** What the message quotes (sender, text) when it is a reply and the platform says, or {@code null}. */
+    public Quote quote() {
+        return quote;
+    }
+
+    /**
+     * For a recall: the id ({@link #id()} space of the same instance) of the message the sender deleted, whose
+     * delivered copies the bridge recalls where the target can; {@code null} for an ordinary message.
+     */
+    public String recallOf() {
+        return recallOf;
+    }
+
+    /** Whether this is a recall rather than a message to deliver. */
+    public boolean isRecall() {
+        return recallOf != null;
     }
 
     /** A copy with platform and instance id replaced. */
@@ -125,6 +147,7 @@ public final class InboundMessage {
                 && Objects.equals(instanceId, m.instanceId) && channel.equals(m.channel) && sender.equals(m.sender)
                 && text.equals(m.text) && Objects.equals(rich, m.rich) && attachments.equals(m.attachments)
                 && mentions.equals(m.mentions) && Objects.equals(id, m.id) && Objects.equals(replyToId, m.replyToId)
+                && Objects.equals(quote, m.quote) && Objects.equals(recallOf, m.recallOf)
                 && Objects.equals(time, m.time) && extensions.equals(m.extensions);
     }
 
@@ -156,6 +179,8 @@ public final class InboundMessage {
         private String replyToId;
         private Instant time;
         private final Map<String, String> extensions = new LinkedHashMap<>();
+        private Quote quote;
+        private String recallOf;
 
         private Builder() {
         }
@@ -249,6 +274,24 @@ public final class InboundMessage {
             if (attributes != null) {
                 attributes.forEach(this::extension);
             }
+            return this;
+        }
+
+        /**
+         * What the message quotes, when it is a reply; also sets {@link #replyToId} to the quote's message id when
+         * none was set.
+         */
+        public Builder quote(Quote quote) {
+            this.quote = quote;
+            if (replyToId == null && quote != null) {
+                replyToId = quote.messageId();
+            }
+            return this;
+        }
+
+        /** Makes this a recall of the message with id {@code messageId} (received by the same instance). */
+        public Builder recallOf(String messageId) {
+            this.recallOf = messageId;
             return this;
         }
 

@@ -26,6 +26,8 @@ public final class OutboundMessage {
     private final Origin source;
     private final Map<String, String> extensions;
     private final int attempt;
+    private final Quote quote;
+    private final String recallOf;
 
     private OutboundMessage(Builder b) {
         this.deliveryId = b.deliveryId;
@@ -41,6 +43,8 @@ public final class OutboundMessage {
         this.source = b.source;
         this.extensions = Map.copyOf(b.extensions);
         this.attempt = b.attempt;
+        this.quote = b.quote;
+        this.recallOf = b.recallOf;
     }
 
     /** A new builder; the attempt starts at 1. */
@@ -52,7 +56,7 @@ public final class OutboundMessage {
     public Builder toBuilder() {
         return new Builder().deliveryId(deliveryId).ruleId(ruleId).instanceId(instanceId).channel(channel).text(text)
                 .header(header).rich(rich).attachments(attachments).mentions(mentions).options(options)
-                .source(source).extensions(extensions).attempt(attempt);
+                .source(source).extensions(extensions).attempt(attempt).quote(quote).recallOf(recallOf);
     }
 
     /** Stable id of this delivery, the same on every attempt (usable as an idempotency key). */
@@ -121,6 +125,29 @@ public final class OutboundMessage {
     }
 
     /**
+     * What the source message quotes when it is a reply (with {@link Quote#targetMessageId()} when the bridge
+     * delivered the quoted message to this target before), or {@code null}. The bridge has already put the quote
+     * line ({@code reply_format}) before {@link #text()}; drivers that can thread may use the target id.
+     */
+    public Quote quote() {
+        return quote;
+    }
+
+    /**
+     * For a recall delivery: the source message id (of {@link #source()}'s instance) whose copy on this target is
+     * to be recalled; the bridge hands it to {@link Driver#recall}, never to {@link Driver#send}. {@code null} for
+     * a message.
+     */
+    public String recallOf() {
+        return recallOf;
+    }
+
+    /** Whether this delivery is a recall. */
+    public boolean isRecall() {
+        return recallOf != null;
+    }
+
+    /**
      * The text for a text-only target: the header as a {@code [title · content]} first line, then the text, then
      * one line per attachment ({@code [image] https://...}).
      */
@@ -161,7 +188,8 @@ public final class OutboundMessage {
                 && Objects.equals(ruleId, m.ruleId) && Objects.equals(instanceId, m.instanceId)
                 && channel.equals(m.channel) && text.equals(m.text) && Objects.equals(header, m.header)
                 && Objects.equals(rich, m.rich) && attachments.equals(m.attachments) && mentions.equals(m.mentions)
-                && options.equals(m.options) && Objects.equals(source, m.source) && extensions.equals(m.extensions);
+                && options.equals(m.options) && Objects.equals(source, m.source) && extensions.equals(m.extensions)
+                && Objects.equals(quote, m.quote) && Objects.equals(recallOf, m.recallOf);
     }
 
     @Override
@@ -193,6 +221,8 @@ public final class OutboundMessage {
         private Origin source;
         private final Map<String, String> extensions = new LinkedHashMap<>();
         private int attempt = 1;
+        private Quote quote;
+        private String recallOf;
 
         private Builder() {
         }
@@ -303,6 +333,17 @@ public final class OutboundMessage {
         /** 1 for the first attempt (the default). */
         public Builder attempt(int attempt) {
             this.attempt = attempt;
+            return this;
+        }
+
+        public Builder quote(Quote quote) {
+            this.quote = quote;
+            return this;
+        }
+
+        /** Makes this a recall delivery of the copy of source message {@code messageId}. */
+        public Builder recallOf(String messageId) {
+            this.recallOf = messageId;
             return this;
         }
 

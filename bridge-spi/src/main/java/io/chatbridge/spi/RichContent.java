@@ -13,7 +13,7 @@ import java.util.Objects;
  */
 public sealed interface RichContent
         permits RichContent.Markdown, RichContent.Link, RichContent.ActionCard, RichContent.FeedCard,
-        RichContent.Image {
+        RichContent.Image, RichContent.RichText {
 
     /** The type name used in rules and on the wire: {@code markdown}, {@code link}, {@code actionCard}... */
     String type();
@@ -61,6 +61,11 @@ public sealed interface RichContent
     /** A picture by URL. */
     static Image image(String url) {
         return new Image(url);
+    }
+
+    /** Text and pictures in order; see {@link RichText}. */
+    static RichText richText(List<Segment> segments) {
+        return new RichText(segments);
     }
 
     /** Formatted text with a title. Made with {@link RichContent#markdown}. */
@@ -469,6 +474,110 @@ public sealed interface RichContent
         @Override
         public String toString() {
             return "Image[url=" + url + "]";
+        }
+    }
+
+    /**
+     * Text and pictures in the order the sender wrote them (DingTalk {@code richText}). Made with
+     * {@link RichContent#richText}. The pictures are the message's attachments; a segment names one by its index in
+     * {@code attachments}, so targets resolve it like any attachment (a fresh URL at send time).
+     */
+    final class RichText implements RichContent {
+        private final List<Segment> segments;
+
+        private RichText(List<Segment> segments) {
+            this.segments = segments == null ? List.of() : List.copyOf(segments);
+        }
+
+        public List<Segment> segments() {
+            return segments;
+        }
+
+        @Override
+        public String type() {
+            return "richText";
+        }
+
+        /** The text segments, one per line, with {@code [image]} where a picture is. */
+        @Override
+        public String fallbackText() {
+            StringBuilder out = new StringBuilder();
+            for (Segment segment : segments) {
+                if (!out.isEmpty()) {
+                    out.append('\n');
+                }
+                out.append(segment.showsAttachment() ? "[image]" : nz(segment.text()));
+            }
+            return out.toString();
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof RichText r && segments.equals(r.segments);
+        }
+
+        @Override
+        public int hashCode() {
+            return segments.hashCode();
+        }
+
+        @Override
+        public String toString() {
+            return "RichText" + segments;
+        }
+    }
+
+    /**
+     * One part of a {@link RichText}: either text ({@link #text(String)}) or a reference to an attachment
+     * ({@link #attachment(int)}).
+     */
+    final class Segment {
+        private final String text;
+        private final int attachment;
+
+        private Segment(String text, int attachment) {
+            this.text = text;
+            this.attachment = attachment;
+        }
+
+        /** A text segment. */
+        public static Segment text(String text) {
+            return new Segment(text, -1);
+        }
+
+        /** A segment showing attachment number {@code index} (0-based) of the message. */
+        public static Segment attachment(int index) {
+            return new Segment(null, index);
+        }
+
+        /** The text, or {@code null} for an attachment segment. */
+        public String text() {
+            return text;
+        }
+
+        /** The index into the message's attachments, or -1 for a text segment. */
+        public int attachment() {
+            return attachment;
+        }
+
+        /** Whether this segment shows an attachment rather than text. */
+        public boolean showsAttachment() {
+            return attachment >= 0;
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Segment g && attachment == g.attachment && Objects.equals(text, g.text);
+        }
+
+        @Override
+        public int hashCode() {
+            return Objects.hash(text, attachment);
+        }
+
+        @Override
+        public String toString() {
+            return showsAttachment() ? "Segment[attachment=" + attachment + "]" : "Segment[text=" + text + "]";
         }
     }
 

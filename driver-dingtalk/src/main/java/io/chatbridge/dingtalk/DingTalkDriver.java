@@ -1,16 +1,23 @@
 package io.chatbridge.dingtalk;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Ticker;
 import io.chatbridge.dingtalk.inbound.CallbackHandler;
 import io.chatbridge.dingtalk.inbound.CallbackSignature;
 import io.chatbridge.dingtalk.outbound.AccessTokenCache;
+import io.chatbridge.dingtalk.outbound.AppRobotMessage;
 import io.chatbridge.dingtalk.outbound.AppRobotSender;
+import io.chatbridge.dingtalk.outbound.DeliveryPlan;
 import io.chatbridge.dingtalk.outbound.OpenApiBudget;
 import io.chatbridge.dingtalk.outbound.OutgoingContent;
 import io.chatbridge.dingtalk.outbound.RobotApi;
 import io.chatbridge.dingtalk.outbound.Sleeper;
 import io.chatbridge.dingtalk.outbound.WebhookSender;
 import io.chatbridge.dingtalk.sandbox.DingTalkSandbox;
+import io.chatbridge.spi.Attachment;
+import io.chatbridge.spi.AttachmentContent;
+import io.chatbridge.spi.AttachmentTooLargeException;
 import io.chatbridge.spi.DeliveryException;
 import io.chatbridge.spi.DeliveryException.Reason;
 import io.chatbridge.spi.Driver;
@@ -44,6 +51,10 @@ public final class DingTalkDriver implements Driver {
     /** The custom robots by chat group, with their URLs pointing at the sandbox in sandbox mode. */
     private final Map<String, WebhookConfig> robots = new LinkedHashMap<>();
     private InProcessSandbox sandbox;
+    private DriverContext context;
+    /** Parts of multi-part custom robot deliveries already sent, so a retry does not repeat them. */
+    private final Cache<String, Boolean> sentWebhookParts = Caffeine.newBuilder()
+            .expireAfterWrite(Duration.ofHours(1)).maximumSize(10_000).build();
 
     DingTalkDriver(DingTalkConfig config, Ticker ticker, Sleeper sleeper) {
         this.config = config;
@@ -79,12 +90,13 @@ public final class DingTalkDriver implements Driver {
     }
 
     private void startParts(DriverContext context) throws Exception {
+        this.context = context;
         String id = config.instanceId();
         metrics = context.metrics();
         URI endpoint = config.apiEndpoint();
         List<WebhookConfig> webhookConfigs = config.webhooks();
         if (config.sandbox() != null) {
-            sandbox = InProcessSandbox.start(config, context.bindHost());
+            sandbox = InProcessSandbox.start(config, context.bindHost(), context.clock());
             endpoint = URI.create(sandbox.sandbox().baseUrl());
             webhookConfigs = sandbox.webhooks();
             LOG.info("[{}] sandbox mode: DingTalk is simulated at {} - open it in a browser to chat as a group member",
@@ -128,12 +140,23 @@ public final class DingTalkDriver implements Driver {
     public SendResult send(OutboundMessage message) throws DeliveryException {
         Object conversation = message.channel().get(DingTalkConfig.OPEN_CONVERSATION_ID);
         Object users = message.channel().get(DingTalkConfig.USER_IDS);
-        OutgoingContent content = OutgoingContent.of(message);
+        DeliveryPlan plan = new DeliveryPlan(config.instanceId(), media(message), this::publicUrl);
         if (conversation != null) {
-            return requireApp(DingTalkConfig.OPEN_CONVERSATION_ID).sendToGroup(String.valueOf(conversation), content);
+            AppRobotSender sender = requireApp(DingTalkConfig.OPEN_CONVERSATION_ID);
+            return sender.sendPartsToGroup(String.valueOf(conversation), plan.forAppRobot(message, uploader(sender)),
+                    message.deliveryId());
         }
         if (users != null) {
-            return requireApp(DingTalkConfig.USER_IDS).sendToUsers(userIds(users), content, message.deliveryId());
+            AppRobotSender sender = requireApp(DingTalkConfig.USER_IDS);
+            List<String> ids = userIds(users);
+            List<AppRobotMessage> parts = plan.forAppRobot(message, uploader(sender));
+            List<String> keys = new ArrayList<>();
+            for (int i = 0; i < parts.size(); i++) {
+                String memo = parts.size() == 1 ? message.deliveryId()
+                        : message.deliveryId() == null ? null : message.deliveryId() + "#part" + i;
+                keys.add(sender.sendToUsers(ids, parts.get(i), memo).platformMessageId());
+            }
+            return new SendResult(String.join(",", keys));
         }
         String group = chatGroup(message);
         WebhookConfig webhook = group == null ? null : robots.get(group);
@@ -142,7 +165,99 @@ public final class DingTalkDriver implements Driver {
                     ? "the address names no DingTalk target and no webhooks are configured"
                     : "unknown chat_group '" + group + "' (known: " + String.join(", ", config.chatGroups()) + ")");
         }
-        return webhooks.send(webhook, content);
+        List<OutgoingContent> parts = plan.forCustomRobot(message);
+        if (parts.size() == 1) {
+            return webhooks.send(webhook, parts.get(0));
+        }
+        for (int i = 0; i < parts.size(); i++) {
+            String memo = message.deliveryId() + "#part" + i;
+            if (message.deliveryId() != null && sentWebhookParts.getIfPresent(memo) != null) {
+                continue; // sent on an earlier attempt of this delivery
+            }
+            webhooks.send(webhook, parts.get(i));
+            if (message.deliveryId() != null) {
+                sentWebhookParts.put(memo, Boolean.TRUE);
+            }
+        }
+        return SendResult.OK;
+    }
+
+    /**
+     * Recalls the app robot's copies (group: {@code groupMessages/recall}; one-to-one: {@code otoMessages/batchRecall})
+     * by the {@code processQueryKey}s the sends returned. Custom robots cannot recall: {@code false}.
+     */
+    @Override
+    public boolean recall(OutboundMessage recall, List<String> targetMessageIds) throws DeliveryException {
+        Object conversation = recall.channel().get(DingTalkConfig.OPEN_CONVERSATION_ID);
+        Object users = recall.channel().get(DingTalkConfig.USER_IDS);
+        if ((conversation == null && users == null) || app == null) {
+            return false;
+        }
+        List<String> keys = new ArrayList<>();
+        for (String id : targetMessageIds) {
+            for (String key : id.split(",")) {
+                if (!key.isBlank()) {
+                    keys.add(key.strip());
+                }
+            }
+        }
+        if (keys.isEmpty()) {
+            return false;
+        }
+        app.recall(conversation == null ? null : String.valueOf(conversation), keys);
+        return true;
+    }
+
+    /**
+     * The temporary URL of a file, picture, voice or video this instance received: its {@code downloadCode}
+     * ({@link Attachment#sourceRef()}) resolved now with {@code POST /v1.0/robot/messageFiles/download}, so a
+     * delivery that waited longer than such a URL lives still gets the attachment.
+     */
+    @Override
+    public String attachmentUrl(Attachment attachment) throws DeliveryException {
+        if (attachment.sourceRef() == null || attachment.sourceRef().isBlank()) {
+            return attachment.url();
+        }
+        return requireApp("messageFiles/download").downloadUrl(attachment.sourceRef());
+    }
+
+    /** Resolves attachments through the bridge (their source instance); this instance's own directly. */
+    private DeliveryPlan.Media media(OutboundMessage message) {
+        boolean own = message.source() != null && config.instanceId().equals(message.source().instanceId());
+        return new DeliveryPlan.Media() {
+            @Override
+            public String freshUrl(Attachment attachment) throws DeliveryException {
+                return own ? attachmentUrl(attachment) : context.attachmentUrl(message, attachment);
+            }
+
+            @Override
+            public AttachmentContent open(Attachment attachment) throws DeliveryException {
+                if (!own) {
+                    return context.openAttachment(message, attachment);
+                }
+                if (attachment.size() > maxBytes()) {
+                    throw new AttachmentTooLargeException(attachment.name(), attachment.size(), maxBytes());
+                }
+                return openAttachment(attachment, maxBytes());
+            }
+
+            @Override
+            public long maxBytes() {
+                return context.mediaMaxBytes();
+            }
+        };
+    }
+
+    private static DeliveryPlan.Uploader uploader(AppRobotSender sender) {
+        return (name, mime, bytes) -> sender.upload("image", name, mime, bytes);
+    }
+
+    /** Whether DingTalk could fetch {@code url}; in sandbox mode the sandbox's own URLs count as public. */
+    private boolean publicUrl(String url) {
+        if (sandbox != null && url != null && url.startsWith(sandbox.sandbox().baseUrl() + "/")) {
+            return true;
+        }
+        return DeliveryPlan.isPublicUrl(url);
     }
 
     /** The message types a routed message may ask for ({@code msg_type} option or {@code xvmsgtype}). */
@@ -183,13 +298,13 @@ public final class DingTalkDriver implements Driver {
     @Override
     public Duration sendDelay(OutboundMessage message) {
         if (message.channel().get(DingTalkConfig.OPEN_CONVERSATION_ID) != null) {
-            return openApiDelay(RobotApi.GROUP_SEND, message);
+            return openApiDelay(message.isRecall() ? RobotApi.GROUP_RECALL : RobotApi.GROUP_SEND, message);
         }
         if (message.channel().get(DingTalkConfig.USER_IDS) != null) {
-            return openApiDelay(RobotApi.USERS_SEND, message);
+            return openApiDelay(message.isRecall() ? RobotApi.USERS_RECALL : RobotApi.USERS_SEND, message);
         }
-        if (webhooks == null) {
-            return Duration.ZERO;
+        if (webhooks == null || message.isRecall()) {
+            return Duration.ZERO; // a custom robot cannot recall: nothing is posted
         }
         String group = chatGroup(message);
         WebhookConfig webhook = group == null ? null : robots.get(group);

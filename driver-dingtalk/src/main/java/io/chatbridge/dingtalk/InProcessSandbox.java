@@ -27,8 +27,9 @@ record InProcessSandbox(DingTalkSandbox sandbox, List<WebhookConfig> webhooks) {
      *
      * @param bindHost where the bridge's HTTP servers listen ({@code DriverContext.bindHost()}): the sandbox posts
      *     members' messages to the instance's callback port there (loopback for a wildcard address)
+     * @param clock the bridge's clock: the sandbox's tokens and download links expire by it
      */
-    static InProcessSandbox start(DingTalkConfig config, String bindHost) {
+    static InProcessSandbox start(DingTalkConfig config, String bindHost, java.time.Clock clock) {
         Map<String, SandboxSettings.Group> groups = new LinkedHashMap<>();
         for (SandboxSettings.Group group : SandboxSettings.defaults().groups()) {
             groups.put(group.openConversationId(), group);
@@ -57,7 +58,7 @@ record InProcessSandbox(DingTalkSandbox sandbox, List<WebhookConfig> webhooks) {
                 .withCallbackUrl(callback)
                 .withGroups(List.copyOf(groups.values()))
                 .withWebhooks(robots);
-        DingTalkSandbox sandbox = new DingTalkSandbox(settings).embeddedIn(config.instanceId());
+        DingTalkSandbox sandbox = new DingTalkSandbox(settings, clock).embeddedIn(config.instanceId());
         try {
             sandbox.start();
         } catch (RuntimeException e) {

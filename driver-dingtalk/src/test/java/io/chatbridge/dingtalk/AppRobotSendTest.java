@@ -47,18 +47,18 @@ class AppRobotSendTest {
     }
 
     @Test
-    void groupSendCallsRobotApiWithTokenHeaderAndSampleText() throws Exception {
+    void groupSendCallsRobotApiWithTokenHeaderAndSampleTextThenThePicture() throws Exception {
         SendResult result = send(Messages.toGroup("cidAAA").text("hello").header("Alert", "disk full")
                 .attachment("image", "https://img.example/a.png"));
 
-        assertThat(result.platformMessageId()).isEqualTo("pqk-1");
+        assertThat(result.platformMessageId()).isEqualTo("pqk-1,pqk-2");
         assertThat(fake.tokenRequests).hasSize(1);
         FakeDingTalk.Request tokenRequest = fake.tokenRequests.get(0);
         assertThat(tokenRequest.path()).isEqualTo("/v1.0/oauth2/accessToken");
         assertThat(tokenRequest.json().path("appKey").asText()).isEqualTo(FakeDingTalk.APP_KEY);
         assertThat(tokenRequest.json().path("appSecret").asText()).isEqualTo(FakeDingTalk.APP_SECRET);
 
-        assertThat(fake.groupSends).hasSize(1);
+        assertThat(fake.groupSends).hasSize(2);
         FakeDingTalk.Request send = fake.groupSends.get(0);
         assertThat(send.path()).isEqualTo("/v1.0/robot/groupMessages/send");
         assertThat(send.header("x-acs-dingtalk-access-token")).isEqualTo(FakeDingTalk.token(1));
@@ -68,7 +68,11 @@ class AppRobotSendTest {
         assertThat(body.path("msgKey").asText()).isEqualTo("sampleText");
         assertThat(body.path("msgParam").isTextual()).as("msgParam is a JSON string").isTrue();
         assertThat(body.path("msgParam").asText())
-                .isEqualTo("{\"content\":\"[Alert · disk full]\\nhello\\n[image] https://img.example/a.png\"}");
+                .isEqualTo("{\"content\":\"[Alert · disk full]\\nhello\"}");
+        // a public, lasting picture URL goes to DingTalk as it is
+        JsonNode picture = fake.groupSends.get(1).json();
+        assertThat(picture.path("msgKey").asText()).isEqualTo("sampleImageMsg");
+        assertThat(picture.path("msgParam").asText()).isEqualTo("{\"photoURL\":\"https://img.example/a.png\"}");
     }
 
     @Test

@@ -304,14 +304,16 @@ class CallbackReceiveTest {
     }
 
     @Test
-    void ignoresNonTextMessagesWith200() throws Exception {
+    void signedPictureCallbackIsRoutedNotIgnored() throws Exception {
         start(SIGNING_SECRET);
         String picture = """
                 {"msgtype":"picture","content":{"downloadCode":"dc","pictureDownloadCode":"pdc"},
                  "conversationId":"cid1","conversationType":"2","msgId":"m5"}""";
 
         assertThat(postSigned(picture).statusCode()).isEqualTo(200);
-        assertThat(fixture.context.published()).isEmpty();
+        assertThat(fixture.context.published()).hasSize(1);
+        assertThat(fixture.context.published().get(0).attachments()).singleElement()
+                .satisfies(a -> assertThat(a.sourceRef()).isEqualTo("dc"));
     }
 
     @Test

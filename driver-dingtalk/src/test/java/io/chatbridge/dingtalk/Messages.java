@@ -55,6 +55,17 @@ final class Messages {
         return this;
     }
 
+    Messages attachment(Attachment attachment) {
+        attachments.add(attachment);
+        return this;
+    }
+
+    /** The message came from {@code instanceId} (its attachments are resolved there). */
+    Messages from(String instanceId) {
+        this.source = new io.chatbridge.spi.Origin("dingtalk", instanceId, Map.of(), null, null, null);
+        return this;
+    }
+
     Messages mentions(Mentions mentions) {
         this.mentions = mentions;
         return this;
@@ -75,9 +86,11 @@ final class Messages {
         return this;
     }
 
+    private io.chatbridge.spi.Origin source;
+
     OutboundMessage build() {
         return OutboundMessage.builder().deliveryId(deliveryId).ruleId("r1").instanceId("dt").channel(channel)
                 .text(text).header(header).rich(rich).attachments(attachments).mentions(mentions).options(options)
-                .extensions(extensions).attempt(1).build();
+                .source(source).extensions(extensions).attempt(1).build();
     }
 }

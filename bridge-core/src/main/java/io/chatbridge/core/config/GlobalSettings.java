@@ -40,7 +40,7 @@ public record GlobalSettings(Path databasePath, String databaseUrl, String datab
                              AdminSettings admin, boolean watchFiles) {
 
     static final Set<String> KEYS = Set.of("database", "strict_echo_match", "delivery", "dedup_window",
-            "shutdown_timeout", "http", "admin", "watch_files");
+            "shutdown_timeout", "http", "admin", "watch_files", "media");
 
     private static final Pattern SIMPLE_DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h|d)");
 
@@ -60,6 +60,9 @@ public record GlobalSettings(Path databasePath, String databaseUrl, String datab
         ConfigNode delivery = objectOrEmpty(global, "delivery");
         delivery.warnUnknownKeys(Set.of("max_attempts", "max_age", "workers", "lease", "backoff_base",
                 "backoff_max", "poll_interval"));
+        ConfigNode media = objectOrEmpty(global, "media");
+        media.warnUnknownKeys(Set.of("max_bytes")); // read by DriverContext.mediaMaxBytes()
+        media.integer("max_bytes", 20 * 1024 * 1024, 1, Integer.MAX_VALUE);
         ConfigNode http = objectOrEmpty(global, "http");
         http.warnUnknownKeys(Set.of("host"));
         Path dbPath = path.equals(":memory:") ? null : baseDirectory.resolve(path).normalize();

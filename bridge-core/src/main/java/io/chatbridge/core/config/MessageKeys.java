@@ -15,12 +15,18 @@ public final class MessageKeys {
     /** The text template, see {@link io.chatbridge.core.routing.MessageTemplate}. */
     public static final String MSG_FORMAT = "msg_format";
 
+    /** The quote line of a reply, see {@code io.chatbridge.core.ReplyQuotes}. */
+    public static final String REPLY_FORMAT = "reply_format";
+
+    /** Mentioned user ids mapped to the target platform's (source id to target id), see {@code MentionMapping}. */
+    public static final String MENTIONS = "mentions";
+
     /**
-     * Every {@code msg} key core reads: the text template and the Pebble templates and mentions (issue 18,
-     * {@link MsgOptions#KEYS}: {@code template}, {@code template_file}, {@code at_mobiles}, {@code at_user_ids},
-     * {@code at_all}, {@code at_all_when}), which the router renders for every platform.
+     * Every {@code msg} key core reads: the text template, the reply quote and the mention mapping, and the Pebble
+     * templates and mentions ({@link MsgOptions#KEYS}: {@code template}, {@code template_file}, {@code at_mobiles},
+     * {@code at_user_ids}, {@code at_all}, {@code at_all_when}), which the router renders for every platform.
      */
-    public static final Set<String> CORE = union(Set.of(MSG_FORMAT), MsgOptions.KEYS);
+    public static final Set<String> CORE = union(Set.of(MSG_FORMAT, REPLY_FORMAT, MENTIONS), MsgOptions.KEYS);
 
     private MessageKeys() {
     }

@@ -304,7 +304,8 @@ public final class DeliveryEngine implements AutoCloseable {
                 return;
             }
             begin = System.nanoTime();
-            result = driver.send(message);
+            // a recall goes to Driver.recall instead of send, with the same retries, records and events
+            result = message.isRecall() ? recall(driver, message) : driver.send(message);
             events.sendCall(message, Duration.ofNanos(System.nanoTime() - begin), true);
         } catch (DeliveryException e) {
             events.sendCall(message, Duration.ofNanos(System.nanoTime() - begin), false);
@@ -356,6 +357,42 @@ public final class DeliveryEngine implements AutoCloseable {
                 wait = doubled.compareTo(storeRetryMax) > 0 ? storeRetryMax : doubled;
             }
         }
+    }
+
+    /**
+     * A recall: the copies of the recalled message on this target (from the message links, complete because the
+     * recall waited behind the message in the same queue), handed to {@link Driver#recall}; nothing to do when none
+     * was delivered (an unknown id) or the target cannot recall, logged at debug.
+     */
+    private SendResult recall(Driver driver, OutboundMessage m) throws DeliveryException {
+        String channel = DeliveryStore.queueKey(m).substring(m.instanceId().length() + 1);
+        String sourceInstance = m.source() == null ? null : m.source().instanceId();
+        List<DeliveryStore.MessageLink> links;
+        try {
+            links = store.links(sourceInstance, m.recallOf());
+        } catch (StoreException e) {
+            // nothing was recalled yet: trying again later is safe
+            throw new DeliveryException(DeliveryException.Category.RETRYABLE, DeliveryException.Reason.INTERNAL,
+                    null, "recall of message " + m.recallOf() + ": message links not readable: " + e.getMessage(),
+                    null, e);
+        }
+        List<String> ids = new java.util.ArrayList<>();
+        for (DeliveryStore.MessageLink link : links) {
+            if (link.targetInstance().equals(m.instanceId()) && link.targetChannel().equals(channel)
+                    && link.targetMessageId() != null && !link.targetMessageId().isBlank()) {
+                ids.add(link.targetMessageId());
+            }
+        }
+        if (ids.isEmpty()) {
+            LOG.debug("recall of message {} from {}: no copy was delivered to {} {}; nothing to recall",
+                    m.recallOf(), sourceInstance, m.instanceId(), m.channel());
+            return null;
+        }
+        if (!driver.recall(m, ids)) {
+            LOG.debug("recall of message {} from {}: {} cannot recall messages; its copy stays", m.recallOf(),
+                    sourceInstance, m.instanceId());
+        }
+        return null;
     }
 
     private void handleFailure(DeliveryStore.PendingDelivery d, DeliveryException e, Instant now) {

@@ -10,6 +10,7 @@ import io.chatbridge.spi.Attachment;
 import io.chatbridge.spi.Mentions;
 import io.chatbridge.spi.Origin;
 import io.chatbridge.spi.OutboundMessage;
+import io.chatbridge.spi.Quote;
 import io.chatbridge.spi.RichContent;
 import io.chatbridge.spi.RichHeader;
 import io.chatbridge.spi.Sender;
@@ -26,7 +27,9 @@ import java.util.Map;
  *   <li>no {@code v} (0): rows written up to schema v2, when the payload was the SPI's {@code OutboundMessage} as
  *       JSON. Version 1 kept its property names, so the same records read them. (The {@code attempt} property is
  *       the attempt the row was written for; a claim replaces it from the {@code attempts} column.)</li>
- *   <li>{@code v: 1}: the current form.</li>
+ *   <li>{@code v: 1}: the current form. Its optional properties {@code quote}, {@code recallOf},
+ *       {@code sourceRef} (of an attachment) and the {@code richText} variant ({@code segments}) came with rich
+ *       messages; rows without them read as before.</li>
  * </ul>
  *
  * <p>Unknown properties are ignored so that a row written by a newer build (one more field) can still be read by an
@@ -80,15 +83,16 @@ final class MessageCodec {
     record StoredDelivery(int v, String deliveryId, String ruleId, String instanceId, Map<String, Object> channel,
                           String text, StoredHeader header, StoredRich rich, List<StoredAttachment> attachments,
                           StoredMentions mentions, Map<String, Object> options, StoredOrigin source,
-                          Map<String, String> extensions, Integer attempt) {
+                          Map<String, String> extensions, Integer attempt, StoredQuote quote, String recallOf) {
 
         static StoredDelivery of(OutboundMessage m) {
-            return new StoredDelivery(VERSION, m.deliveryId(), m.ruleId(), m.instanceId(), m.channel(), m.text(),
+            return new StoredDelivery(VERSION, m.deliveryId(), m.ruleId(), m.instanceId(),
+                    m.channel(), m.text(),
                     m.header() == null ? null : new StoredHeader(m.header().title(), m.header().content()),
                     StoredRich.of(m.rich()),
                     m.attachments().stream().map(StoredAttachment::of).toList(),
                     StoredMentions.of(m.mentions()), m.options(), StoredOrigin.of(m.source()), m.extensions(),
-                    m.attempt());
+                    m.attempt(), StoredQuote.of(m.quote()), m.recallOf());
         }
 
         OutboundMessage toMessage() {
@@ -97,7 +101,9 @@ final class MessageCodec {
                     .header(header == null ? null : new RichHeader(header.title(), header.content()))
                     .rich(rich == null ? null : rich.toRich())
                     .mentions(mentions == null ? Mentions.NONE : mentions.toMentions())
-                    .source(source == null ? null : source.toOrigin());
+                    .source(source == null ? null : source.toOrigin())
+                    .quote(quote == null ? null : quote.toQuote())
+                    .recallOf(recallOf);
             if (channel != null) {
                 b.channel(channel);
             }
@@ -120,7 +126,7 @@ final class MessageCodec {
     /** Every rich variant in one shape; {@code type} says which fields count ({@link RichContent#type()} names). */
     record StoredRich(String type, String title, String text, String messageUrl, String picUrl, String singleTitle,
                       String singleUrl, List<StoredLink> buttons, String buttonOrientation, List<StoredLink> links,
-                      String url) {
+                      String url, List<StoredSegment> segments) {
 
         static StoredRich of(RichContent rich) {
             if (rich == null) {
@@ -128,24 +134,28 @@ final class MessageCodec {
             }
             if (rich instanceof RichContent.Markdown m) {
                 return new StoredRich("markdown", m.title(), m.text(), null, null, null, null, null, null, null,
-                        null);
+                        null, null);
             }
             if (rich instanceof RichContent.Link l) {
                 return new StoredRich("link", l.title(), l.text(), l.messageUrl(), l.picUrl(), null, null, null,
-                        null, null, null);
+                        null, null, null, null);
             }
             if (rich instanceof RichContent.ActionCard a) {
                 return new StoredRich("actionCard", a.title(), a.text(), null, null, a.singleTitle(), a.singleUrl(),
                         a.buttons().stream().map(btn -> new StoredLink(btn.title(), btn.url(), null, null)).toList(),
-                        a.buttonOrientation(), null, null);
+                        a.buttonOrientation(), null, null, null);
             }
             if (rich instanceof RichContent.FeedCard f) {
                 return new StoredRich("feedCard", null, null, null, null, null, null, null, null,
                         f.links().stream().map(l -> new StoredLink(l.title(), null, l.messageUrl(), l.picUrl()))
-                                .toList(), null);
+                                .toList(), null, null);
             }
             if (rich instanceof RichContent.Image i) {
-                return new StoredRich("image", null, null, null, null, null, null, null, null, null, i.url());
+                return new StoredRich("image", null, null, null, null, null, null, null, null, null, i.url(), null);
+            }
+            if (rich instanceof RichContent.RichText r) {
+                return new StoredRich("richText", null, null, null, null, null, null, null, null, null, null,
+                        r.segments().stream().map(StoredSegment::of).toList());
             }
             throw new IllegalArgumentException("rich content of type " + rich.type() + " has no stored form");
         }
@@ -162,6 +172,8 @@ final class MessageCodec {
                         : links.stream().map(l -> RichContent.feedLink(l.title(), l.messageUrl(), l.picUrl()))
                                 .toList());
                 case "image" -> RichContent.image(url);
+                case "richText" -> RichContent.richText(segments == null ? List.of()
+                        : segments.stream().map(StoredSegment::toSegment).toList());
                 default -> throw new IllegalArgumentException("unknown rich content type \"" + type + "\"");
             };
         }
@@ -171,15 +183,47 @@ final class MessageCodec {
     record StoredLink(String title, String url, String messageUrl, String picUrl) {
     }
 
-    record StoredAttachment(String type, String url, String name, Long size, String mime) {
+    /** A text segment ({@code text}) or one showing an attachment ({@code attachment}, its index). */
+    record StoredSegment(String text, Integer attachment) {
+
+        static StoredSegment of(RichContent.Segment s) {
+            return s.showsAttachment() ? new StoredSegment(null, s.attachment()) : new StoredSegment(s.text(), null);
+        }
+
+        RichContent.Segment toSegment() {
+            return attachment != null && attachment >= 0 ? RichContent.Segment.attachment(attachment)
+                    : RichContent.Segment.text(text);
+        }
+    }
+
+    /** {@code sourceRef}: the source platform's handle to fetch it at send time (a DingTalk downloadCode). */
+    record StoredAttachment(String type, String url, String name, Long size, String mime, String sourceRef) {
 
         static StoredAttachment of(Attachment a) {
-            return new StoredAttachment(a.type(), a.url(), a.name(), a.size(), a.mime());
+            return new StoredAttachment(a.type(), a.url(), a.name(), a.size(), a.mime(), a.sourceRef());
         }
 
         Attachment toAttachment() {
             return Attachment.builder().type(type).url(url).name(name).size(size == null ? -1 : size).mime(mime)
-                    .build();
+                    .sourceRef(sourceRef).build();
+        }
+    }
+
+    /** What a reply quotes; {@code targetMessageId} as the bridge resolved it for this delivery's target. */
+    record StoredQuote(String messageId, StoredSender sender, String text, String targetMessageId) {
+
+        static StoredQuote of(Quote q) {
+            if (q == null) {
+                return null;
+            }
+            Sender s = q.sender();
+            return new StoredQuote(q.messageId(), s == null ? null : StoredSender.of(s), q.text(),
+                    q.targetMessageId());
+        }
+
+        Quote toQuote() {
+            Quote q = Quote.of(messageId, sender == null ? null : sender.toSender(), text);
+            return targetMessageId == null ? q : q.withTargetMessageId(targetMessageId);
         }
     }
 
@@ -203,17 +247,23 @@ final class MessageCodec {
             }
             Sender s = o.sender();
             return new StoredOrigin(o.platform(), o.instanceId(), o.channel(), o.messageId(),
-                    s == null ? null : new StoredSender(s.id(), s.displayName(), s.username(), s.avatarUrl()),
-                    o.time());
+                    s == null ? null : StoredSender.of(s), o.time());
         }
 
         Origin toOrigin() {
-            Sender s = sender == null ? null : Sender.builder().id(sender.id()).displayName(sender.displayName())
-                    .username(sender.username()).avatarUrl(sender.avatarUrl()).build();
-            return new Origin(platform, instanceId, channel, messageId, s, time);
+            return new Origin(platform, instanceId, channel, messageId, sender == null ? null : sender.toSender(),
+                    time);
         }
     }
 
     record StoredSender(String id, String displayName, String username, String avatarUrl) {
+
+        static StoredSender of(Sender s) {
+            return new StoredSender(s.id(), s.displayName(), s.username(), s.avatarUrl());
+        }
+
+        Sender toSender() {
+            return Sender.builder().id(id).displayName(displayName).username(username).avatarUrl(avatarUrl).build();
+        }
     }
 }

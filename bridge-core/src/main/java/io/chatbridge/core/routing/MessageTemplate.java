@@ -32,7 +32,7 @@ public final class MessageTemplate {
 
     /** The variables a format may use, without braces. */
     public static final Set<String> VARIABLES = Set.of("platform", "instance_id", "from", "user", "user_id",
-            "user_avatar", "msg", "time", "username", "nickname");
+            "user_avatar", "msg", "time", "username", "nickname", "reply_user", "reply_text");
 
     private static final Logger LOG = LoggerFactory.getLogger(MessageTemplate.class);
     private static final Pattern RICH_HEADER = Pattern.compile(
@@ -199,6 +199,8 @@ public final class MessageTemplate {
             case "time" -> m.time() == null ? "" : TIME.format(m.time().atZone(zone));
             case "username" -> m.sender().username() != null ? m.sender().username() : nz(m.sender().id());
             case "nickname" -> m.sender().displayName() != null ? m.sender().displayName() : m.sender().bestName();
+            case "reply_user" -> m.quote() == null ? "" : m.quote().sender().bestName();
+            case "reply_text" -> m.quote() == null ? "" : m.quote().excerpt(80);
             default -> "{" + name + "}";
         };
     }

@@ -215,7 +215,8 @@ public final class Router {
                     .instanceId(endpoint.instanceId()).channel(endpoint.address()).text(text)
                     .header(target.template.header(message)).rich(rich).attachments(message.attachments())
                     .mentions(mentions).options(options).source(origin)
-                    .extensions(Payloads.strip(message.extensions())).attempt(1).build());
+                    .extensions(Payloads.strip(message.extensions())).attempt(1).quote(message.quote())
+                    .recallOf(message.recallOf()).build());
         }
     }
 

@@ -395,7 +395,7 @@ class SetupTest {
     }
 
     /** Core's own msg keys sorted before msg_format: the mentions of issue 18 (templates follow msg_type). */
-    private static final String CORE_KEYS = " at_all, at_all_when, at_mobiles, at_user_ids,";
+    private static final String CORE_KEYS = " at_all, at_all_when, at_mobiles, at_user_ids, mentions,";
 
     @Test
     void misspeltMsgKeysAreErrorsWithTheKeyMeant() {
@@ -408,13 +408,27 @@ class SetupTest {
                 """);
         assertThat(errors(setup)).containsExactly(
                 "rules.json: rules[0].msg.msg_fromat: unknown msg key; did you mean msg_format? (known keys:"
-                        + CORE_KEYS + " msg_format, msg_type, template, template_file, title)",
+                        + CORE_KEYS + " msg_format, msg_type, reply_format, template, template_file, title)",
                 "rules.json: rules[0].msg.msg_typ: unknown msg key; did you mean msg_type? (known keys:"
-                        + CORE_KEYS + " msg_format, msg_type, template, template_file, title)",
+                        + CORE_KEYS + " msg_format, msg_type, reply_format, template, template_file, title)",
                 "rules.json: rules[1].to.d.msg.colour: unknown msg key (known keys:" + CORE_KEYS
-                        + " msg_format, msg_type, template, template_file, title)",
+                        + " msg_format, msg_type, reply_format, template, template_file, title)",
                 // memory declares no options, so "anything" goes to it; a near miss of a known key does not
                 "rules.json: rules[2].msg.msg_fromat: unknown msg key; did you mean msg_format?");
+    }
+
+    @Test
+    void replyFormatAndMentionsAreMsgKeysOfTheBridgeForEveryTarget() {
+        Setup setup = loadDeclaring("{\"declaring\": {\"d\": {}}, \"memory\": {\"m\": {}}}", """
+                {"rules": [
+                  {"from": {"m": {}}, "to": {"d": {}},
+                   "msg": {"reply_format": "re {reply_user}", "mentions": {"alice@corp": "alice01"}}},
+                  {"from": {"m": {}}, "to": {"d": {}}, "msg": {"reply_fromat": ""}}
+                ]}
+                """);
+        assertThat(errors(setup)).containsExactly(
+                "rules.json: rules[1].msg.reply_fromat: unknown msg key; did you mean reply_format? (known keys:"
+                        + " mentions, msg_format, msg_type, reply_format, title)");
     }
 
     @Test
@@ -434,8 +448,8 @@ class SetupTest {
                 {"rules": [{"from": {"a": {}}, "to": {"b": {}}, "msg": {"msg_format": "{usr}: {msg} in {room}"}}]}
                 """);
         assertThat(setup.valid()).isTrue();
-        String known = "(known: {from}, {instance_id}, {msg}, {nickname}, {platform}, {time}, {user}, {user_avatar},"
-                + " {user_id}, {username})";
+        String known = "(known: {from}, {instance_id}, {msg}, {nickname}, {platform}, {reply_text}, {reply_user},"
+                + " {time}, {user}, {user_avatar}, {user_id}, {username})";
         assertThat(setup.problems()).extracting(p -> p.path() + ": " + p.message()).containsExactly(
                 "rules[0].msg.msg_format: unknown variable {usr}, left as written; did you mean {user}? " + known,
                 "rules[0].msg.msg_format: unknown variable {room}, left as written " + known);

@@ -7,6 +7,7 @@ import io.chatbridge.spi.Attachment;
 import io.chatbridge.spi.Mentions;
 import io.chatbridge.spi.Origin;
 import io.chatbridge.spi.OutboundMessage;
+import io.chatbridge.spi.Quote;
 import io.chatbridge.spi.RichContent;
 import io.chatbridge.spi.RichHeader;
 import io.chatbridge.spi.Sender;
@@ -50,7 +51,25 @@ class MessageCodecTest {
                         List.of(RichContent.button("A", "https://a")), "1"),
                 RichContent.feedCard(List.of(RichContent.feedLink("one", "https://1", "https://1.png"),
                         RichContent.feedLink("two", "https://2", null))),
-                RichContent.image("https://x/img.png"));
+                RichContent.image("https://x/img.png"),
+                RichContent.richText(List.of(RichContent.Segment.text("before"), RichContent.Segment.attachment(0),
+                        RichContent.Segment.text("after"))));
+    }
+
+    @Test
+    void roundTripsAQuoteARecallAndAnAttachmentsSourceReference() {
+        OutboundMessage m = fullMessage().toBuilder()
+                .attachments(List.of(Attachment.builder().type("image").name("image").sourceRef("dlc-1").build()))
+                .quote(Quote.of("msg-7", Sender.of("staff2", "Bob"), "the quoted text").withTargetMessageId("pqk-3"))
+                .recallOf("msg-5").build();
+        String json = MessageCodec.write(m);
+        assertThat(json).startsWith("{\"v\":1,").contains("\"sourceRef\":\"dlc-1\"")
+                .contains("\"recallOf\":\"msg-5\"").contains("\"targetMessageId\":\"pqk-3\"");
+        OutboundMessage read = MessageCodec.read(json);
+        assertThat(read).isEqualTo(m);
+        assertThat(read.quote().sender().displayName()).isEqualTo("Bob");
+        assertThat(read.attachments().get(0).sourceRef()).isEqualTo("dlc-1");
+        assertThat(read.isRecall()).isTrue();
     }
 
     @ParameterizedTest

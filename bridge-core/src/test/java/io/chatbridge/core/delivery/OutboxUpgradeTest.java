@@ -86,7 +86,9 @@ class OutboxUpgradeTest {
         }
         assertThat(main.sent).singleElement().satisfies(m ->
                 assertThat(m.toBuilder().attempt(3).build()).isEqualTo(MessageCodecTest.fullMessage()));
-        List<RichContent> expected = MessageCodecTest.everyRichContent().toList();
+        // the variants schema v2 had (richText came later, so the committed database holds none)
+        List<RichContent> expected = MessageCodecTest.everyRichContent()
+                .filter(r -> !(r instanceof RichContent.RichText)).toList();
         assertThat(rich.sent).extracting(OutboundMessage::rich).containsExactlyElementsOf(expected);
         assertThat(rich.sent).extracting(OutboundMessage::deliveryId)
                 .containsExactly("d-rich-0", "d-rich-1", "d-rich-2", "d-rich-3", "d-rich-4", "d-rich-5");

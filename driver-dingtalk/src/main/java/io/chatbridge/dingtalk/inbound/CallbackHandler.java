@@ -11,6 +11,8 @@ import io.chatbridge.spi.InboundMessage;
 import io.chatbridge.spi.PublishResult;
 import io.chatbridge.spi.RequestGuard;
 import java.io.IOException;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,6 +27,8 @@ public final class CallbackHandler implements HttpHandler, RequestGuard {
 
     private final DriverContext context;
     private final CallbackSignature signature;
+    /** The unsupported msgtypes already logged by this instance (once each). */
+    private final Set<String> unsupportedSeen = ConcurrentHashMap.newKeySet();
 
     /**
      * @param signature the verifier, or {@code null} to accept unsigned callbacks
@@ -32,6 +36,21 @@ public final class CallbackHandler implements HttpHandler, RequestGuard {
     public CallbackHandler(DriverContext context, CallbackSignature signature) {
         this.context = context;
         this.signature = signature;
+    }
+
+    /**
+     * Logs what is routed in a degraded form: an unsupported {@code msgtype} (once per type and instance, as
+     * DingTalk adds types) and attachments DingTalk gave no {@code downloadCode} for (each time).
+     */
+    private void noteUnusual(InboundMessage message) {
+        String msgtype = message.extensions().get(CallbackMessage.MSGTYPE);
+        if (!CallbackMessage.supported(msgtype) && unsupportedSeen.add(String.valueOf(msgtype))) {
+            LOG.warn("[{}] DingTalk msgtype '{}' is not supported; routed as the line \"{}\" (msgId={}; logged once "
+                    + "per type)", context.instanceId(), msgtype, CallbackMessage.unsupported(msgtype), message.id());
+        }
+        message.attachments().stream().filter(a -> !a.retrievable()).forEach(a -> LOG.warn(
+                "[{}] {} callback msgId={} has a {} without downloadCode; routed as a line naming it",
+                context.instanceId(), msgtype, message.id(), a.type()));
     }
 
     /**
@@ -67,11 +86,7 @@ public final class CallbackHandler implements HttpHandler, RequestGuard {
             return HttpResponse.error(400, "body must be a JSON object");
         }
         InboundMessage message = CallbackMessage.fromJson(body);
-        if (message == null) {
-            LOG.debug("[{}] ignored callback msgtype={} msgId={}", context.instanceId(),
-                    body.path("msgtype").asText(""), body.path("msgId").asText(""));
-            return HttpResponse.empty(200);
-        }
+        noteUnusual(message);
         try {
             PublishResult result = context.publish(message);
             if (!result.accepted()) {

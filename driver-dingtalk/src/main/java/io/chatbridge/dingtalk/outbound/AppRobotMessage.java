@@ -50,6 +50,11 @@ public record AppRobotMessage(String msgKey, Map<String, Object> msgParam) {
         return markdown(title, text.toString());
     }
 
+    /** {@code sampleImageMsg}: {@code photoURL} is a fetchable URL or a {@code media_id} (protocol §8). */
+    public static AppRobotMessage image(String photoUrl) {
+        return new AppRobotMessage("sampleImageMsg", params("photoURL", photoUrl));
+    }
+
     private static AppRobotMessage actionCard(RichContent.ActionCard card) {
         List<RichContent.Button> buttons = card.buttons();
         if (card.singleUrl() != null) {

@@ -65,7 +65,12 @@ public final class AppRobotSender {
      */
     public SendResult sendToUsers(List<String> userIds, OutgoingContent content, String deliveryId)
             throws DeliveryException {
-        AppRobotMessage message = AppRobotMessage.of(content);
+        return sendToUsers(userIds, AppRobotMessage.of(content), deliveryId);
+    }
+
+    /** {@link #sendToUsers(List, OutgoingContent, String)} for a message already made. */
+    public SendResult sendToUsers(List<String> userIds, AppRobotMessage message, String deliveryId)
+            throws DeliveryException {
         List<String> keys = new ArrayList<>();
         for (int from = 0, batch = 0; from < userIds.size(); from += MAX_USERS_PER_CALL, batch++) {
             List<String> ids = List.copyOf(userIds.subList(from, Math.min(userIds.size(), from + MAX_USERS_PER_CALL)));
@@ -88,6 +93,75 @@ public final class AppRobotSender {
                 LOG.warn("[{}] {}: DingTalk flow-controlled staff ids {} (not delivered to them)", instanceId, where,
                         body.getFlowControlledStaffIdList());
             }
+            if (memo != null) {
+                sentBatches.put(memo, key);
+            }
+            keys.add(key);
+        }
+        return new SendResult(String.join(",", keys));
+    }
+
+    /** A fresh temporary URL for a {@code downloadCode} ({@code messageFiles/download}). */
+    public String downloadUrl(String downloadCode) throws DeliveryException {
+        return withToken("messageFiles/download", token -> api.downloadUrl(token, downloadCode));
+    }
+
+    /**
+     * Uploads bytes with the legacy {@code media/upload}; returns the {@code media_id}.
+     *
+     * @param type {@code image}, {@code voice}, {@code video} or {@code file}
+     */
+    public String upload(String type, String fileName, String mime, byte[] bytes) throws DeliveryException {
+        String where = "media/upload (" + type + ", " + bytes.length + " bytes)";
+        String id = withToken(where, token -> api.uploadMedia(token, type, fileName, mime, bytes));
+        LOG.debug("[{}] {} uploaded, media_id={}", instanceId, where, id);
+        return id;
+    }
+
+    /**
+     * Recalls messages the robot sent: {@code groupMessages/recall} for a group, {@code otoMessages/batchRecall}
+     * (in calls of at most 20 keys) for one-to-one messages ({@code openConversationId == null}). Keys DingTalk
+     * reports as not recalled are logged, not retried (a recall older than DingTalk allows cannot succeed later).
+     */
+    public void recall(String openConversationId, List<String> keys) throws DeliveryException {
+        for (int from = 0; from < keys.size(); from += MAX_USERS_PER_CALL) {
+            List<String> batch = List.copyOf(keys.subList(from, Math.min(keys.size(), from + MAX_USERS_PER_CALL)));
+            String where = openConversationId != null
+                    ? "group recall in open_conversation_id=" + openConversationId + " of " + batch.size() + " message(s)"
+                    : "one-to-one recall of " + batch.size() + " message(s)";
+            java.util.Map<String, String> failed = withToken(where, token -> openConversationId != null
+                    ? api.groupRecall(token, openConversationId, batch) : api.otoRecall(token, batch));
+            if (!failed.isEmpty()) {
+                LOG.warn("[{}] {}: DingTalk did not recall {}", instanceId, where, failed);
+            } else {
+                LOG.debug("[{}] {} done", instanceId, where);
+            }
+        }
+    }
+
+    /**
+     * Sends several messages to a group in order, as one delivery: parts that went out on an earlier attempt (kept
+     * for an hour by {@code deliveryId}) are not sent again.
+     *
+     * @return the {@code processQueryKey}s, comma-separated, in order
+     */
+    public SendResult sendPartsToGroup(String openConversationId, List<AppRobotMessage> parts, String deliveryId)
+            throws DeliveryException {
+        List<String> keys = new ArrayList<>();
+        for (int i = 0; i < parts.size(); i++) {
+            AppRobotMessage message = parts.get(i);
+            // a single message is sent again on a retry (at least once); parts already out are not repeated
+            String memo = deliveryId == null || parts.size() == 1 ? null : deliveryId + "#part" + i;
+            String done = memo == null ? null : sentBatches.getIfPresent(memo);
+            if (done != null) {
+                keys.add(done);
+                continue;
+            }
+            String where = "group send to open_conversation_id=" + openConversationId + " msgKey=" + message.msgKey()
+                    + (parts.size() > 1 ? " (part " + (i + 1) + "/" + parts.size() + ")" : "");
+            String key = withToken(where, token -> api.groupSend(token, openConversationId, message));
+            LOG.debug("[{}] {} sent, processQueryKey={}", instanceId, where, key);
+            key = key == null ? "" : key;
             if (memo != null) {
                 sentBatches.put(memo, key);
             }

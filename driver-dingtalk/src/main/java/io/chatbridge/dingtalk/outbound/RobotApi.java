@@ -8,6 +8,9 @@ import com.aliyun.dingtalkrobot_1_0.models.BatchSendOTOResponseBody;
 import com.aliyun.dingtalkrobot_1_0.models.OrgGroupSendHeaders;
 import com.aliyun.dingtalkrobot_1_0.models.OrgGroupSendRequest;
 import com.aliyun.dingtalkrobot_1_0.models.OrgGroupSendResponseBody;
+import com.aliyun.dingtalkrobot_1_0.models.RobotMessageFileDownloadHeaders;
+import com.aliyun.dingtalkrobot_1_0.models.RobotMessageFileDownloadRequest;
+import com.aliyun.dingtalkrobot_1_0.models.RobotMessageFileDownloadResponseBody;
 import com.aliyun.gateway.spi.models.AttributeMap;
 import com.aliyun.gateway.spi.models.InterceptorContext;
 import com.aliyun.tea.TeaException;
@@ -20,6 +23,7 @@ import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The DingTalk open API calls the driver makes, through the official SDK. Every method blocks on the network and
@@ -39,6 +43,10 @@ public final class RobotApi {
     private final String robotCode;
     private final com.aliyun.dingtalkoauth2_1_0.Client oauth;
     private final com.aliyun.dingtalkrobot_1_0.Client robot;
+    /** The legacy API's base URL ({@code https://oapi.dingtalk.com} for the real one) for media uploads. */
+    private final String oapi;
+    private final java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder()
+            .connectTimeout(Duration.ofMillis(CONNECT_TIMEOUT_MS)).build();
 
     /**
      * @param endpoint {@code https://api.dingtalk.com} or any {@code http(s)://host[:port]} standing in for it
@@ -53,6 +61,7 @@ public final class RobotApi {
         this.appKey = appKey;
         this.appSecret = appSecret;
         this.robotCode = robotCode;
+        this.oapi = oapiEndpoint(endpoint);
         this.oauth = new com.aliyun.dingtalkoauth2_1_0.Client(sdkConfig(endpoint));
         this.robot = new com.aliyun.dingtalkrobot_1_0.Client(sdkConfig(endpoint));
         keepStatusOfUnreadableAnswers(oauth, clock);
@@ -73,6 +82,18 @@ public final class RobotApi {
         if (client._spi != null) {
             client._spi = new StatusKeepingGateway(client._spi, clock);
         }
+    }
+
+    /**
+     * {@code https://oapi.dingtalk.com} for DingTalk's own API host; any other endpoint (a private gateway, the
+     * sandbox, a test stand-in) serves the legacy calls itself.
+     */
+    static String oapiEndpoint(URI endpoint) {
+        if ("api.dingtalk.com".equalsIgnoreCase(endpoint.getHost())) {
+            return "https://oapi.dingtalk.com";
+        }
+        String base = endpoint.toString();
+        return base.endsWith("/") ? base.substring(0, base.length() - 1) : base;
     }
 
     /** The SDK configuration for an endpoint: protocol from the scheme, {@code host[:port]} as endpoint. */
@@ -116,6 +137,11 @@ public final class RobotApi {
     /** The send APIs, the keys of their budgets. */
     public static final String GROUP_SEND = "/v1.0/robot/groupMessages/send";
     public static final String USERS_SEND = "/v1.0/robot/oToMessages/batchSend";
+    /** The other APIs a send or recall calls, each paced with a budget of its own. */
+    public static final String FILE_DOWNLOAD = "/v1.0/robot/messageFiles/download";
+    public static final String MEDIA_UPLOAD = "/media/upload";
+    public static final String GROUP_RECALL = "/v1.0/robot/groupMessages/recall";
+    public static final String USERS_RECALL = "/v1.0/robot/otoMessages/batchRecall";
 
     private volatile OpenApiBudget budget;
 
@@ -143,6 +169,111 @@ public final class RobotApi {
         headers.xAcsDingtalkAccessToken = token;
         beforeCall(USERS_SEND);
         return robot.batchSendOTOWithOptions(request, headers, runtime()).getBody();
+    }
+
+    /**
+     * {@code POST /v1.0/robot/messageFiles/download {downloadCode, robotCode}}: the temporary {@code downloadUrl} of
+     * a file, picture, voice or video a member sent the robot.
+     */
+    public String downloadUrl(String token, String downloadCode) throws Exception {
+        RobotMessageFileDownloadRequest request = new RobotMessageFileDownloadRequest()
+                .setRobotCode(robotCode)
+                .setDownloadCode(downloadCode);
+        RobotMessageFileDownloadHeaders headers = new RobotMessageFileDownloadHeaders();
+        headers.xAcsDingtalkAccessToken = token;
+        beforeCall(FILE_DOWNLOAD);
+        RobotMessageFileDownloadResponseBody body =
+                robot.robotMessageFileDownloadWithOptions(request, headers, runtime()).getBody();
+        if (body == null || body.getDownloadUrl() == null || body.getDownloadUrl().isBlank()) {
+            throw new UnreadableAnswerException(200, "messageFiles/download answered without downloadUrl");
+        }
+        return body.getDownloadUrl();
+    }
+
+    /**
+     * {@code POST {oapi}/media/upload?access_token=…&type=…} with the bytes as multipart field {@code media}
+     * (protocol §8); returns the {@code media_id}. DingTalk's {@code errcode}s come back as a {@link TeaException}
+     * so that {@link OpenApiFailure} classifies them like the v1.0 API's: an invalid token as
+     * {@code InvalidAuthentication}, {@code -1} (busy) as a 503, anything else (size, type) as a 400.
+     *
+     * @param type {@code image}, {@code voice}, {@code video} or {@code file}
+     */
+    public String uploadMedia(String token, String type, String fileName, String mime, byte[] bytes)
+            throws Exception {
+        String boundary = "chatbridge" + Long.toHexString(System.nanoTime());
+        String safeName = (fileName == null || fileName.isBlank() ? "media" : fileName).replaceAll("[\"\r\n]", "_");
+        java.io.ByteArrayOutputStream form = new java.io.ByteArrayOutputStream(bytes.length + 512);
+        form.writeBytes(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"media\"; filename=\""
+                + safeName + "\"\r\nContent-Type: " + (mime == null ? "application/octet-stream" : mime)
+                + "\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        form.writeBytes(bytes);
+        form.writeBytes(("\r\n--" + boundary + "--\r\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        URI uri = URI.create(oapi + "/media/upload?access_token="
+                + java.net.URLEncoder.encode(token, java.nio.charset.StandardCharsets.UTF_8) + "&type=" + type);
+        beforeCall(MEDIA_UPLOAD);
+        java.net.http.HttpResponse<String> response = http.send(java.net.http.HttpRequest.newBuilder(uri)
+                .timeout(Duration.ofMillis(READ_TIMEOUT_MS * 3L))
+                .header("Content-Type", "multipart/form-data; boundary=" + boundary)
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(form.toByteArray())).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        com.fasterxml.jackson.databind.JsonNode answer;
+        try {
+            answer = JSON.readTree(response.body());
+        } catch (JsonProcessingException e) {
+            throw new UnreadableAnswerException(response.statusCode(), "media/upload answer is not JSON");
+        }
+        if (response.statusCode() >= 500) {
+            throw tea("HTTP_" + response.statusCode(), "media/upload answered HTTP " + response.statusCode(),
+                    response.statusCode());
+        }
+        int errcode = answer == null ? -2 : answer.path("errcode").asInt(-2);
+        String errmsg = answer == null ? "" : answer.path("errmsg").asText("");
+        if (errcode == 0 && answer.hasNonNull("media_id")) {
+            return answer.get("media_id").asText();
+        }
+        if (errcode == 40014 || errcode == 42001 || errcode == 40001) {
+            throw tea("InvalidAuthentication", "media/upload: errcode " + errcode + " " + errmsg, 400);
+        }
+        throw tea("media.upload." + errcode, "media/upload refused: errcode " + errcode + " " + errmsg,
+                errcode == -1 ? 503 : 400);
+    }
+
+    /**
+     * {@code POST /v1.0/robot/groupMessages/recall {openConversationId, robotCode, processQueryKeys}} (protocol §8);
+     * returns the keys DingTalk could not recall, with its reasons.
+     */
+    public Map<String, String> groupRecall(String token, String openConversationId, List<String> keys)
+            throws Exception {
+        com.aliyun.dingtalkrobot_1_0.models.OrgGroupRecallRequest request =
+                new com.aliyun.dingtalkrobot_1_0.models.OrgGroupRecallRequest().setRobotCode(robotCode)
+                        .setOpenConversationId(openConversationId).setProcessQueryKeys(keys);
+        com.aliyun.dingtalkrobot_1_0.models.OrgGroupRecallHeaders headers =
+                new com.aliyun.dingtalkrobot_1_0.models.OrgGroupRecallHeaders();
+        headers.xAcsDingtalkAccessToken = token;
+        beforeCall(GROUP_RECALL);
+        var body = robot.orgGroupRecallWithOptions(request, headers, runtime()).getBody();
+        return body == null || body.getFailedResult() == null ? Map.of() : body.getFailedResult();
+    }
+
+    /** {@code POST /v1.0/robot/otoMessages/batchRecall {robotCode, processQueryKeys}} (at most 20 keys). */
+    public Map<String, String> otoRecall(String token, List<String> keys) throws Exception {
+        com.aliyun.dingtalkrobot_1_0.models.BatchRecallOTORequest request =
+                new com.aliyun.dingtalkrobot_1_0.models.BatchRecallOTORequest().setRobotCode(robotCode)
+                        .setProcessQueryKeys(keys);
+        com.aliyun.dingtalkrobot_1_0.models.BatchRecallOTOHeaders headers =
+                new com.aliyun.dingtalkrobot_1_0.models.BatchRecallOTOHeaders();
+        headers.xAcsDingtalkAccessToken = token;
+        beforeCall(USERS_RECALL);
+        var body = robot.batchRecallOTOWithOptions(request, headers, runtime()).getBody();
+        return body == null || body.getFailedResult() == null ? Map.of() : body.getFailedResult();
+    }
+
+    private static TeaException tea(String code, String message, int status) {
+        Map<String, Object> map = new java.util.HashMap<>();
+        map.put("code", code);
+        map.put("message", message);
+        map.put("data", new java.util.HashMap<>(Map.of("statusCode", status)));
+        return new TeaException(map);
     }
 
     private static String json(AppRobotMessage message) throws JsonProcessingException {

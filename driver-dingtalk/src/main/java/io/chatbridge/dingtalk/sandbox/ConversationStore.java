@@ -41,6 +41,33 @@ final class ConversationStore {
         }
     }
 
+    /**
+     * Shows the robot's messages with these ids as recalled ({@code groupMessages/recall}, or in direct chats
+     * {@code otoMessages/batchRecall} when {@code openConversationId} is {@code null}); returns the ids found.
+     */
+    java.util.Set<String> recall(String openConversationId, Collection<String> ids) {
+        java.util.Set<String> found = new java.util.LinkedHashSet<>();
+        synchronized (lock) {
+            List<List<SandboxMessage>> lists = openConversationId != null
+                    ? List.of(groups.getOrDefault(openConversationId, new ArrayList<>()))
+                    : new ArrayList<>(directs.values());
+            for (List<SandboxMessage> messages : lists) {
+                for (int i = 0; i < messages.size(); i++) {
+                    SandboxMessage m = messages.get(i);
+                    if (ids.contains(m.id()) && SandboxMessage.VIA_OPENAPI.equals(m.via())) {
+                        messages.set(i, new SandboxMessage(m.id(), m.time(), m.via(), m.sender(),
+                                MessageContent.recalled(), m.delivery()));
+                        found.add(m.id());
+                    }
+                }
+            }
+            if (!found.isEmpty()) {
+                changed();
+            }
+        }
+        return found;
+    }
+
     /** Replaces the group message with the same id (e.g. once its delivery finished). */
     void replaceInGroup(String openConversationId, SandboxMessage message) {
         synchronized (lock) {

@@ -56,6 +56,10 @@ public final class DingTalkSandbox implements AutoCloseable {
     static final Duration SIGNATURE_WINDOW = Duration.ofHours(1);
     static final Duration SESSION_LIFETIME = Duration.ofMinutes(90);
     static final int MAX_BATCH_USERS = 20;
+    /** App robots' msgParam limit as users report it (about 15,000 bytes; not in DingTalk's documentation). */
+    static final int MAX_MSG_PARAM_BYTES = 15_000;
+    /** Custom robots refuse bodies over 20,000 bytes with errcode 460101 (reported by users). */
+    static final int MAX_WEBHOOK_BODY_BYTES = 20_000;
     static final String TOKEN_HEADER = "x-acs-dingtalk-access-token";
 
     /** Why nothing typed in a custom-robot-only group reaches the bridge. */
@@ -79,6 +83,7 @@ public final class DingTalkSandbox implements AutoCloseable {
     private final AtomicInteger tokenRequests = new AtomicInteger();
     private final SecureRandom random = new SecureRandom();
     private final MemberCallbacks callbacks;
+    private final SandboxMedia media;
     private volatile String bridgeInstance;
     private Javalin app;
 
@@ -93,6 +98,7 @@ public final class DingTalkSandbox implements AutoCloseable {
         settings.groups().forEach(group -> groups.put(group.openConversationId(), group));
         settings.webhooks().forEach(webhook -> webhooksByToken.put(webhook.accessToken(), webhook));
         this.store = new ConversationStore(groups.keySet());
+        this.media = new SandboxMedia(clock, random);
         this.callbacks = new MemberCallbacks(settings.callbackUrl(), settings.signingSecret(), robotName());
     }
 
@@ -115,6 +121,13 @@ public final class DingTalkSandbox implements AutoCloseable {
             config.routes.post("/v1.0/oauth2/accessToken", ctx -> openApi(ctx, this::accessToken));
             config.routes.post("/v1.0/robot/groupMessages/send", ctx -> openApi(ctx, this::groupSend));
             config.routes.post("/v1.0/robot/oToMessages/batchSend", ctx -> openApi(ctx, this::batchSend));
+            config.routes.post("/v1.0/robot/messageFiles/download", ctx -> openApi(ctx, this::fileDownload));
+            config.routes.post("/v1.0/robot/groupMessages/recall", ctx -> openApi(ctx, this::groupRecall));
+            config.routes.post("/v1.0/robot/otoMessages/batchRecall", ctx -> openApi(ctx, this::otoRecall));
+            config.routes.get("/sandbox/files/{code}", this::downloadFile);
+            config.routes.get("/sandbox/view/{code}", this::viewMemberFile);
+            config.routes.post("/media/upload", this::mediaUpload);
+            config.routes.get("/sandbox/media/{id}", this::viewUpload);
             config.routes.post("/robot/send", ctx -> webhook(ctx, this::webhookSend));
             config.routes.post("/robot/sendBySession", ctx -> webhook(ctx, this::sessionSend));
             // like every port the bridge opens: 200 once serving, for probes and scripts waiting for the sandbox
@@ -207,12 +220,24 @@ public final class DingTalkSandbox implements AutoCloseable {
      * {@link #awaitMessage}).
      */
     public SandboxMessage postAsMember(String openConversationId, String senderNick, String text) {
+        if (text == null || text.isBlank()) {
+            throw new IllegalArgumentException("text is required");
+        }
+        return postMember(openConversationId, senderNick, MessageContent.text(text), body -> {
+        }, text);
+    }
+
+    private SandboxMessage postMember(String openConversationId, String senderNick, MessageContent shown,
+            java.util.function.Consumer<ObjectNode> shape) {
+        return postMember(openConversationId, senderNick, shown, shape, shown.text() == null ? "" : shown.text());
+    }
+
+    /** Records a member's message and delivers its callback ({@code shape} turns the text body into its type). */
+    private SandboxMessage postMember(String openConversationId, String senderNick, MessageContent shown,
+            java.util.function.Consumer<ObjectNode> shape, String text) {
         SandboxSettings.Group group = groups.get(openConversationId);
         if (group == null) {
             throw new IllegalArgumentException("no sandbox group " + openConversationId);
-        }
-        if (text == null || text.isBlank()) {
-            throw new IllegalArgumentException("text is required");
         }
         if (!group.appRobot()) {
             throw new IllegalArgumentException(NO_APP_ROBOT);
@@ -225,8 +250,9 @@ public final class DingTalkSandbox implements AutoCloseable {
         sessions.put(session, new Session(openConversationId, sessionExpires));
         ObjectNode body = callbacks.body(group, msgId, nick, text, now,
                 baseUrl() + "/robot/sendBySession?session=" + session, sessionExpires);
+        shape.accept(body);
         SandboxMessage message = new SandboxMessage(msgId, now, SandboxMessage.VIA_MEMBER, nick,
-                MessageContent.text(text), SandboxMessage.Delivery.pending());
+                shown, SandboxMessage.Delivery.pending());
         store.addToGroup(openConversationId, message);
         callbacks.deliver(body, now).thenAccept(delivery -> {
             if (delivery.state() == SandboxMessage.Delivery.State.FAILED) {
@@ -236,6 +262,105 @@ public final class DingTalkSandbox implements AutoCloseable {
             store.replaceInGroup(openConversationId, message.withDelivery(delivery));
         });
         return message;
+    }
+
+    /** The small built-in picture members post from the page (a 16×16 PNG). */
+    public static byte[] samplePicture() {
+        return SandboxMedia.SAMPLE_PNG.clone();
+    }
+
+    /** One part of a member's rich text message: text or a picture. */
+    public record Part(String text, byte[] picture) {
+        public static Part text(String text) {
+            return new Part(text, null);
+        }
+
+        /** A picture; {@code null} bytes mean the sandbox's small built-in image. */
+        public static Part picture(byte[] png) {
+            return new Part(null, png == null ? SandboxMedia.SAMPLE_PNG : png);
+        }
+    }
+
+    /**
+     * Acts as group member {@code senderNick} who @-mentions the robot with a picture ({@code null}: the built-in
+     * image): a {@code picture} callback carrying a {@code downloadCode} the robot resolves with
+     * {@code messageFiles/download}.
+     */
+    public SandboxMessage postPictureAsMember(String openConversationId, String senderNick, byte[] png) {
+        return postRichTextAsMember(openConversationId, senderNick, List.of(Part.picture(png)));
+    }
+
+    /**
+     * Acts as a member posting rich text: text and pictures in order ({@code richText} callback), or a lone picture
+     * ({@code picture} callback).
+     */
+    public SandboxMessage postRichTextAsMember(String openConversationId, String senderNick, List<Part> parts) {
+        if (parts.isEmpty()) {
+            throw new IllegalArgumentException("a rich text message needs at least one part");
+        }
+        ArrayNode richText = json.createArrayNode();
+        StringBuilder shown = new StringBuilder();
+        String lastCode = null;
+        for (Part part : parts) {
+            if (!shown.isEmpty()) {
+                shown.append("\n\n");
+            }
+            if (part.picture() != null) {
+                lastCode = media.addMemberFile(new SandboxMedia.File("image.png", "image/png", part.picture()));
+                richText.addObject().put("type", "picture").put("downloadCode", lastCode)
+                        .put("pictureDownloadCode", lastCode);
+                shown.append("![image](").append(baseUrl()).append("/sandbox/view/").append(lastCode).append(')');
+            } else {
+                richText.addObject().put("text", part.text());
+                shown.append(part.text());
+            }
+        }
+        boolean lonePicture = parts.size() == 1 && parts.get(0).picture() != null;
+        String code = lastCode;
+        MessageContent content = lonePicture
+                ? new MessageContent("image", null, null, baseUrl() + "/sandbox/view/" + code, null, null, List.of(),
+                        List.of(), List.of(), List.of(), false, Map.of())
+                : new MessageContent("markdown", "rich text", shown.toString(), null, null, null, List.of(),
+                        List.of(), List.of(), List.of(), false, Map.of());
+        return postMember(openConversationId, senderNick, content, body -> {
+            body.remove("text");
+            if (lonePicture) {
+                body.put("msgtype", "picture");
+                body.putObject("content").put("downloadCode", code).put("pictureDownloadCode", code);
+            } else {
+                body.put("msgtype", "richText");
+                body.putObject("content").set("richText", richText);
+            }
+        });
+    }
+
+    /**
+     * Acts as a member who quotes message {@code quotedId} of the group (DingTalk's "reply") with {@code text}: a
+     * text callback with {@code isReplyMsg} and {@code repliedMsg} as seen in practice (protocol §7).
+     */
+    public SandboxMessage replyAsMember(String openConversationId, String senderNick, String text, String quotedId) {
+        SandboxMessage quoted = store.group(openConversationId).stream().filter(m -> m.id().equals(quotedId))
+                .findFirst().orElseThrow(() -> new IllegalArgumentException("no message " + quotedId + " in "
+                        + openConversationId));
+        String quotedText = quoted.content().text() != null ? quoted.content().text()
+                : "[" + quoted.content().type() + "]";
+        MessageContent content = new MessageContent("markdown", "reply", "> " + quoted.sender() + ": "
+                + quotedText.replace("\n", " ") + "\n\n" + text, null, null, null, List.of(), List.of(), List.of(),
+                List.of(), false, Map.of());
+        return postMember(openConversationId, senderNick, content, body -> {
+            ObjectNode textNode = (ObjectNode) body.get("text");
+            textNode.put("isReplyMsg", true);
+            ObjectNode replied = textNode.putObject("repliedMsg");
+            replied.put("msgType", "image".equals(quoted.content().type()) ? "picture" : "text");
+            replied.put("msgId", quoted.id());
+            replied.put("senderNick", quoted.sender());
+            replied.put("senderId", MemberCallbacks.opaqueId("user:" + quoted.sender()));
+            if (quoted.content().text() != null) {
+                replied.putObject("content").put("content", quoted.content().text());
+            } else {
+                replied.putObject("content").put("originalMsgId", quoted.id());
+            }
+        }, text);
     }
 
     // ---- OpenAPI (protocol §2–§3) ----
@@ -277,7 +402,7 @@ public final class DingTalkSandbox implements AutoCloseable {
             throw new OpenApiError(400, "invalid.openConversationId",
                     "openConversationId " + openConversationId + " is not a group of this robot");
         }
-        MessageContent content = MsgKeyCatalog.read(text(body, "msgKey"), msgParam(body));
+        MessageContent content = withMediaShown(MsgKeyCatalog.read(text(body, "msgKey"), msgParam(body)));
         String processQueryKey = randomId(32);
         // with any robot code accepted, show which robot sent it
         String sender = settings.robotCode() == null && text(body, "robotCode") != null ? text(body, "robotCode")
@@ -299,7 +424,7 @@ public final class DingTalkSandbox implements AutoCloseable {
             throw OpenApiError.invalidParameter("userIds",
                     "userIds holds " + userIds.size() + " ids; at most " + MAX_BATCH_USERS + " are allowed per call");
         }
-        MessageContent content = MsgKeyCatalog.read(text(body, "msgKey"), msgParam(body));
+        MessageContent content = withMediaShown(MsgKeyCatalog.read(text(body, "msgKey"), msgParam(body)));
         String processQueryKey = randomId(32);
         long now = clock.millis();
         for (JsonNode userId : userIds) {
@@ -310,6 +435,182 @@ public final class DingTalkSandbox implements AutoCloseable {
         answer.putArray("invalidStaffIdList");
         answer.putArray("flowControlledStaffIdList");
         ok(ctx, answer);
+    }
+
+    /**
+     * {@code POST /v1.0/robot/groupMessages/recall {openConversationId, robotCode, processQueryKeys}} →
+     * {@code {successResult: [...], failedResult: {key: reason}}} (protocol §8); the page shows "message recalled".
+     */
+    private void groupRecall(Context ctx) throws OpenApiError {
+        requireToken(ctx);
+        JsonNode body = openApiBody(ctx);
+        requireRobotCode(body);
+        String openConversationId = text(body, "openConversationId");
+        if (openConversationId == null || !groups.containsKey(openConversationId)) {
+            throw new OpenApiError(400, "invalid.openConversationId",
+                    "openConversationId " + openConversationId + " is not a group of this robot");
+        }
+        recallAnswer(ctx, processQueryKeys(body), store.recall(openConversationId, processQueryKeys(body)));
+    }
+
+    /** {@code POST /v1.0/robot/otoMessages/batchRecall {robotCode, processQueryKeys}} (at most 20 keys). */
+    private void otoRecall(Context ctx) throws OpenApiError {
+        requireToken(ctx);
+        JsonNode body = openApiBody(ctx);
+        requireRobotCode(body);
+        List<String> keys = processQueryKeys(body);
+        if (keys.size() > MAX_BATCH_USERS) {
+            throw OpenApiError.invalidParameter("processQueryKeys", "at most " + MAX_BATCH_USERS + " keys per call");
+        }
+        recallAnswer(ctx, keys, store.recall(null, keys));
+    }
+
+    private static List<String> processQueryKeys(JsonNode body) throws OpenApiError {
+        JsonNode keys = body.path("processQueryKeys");
+        if (!keys.isArray() || keys.isEmpty()) {
+            throw OpenApiError.invalidParameter("processQueryKeys", "processQueryKeys is required");
+        }
+        List<String> out = new java.util.ArrayList<>();
+        keys.forEach(k -> out.add(k.asText()));
+        return out;
+    }
+
+    private void recallAnswer(Context ctx, List<String> asked, java.util.Set<String> recalled) {
+        ObjectNode answer = json.createObjectNode();
+        ArrayNode success = answer.putArray("successResult");
+        ObjectNode failed = answer.putObject("failedResult");
+        for (String key : asked) {
+            if (recalled.contains(key)) {
+                success.add(key);
+            } else {
+                failed.put(key, "message not found");
+            }
+        }
+        ok(ctx, answer);
+    }
+
+    /** {@code POST /v1.0/robot/messageFiles/download {downloadCode, robotCode}} → {@code {downloadUrl}}. */
+    private void fileDownload(Context ctx) throws OpenApiError {
+        requireToken(ctx);
+        JsonNode body = openApiBody(ctx);
+        requireRobotCode(body);
+        String code = text(body, "downloadCode");
+        if (code == null) {
+            throw OpenApiError.invalidParameter("downloadCode", "downloadCode is required");
+        }
+        if (!media.knowsDownloadCode(code)) {
+            throw new OpenApiError(400, "invalidParameter.downloadCode", "downloadCode is invalid or expired");
+        }
+        ok(ctx, json.createObjectNode().put("downloadUrl", baseUrl() + media.downloadPath(code)));
+    }
+
+    /** A download URL: the bytes while it is valid, else 403/404 with an OSS-style XML error, as DingTalk's are. */
+    private void downloadFile(Context ctx) {
+        Object found = media.download(ctx.pathParam("code"), ctx.queryParam("expires"), ctx.queryParam("signature"));
+        if (found instanceof SandboxMedia.File file) {
+            ctx.contentType(file.mime()).result(file.bytes());
+            return;
+        }
+        String code = String.valueOf(found);
+        ctx.status(code.equals("NoSuchKey") ? 404 : 403).contentType("application/xml")
+                .result("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>" + code.split(":")[0]
+                        + "</Code><Message>" + code + "</Message></Error>");
+    }
+
+    /** The page's own view of a member's file (does not expire; not part of DingTalk's API). */
+    private void viewMemberFile(Context ctx) {
+        String code = ctx.pathParam("code");
+        SandboxMedia.File file = media.memberFile(code);
+        if (file == null) {
+            ctx.status(404).result("not found");
+            return;
+        }
+        ctx.contentType(file.mime()).result(file.bytes());
+    }
+
+    /**
+     * {@code POST /media/upload?access_token=…&type=image|voice|video|file}, multipart field {@code media} (the
+     * legacy API, protocol §8) → {@code {errcode: 0, errmsg: "ok", type, media_id, created_at}}.
+     */
+    private void mediaUpload(Context ctx) {
+        ObjectNode answer = json.createObjectNode();
+        String token = ctx.queryParam("access_token");
+        if (!tokenValid(token)) {
+            ok(ctx, answer.put("errcode", 40014).put("errmsg", "不合法的access_token (invalid access_token)"));
+            return;
+        }
+        String type = ctx.queryParam("type");
+        if (type == null || !List.of("image", "voice", "video", "file").contains(type)) {
+            ok(ctx, answer.put("errcode", 40004).put("errmsg", "不合法的媒体文件类型 (invalid media type: " + type + ")"));
+            return;
+        }
+        io.javalin.http.UploadedFile file = ctx.uploadedFile("media");
+        if (file == null) {
+            ok(ctx, answer.put("errcode", 41001).put("errmsg", "缺少media参数 (multipart field media is missing)"));
+            return;
+        }
+        byte[] bytes;
+        try (InputStream in = file.content()) {
+            bytes = in.readAllBytes();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        if (bytes.length == 0 || bytes.length > SandboxMedia.MAX_UPLOAD_BYTES) {
+            ok(ctx, answer.put("errcode", 40006).put("errmsg", "不合法的文件大小 (invalid file size: " + bytes.length
+                    + " bytes; at most " + SandboxMedia.MAX_UPLOAD_BYTES + ")"));
+            return;
+        }
+        if ("image".equals(type) && !looksLikeImage(bytes)) {
+            ok(ctx, answer.put("errcode", 40005).put("errmsg", "不合法的文件类型 (not an image)"));
+            return;
+        }
+        String id = media.addUpload(new SandboxMedia.File(file.filename(),
+                file.contentType() == null ? "application/octet-stream" : file.contentType(), bytes));
+        ok(ctx, answer.put("errcode", 0).put("errmsg", "ok").put("type", type).put("media_id", id)
+                .put("created_at", clock.millis()));
+    }
+
+    private static boolean looksLikeImage(byte[] b) {
+        return (b.length > 8 && (b[0] & 0xff) == 0x89 && b[1] == 'P' && b[2] == 'N' && b[3] == 'G')
+                || (b.length > 3 && (b[0] & 0xff) == 0xff && (b[1] & 0xff) == 0xd8)
+                || (b.length > 6 && b[0] == 'G' && b[1] == 'I' && b[2] == 'F')
+                || (b.length > 12 && b[0] == 'R' && b[1] == 'I' && b[8] == 'W' && b[9] == 'E');
+    }
+
+    /** An uploaded file, for the page. */
+    private void viewUpload(Context ctx) {
+        SandboxMedia.File file = media.upload(ctx.pathParam("id"));
+        if (file == null) {
+            ctx.status(404).result("not found");
+            return;
+        }
+        ctx.contentType(file.mime()).result(file.bytes());
+    }
+
+    /** A media id in {@code photoURL} (protocol §8) is shown through the page's view of the upload. */
+    private MessageContent withMediaShown(MessageContent content) throws OpenApiError {
+        if (!"image".equals(content.type()) || content.picUrl() == null || !content.picUrl().startsWith("@")) {
+            return content;
+        }
+        if (media.upload(content.picUrl()) == null) {
+            throw OpenApiError.invalidParameter("msgParam", "photoURL names an unknown media id");
+        }
+        return new MessageContent(content.type(), content.title(), content.text(),
+                baseUrl() + "/sandbox/media/" + content.picUrl(), content.messageUrl(), content.btnOrientation(),
+                content.buttons(), content.links(), content.atMobiles(), content.atUserIds(), content.atAll(),
+                content.media());
+    }
+
+    private boolean tokenValid(String presented) {
+        long now = clock.millis();
+        synchronized (tokensByAppKey) {
+            for (IssuedToken token : tokensByAppKey.values()) {
+                if (token.token().equals(presented) && token.expiresAt() > now) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     private void requireToken(Context ctx) throws OpenApiError {
@@ -340,6 +641,11 @@ public final class DingTalkSandbox implements AutoCloseable {
         JsonNode msgParam = body.get("msgParam");
         if (msgParam == null || !msgParam.isTextual()) {
             throw OpenApiError.invalidParameter("msgParam", "msgParam must be a JSON string, e.g. \"{\\\"content\\\":\\\"hi\\\"}\"");
+        }
+        int size = msgParam.asText().getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+        if (size > MAX_MSG_PARAM_BYTES) {
+            throw OpenApiError.invalidParameter("msgParam", "msgParam is " + size + " bytes; at most "
+                    + MAX_MSG_PARAM_BYTES + " are allowed");
         }
         try {
             JsonNode param = json.readTree(msgParam.asText());
@@ -421,6 +727,9 @@ public final class DingTalkSandbox implements AutoCloseable {
     }
 
     private JsonNode webhookBody(Context ctx) throws WebhookError {
+        if (ctx.bodyAsBytes().length > MAX_WEBHOOK_BODY_BYTES) {
+            throw new WebhookError(460101, "message too long, exceed " + MAX_WEBHOOK_BODY_BYTES + " bytes");
+        }
         try {
             JsonNode body = json.readTree(ctx.body());
             if (body == null || !body.isObject()) {
@@ -491,17 +800,35 @@ public final class DingTalkSandbox implements AutoCloseable {
             body = null;
         }
         String text = body == null ? "" : body.path("text").asText("");
+        boolean picture = body != null && body.path("picture").asBoolean(false);
+        String replyTo = body == null ? "" : body.path("replyTo").asText("");
         if (!groups.get(id).appRobot()) {
             ctx.status(409).contentType("application/json")
                     .result(json.createObjectNode().put("error", NO_APP_ROBOT).toString());
             return;
         }
-        if (text.isBlank()) {
+        if (text.isBlank() && !picture) {
             ctx.status(400).contentType("application/json")
                     .result(json.createObjectNode().put("error", "text is required").toString());
             return;
         }
-        SandboxMessage message = postAsMember(id, body.path("senderNick").asText(""), text);
+        String nick = body.path("senderNick").asText("");
+        SandboxMessage message;
+        try {
+            if (picture) {
+                // the page's "picture" button: the built-in image, after the text when there is some
+                message = text.isBlank() ? postPictureAsMember(id, nick, null)
+                        : postRichTextAsMember(id, nick, List.of(Part.text(text), Part.picture(null)));
+            } else if (!replyTo.isBlank()) {
+                message = replyAsMember(id, nick, text, replyTo);
+            } else {
+                message = postAsMember(id, nick, text);
+            }
+        } catch (IllegalArgumentException e) {
+            ctx.status(400).contentType("application/json")
+                    .result(json.createObjectNode().put("error", e.getMessage()).toString());
+            return;
+        }
         ctx.status(202).contentType("application/json").result(json.valueToTree(message).toString());
     }
 

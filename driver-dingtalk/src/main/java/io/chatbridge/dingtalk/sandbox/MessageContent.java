@@ -49,6 +49,12 @@ public record MessageContent(
         media = Map.copyOf(media);
     }
 
+    /** What a recalled message shows instead of its content, as DingTalk does. */
+    public static MessageContent recalled() {
+        return new MessageContent("recalled", null, "message recalled", null, null, null, List.of(), List.of(),
+                List.of(), List.of(), false, Map.of());
+    }
+
     /** Plain text. */
     public static MessageContent text(String text) {
         return new MessageContent("text", null, text, null, null, null, List.of(), List.of(), List.of(), List.of(),

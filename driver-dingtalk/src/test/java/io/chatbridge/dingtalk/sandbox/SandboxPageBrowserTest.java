@@ -145,6 +145,43 @@ class SandboxPageBrowserTest {
     }
 
     @Test
+    void aMemberSendsTheBuiltInPictureFromThePageAndSeesIt() {
+        try (DingTalkSandbox own = new DingTalkSandbox(SandboxSettings.defaults().withPort(0)).start()) {
+            browser.get(own.baseUrl() + "/");
+            group("cidGroupA").findElement(By.cssSelector("button.send-picture")).click();
+
+            WebElement picture = new WebDriverWait(browser, WAIT).until(ExpectedConditions.presenceOfElementLocated(
+                    By.cssSelector("section[data-group='cidGroupA'] li.message.from-member img.image")));
+            assertThat(picture.getAttribute("src")).startsWith(own.baseUrl() + "/sandbox/view/");
+            new WebDriverWait(browser, WAIT).until(d -> ((Number) ((org.openqa.selenium.JavascriptExecutor) d)
+                    .executeScript("return arguments[0].naturalWidth", picture)).intValue() == 16);
+        }
+    }
+
+    @Test
+    void replyOnAMessageQuotesItInTheNextMessage() {
+        try (DingTalkSandbox own = new DingTalkSandbox(SandboxSettings.defaults().withPort(0)).start()) {
+            replyIn(own);
+        }
+    }
+
+    private void replyIn(DingTalkSandbox own) {
+        browser.get(own.baseUrl() + "/");
+        type("cidGroupA", "Carol", "quote me please");
+        WebElement original = new WebDriverWait(browser, WAIT).until(ExpectedConditions.presenceOfElementLocated(
+                By.xpath("//section[@data-group='cidGroupA']//li[contains(@class,'message')]"
+                        + "[.//*[contains(text(),'quote me please')]]")));
+        original.findElement(By.cssSelector("button.reply")).click();
+        assertThat(group("cidGroupA").findElement(By.cssSelector(".replying")).getText()).contains("Carol");
+        type("cidGroupA", "Dave", "quoted it");
+
+        WebElement reply = new WebDriverWait(browser, WAIT).until(ExpectedConditions.presenceOfElementLocated(
+                By.xpath("//section[@data-group='cidGroupA']//li[contains(@class,'message')]"
+                        + "[.//*[contains(text(),'quoted it')]]")));
+        assertThat(reply.getText()).contains("Carol: quote me please");
+    }
+
+    @Test
     void aMessageTypedInGroupAAppearsBridgedInGroupB() {
         browser.get(sandbox.baseUrl() + "/");
         type("cidGroupA", "Alice", "hello <b>raw</b> from the browser");

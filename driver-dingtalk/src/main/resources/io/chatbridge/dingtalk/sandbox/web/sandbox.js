@@ -156,6 +156,8 @@
       }
       case 'image':
         return image(content.picUrl, 'image', 'image');
+      case 'recalled':
+        return el('div', 'recalled', 'message recalled');
       case 'link': {
         var card = el('div', 'link-card');
         var body = el('div');
@@ -201,6 +203,13 @@
     meta.appendChild(el('time', 'time', ' · ' + new Date(message.time).toLocaleTimeString()));
     item.appendChild(meta);
     item.appendChild(renderContent(message.content));
+    if (message.content.type !== 'recalled') {
+      var reply = el('button', 'reply', 'Reply');
+      reply.type = 'button';
+      reply.setAttribute('data-msgid', message.id);
+      reply.setAttribute('data-sender', message.sender);
+      item.appendChild(reply);
+    }
     if (message.delivery) {
       var state = message.delivery.state.toLowerCase();
       var label = state === 'delivered' ? 'delivered to the bridge (' + message.delivery.detail + ')'
@@ -231,6 +240,19 @@
     messages.forEach(function (m) { list.appendChild(renderMessage(m)); });
     if (atBottom) list.scrollTop = list.scrollHeight;
   }
+
+  // "Reply" on a message: the next message typed in that group quotes it (DingTalk's reply)
+  document.addEventListener('click', function (event) {
+    var button = event.target.closest ? event.target.closest('button.reply') : null;
+    if (!button) return;
+    var section = button.closest('section.group');
+    if (!section) return;
+    var form = section.querySelector('form.compose');
+    form.setAttribute('data-reply-to', button.getAttribute('data-msgid'));
+    form.querySelector('.replying').textContent = 'Replying to ' + button.getAttribute('data-sender')
+        + ' (send to quote it)';
+    form.querySelector('textarea').focus();
+  });
 
   // ---- groups and the compose form ----
 
@@ -282,10 +304,20 @@
     var send = el('button', 'send', 'Send');
     send.id = 'send-' + cid;
     send.type = 'submit';
+    var picture = el('button', 'send-picture', 'Send picture');
+    picture.id = 'picture-' + cid;
+    picture.type = 'button';
+    picture.title = 'Send a small built-in picture (after the text, if any) as a group member';
+    var replying = el('p', 'replying');
     row.appendChild(name);
     row.appendChild(text);
     row.appendChild(send);
+    row.appendChild(picture);
+    form.appendChild(replying);
     form.appendChild(row);
+    picture.addEventListener('click', function () {
+      post({ senderNick: name.value, text: text.value, picture: true });
+    });
     var error = el('p', 'compose-error');
     error.setAttribute('role', 'alert');
     form.appendChild(error);
@@ -297,6 +329,24 @@
         form.requestSubmit ? form.requestSubmit() : send.click();
       }
     });
+    function post(payload) {
+      error.textContent = '';
+      fetch('/sandbox/api/groups/' + encodeURIComponent(cid) + '/messages', {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify(payload)
+      }).then(function (response) {
+        if (!response.ok) {
+          return response.json().catch(function () { return {}; }).then(function (body) {
+            throw new Error(body.error || ('HTTP ' + response.status));
+          });
+        }
+        text.value = '';
+        poll(true);
+      }).catch(function (e) {
+        error.textContent = 'Not sent: ' + e.message;
+      });
+    }
     form.addEventListener('submit', function (event) {
       event.preventDefault();
       var message = text.value;
@@ -307,7 +357,7 @@
       fetch('/sandbox/api/groups/' + encodeURIComponent(cid) + '/messages', {
         method: 'POST',
         headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify({ senderNick: name.value, text: message })
+        body: JSON.stringify({ senderNick: name.value, text: message, replyTo: form.getAttribute('data-reply-to') || '' })
       }).then(function (response) {
         if (!response.ok) {
           return response.json().catch(function () { return {}; }).then(function (body) {
@@ -315,6 +365,8 @@
           });
         }
         text.value = '';
+        form.removeAttribute('data-reply-to');
+        replying.textContent = '';
         poll(true);
       }).catch(function (e) {
         error.textContent = 'Not sent: ' + (unreachable(e) ? notRunning() : e.message);

@@ -1,0 +1,273 @@
+package io.chatbridge.dingtalk.outbound;
+
+import io.chatbridge.spi.Attachment;
+import io.chatbridge.spi.AttachmentContent;
+import io.chatbridge.spi.AttachmentTooLargeException;
+import io.chatbridge.spi.DeliveryException;
+import io.chatbridge.spi.OutboundMessage;
+import io.chatbridge.spi.RichContent;
+import java.net.InetAddress;
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.Predicate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What one delivery becomes on DingTalk, as an ordered list of messages: pictures, rich text and long text need
+ * more than one DingTalk message or resolving attachments at send time.
+ *
+ * <ul>
+ *   <li>App robot: the text (if any) then one {@code sampleImageMsg} per picture, whose {@code photoURL} is the
+ *       picture's own URL when it is public and lasting, else a {@code media_id} from uploading the bytes (fetched
+ *       now through the source instance, so a DingTalk link that expired while the delivery waited does not
+ *       matter).</li>
+ *   <li>Custom robot (no picture type): markdown with {@code ![name](url)} when a fresh URL is public, else a text
+ *       line naming the picture.</li>
+ *   <li>Rich text (text and pictures in order): markdown with the pictures in place.</li>
+ *   <li>A picture over {@code global.media.max_bytes}, or one the source cannot give any more: a text line with
+ *       name and size or reason, never a failed delivery. Retryable problems (network) fail the delivery for a
+ *       retry.</li>
+ *   <li>Text and markdown over DingTalk's size limits: numbered parts ({@link LongMessages}).</li>
+ * </ul>
+ */
+public final class DeliveryPlan {
+
+    private static final Logger LOG = LoggerFactory.getLogger(DeliveryPlan.class);
+
+    /** How the target reaches attachments: through the bridge, which asks the source instance. */
+    public interface Media {
+        /** A URL valid now ({@code DriverContext.attachmentUrl}). */
+        String freshUrl(Attachment attachment) throws DeliveryException;
+
+        /** The bytes, at most {@code global.media.max_bytes} ({@code DriverContext.openAttachment}). */
+        AttachmentContent open(Attachment attachment) throws DeliveryException;
+
+        /** {@code global.media.max_bytes}. */
+        long maxBytes();
+    }
+
+    /** Uploads picture bytes; returns the {@code media_id}. */
+    @FunctionalInterface
+    public interface Uploader {
+        String uploadImage(String name, String mime, byte[] bytes) throws DeliveryException;
+    }
+
+    private final String instanceId;
+    private final Media media;
+    private final Predicate<String> publicUrl;
+
+    /**
+     * @param publicUrl whether DingTalk can fetch a URL (by default not loopback or private addresses; in sandbox
+     *     mode the sandbox's own URLs count too)
+     */
+    public DeliveryPlan(String instanceId, Media media, Predicate<String> publicUrl) {
+        this.instanceId = instanceId;
+        this.media = media;
+        this.publicUrl = publicUrl;
+    }
+
+    /** The app robot messages for {@code message}, in order. */
+    public List<AppRobotMessage> forAppRobot(OutboundMessage message, Uploader uploader) throws DeliveryException {
+        List<AppRobotMessage> out = new ArrayList<>();
+        OutboundMessage base = richTextAsMarkdown(message);
+        List<Attachment> pictures = separatePictures(base);
+        OutboundMessage rest = pictures.isEmpty() ? base : withoutPictures(base);
+        OutgoingContent content = OutgoingContent.of(rest);
+        if (pictures.isEmpty() || !content.isText() || !rest.renderedText().isBlank()) {
+            OutgoingContent shown = pictures.isEmpty() ? content
+                    : new OutgoingContent(null, rest.renderedText().strip(), content.mentions());
+            for (OutgoingContent part : LongMessages.split(shown, LongMessages.APP_ROBOT_TEXT_BYTES)) {
+                out.add(AppRobotMessage.of(part));
+            }
+        }
+        for (Attachment picture : pictures) {
+            String photo = photo(message, picture, uploader);
+            out.add(photo.startsWith(LINE) ? AppRobotMessage.of(new OutgoingContent(null, photo.substring(1),
+                    content.mentions())) : AppRobotMessage.image(photo));
+        }
+        return out;
+    }
+
+    /** The custom robot messages for {@code message}, in order. */
+    public List<OutgoingContent> forCustomRobot(OutboundMessage message) throws DeliveryException {
+        OutboundMessage base = richTextAsMarkdown(message);
+        List<Attachment> pictures = separatePictures(base);
+        OutgoingContent content;
+        if (pictures.isEmpty()) {
+            content = OutgoingContent.of(base);
+        } else {
+            OutboundMessage rest = withoutPictures(base);
+            StringBuilder markdown = new StringBuilder(markdownOf(OutgoingContent.of(rest), rest));
+            for (Attachment picture : pictures) {
+                markdown.append("\n\n").append(inlinePicture(message, picture));
+            }
+            String title = OutgoingContent.firstLine(rest.renderedText().isBlank() ? "[image]" : rest.renderedText());
+            content = new OutgoingContent(RichContent.markdown(title, markdown.toString().strip()),
+                    rest.renderedText(), OutgoingContent.of(rest).mentions());
+        }
+        return LongMessages.split(content, LongMessages.CUSTOM_ROBOT_TEXT_BYTES);
+    }
+
+    /** Marks a text line returned instead of a photo. */
+    private static final String LINE = "\u0000";
+
+    /** A {@code photoURL}: the picture's lasting public URL, else a media id from uploading it. */
+    private String photo(OutboundMessage message, Attachment picture, Uploader uploader) throws DeliveryException {
+        if (picture.sourceRef() == null && picture.url() != null && publicUrl.test(picture.url())) {
+            return picture.url();
+        }
+        AttachmentContent bytes;
+        try {
+            bytes = media.open(picture);
+        } catch (DeliveryException e) {
+            return LINE + unavailable(message, picture, e);
+        }
+        try {
+            return uploader.uploadImage(picture.name() == null ? "image" : picture.name(),
+                    bytes.mime() != null ? bytes.mime() : picture.mime(), bytes.bytes());
+        } catch (DeliveryException e) {
+            if (e.retryable()) {
+                throw e;
+            }
+            LOG.warn("[{}] delivery {}: DingTalk refused the upload of {} ({}): {}", instanceId,
+                    message.deliveryId(), nameOf(picture), Attachment.humanSize(bytes.size()), e.getMessage());
+            return LINE + "[image] " + nameOf(picture) + " (" + Attachment.humanSize(bytes.size())
+                    + ", refused by DingTalk)";
+        }
+    }
+
+    /** {@code ![name](url)} with a fresh public URL, else a line naming the picture. */
+    private String inlinePicture(OutboundMessage message, Attachment picture) throws DeliveryException {
+        String url;
+        try {
+            url = picture.sourceRef() == null ? picture.url() : media.freshUrl(picture);
+        } catch (DeliveryException e) {
+            return unavailable(message, picture, e);
+        }
+        if (url != null && publicUrl.test(url)) {
+            if (picture.size() > media.maxBytes()) {
+                return unavailable(message, picture,
+                        new AttachmentTooLargeException(picture.name(), picture.size(), media.maxBytes()));
+            }
+            return "![" + nameOf(picture).replaceAll("[\\[\\]]", "") + "](" + url + ")";
+        }
+        return picture.withUrl(null).describe();
+    }
+
+    /** The line for a picture that cannot be sent; rethrows what a retry may fix. */
+    private String unavailable(OutboundMessage message, Attachment picture, DeliveryException e)
+            throws DeliveryException {
+        if (e instanceof AttachmentTooLargeException large) {
+            LOG.info("[{}] delivery {}: {} sent as a line: {}", instanceId, message.deliveryId(), nameOf(picture),
+                    e.getMessage());
+            return "[" + kind(picture) + "] " + nameOf(picture) + " ("
+                    + (large.size() >= 0 ? Attachment.humanSize(large.size())
+                    : "over " + Attachment.humanSize(large.maxBytes())) + ", too large to forward)";
+        }
+        if (e.retryable()) {
+            throw e;
+        }
+        LOG.warn("[{}] delivery {}: {} is not available any more, sent as a line: {}", instanceId,
+                message.deliveryId(), nameOf(picture), e.getMessage());
+        return "[" + kind(picture) + "] " + nameOf(picture) + " (no longer available)";
+    }
+
+    /**
+     * Rich text becomes markdown with its pictures inline (fresh public URLs, else lines), after the rule's text
+     * around the message (e.g. {@code [Group A] Alice:}).
+     */
+    private OutboundMessage richTextAsMarkdown(OutboundMessage m) throws DeliveryException {
+        if (!(m.rich() instanceof RichContent.RichText rich)) {
+            return m;
+        }
+        StringBuilder body = new StringBuilder();
+        StringBuilder plain = new StringBuilder();
+        for (RichContent.Segment segment : rich.segments()) {
+            if (!segment.showsAttachment()) {
+                plain.append(plain.isEmpty() ? "" : "\n").append(segment.text());
+            }
+        }
+        String rendered = m.text();
+        int at = plain.isEmpty() ? -1 : rendered.indexOf(plain.toString());
+        String prefix = at < 0 ? rendered.strip() : rendered.substring(0, at).strip();
+        String suffix = at < 0 ? "" : rendered.substring(at + plain.length()).strip();
+        if (!prefix.isEmpty()) {
+            body.append(prefix).append("\n\n");
+        }
+        for (RichContent.Segment segment : rich.segments()) {
+            if (segment.showsAttachment()) {
+                Attachment picture = segment.attachment() < m.attachments().size()
+                        ? m.attachments().get(segment.attachment()) : null;
+                body.append(picture == null ? "[image]" : inlinePicture(m, picture));
+            } else {
+                body.append(segment.text());
+            }
+            body.append("\n\n");
+        }
+        if (!suffix.isEmpty()) {
+            body.append(suffix);
+        }
+        String title = OutgoingContent.firstLine(prefix.isEmpty() ? plain.toString() : prefix);
+        return m.toBuilder().text("").rich(RichContent.markdown(title, body.toString().strip())).attachments(List.of()).build();
+    }
+
+    /** The pictures a message shows besides its content (not when a rule asks for another message type). */
+    private static List<Attachment> separatePictures(OutboundMessage m) {
+        if (m.rich() != null || m.option(OutgoingContent.MSG_TYPE) != null
+                || m.extensions().get(OutgoingContent.XV_MSG_TYPE) != null) {
+            return List.of();
+        }
+        return m.attachments().stream().filter(a -> "image".equals(a.type())).toList();
+    }
+
+    private static OutboundMessage withoutPictures(OutboundMessage m) {
+        return m.toBuilder().attachments(m.attachments().stream().filter(a -> !"image".equals(a.type())).toList())
+                .build();
+    }
+
+    private static String markdownOf(OutgoingContent content, OutboundMessage m) {
+        if (content.rich() instanceof RichContent.Markdown md) {
+            return OutgoingContent.nz(md.text());
+        }
+        return m.renderedText().strip();
+    }
+
+    private static String nameOf(Attachment a) {
+        return a.name() == null || a.name().isBlank() ? kind(a) : a.name();
+    }
+
+    private static String kind(Attachment a) {
+        return a.type() == null || a.type().isBlank() ? "file" : a.type();
+    }
+
+    /**
+     * Whether DingTalk's servers could fetch {@code url}: http(s) to a host that is not {@code localhost} nor a
+     * loopback, private or link-local address literal. Host names are not resolved.
+     */
+    public static boolean isPublicUrl(String url) {
+        try {
+            URI uri = URI.create(url);
+            String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+            String host = uri.getHost();
+            if (!(scheme.equals("http") || scheme.equals("https")) || host == null) {
+                return false;
+            }
+            String h = host.toLowerCase(Locale.ROOT);
+            if (h.equals("localhost") || h.endsWith(".localhost") || h.endsWith(".local")
+                    || h.endsWith(".internal")) {
+                return false;
+            }
+            if (h.matches("[0-9.]+") || h.startsWith("[")) {
+                InetAddress address = InetAddress.getByName(h.replace("[", "").replace("]", ""));
+                return !(address.isLoopbackAddress() || address.isSiteLocalAddress() || address.isLinkLocalAddress()
+                        || address.isAnyLocalAddress());
+            }
+            return true;
+        } catch (IllegalArgumentException | java.net.UnknownHostException e) {
+            return false;
+        }
+    }
+}
