@@ -1,21 +1,16 @@
 package io.chatbridge.app;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.chatbridge.dingtalk.protocol.CallbackBody;
+import io.chatbridge.dingtalk.protocol.DingTalkSignature;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
-import java.security.GeneralSecurityException;
 import java.time.Duration;
-import java.util.Base64;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.Callable;
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -31,6 +26,7 @@ import picocli.CommandLine.Spec;
 public class SimulateCommand implements Callable<Integer> {
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String ROBOT_ID = "$:LWCP_v1:$simulated-robot";
 
     @Option(names = "--url", required = true, paramLabel = "URL",
             description = "callback URL, e.g. https://abc.ngrok-free.app/dingtalk/event")
@@ -64,30 +60,25 @@ public class SimulateCommand implements Callable<Integer> {
             return 2;
         }
         long now = System.currentTimeMillis();
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("conversationId", conversation);
-        body.put("atUsers", List.of(Map.of("dingtalkId", "$:LWCP_v1:$simulated-robot")));
-        body.put("chatbotUserId", "$:LWCP_v1:$simulated-robot");
-        body.put("msgId", "msgSimulated" + UUID.randomUUID().toString().replace("-", ""));
-        body.put("senderNick", sender);
-        body.put("isAdmin", false);
-        body.put("senderStaffId", "simulated-user");
-        body.put("sessionWebhookExpiredTime", now + 90 * 60_000);
-        body.put("createAt", now);
-        body.put("conversationType", "2");
-        body.put("senderId", "$:LWCP_v1:$simulated-user");
-        body.put("conversationTitle", "Simulated group");
-        body.put("isInAtList", true);
-        body.put("text", Map.of("content", " " + text));
-        body.put("msgtype", "text");
-        body.put("robotCode", robotCode);
+        ObjectNode body = CallbackBody.text()
+                .conversation(conversation, false)
+                .group("Simulated group")
+                .atUser(ROBOT_ID, null)
+                .chatbot(null, ROBOT_ID)
+                .msgId("msgSimulated" + UUID.randomUUID().toString().replace("-", ""))
+                .sender(sender, "simulated-user", "$:LWCP_v1:$simulated-user", null)
+                .sessionWebhook(null, now + 90 * 60_000)
+                .createAt(now)
+                .content(" " + text)
+                .robotCode(robotCode)
+                .toJson();
 
         HttpRequest.Builder request = HttpRequest.newBuilder(url).timeout(Duration.ofSeconds(15))
                 .header("Content-Type", "application/json; charset=utf-8")
                 .POST(HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(body)));
         if (secret != null && !secret.isEmpty()) {
             String timestamp = Long.toString(now);
-            request.header("timestamp", timestamp).header("sign", sign(timestamp, secret));
+            request.header("timestamp", timestamp).header("sign", DingTalkSignature.sign(timestamp, secret));
         }
         HttpResponse<String> response;
         try {
@@ -136,13 +127,5 @@ public class SimulateCommand implements Callable<Integer> {
         // the JDK client's ConnectException carries no message when the port refused the connection (a timeout
         // and an unknown host are told apart above)
         return connect ? "connection refused" : e.getClass().getSimpleName();
-    }
-
-    /** Base64(HmacSHA256(key = secret, data = timestamp + "\n" + secret)), as DingTalk signs callbacks. */
-    static String sign(String timestamp, String secret) throws GeneralSecurityException {
-        Mac mac = Mac.getInstance("HmacSHA256");
-        mac.init(new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
-        return Base64.getEncoder().encodeToString(
-                mac.doFinal((timestamp + "\n" + secret).getBytes(StandardCharsets.UTF_8)));
     }
 }

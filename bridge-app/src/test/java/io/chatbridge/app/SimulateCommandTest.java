@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.chatbridge.core.cli.Main;
+import io.chatbridge.dingtalk.protocol.DingTalkSignature;
 import io.javalin.Javalin;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -30,7 +31,7 @@ class SimulateCommandTest {
             cfg.routes.post("/dingtalk/event", ctx -> {
                 String ts = ctx.header("timestamp");
                 String sign = ctx.header("sign");
-                if (ts == null || sign == null || !sign.equals(SimulateCommand.sign(ts, SECRET))) {
+                if (ts == null || sign == null || !sign.equals(DingTalkSignature.sign(ts, SECRET))) {
                     ctx.status(403).result("{\"error\":\"bad signature\"}");
                     return;
                 }

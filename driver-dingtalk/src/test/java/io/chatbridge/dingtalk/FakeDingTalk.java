@@ -1,5 +1,6 @@
 package io.chatbridge.dingtalk;
 
+import io.chatbridge.dingtalk.protocol.DingTalkSignature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.javalin.Javalin;

@@ -1,5 +1,6 @@
 package io.chatbridge.dingtalk;
 
+import io.chatbridge.dingtalk.protocol.DingTalkSignature;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

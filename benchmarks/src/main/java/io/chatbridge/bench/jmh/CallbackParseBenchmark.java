@@ -2,7 +2,7 @@ package io.chatbridge.bench.jmh;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.chatbridge.dingtalk.DingTalkSignature;
+import io.chatbridge.dingtalk.protocol.DingTalkSignature;
 import io.chatbridge.dingtalk.inbound.CallbackHandler;
 import io.chatbridge.dingtalk.inbound.CallbackMessage;
 import io.chatbridge.dingtalk.inbound.CallbackSignature;

@@ -1,6 +1,6 @@
 package io.chatbridge.bench.jmh;
 
-import io.chatbridge.dingtalk.DingTalkSignature;
+import io.chatbridge.dingtalk.protocol.DingTalkSignature;
 import io.chatbridge.dingtalk.inbound.CallbackSignature;
 import java.time.Clock;
 import java.util.concurrent.TimeUnit;

@@ -1,6 +1,6 @@
 package io.chatbridge.dingtalk.inbound;
 
-import io.chatbridge.dingtalk.DingTalkSignature;
+import io.chatbridge.dingtalk.protocol.DingTalkSignature;
 import java.security.MessageDigest;
 import java.time.Clock;
 import java.time.Duration;

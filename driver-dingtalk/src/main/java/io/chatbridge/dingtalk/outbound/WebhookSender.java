@@ -2,13 +2,12 @@ package io.chatbridge.dingtalk.outbound;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.chatbridge.dingtalk.DingTalkSignature;
+import io.chatbridge.dingtalk.protocol.DingTalkSignature;
 import io.chatbridge.dingtalk.WebhookConfig;
 import io.chatbridge.spi.DeliveryException;
 import io.chatbridge.spi.SendResult;
 import java.io.IOException;
 import java.net.URI;
-import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -156,7 +155,7 @@ public final class WebhookSender {
             return URI.create(webhook.url());
         }
         String timestamp = Long.toString(clock.millis());
-        String sign = URLEncoder.encode(DingTalkSignature.sign(timestamp, webhook.secret()), StandardCharsets.UTF_8);
+        String sign = DingTalkSignature.signForQuery(timestamp, webhook.secret());
         String separator = webhook.url().contains("?") ? "&" : "?";
         return URI.create(webhook.url() + separator + "timestamp=" + timestamp + "&sign=" + sign);
     }

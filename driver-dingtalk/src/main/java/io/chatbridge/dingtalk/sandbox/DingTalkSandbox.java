@@ -1,5 +1,6 @@
 package io.chatbridge.dingtalk.sandbox;
 
+import io.chatbridge.dingtalk.protocol.DingTalkSignature;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -87,7 +88,7 @@ public final class DingTalkSandbox implements AutoCloseable {
         settings.groups().forEach(group -> groups.put(group.openConversationId(), group));
         settings.webhooks().forEach(webhook -> webhooksByToken.put(webhook.accessToken(), webhook));
         this.store = new ConversationStore(groups.keySet());
-        this.callbacks = new MemberCallbacks(settings.callbackUrl(), settings.signingSecret(), robotName(), json);
+        this.callbacks = new MemberCallbacks(settings.callbackUrl(), settings.signingSecret(), robotName());
     }
 
     /** Opens the port. Call once. */
@@ -397,7 +398,7 @@ public final class DingTalkSandbox implements AutoCloseable {
             throw new WebhookError(WebhookError.SECURITY_CHECK_FAILED, "invalid timestamp");
         }
         // the query string was URL-decoded already, so sign is the plain Base64 here
-        if (!RobotSignature.matches(secret, timestamp, sign)) {
+        if (!DingTalkSignature.matches(timestamp, secret, sign)) {
             throw new WebhookError(WebhookError.SECURITY_CHECK_FAILED, "sign not match");
         }
     }

@@ -1,6 +1,7 @@
 package io.chatbridge.dingtalk.sandbox;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
+import io.chatbridge.dingtalk.protocol.CallbackBody;
+import io.chatbridge.dingtalk.protocol.DingTalkSignature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.net.ConnectException;
@@ -33,7 +34,6 @@ final class MemberCallbacks implements AutoCloseable {
     private final URI callbackUrl;
     private final String signingSecret;
     private final String robotCode;
-    private final ObjectMapper json;
     private final HttpClient client;
     private final ExecutorService executor = Executors.newSingleThreadExecutor(runnable -> {
         Thread thread = new Thread(runnable, "dingtalk-sandbox-callbacks");
@@ -41,11 +41,10 @@ final class MemberCallbacks implements AutoCloseable {
         return thread;
     });
 
-    MemberCallbacks(URI callbackUrl, String signingSecret, String robotCode, ObjectMapper json) {
+    MemberCallbacks(URI callbackUrl, String signingSecret, String robotCode) {
         this.callbackUrl = callbackUrl;
         this.signingSecret = signingSecret;
         this.robotCode = robotCode;
-        this.json = json;
         this.client = HttpClient.newBuilder().connectTimeout(TIMEOUT).build();
     }
 
@@ -54,29 +53,19 @@ final class MemberCallbacks implements AutoCloseable {
             String sessionWebhook, long sessionWebhookExpiredTime) {
         String staffId = staffId(senderNick);
         String chatbotUserId = opaqueId("robot:" + robotCode);
-        ObjectNode body = json.createObjectNode();
-        body.put("conversationId", group.openConversationId());
-        body.put("openConversationId", group.openConversationId());
-        body.putArray("atUsers").addObject().put("dingtalkId", chatbotUserId);
-        body.put("chatbotCorpId", CORP_ID);
-        body.put("chatbotUserId", chatbotUserId);
-        body.put("msgId", msgId);
-        body.put("senderNick", senderNick);
-        body.put("isAdmin", false);
-        body.put("senderStaffId", staffId);
-        body.put("sessionWebhookExpiredTime", sessionWebhookExpiredTime);
-        body.put("createAt", createAt);
-        body.put("senderCorpId", CORP_ID);
-        body.put("conversationType", "2");
-        body.put("senderId", opaqueId("user:" + staffId));
-        body.put("conversationTitle", group.title());
-        body.put("isInAtList", true);
-        body.put("sessionWebhook", sessionWebhook);
-        // DingTalk strips the "@robot" mention and leaves the space after it
-        body.putObject("text").put("content", " " + text);
-        body.put("msgtype", "text");
-        body.put("robotCode", robotCode);
-        return body;
+        return CallbackBody.text()
+                .conversation(group.openConversationId(), true)
+                .group(group.title())
+                .atUser(chatbotUserId, null)
+                .chatbot(CORP_ID, chatbotUserId)
+                .msgId(msgId)
+                .sender(senderNick, staffId, opaqueId("user:" + staffId), CORP_ID)
+                .createAt(createAt)
+                .sessionWebhook(sessionWebhook, sessionWebhookExpiredTime)
+                // DingTalk strips the "@robot" mention and leaves the space after it
+                .content(" " + text)
+                .robotCode(robotCode)
+                .toJson();
     }
 
     /** POSTs {@code body} with {@code timestamp}/{@code sign} headers; completes with how it went, never exceptionally. */
@@ -95,7 +84,7 @@ final class MemberCallbacks implements AutoCloseable {
                 .POST(HttpRequest.BodyPublishers.ofString(body.toString(), StandardCharsets.UTF_8));
         if (signingSecret != null) {
             String ts = Long.toString(timestamp);
-            request.header("timestamp", ts).header("sign", RobotSignature.sign(signingSecret, ts));
+            request.header("timestamp", ts).header("sign", DingTalkSignature.sign(ts, signingSecret));
         }
         try {
             HttpResponse<String> response = client.send(request.build(), HttpResponse.BodyHandlers.ofString());

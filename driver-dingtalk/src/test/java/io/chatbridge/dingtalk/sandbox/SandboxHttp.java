@@ -59,7 +59,7 @@ final class SandboxHttp {
                 Map.of("x-acs-dingtalk-access-token", token));
     }
 
-    /** Written independently of the sandbox's RobotSignature, so the two check each other. */
+    /** Written independently of protocol.DingTalkSignature, so the two check each other. */
     static String hmacBase64(String secret, String timestamp) {
         try {
             Mac mac = Mac.getInstance("HmacSHA256");

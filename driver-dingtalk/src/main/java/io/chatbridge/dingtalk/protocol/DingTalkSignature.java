@@ -1,14 +1,18 @@
-package io.chatbridge.dingtalk;
+package io.chatbridge.dingtalk.protocol;
 
+import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
 import java.util.Base64;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
 /**
- * DingTalk's signature, the same for HTTP-mode callbacks and signed custom robot webhooks:
- * {@code Base64(HmacSHA256(key = secret, data = timestamp + "\n" + secret))}, UTF-8.
+ * DingTalk's signature, the same for HTTP-mode callbacks (protocol §1: the {@code sign} header, as is) and signed
+ * custom robot webhooks (§5: the {@code sign} query parameter, URL-encoded):
+ * {@code Base64(HmacSHA256(key = secret, data = timestamp + "\n" + secret))}, UTF-8. The one implementation of it:
+ * the driver, the sandbox and {@code simulate} all sign and check here.
  */
 public final class DingTalkSignature {
 
@@ -62,5 +66,19 @@ public final class DingTalkSignature {
     /** The Base64 signature (not URL-encoded). */
     public static String sign(String timestamp, String secret) {
         return Base64.getEncoder().encodeToString(mac(timestamp, secret));
+    }
+
+    /** {@link #sign} URL-encoded, as the {@code sign} query parameter of a custom robot webhook. */
+    public static String signForQuery(String timestamp, String secret) {
+        return URLEncoder.encode(sign(timestamp, secret), StandardCharsets.UTF_8);
+    }
+
+    /**
+     * Whether {@code signature} (plain Base64, as a header carries it or a query parameter after decoding) is the
+     * signature of {@code timestamp} with {@code secret}. Compares in constant time; {@code null} never matches.
+     */
+    public static boolean matches(String timestamp, String secret, String signature) {
+        return signature != null && MessageDigest.isEqual(sign(timestamp, secret).getBytes(StandardCharsets.UTF_8),
+                signature.getBytes(StandardCharsets.UTF_8));
     }
 }
