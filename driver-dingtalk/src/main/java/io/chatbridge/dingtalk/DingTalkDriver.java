@@ -10,6 +10,8 @@ import io.chatbridge.dingtalk.outbound.RobotApi;
 import io.chatbridge.dingtalk.outbound.Sleeper;
 import io.chatbridge.dingtalk.outbound.WebhookSender;
 import io.chatbridge.dingtalk.sandbox.DingTalkSandbox;
+import io.chatbridge.dingtalk.stream.StreamClient;
+import io.chatbridge.dingtalk.stream.StreamSettings;
 import io.chatbridge.spi.DeliveryException;
 import io.chatbridge.spi.Driver;
 import io.chatbridge.spi.DriverContext;
@@ -51,6 +53,7 @@ public final class DingTalkDriver implements Driver {
     /** The custom robots by chat group, with their URLs pointing at the sandbox in sandbox mode. */
     private final Map<String, WebhookConfig> robots = new LinkedHashMap<>();
     private InProcessSandbox sandbox;
+    private StreamClient stream;
 
     DingTalkDriver(DingTalkConfig config, Ticker ticker, Sleeper sleeper) {
         this.config = config;
@@ -121,6 +124,10 @@ public final class DingTalkDriver implements Driver {
             LOG.info("[{}] receiving DingTalk callbacks on port {} at {}", id, config.listenPort(),
                     config.listenPath());
         }
+        if (config.stream()) {
+            stream = StreamClient.create(context, StreamSettings.of(endpoint, config.appKey(), config.appSecret()));
+            stream.start();
+        }
         LOG.info("[{}] started: app robot {}, custom robots {}", id, config.hasApp() ? config.robotCode() : "none",
                 config.webhooks().isEmpty() ? "none" : String.join(", ", config.chatGroups()));
     }
@@ -168,8 +175,17 @@ public final class DingTalkDriver implements Driver {
         return group == null || group.isBlank() ? config.defaultChatGroup() : group;
     }
 
+    /** The Stream-mode client of an instance with {@code receive_mode: "stream"}, once started; else {@code null}. */
+    public StreamClient stream() {
+        return stream;
+    }
+
     @Override
     public void stop() {
+        if (stream != null) {
+            // closes the socket cleanly (1000) before anything else goes, so DingTalk pushes to other replicas
+            stream.close();
+        }
         if (executor != null) {
             executor.shutdownNow();
         }
