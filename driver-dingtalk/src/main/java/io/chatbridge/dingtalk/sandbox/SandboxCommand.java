@@ -45,6 +45,10 @@ public final class SandboxCommand implements Callable<Integer> {
     @Option(names = "--unsigned", description = "Send callbacks without timestamp/sign headers.")
     boolean unsigned;
 
+    @Option(names = "--stream", description = "Deliver members' messages over the Stream-mode gateway to a bridge"
+            + " with receive_mode \"stream\" (it connects out to the sandbox; no callback URL is used).")
+    boolean stream;
+
     @Option(names = "--robot-code", description = "Robot code send calls must carry. Default: ${DEFAULT-VALUE}.")
     String robotCode = SandboxSettings.DEFAULT_ROBOT_CODE;
 
@@ -110,6 +114,9 @@ public final class SandboxCommand implements Callable<Integer> {
             return 2;
         }
         DingTalkSandbox sandbox = new DingTalkSandbox(settings);
+        if (stream) {
+            sandbox.useStreamMode();
+        }
         try {
             sandbox.start();
         } catch (RuntimeException e) {
@@ -157,7 +164,13 @@ public final class SandboxCommand implements Callable<Integer> {
         out.println("  robot_code     " + s.robotCode());
         out.println("  signing_secret " + (s.signingSecret() == null ? "(none: callbacks are unsigned)"
                 : s.signingSecret().equals(s.appSecret()) ? "same as app_secret" : "(the --signing-secret you gave)"));
-        out.println("Members' messages are delivered to " + s.callbackUrl());
+        if (sandbox.streamMode()) {
+            out.println("  receive_mode   \"stream\" (api_endpoint " + sandbox.baseUrl() + ")");
+            out.println("Members' messages are pushed over Stream mode to the bridge once it connects to "
+                    + sandbox.baseUrl() + StreamGateway.OPEN_PATH);
+        } else {
+            out.println("Members' messages are delivered to " + s.callbackUrl());
+        }
         for (SandboxSettings.Group group : s.groups()) {
             out.println("  group " + group.openConversationId() + "  \"" + group.title() + "\"");
         }

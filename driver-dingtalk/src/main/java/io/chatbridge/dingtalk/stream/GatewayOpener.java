@@ -111,7 +111,7 @@ final class GatewayOpener {
     private OpenCallFailed networkFailure(Throwable error) {
         Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
         if (cause instanceof HttpTimeoutException) {
-            return new OpenCallFailed("open call " + url + " did not answer within " + timeout.toSeconds() + " s",
+            return new OpenCallFailed("open call " + url + " did not answer within " + StreamClient.seconds(timeout),
                     false);
         }
         if (cause instanceof ConnectException) {
