@@ -42,7 +42,8 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code ws://…/connect?ticket=…}: refuses the upgrade with 401 for an unknown or used ticket; pushes members'
  *       messages as CALLBACK frames to one open connection (chosen at random, like DingTalk), sends SYSTEM
  *       {@code ping} frames and checks their echo; a message that is not acknowledged before its connection closes
- *       is pushed again on another one, as DingTalk re-sends unacknowledged pushes;</li>
+ *       is pushed again on another one, and one answered with an error code again 2 s later for 60 s, as DingTalk
+ *       re-sends unacknowledged pushes;</li>
  *   <li>controls for the page and tests: {@link #disconnect(Duration)} (SYSTEM {@code disconnect}, then the server
  *       closes the socket after a grace period, 10 s like DingTalk by default) and {@link #drop()} (the socket is cut
  *       without a close frame).</li>
@@ -55,6 +56,9 @@ public final class StreamGateway {
     public static final String BOT_TOPIC = "/v1.0/im/bot/messages/get";
     public static final Duration DISCONNECT_GRACE = Duration.ofSeconds(10);
     static final Duration TICKET_LIFETIME = Duration.ofSeconds(90);
+    /** How long a push the bridge answered with an error is pushed again (DingTalk re-sends for about 60 s). */
+    static final Duration REDELIVERY_WINDOW = Duration.ofSeconds(60);
+    static final Duration REDELIVERY_WAIT = Duration.ofSeconds(2);
 
     private static final Logger LOG = LoggerFactory.getLogger(StreamGateway.class);
 
@@ -172,8 +176,8 @@ public final class StreamGateway {
                 waiting.addFirst(unacknowledged.get(i));
             }
         }
-        LOG.info("sandbox stream: connection {} closed ({} {}){}", link.number, ctx.status(),
-                ctx.reason() == null ? "" : ctx.reason(), unacknowledged.isEmpty() ? ""
+        LOG.info("sandbox stream: connection {} closed ({}{}){}", link.number, ctx.status(),
+                ctx.reason() == null || ctx.reason().isBlank() ? "" : " " + ctx.reason(), unacknowledged.isEmpty() ? ""
                         : "; pushing " + unacknowledged.size() + " unacknowledged message(s) again");
         dispatch();
     }
@@ -196,7 +200,7 @@ public final class StreamGateway {
         headers.put("time", Long.toString(clock.millis()));
         headers.put("topic", BOT_TOPIC);
         frame.put("data", body.toString());
-        Push push = new Push(messageId, frame.toString(), new CompletableFuture<>());
+        Push push = new Push(messageId, frame.toString(), new CompletableFuture<>(), clock.millis());
         pushedIds.add(messageId);
         synchronized (this) {
             waiting.addLast(push);
@@ -240,11 +244,24 @@ public final class StreamGateway {
         int code = reply.path("code").asInt(0);
         Push push = link.pending.remove(messageId);
         if (push != null) {
-            push.done.complete(code == 200
-                    ? new SandboxMessage.Delivery(SandboxMessage.Delivery.State.DELIVERED,
-                            "acknowledged over Stream (code 200)")
-                    : new SandboxMessage.Delivery(SandboxMessage.Delivery.State.FAILED,
-                            "bridge answered code " + code + ": " + reply.path("message").asText("")));
+            if (code == 200) {
+                push.done.complete(new SandboxMessage.Delivery(SandboxMessage.Delivery.State.DELIVERED,
+                        "acknowledged over Stream (code 200)"));
+            } else if (clock.millis() - push.firstPushed < REDELIVERY_WINDOW.toMillis()) {
+                // not acknowledged: pushed again shortly, like DingTalk does with unacknowledged pushes
+                LOG.info("sandbox stream: the bridge answered code {} to {}; pushing it again in {} s", code,
+                        messageId, REDELIVERY_WAIT.toSeconds());
+                timer.schedule(() -> {
+                    synchronized (this) {
+                        waiting.addLast(push);
+                    }
+                    dispatch();
+                }, REDELIVERY_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+            } else {
+                push.done.complete(new SandboxMessage.Delivery(SandboxMessage.Delivery.State.FAILED,
+                        "bridge answered code " + code + ": " + reply.path("message").asText("") + " (gave up after "
+                                + REDELIVERY_WINDOW.toSeconds() + " s)"));
+            }
             return;
         }
         String pingData = link.pings.remove(messageId);
@@ -409,7 +426,8 @@ public final class StreamGateway {
 
     private record Ticket(long expiresAt, boolean bot) {}
 
-    private record Push(String messageId, String frame, CompletableFuture<SandboxMessage.Delivery> done) {}
+    private record Push(String messageId, String frame, CompletableFuture<SandboxMessage.Delivery> done,
+                        long firstPushed) {}
 
     private static final class Link {
         final int number;

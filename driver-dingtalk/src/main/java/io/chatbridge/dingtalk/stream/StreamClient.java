@@ -71,6 +71,8 @@ public final class StreamClient implements StreamConnection.Events, AutoCloseabl
     private Instant downSince;
     private boolean everConnected;
     private String reportedRefusal;
+    /** The connection the server asked to go, while its replacement is being opened; else 0. */
+    private long replacing;
     private volatile DriverHealth health;
 
     StreamClient(DriverContext context, StreamSettings settings, StreamTimer timer, HttpClient http,
@@ -212,7 +214,10 @@ public final class StreamClient implements StreamConnection.Events, AutoCloseabl
         current = connection;
         connections.add(connection);
         int failures = backoff.failures();
-        if (!everConnected) {
+        if (replacing != 0 && downSince == null) {
+            LOG.info("[{}] Stream mode: connected to {} (connection {}), replacing connection {} after the server's"
+                    + " disconnect", id, connection.endpoint(), connection.number(), replacing);
+        } else if (!everConnected) {
             LOG.info("[{}] Stream mode: connected to {} (connection {}); receiving robot messages", id,
                     connection.endpoint(), connection.number());
         } else {
@@ -225,6 +230,7 @@ public final class StreamClient implements StreamConnection.Events, AutoCloseabl
             reportedRefusal = null;
         }
         everConnected = true;
+        replacing = 0;
         downSince = null;
         health = DriverHealth.connected(now);
         context.reportHealth(health);
@@ -367,6 +373,7 @@ public final class StreamClient implements StreamConnection.Events, AutoCloseabl
             }
             connection.markDraining();
             current = null;
+            replacing = connection.number();
             LOG.info("[{}] Stream mode: the server asked connection {} to go (disconnect{}); opening a new connection"
                     + " now, the old one delivers until the server closes it", id, connection.number(),
                     reason(frame.data()));
