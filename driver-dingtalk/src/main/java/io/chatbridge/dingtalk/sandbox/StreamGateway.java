@@ -75,6 +75,7 @@ public final class StreamGateway {
     private final AtomicInteger pingsEchoed = new AtomicInteger();
     private final List<String> replies = new CopyOnWriteArrayList<>();
     private final List<String> pushedIds = new CopyOnWriteArrayList<>();
+    private final List<Integer> closeStatuses = new CopyOnWriteArrayList<>();
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(runnable -> {
         Thread thread = new Thread(runnable, "dingtalk-sandbox-stream");
         thread.setDaemon(true);
@@ -166,6 +167,7 @@ public final class StreamGateway {
         if (link == null) {
             return;
         }
+        closeStatuses.add(ctx.status());
         List<Push> unacknowledged;
         synchronized (this) {
             link.open = false;
@@ -378,6 +380,11 @@ public final class StreamGateway {
     /** The {@code messageId} of every CALLBACK frame pushed (each once, however often it was re-sent). */
     public List<String> pushedMessageIds() {
         return List.copyOf(pushedIds);
+    }
+
+    /** The WebSocket close status of every connection that ended, in order (1000: closed cleanly). */
+    public List<Integer> closeStatuses() {
+        return List.copyOf(closeStatuses);
     }
 
     /** Every text frame the bridge sent, in order. */
