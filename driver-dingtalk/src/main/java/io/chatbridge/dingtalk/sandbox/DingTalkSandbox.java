@@ -44,6 +44,10 @@ import org.slf4j.LoggerFactory;
  *       {@link #postAsMember(String, String, String)};</li>
  *   <li>the page's JSON API: {@code GET /sandbox/api/state[?since=version]} and
  *       {@code POST /sandbox/api/groups/{openConversationId}/messages {"senderNick","text"}};</li>
+ *   <li>the Stream-mode gateway (protocol §6, {@link StreamGateway}): the open call and {@code ws://…/connect};
+ *       with {@link #useStreamMode()} members' messages are pushed over it instead of POSTed, and the page shows
+ *       whether the bridge is connected, with controls to send {@code disconnect} or drop the socket
+ *       ({@code POST /sandbox/api/stream/disconnect|drop});</li>
  *   <li>{@code GET /healthz}: 200 {@code {"status":"ok"}} once started, like every port of the bridge.</li>
  * </ul>
  *

@@ -113,10 +113,7 @@ public final class SandboxCommand implements Callable<Integer> {
             err.println("error: " + e.getMessage());
             return 2;
         }
-        DingTalkSandbox sandbox = new DingTalkSandbox(settings);
-        if (stream) {
-            sandbox.useStreamMode();
-        }
+        DingTalkSandbox sandbox = sandbox(settings);
         try {
             sandbox.start();
         } catch (RuntimeException e) {
@@ -137,6 +134,12 @@ public final class SandboxCommand implements Callable<Integer> {
         printBanner(sandbox);
         stopped.await();
         return 0;
+    }
+
+    /** The sandbox the options describe, not started. */
+    DingTalkSandbox sandbox(SandboxSettings settings) {
+        DingTalkSandbox sandbox = new DingTalkSandbox(settings);
+        return stream ? sandbox.useStreamMode() : sandbox;
     }
 
     /** Why the port could not be opened ("address already in use"), or {@code null} when that was not the cause. */

@@ -37,6 +37,7 @@ final class FakeGateway implements AutoCloseable {
     private volatile boolean refuseUpgrade;
     private volatile String ticket = "tick+et/with=specials";
     private volatile Consumer<WsConnectContext> onConnect = ctx -> { };
+    private volatile URI endpointOverride;
 
     FakeGateway() {
         app = Javalin.create(config -> {
@@ -45,8 +46,9 @@ final class FakeGateway implements AutoCloseable {
                 openCalls.incrementAndGet();
                 openBodies.add(ctx.body());
                 switch (open) {
-                    case TICKET -> ctx.contentType("application/json").result("{\"endpoint\":\"ws://127.0.0.1:"
-                            + ctx.port() + "/connect\",\"ticket\":\"" + ticket + "\"}");
+                    case TICKET -> ctx.contentType("application/json").result("{\"endpoint\":\""
+                            + (endpointOverride != null ? endpointOverride : "ws://127.0.0.1:" + ctx.port() + "/connect")
+                            + "\",\"ticket\":\"" + ticket + "\"}");
                     case STATUS -> ctx.status(status).contentType("application/json").result(answer);
                     case GARBAGE -> ctx.status(200).contentType("text/html").result("<html>gateway</html>");
                     case NEVER -> stopping.await(20, TimeUnit.SECONDS);
@@ -84,6 +86,11 @@ final class FakeGateway implements AutoCloseable {
         this.open = Open.STATUS;
         this.status = status;
         this.answer = body;
+    }
+
+    /** Makes the open call answer another WebSocket endpoint. */
+    void endpoint(URI endpoint) {
+        this.endpointOverride = endpoint;
     }
 
     void refuseUpgrade(boolean refuse) {

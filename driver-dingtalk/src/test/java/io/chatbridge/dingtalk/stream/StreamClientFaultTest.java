@@ -257,6 +257,31 @@ class StreamClientFaultTest {
     }
 
     @Test
+    void aConnectionThatAnswersNoPingIsDeclaredDeadAndReplaced() throws Exception {
+        try (SilentWebSocketServer silent = new SilentWebSocketServer()) {
+            gateway.endpoint(silent.endpoint());
+            StreamSettings settings = StreamSettings.of(gateway.endpoint(), "dingkey", SECRET)
+                    .withTimings(WAIT, Duration.ofSeconds(20), Duration.ofSeconds(10));
+            client = new StreamClient(context, settings, timer, HttpClient.newHttpClient(), () -> 0.5);
+            client.start();
+            timer.runNext(WAIT);
+            awaitConnected();
+
+            ManualTimer.Task ping = timer.runNext(WAIT);
+            assertThat(ping.delay()).isEqualTo(Duration.ofSeconds(20));
+            Thread.sleep(300); // a pong would have arrived on loopback by now
+            ManualTimer.Task check = timer.awaitTask(t -> t.delay().equals(Duration.ofSeconds(10)), WAIT);
+            timer.run(check);
+
+            ManualTimer.Task retry = timer.awaitTask(t -> t.delay().equals(Duration.ofSeconds(1)), WAIT);
+            assertThat(retry).isNotNull();
+            assertThat(client.connected()).isFalse();
+            assertThat(context.lastHealth().reason()).isEqualTo("connection 1 answered no WebSocket ping within"
+                    + " 10 s (connection dead)");
+        }
+    }
+
+    @Test
     void eventFramesAreIgnoredWithoutAnAnswer() throws Exception {
         connect();
         gateway.send(Frames.frame("EVENT", "chat_update_title", "e1", "{}"));
