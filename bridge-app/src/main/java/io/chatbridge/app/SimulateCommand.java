@@ -2,13 +2,23 @@ package io.chatbridge.app;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.chatbridge.core.config.Setup;
+import io.chatbridge.core.plugins.DriverRegistry;
+import io.chatbridge.dingtalk.DingTalkConfig;
+import io.chatbridge.dingtalk.DingTalkDriver;
 import io.chatbridge.dingtalk.protocol.CallbackBody;
 import io.chatbridge.dingtalk.protocol.DingTalkSignature;
+import java.io.PrintWriter;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -18,7 +28,8 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code simulate}: sends one correctly signed DingTalk HTTP-mode callback to a bridge (e.g. through an ngrok
- * tunnel) and reports what it answered, so a robot setup can be checked end to end without typing in DingTalk.
+ * tunnel) and reports what it answered, so a robot setup can be checked end to end without typing in DingTalk. With
+ * {@code --config} the URL and the signing secret come from a DingTalk instance of the bridge's config.json.
  */
 @Command(name = "simulate", mixinStandardHelpOptions = true,
         description = {"Send a signed DingTalk robot callback to a bridge and report its answer.",
@@ -28,13 +39,30 @@ public class SimulateCommand implements Callable<Integer> {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String ROBOT_ID = "$:LWCP_v1:$simulated-robot";
 
-    @Option(names = "--url", required = true, paramLabel = "URL",
-            description = "callback URL, e.g. https://abc.ngrok-free.app/dingtalk/event")
+    @Option(names = "--url", paramLabel = "URL",
+            description = "callback URL, e.g. https://abc.ngrok-free.app/dingtalk/event (default with --config: the"
+                    + " instance's listen_port and listen_path on global.http.host)")
     URI url;
 
     @Option(names = "--secret", paramLabel = "SECRET",
-            description = "the robot's signing secret (the app secret); without it the callback is unsigned")
+            description = "the robot's signing secret (the app secret; the sandbox's is sandbox-app-secret); default"
+                    + " with --config: the instance's; without either the callback is unsigned")
     String secret;
+
+    @Option(names = {"-c", "--config"}, paramLabel = "FILE",
+            description = "the bridge's config.json: read the callback URL and signing secret of a DingTalk instance")
+    Path config;
+
+    @Option(names = "--instance", paramLabel = "ID",
+            description = "the DingTalk instance in --config (needed when it has more than one)")
+    String instance;
+
+    @Option(names = {"-r", "--rules"}, paramLabel = "FILE",
+            description = "rules.json to check the instance against (default: rules.json next to --config, if any)")
+    Path rules;
+
+    @Option(names = {"-p", "--plugins"}, paramLabel = "DIR", description = "plugin jars --config's platforms need")
+    Path plugins;
 
     @Option(names = "--text", defaultValue = "hi", description = "message text (default: ${DEFAULT-VALUE})")
     String text;
@@ -54,6 +82,21 @@ public class SimulateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        PrintWriter err = spec.commandLine().getErr();
+        if (config != null) {
+            Integer failed = readConfig(err);
+            if (failed != null) {
+                return failed;
+            }
+        } else if (instance != null || rules != null) {
+            err.println("error: " + (instance != null ? "--instance" : "--rules") + " needs --config FILE");
+            return 2;
+        }
+        if (url == null) {
+            err.println("error: give the callback URL with --url URL, or --config FILE [--instance ID] to read it"
+                    + " (and the signing secret) from the bridge's config");
+            return 2;
+        }
         String scheme = url.getScheme();
         if (scheme == null || !(scheme.equals("http") || scheme.equals("https"))) {
             spec.commandLine().getErr().println("error: --url: expected an http:// or https:// URL");
@@ -107,6 +150,91 @@ public class SimulateCommand implements Callable<Integer> {
             default -> "refused by the bridge";
         });
         return 1;
+    }
+
+    /**
+     * Fills in {@link #url} and {@link #secret} (unless given) from the DingTalk instance in {@link #config}, loaded
+     * as {@code validate} loads it.
+     *
+     * @return an exit code when the config cannot tell, else {@code null}
+     */
+    private Integer readConfig(PrintWriter err) {
+        for (Path file : rules == null ? List.of(config) : List.of(config, rules)) {
+            if (!Files.isRegularFile(file)) {
+                err.println("error: " + file.toAbsolutePath() + ": " + (Files.isDirectory(file)
+                        ? "is a directory, not a file" : "file does not exist"));
+                return 2;
+            }
+        }
+        if (plugins != null && !Files.isDirectory(plugins)) {
+            err.println("error: " + plugins + ": plugins directory does not exist");
+            return 2;
+        }
+        Path rulesFile = rules;
+        if (rulesFile == null) {
+            Path sibling = config.toAbsolutePath().resolveSibling("rules.json");
+            rulesFile = Files.isRegularFile(sibling) ? sibling : null;
+        }
+        DriverRegistry registry = DriverRegistry.discover(plugins);
+        Setup setup = rulesFile == null ? Setup.loadWithoutRules(config, registry, System::getenv)
+                : Setup.load(config, rulesFile, registry, System::getenv);
+        if (!setup.valid()) {
+            err.print(Setup.render(setup.errors()));
+            err.println("error: " + config + " does not load (see above); simulate reads the callback URL and signing"
+                    + " secret from it");
+            return 2;
+        }
+        Map<String, DingTalkDriver> dingtalk = new LinkedHashMap<>();
+        setup.drivers().forEach((id, driver) -> {
+            if (driver instanceof DingTalkDriver d) {
+                dingtalk.put(id, d);
+            }
+        });
+        String known = dingtalk.isEmpty() ? "none" : String.join(", ", dingtalk.keySet());
+        DingTalkDriver driver;
+        if (instance != null) {
+            driver = dingtalk.get(instance);
+            if (driver == null) {
+                err.println("error: --instance " + instance + ": " + config + " has no DingTalk instance of that name"
+                        + " (DingTalk instances: " + known + ")");
+                return 2;
+            }
+        } else if (dingtalk.size() == 1) {
+            driver = dingtalk.values().iterator().next();
+        } else {
+            err.println("error: " + config + " has " + (dingtalk.isEmpty() ? "no DingTalk instance"
+                    : dingtalk.size() + " DingTalk instances (" + known + "): name one with --instance ID"));
+            return 2;
+        }
+        DingTalkConfig c = driver.config();
+        String where = DingTalkConfig.PLATFORM + "." + c.instanceId();
+        if (url == null) {
+            url = URI.create("http://" + connectHost(setup.global().httpHost()) + ":" + c.listenPort()
+                    + c.listenPath());
+        }
+        boolean ownSecret = secret == null;
+        if (ownSecret) {
+            secret = c.signingSecret();
+        }
+        if (rulesFile != null && !c.callbacks()) {
+            err.println("warning: " + where + " receives no callbacks (no rule in " + rulesFile.getFileName()
+                    + " reads from it and listen_port/listen_path are not set): the bridge does not listen at " + url);
+        }
+        // never the secret itself: only where it came from
+        spec.commandLine().getOut().println("using " + where + " from " + config + ": " + url + ", " + (!ownSecret
+                ? "signed with --secret" : secret == null ? "unsigned (the instance has no signing_secret)"
+                : c.sandbox() != null && c.signingSecret().equals(c.appSecret())
+                        ? "signed with the sandbox's signing secret" : "signed with its signing_secret"));
+        return null;
+    }
+
+    /** {@code global.http.host} as an address to connect to: a wildcard address becomes loopback. */
+    static String connectHost(String bindHost) {
+        String host = bindHost == null ? "" : bindHost.strip();
+        if (host.isEmpty() || host.equals("0.0.0.0") || host.equals("::") || host.equals("[::]")) {
+            return "127.0.0.1";
+        }
+        return host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host;
     }
 
     /** What went wrong on the wire, e.g. "connection refused". */

@@ -18,6 +18,9 @@ import picocli.CommandLine;
 class SimulateCommandTest {
 
     private static final String SECRET = "robot-signing-secret";
+    @org.junit.jupiter.api.io.TempDir
+    java.nio.file.Path dir;
+    private volatile String expectedSecret = SECRET;
     private final AtomicReference<JsonNode> received = new AtomicReference<>();
     private final StringWriter out = new StringWriter();
     private final StringWriter err = new StringWriter();
@@ -31,7 +34,7 @@ class SimulateCommandTest {
             cfg.routes.post("/dingtalk/event", ctx -> {
                 String ts = ctx.header("timestamp");
                 String sign = ctx.header("sign");
-                if (ts == null || sign == null || !sign.equals(DingTalkSignature.sign(ts, SECRET))) {
+                if (ts == null || sign == null || !sign.equals(DingTalkSignature.sign(ts, expectedSecret))) {
                     ctx.status(403).result("{\"error\":\"bad signature\"}");
                     return;
                 }
@@ -109,5 +112,57 @@ class SimulateCommandTest {
 
         assertThat(out.toString()).contains("-> HTTP 202 {\"routed_to\":2}")
                 .contains("accepted (HTTP 202): {\"routed_to\":2}");
+    }
+
+    private java.nio.file.Path config(String dingtalkInstances) throws Exception {
+        java.nio.file.Path file = dir.resolve("config.json");
+        java.nio.file.Files.writeString(file, "{\"global\": {\"database\": {\"path\": \":memory:\"}},"
+                + " \"dingtalk\": {" + dingtalkInstances + "}}");
+        return file;
+    }
+
+    @Test
+    void readsTheCallbackUrlAndSigningSecretFromTheConfig() throws Exception {
+        java.nio.file.Path file = config("\"dt\": {\"app_key\": \"k\", \"app_secret\": \"app-secret-not-used\","
+                + " \"robot_code\": \"r\", \"signing_secret\": \"" + SECRET + "\", \"listen_port\": "
+                + receiver.port() + "}");
+
+        assertThat(simulate("--config", file.toString(), "--instance", "dt", "--text", "from config")).isZero();
+
+        assertThat(received.get().path("text").path("content").asText()).isEqualTo(" from config");
+        assertThat(out.toString()).contains("using dingtalk.dt from " + file + ": " + url()
+                + ", signed with its signing_secret").contains("accepted (HTTP 200)").doesNotContain(SECRET);
+    }
+
+    @Test
+    void signsWithTheSandboxesSecretForASandboxInstanceAsInTheQuickstart() throws Exception {
+        expectedSecret = "sandbox-app-secret";
+        java.nio.file.Path file = config("\"sandbox_robot\": {\"sandbox\": true, \"sandbox_port\": 0,"
+                + " \"listen_port\": " + receiver.port() + "}");
+
+        // one DingTalk instance: --instance may be left out
+        assertThat(simulate("--config", file.toString())).isZero();
+
+        assertThat(out.toString()).contains("signed with the sandbox's signing secret").contains("HTTP 200")
+                .doesNotContain("sandbox-app-secret");
+    }
+
+    @Test
+    void anUnknownInstanceIsAnErrorNamingTheKnownOnes() throws Exception {
+        java.nio.file.Path file = config("\"dt_a\": {\"sandbox\": true, \"sandbox_port\": 0},"
+                + " \"dt_b\": {\"sandbox\": true, \"sandbox_port\": 0, \"listen_port\": 8083}");
+
+        assertThat(simulate("--config", file.toString(), "--instance", "dt_c")).isEqualTo(2);
+        assertThat(err.toString()).contains("--instance dt_c: " + file + " has no DingTalk instance of that name"
+                + " (DingTalk instances: dt_a, dt_b)");
+        err.getBuffer().setLength(0);
+        assertThat(simulate("--config", file.toString())).isEqualTo(2);
+        assertThat(err.toString()).contains("has 2 DingTalk instances (dt_a, dt_b): name one with --instance ID");
+    }
+
+    @Test
+    void withoutUrlOrConfigSaysWhatToGive() {
+        assertThat(simulate("--text", "x")).isEqualTo(2);
+        assertThat(err.toString()).contains("--url URL, or --config FILE [--instance ID]");
     }
 }

@@ -25,11 +25,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,14 +35,10 @@ import org.slf4j.LoggerFactory;
 public final class DingTalkDriver implements Driver {
 
     private static final Logger LOG = LoggerFactory.getLogger(DingTalkDriver.class);
-    /** Threads for blocking SDK calls; delivery workers wait on them. */
-    private static final int API_THREADS = 4;
-    private static final int API_QUEUE = 512;
 
     private final DingTalkConfig config;
     private final Ticker ticker;
     private final Sleeper sleeper;
-    private ThreadPoolExecutor executor;
     private AppRobotSender app;
     private WebhookSender webhooks;
     /** The custom robots by chat group, with their URLs pointing at the sandbox in sandbox mode. */
@@ -101,12 +92,12 @@ public final class DingTalkDriver implements Driver {
         }
         webhookConfigs.forEach(webhook -> robots.put(webhook.chatGroup(), webhook));
         if (config.hasApp()) {
-            executor = new ThreadPoolExecutor(API_THREADS, API_THREADS, 60, TimeUnit.SECONDS,
-                    new ArrayBlockingQueue<>(API_QUEUE), daemonThreads("dingtalk-" + id + "-api-"));
-            executor.allowCoreThreadTimeOut(true);
-            RobotApi api = new RobotApi(endpoint, config.appKey(), config.appSecret(), config.robotCode());
-            AccessTokenCache tokens = new AccessTokenCache(api::fetchToken, executor, ticker);
-            app = new AppRobotSender(id, api, tokens, executor, ticker);
+            RobotApi api = new RobotApi(endpoint, config.appKey(), config.appSecret(), config.robotCode(),
+                    context.clock());
+            // every SDK call, token fetches included, runs on the delivery worker that needs it: no second thread
+            // waits for it (a burst of workers shares the one fetch in flight)
+            AccessTokenCache tokens = new AccessTokenCache(api::fetchToken, Runnable::run, ticker);
+            app = new AppRobotSender(id, api, tokens, ticker);
         }
         if (!config.webhooks().isEmpty()) {
             HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
@@ -186,9 +177,6 @@ public final class DingTalkDriver implements Driver {
             // closes the socket cleanly (1000) before anything else goes, so DingTalk pushes to other replicas
             stream.close();
         }
-        if (executor != null) {
-            executor.shutdownNow();
-        }
         if (sandbox != null) {
             sandbox.sandbox().stop();
         }
@@ -220,14 +208,5 @@ public final class DingTalkDriver implements Driver {
             throw DeliveryException.permanent("BAD_REQUEST", "user_ids must be a non-empty array of staff ids");
         }
         return ids;
-    }
-
-    private static ThreadFactory daemonThreads(String prefix) {
-        AtomicInteger n = new AtomicInteger();
-        return runnable -> {
-            Thread thread = new Thread(runnable, prefix + n.incrementAndGet());
-            thread.setDaemon(true);
-            return thread;
-        };
     }
 }

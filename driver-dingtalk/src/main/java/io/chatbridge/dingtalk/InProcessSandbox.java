@@ -33,7 +33,8 @@ record InProcessSandbox(DingTalkSandbox sandbox, List<WebhookConfig> webhooks) {
         List<SandboxSettings.Webhook> robots = new ArrayList<>();
         for (WebhookConfig webhook : config.webhooks()) {
             String groupId = ROBOT_GROUP_PREFIX + webhook.chatGroup();
-            groups.putIfAbsent(groupId, new SandboxSettings.Group(groupId, webhook.chatGroup() + " (custom robot)"));
+            groups.putIfAbsent(groupId,
+                    new SandboxSettings.Group(groupId, webhook.chatGroup() + " (custom robot)", false));
             // a token of the sandbox's own: the configured URL's real token never reaches the sandbox page
             robots.add(new SandboxSettings.Webhook(webhook.chatGroup(), "sandbox-" + webhook.chatGroup(),
                     webhook.secret(), groupId));
@@ -50,7 +51,7 @@ record InProcessSandbox(DingTalkSandbox sandbox, List<WebhookConfig> webhooks) {
                 .withCallbackUrl(callback)
                 .withGroups(List.copyOf(groups.values()))
                 .withWebhooks(robots);
-        DingTalkSandbox sandbox = new DingTalkSandbox(settings);
+        DingTalkSandbox sandbox = new DingTalkSandbox(settings).embeddedIn(config.instanceId());
         if (config.stream()) {
             // members' messages reach the instance over its Stream connection to the sandbox's gateway
             sandbox.useStreamMode();

@@ -71,6 +71,23 @@ class AppRobotSendTest {
     }
 
     @Test
+    void sdkCallRunsOnTheDeliveryWorkerInsteadOfHoldingASecondThread() throws Exception {
+        Thread worker = Thread.currentThread();
+        List<StackTraceElement[]> workerStacks = new ArrayList<>();
+        fake.onRobotSend = () -> workerStacks.add(worker.getStackTrace());
+
+        send(Messages.toGroup("cidAAA").text("one"));
+        send(Messages.to(Map.of("user_ids", List.of("u1"))).text("two"));
+
+        // while DingTalk handles each call, the worker itself is inside the SDK call, not waiting on a future
+        assertThat(workerStacks).hasSize(2).allSatisfy(stack -> assertThat(stack)
+                .anyMatch(f -> f.getClassName().equals("io.chatbridge.dingtalk.outbound.RobotApi")
+                        && (f.getMethodName().equals("groupSend") || f.getMethodName().equals("batchSend"))));
+        assertThat(Thread.getAllStackTraces().keySet()).extracting(Thread::getName)
+                .noneMatch(name -> name.startsWith("dingtalk-dt-api-"));
+    }
+
+    @Test
     void secondSendReusesCachedToken() throws Exception {
         send(Messages.toGroup("cidAAA").text("one"));
         send(Messages.toGroup("cidAAA").text("two"));
@@ -162,6 +179,66 @@ class AppRobotSendTest {
     }
 
     @Test
+    void tooManyRequestsFromTheRobotApiIsRetryableAfterItsRetryAfter() {
+        fake.sendReplies.add(new Reply(429, "{\"code\":\"Throttling\",\"message\":\"too many requests\"}",
+                "application/json", Map.of("Retry-After", "7")));
+
+        assertThatThrownBy(() -> send(Messages.toGroup("cidAAA").text("x")))
+                .isInstanceOfSatisfying(DeliveryException.class, e -> {
+                    assertThat(e.retryable()).isTrue();
+                    assertThat(e.code()).isEqualTo("RATE_LIMITED");
+                    assertThat(e.retryAfter()).isEqualTo(Duration.ofSeconds(7));
+                });
+    }
+
+    @Test
+    void tooManyRequestsWithAnHtmlPageIsRetryableToo() {
+        fake.sendReplies.add(new Reply(429, "<html><body>slow down</body></html>", "text/html",
+                Map.of("Retry-After", "3")));
+
+        assertThatThrownBy(() -> send(Messages.toGroup("cidAAA").text("x")))
+                .isInstanceOfSatisfying(DeliveryException.class, e -> {
+                    assertThat(e.retryable()).isTrue();
+                    assertThat(e.code()).isEqualTo("RATE_LIMITED");
+                    assertThat(e.retryAfter()).isEqualTo(Duration.ofSeconds(3));
+                });
+    }
+
+    @Test
+    void tooManyRequestsFromTheTokenEndpointIsRetryableAfterItsRetryAfter() {
+        fake.tokenReplies.add(new Reply(429, "{\"code\":\"Throttling\",\"message\":\"too many requests\"}",
+                "application/json", Map.of("Retry-After", "12")));
+
+        assertThatThrownBy(() -> send(Messages.toGroup("cidAAA").text("x")))
+                .isInstanceOfSatisfying(DeliveryException.class, e -> {
+                    assertThat(e.retryable()).isTrue();
+                    assertThat(e.code()).isEqualTo("RATE_LIMITED");
+                    assertThat(e.retryAfter()).isEqualTo(Duration.ofSeconds(12));
+                    assertThat(e.getMessage()).startsWith("access token fetch for group send");
+                });
+        assertThat(fake.groupSends).isEmpty();
+    }
+
+    @Test
+    void tokenEndpointAnswering200WithHtmlOrGarbageIsRetryableBecauseNothingWasSent() throws Exception {
+        fake.tokenReplies.add(new Reply(200, "<html><body>Welcome to nginx!</body></html>", "text/html"));
+        fake.tokenReplies.add(new Reply(200, "\u0000\u0001garbage", "application/octet-stream"));
+        fake.tokenReplies.add(new Reply(200, "{\"unexpected\":true}"));
+
+        for (int i = 0; i < 3; i++) {
+            assertThatThrownBy(() -> send(Messages.toGroup("cidAAA").text("x")))
+                    .isInstanceOfSatisfying(DeliveryException.class, e -> {
+                        assertThat(e.retryable()).as(e.getMessage()).isTrue();
+                        assertThat(e.code()).isEqualTo("UNEXPECTED_ANSWER");
+                        assertThat(e.getMessage()).contains("(HTTP 200)").contains("nothing was sent yet")
+                                .doesNotContain("may have");
+                    });
+        }
+        assertThat(fake.groupSends).isEmpty();
+        assertThat(send(Messages.toGroup("cidAAA").text("y")).platformMessageId()).isEqualTo("pqk-1");
+    }
+
+    @Test
     void serverErrorIsRetryable() {
         fake.sendReplies.add(new Reply(500, "{\"code\":\"ServiceUnavailable\",\"message\":\"try later\"}"));
 
@@ -232,13 +309,37 @@ class AppRobotSendTest {
     }
 
     @Test
-    void unreachableApiIsRetryableNetworkError() throws Exception {
+    void unreachableApiIsRetryableNetworkErrorThatSaysConnectionRefused() throws Exception {
         fake.close();
-        assertThatThrownBy(() -> send(Messages.toGroup("cidAAA").text("x")))
-                .isInstanceOfSatisfying(DeliveryException.class, e -> {
-                    assertThat(e.retryable()).isTrue();
-                    assertThat(e.code()).isEqualTo("NETWORK");
-                });
+        try (LogCapture logs = new LogCapture()) {
+            assertThatThrownBy(() -> send(Messages.toGroup("cidAAA").text("x")))
+                    .isInstanceOfSatisfying(DeliveryException.class, e -> {
+                        assertThat(e.retryable()).isTrue();
+                        assertThat(e.code()).isEqualTo("NETWORK");
+                        assertThat(e.getMessage()).isEqualTo("access token fetch for group send to "
+                                + "open_conversation_id=cidAAA msgKey=sampleText: network error reaching 127.0.0.1: "
+                                + "connection refused");
+                    });
+            // a retryable failure never reads as "unretryable"
+            assertThat(logs.all()).contains("network error reaching 127.0.0.1: connection refused")
+                    .doesNotContain("Unretryable");
+        }
+    }
+
+    @Test
+    void unknownApiHostIsRetryableNetworkErrorThatSaysUnknownHost() throws Exception {
+        Map<String, Object> settings = new java.util.LinkedHashMap<>(DriverFixture.appSettings(fake));
+        settings.put("api_endpoint", "http://api.dingtalk.invalid");
+        try (DriverFixture unknown = new DriverFixture(settings, List.of(), java.time.Clock.systemUTC(), ticker,
+                io.chatbridge.dingtalk.outbound.Sleeper.SYSTEM); LogCapture logs = new LogCapture()) {
+            assertThatThrownBy(() -> unknown.driver.send(Messages.toGroup("cidAAA").text("x").build()))
+                    .isInstanceOfSatisfying(DeliveryException.class, e -> {
+                        assertThat(e.retryable()).isTrue();
+                        assertThat(e.code()).isEqualTo("NETWORK");
+                        assertThat(e.getMessage()).endsWith(": network error reaching api.dingtalk.invalid: unknown host");
+                    });
+            assertThat(logs.all()).doesNotContain("Unretryable");
+        }
     }
 
     @Test

@@ -44,9 +44,13 @@ final class FakeDingTalk implements AutoCloseable {
     }
 
     /** A scripted reply. */
-    record Reply(int status, String body, String contentType) {
+    record Reply(int status, String body, String contentType, Map<String, String> headers) {
         Reply(int status, String body) {
             this(status, body, "application/json");
+        }
+
+        Reply(int status, String body, String contentType) {
+            this(status, body, contentType, Map.of());
         }
     }
 
@@ -63,6 +67,8 @@ final class FakeDingTalk implements AutoCloseable {
     private final AtomicInteger issued = new AtomicInteger();
     volatile long expireIn = 7200;
     volatile long tokenDelayMillis;
+    /** Runs on the server thread when a Robot v1.0 send arrives, before it is answered. */
+    volatile Runnable onRobotSend = () -> { };
 
     FakeDingTalk() {
         app = Javalin.create(cfg -> {
@@ -111,6 +117,7 @@ final class FakeDingTalk implements AutoCloseable {
 
     private synchronized void robotSend(Context ctx, List<Request> log, IntFunction<String> ok) {
         log.add(record(ctx));
+        onRobotSend.run();
         Reply scripted = sendReplies.poll();
         reply(ctx, scripted != null ? scripted : new Reply(200, ok.apply(log.size())));
     }
@@ -160,6 +167,7 @@ final class FakeDingTalk implements AutoCloseable {
     }
 
     private static void reply(Context ctx, Reply reply) {
+        reply.headers().forEach(ctx::header);
         ctx.status(reply.status()).contentType(reply.contentType()).result(reply.body());
     }
 

@@ -139,6 +139,33 @@ class SandboxModeTest {
     }
 
     @Test
+    void theSandboxTellsThePageItRunsInTheBridgeAndThatCustomRobotGroupsCannotReachIt() throws Exception {
+        Map<String, Object> settings = sandboxSettings(freePort());
+        settings.put("webhooks", List.of(
+                Map.of("chat_group", "ops", "url", "https://oapi.dingtalk.com/robot/send?access_token=tokOPS")));
+        DingTalkSandbox sandbox = start(settings, List.of());
+        HttpClient http = HttpClient.newHttpClient();
+
+        var state = new com.fasterxml.jackson.databind.ObjectMapper().readTree(http.send(
+                HttpRequest.newBuilder(URI.create(sandbox.baseUrl() + "/sandbox/api/state")).build(),
+                HttpResponse.BodyHandlers.ofString()).body());
+        assertThat(state.path("bridgeInstance").asText()).isEqualTo("dt");
+        Map<String, Boolean> appRobot = new LinkedHashMap<>();
+        state.path("groups").forEach(g -> appRobot.put(g.path("openConversationId").asText(),
+                g.path("appRobot").asBoolean()));
+        assertThat(appRobot).containsEntry("cidGroupA", true).containsEntry("cidRobot_ops", false);
+
+        HttpResponse<String> typed = http.send(HttpRequest.newBuilder(
+                        URI.create(sandbox.baseUrl() + "/sandbox/api/groups/cidRobot_ops/messages"))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"senderNick\":\"Al\",\"text\":\"hi\"}")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(typed.statusCode()).isEqualTo(409);
+        assertThat(typed.body()).contains("a custom robot cannot receive messages in DingTalk");
+        assertThat(fixture.context.published()).isEmpty();
+    }
+
+    @Test
     void aTakenSandboxPortIsAClearStartError() throws Exception {
         try (ServerSocket taken = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
             Map<String, Object> settings = sandboxSettings(freePort());

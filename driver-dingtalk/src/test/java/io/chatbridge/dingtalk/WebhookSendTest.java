@@ -165,6 +165,18 @@ class WebhookSendTest {
     }
 
     @Test
+    void tooManyRequestsFromACustomRobotHonoursRetryAfter() {
+        fake.webhookReplies.add(new Reply(429, "slow down", "text/plain", Map.of("Retry-After", "30")));
+
+        assertThatThrownBy(() -> send(toGroup("dev").text("x")))
+                .isInstanceOfSatisfying(DeliveryException.class, e -> {
+                    assertThat(e.retryable()).isTrue();
+                    assertThat(e.code()).isEqualTo("RATE_LIMITED");
+                    assertThat(e.retryAfter()).isEqualTo(java.time.Duration.ofSeconds(30));
+                });
+    }
+
+    @Test
     void httpStatusErrorsAreClassified() {
         fake.webhookReplies.add(new Reply(502, "bad gateway"));
         assertThatThrownBy(() -> send(toGroup("dev").text("x")))

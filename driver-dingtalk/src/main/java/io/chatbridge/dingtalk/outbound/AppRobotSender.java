@@ -9,11 +9,7 @@ import io.chatbridge.spi.SendResult;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Future;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
@@ -21,8 +17,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Sends as the app robot (Robot v1.0): group messages to an {@code open_conversation_id} and one-to-one messages
- * to staff ids. SDK calls run on the driver's bounded executor; the calling delivery worker waits for them. A
- * rejected token is dropped and the call retried once with a fresh one.
+ * to staff ids. SDK calls run on the calling delivery worker itself (one thread per send, bounded by the SDK's connect
+ * and read timeouts); a token fetch runs on the worker that needs it first, and workers asking meanwhile wait for that
+ * one fetch. A rejected token is dropped and the call retried once with a fresh one.
  */
 public final class AppRobotSender {
 
@@ -35,7 +32,6 @@ public final class AppRobotSender {
     private final String instanceId;
     private final RobotApi api;
     private final AccessTokenCache tokens;
-    private final ExecutorService executor;
     /** Batches of a multi-batch delivery already sent, so a retry after a partial failure does not repeat them. */
     private final Cache<String, String> sentBatches;
 
@@ -44,12 +40,10 @@ public final class AppRobotSender {
         T call(String token) throws Exception;
     }
 
-    public AppRobotSender(String instanceId, RobotApi api, AccessTokenCache tokens, ExecutorService executor,
-                          Ticker ticker) {
+    public AppRobotSender(String instanceId, RobotApi api, AccessTokenCache tokens, Ticker ticker) {
         this.instanceId = instanceId;
         this.api = api;
         this.tokens = tokens;
-        this.executor = executor;
         this.sentBatches = Caffeine.newBuilder().ticker(ticker).expireAfterWrite(Duration.ofHours(1))
                 .maximumSize(10_000).build();
     }
@@ -104,9 +98,9 @@ public final class AppRobotSender {
     private <T> T withToken(String where, TokenCall<T> call) throws DeliveryException {
         AccessToken token = token(where);
         try {
-            return run(() -> call.call(token.value()));
-        } catch (ExecutionException e) {
-            OpenApiFailure failure = OpenApiFailure.of(e.getCause());
+            return call.call(token.value());
+        } catch (Exception e) {
+            OpenApiFailure failure = OpenApiFailure.of(e, api.host());
             if (!failure.invalidToken()) {
                 throw fail(where, failure);
             }
@@ -116,9 +110,9 @@ public final class AppRobotSender {
         }
         AccessToken fresh = token(where);
         try {
-            return run(() -> call.call(fresh.value()));
-        } catch (ExecutionException e) {
-            throw fail(where, OpenApiFailure.of(e.getCause()));
+            return call.call(fresh.value());
+        } catch (Exception e) {
+            throw fail(where, OpenApiFailure.of(e, api.host()));
         }
     }
 
@@ -127,10 +121,9 @@ public final class AppRobotSender {
         String fetch = "access token fetch for " + where;
         try {
             return tokens.get().get(CALL_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (RejectedExecutionException e) {
-            throw DeliveryException.retryable("BUSY", fetch + ": too many DingTalk API calls queued, try again later");
         } catch (ExecutionException e) {
-            throw fail(fetch, OpenApiFailure.of(e.getCause()));
+            // nothing was sent yet: an unreadable token answer is worth another try
+            throw fail(fetch, OpenApiFailure.of(e.getCause(), api.host()), true);
         } catch (TimeoutException e) {
             throw timeout(fetch);
         } catch (InterruptedException e) {
@@ -139,30 +132,15 @@ public final class AppRobotSender {
         }
     }
 
-    /** Runs one SDK call on the executor; its own failure comes back as {@link ExecutionException}. */
-    private <T> T run(Callable<T> task) throws ExecutionException, DeliveryException {
-        Future<T> future;
-        try {
-            future = executor.submit(task);
-        } catch (RejectedExecutionException e) {
-            throw DeliveryException.retryable("BUSY", "too many DingTalk API calls queued, try again later");
-        }
-        try {
-            return future.get(CALL_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (TimeoutException e) {
-            future.cancel(true);
-            throw timeout("DingTalk API call");
-        } catch (InterruptedException e) {
-            future.cancel(true);
-            Thread.currentThread().interrupt();
-            throw DeliveryException.retryable("INTERRUPTED", "interrupted while calling DingTalk");
-        }
+    private DeliveryException fail(String where, OpenApiFailure failure) {
+        return fail(where, failure, false);
     }
 
-    private DeliveryException fail(String where, OpenApiFailure failure) {
-        LOG.warn("[{}] {} failed: code={} status={} message={}", instanceId, where, failure.code(),
-                failure.status(), failure.message());
-        return failure.toDeliveryException(where);
+    private DeliveryException fail(String where, OpenApiFailure failure, boolean safeToRepeat) {
+        LOG.warn("[{}] {} failed: code={} status={} message={}{}", instanceId, where, failure.code(),
+                failure.status(), failure.message(),
+                failure.retryAfter() == null ? "" : " retryAfter=" + failure.retryAfter().toSeconds() + "s");
+        return failure.toDeliveryException(where, safeToRepeat);
     }
 
     private DeliveryException timeout(String where) {

@@ -4,23 +4,35 @@ import com.aliyun.tea.TeaException;
 import com.aliyun.teautil.models.TeaUtilException;
 import io.chatbridge.spi.DeliveryException;
 import java.io.IOException;
+import java.net.ConnectException;
+import java.net.SocketTimeoutException;
+import java.net.UnknownHostException;
+import java.nio.channels.UnresolvedAddressException;
 import java.time.Duration;
+import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import javax.net.ssl.SSLException;
 
 /**
  * A failed open API call, read from what the SDK threw and classified by DingTalk's error code (protocol §3):
- * throttling and 5xx/network errors are retryable, other 4xx errors permanent. An answer that is not JSON is
- * classified by its status: 5xx retryable, anything else permanent (a 200 DingTalk may have acted on is not sent
- * again).
+ * throttling (HTTP 429 and DingTalk's QPS codes, honouring {@code Retry-After}) and 5xx/network errors are
+ * retryable, other 4xx errors permanent. An answer that is not JSON is classified by its status: 5xx retryable,
+ * anything else permanent (a 200 DingTalk may have acted on is not sent again) — except for a call that is safe to
+ * repeat, a token fetch, where a garbled 200 is retried.
  *
  * @param code DingTalk's code (e.g. {@code Forbidden.AccessDenied.QpsLimitForApi}), {@link #NETWORK},
  *     {@link #UNEXPECTED_ANSWER} or {@link #UNEXPECTED_ERROR}
  * @param status the HTTP status, or -1 when there was no answer or it is unknown
  * @param message what went wrong: one line of at most {@link #MAX_QUOTE} characters, credentials masked
+ * @param retryAfter the answer's {@code Retry-After}, or {@code null}
  */
-public record OpenApiFailure(String code, int status, String message) {
+public record OpenApiFailure(String code, int status, String message, Duration retryAfter) {
+
+    public OpenApiFailure(String code, int status, String message) {
+        this(code, status, message, null);
+    }
 
     /** No answer: the connection failed, was reset or timed out. */
     public static final String NETWORK = "NETWORK";
@@ -41,8 +53,21 @@ public record OpenApiFailure(String code, int status, String message) {
 
     /** Reads a failure from an exception thrown by an SDK call. */
     public static OpenApiFailure of(Throwable e) {
+        return of(e, null);
+    }
+
+    /**
+     * Reads a failure from an exception thrown by an SDK call to {@code host} (named in network errors, may be
+     * {@code null}).
+     */
+    public static OpenApiFailure of(Throwable e, String host) {
+        if (e instanceof RetryAfterAnswerException answer) {
+            OpenApiFailure failure = of(answer.getCause(), host);
+            return new OpenApiFailure(failure.code(), failure.status(), failure.message(), answer.retryAfter());
+        }
         if (e instanceof UnreadableAnswerException unreadable) {
-            return new OpenApiFailure(UNEXPECTED_ANSWER, unreadable.status(), unreadable(e.getMessage()));
+            return new OpenApiFailure(UNEXPECTED_ANSWER, unreadable.status(), unreadable(e.getMessage()),
+                    unreadable.retryAfter());
         }
         IOException io = ioCause(e);
         if (e instanceof TeaException tea && (io == null || hasText(tea.getCode()) || status(tea) > 0)) {
@@ -50,8 +75,9 @@ public record OpenApiFailure(String code, int status, String message) {
             return new OpenApiFailure(code, status(tea), quote(tea.getMessage()));
         }
         if (io != null) {
-            // the exception's own message says what went wrong on the wire (reset, closed, timed out)
-            return new OpenApiFailure(NETWORK, -1, describe(e));
+            // what went wrong on the wire, in words (the SDK's TeaUnretryableException wrapper says nothing useful)
+            return new OpenApiFailure(NETWORK, -1, "network error " + (host == null ? "" : "reaching " + host)
+                    + ": " + networkReason(e));
         }
         if (e instanceof TeaUtilException) {
             // the status is unknown (RobotApi normally adds it): treat it as a bad answer, not as a lost one
@@ -65,11 +91,27 @@ public record OpenApiFailure(String code, int status, String message) {
         return "InvalidAuthentication".equals(code);
     }
 
-    /** The classified exception; {@code where} says what was attempted. */
+    /** The classified exception; {@code where} says what was attempted (a call that may have had an effect). */
     public DeliveryException toDeliveryException(String where) {
-        String text = where + ": " + code + (status > 0 ? " (HTTP " + status + ")" : "") + " " + message;
+        return toDeliveryException(where, false);
+    }
+
+    /**
+     * The classified exception.
+     *
+     * @param where what was attempted
+     * @param safeToRepeat whether the call has no effect DingTalk could have carried out (a token fetch): then an
+     *     answer that cannot be read is retried rather than dead-lettered
+     */
+    public DeliveryException toDeliveryException(String where, boolean safeToRepeat) {
+        String text = NETWORK.equals(code) ? where + ": " + message
+                : where + ": " + code + (status > 0 ? " (HTTP " + status + ")" : "") + " " + message;
+        if (status == 429) {
+            return DeliveryException.retryable("RATE_LIMITED", text, retryAfter);
+        }
         if (code.startsWith("Forbidden.AccessDenied.QpsLimit")) {
-            return DeliveryException.retryable("RATE_LIMITED", text, QPS_WAIT);
+            return DeliveryException.retryable("RATE_LIMITED", text,
+                    retryAfter != null && retryAfter.compareTo(QPS_WAIT) > 0 ? retryAfter : QPS_WAIT);
         }
         if (code.contains("AccessTokenPermissionDenied")) {
             return DeliveryException.permanent("PERMISSION_DENIED",
@@ -82,7 +124,11 @@ public record OpenApiFailure(String code, int status, String message) {
             return DeliveryException.permanent(code, text);
         }
         if (status >= 500) {
-            return DeliveryException.retryable("HTTP_" + status, text);
+            return DeliveryException.retryable("HTTP_" + status, text, retryAfter);
+        }
+        if (safeToRepeat && (UNEXPECTED_ERROR.equals(code)
+                || UNEXPECTED_ANSWER.equals(code) && (status < 0 || status >= 200 && status < 300))) {
+            return DeliveryException.retryable(code, text + " (retried: nothing was sent yet)");
         }
         if (UNEXPECTED_ANSWER.equals(code) || UNEXPECTED_ERROR.equals(code)) {
             return DeliveryException.permanent(code, text + (status >= 200 && status < 300
@@ -105,6 +151,9 @@ public record OpenApiFailure(String code, int status, String message) {
     private static String unreadable(String sdkMessage) {
         String text = sdkMessage == null ? "" : sdkMessage;
         int at = text.indexOf(SDK_QUOTE);
+        if (at < 0 && text.startsWith("answer ")) {
+            return quote(text); // our own words (RobotApi), not the SDK's
+        }
         String body = quote(at < 0 ? text : text.substring(at + SDK_QUOTE.length()));
         return "answer is not JSON: " + (body.isEmpty() ? "(empty)" : body);
     }
@@ -112,6 +161,39 @@ public record OpenApiFailure(String code, int status, String message) {
     private static String describe(Throwable e) {
         return e.getMessage() == null || e.getMessage().isBlank()
                 ? e.getClass().getSimpleName() : e.getClass().getSimpleName() + ": " + quote(e.getMessage());
+    }
+
+    /** "connection refused", "unknown host", "connect timed out", … for the I/O failure in {@code e}'s causes. */
+    static String networkReason(Throwable e) {
+        String innermost = null;
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof UnknownHostException || t instanceof UnresolvedAddressException) {
+                return "unknown host";
+            }
+            if (t instanceof ConnectException connect) {
+                String text = String.valueOf(connect.getMessage()).toLowerCase(Locale.ROOT);
+                if (text.contains("refused") || connect.getCause() == null) {
+                    return "connection refused";
+                }
+            }
+            if (t instanceof SocketTimeoutException timeout) {
+                String text = String.valueOf(timeout.getMessage()).toLowerCase(Locale.ROOT);
+                return text.contains("connect") ? "connect timed out" : "no answer in time (read timed out)";
+            }
+            if (t instanceof SSLException) {
+                return "TLS handshake failed: " + quote(t.getMessage());
+            }
+            if (t instanceof IOException && t.getMessage() != null && !t.getMessage().isBlank()) {
+                innermost = quote(t.getMessage());
+            }
+        }
+        if (innermost == null) {
+            IOException io = ioCause(e);
+            return io == null ? e.getClass().getSimpleName() : io.getClass().getSimpleName();
+        }
+        // "Connection reset" reads as part of the sentence; "HTTP/1.1 header parser received no bytes" keeps its case
+        return innermost.length() > 1 && Character.isLowerCase(innermost.charAt(1))
+                ? Character.toLowerCase(innermost.charAt(0)) + innermost.substring(1) : innermost;
     }
 
     private static IOException ioCause(Throwable e) {

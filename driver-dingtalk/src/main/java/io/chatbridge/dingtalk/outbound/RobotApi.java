@@ -10,19 +10,21 @@ import com.aliyun.dingtalkrobot_1_0.models.OrgGroupSendRequest;
 import com.aliyun.dingtalkrobot_1_0.models.OrgGroupSendResponseBody;
 import com.aliyun.gateway.spi.models.AttributeMap;
 import com.aliyun.gateway.spi.models.InterceptorContext;
+import com.aliyun.tea.TeaException;
 import com.aliyun.teaopenapi.models.Config;
 import com.aliyun.teautil.models.RuntimeOptions;
 import com.aliyun.teautil.models.TeaUtilException;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.net.URI;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 
 /**
  * The DingTalk open API calls the driver makes, through the official SDK. Every method blocks on the network and
  * throws what the SDK throws ({@code com.aliyun.tea.TeaException} for error answers), or
- * {@link UnreadableAnswerException} for an answer that is not JSON; callers run them on the driver's executor and
+ * {@link UnreadableAnswerException} for an answer that is not JSON; callers run them on their own thread and
  * classify failures with {@link OpenApiFailure}.
  */
 public final class RobotApi {
@@ -31,6 +33,7 @@ public final class RobotApi {
     private static final int CONNECT_TIMEOUT_MS = 5_000;
     private static final int READ_TIMEOUT_MS = 10_000;
 
+    private final String host;
     private final String appKey;
     private final String appSecret;
     private final String robotCode;
@@ -41,19 +44,34 @@ public final class RobotApi {
      * @param endpoint {@code https://api.dingtalk.com} or any {@code http(s)://host[:port]} standing in for it
      */
     public RobotApi(URI endpoint, String appKey, String appSecret, String robotCode) throws Exception {
+        this(endpoint, appKey, appSecret, robotCode, Clock.systemUTC());
+    }
+
+    /** @param clock reads {@code Retry-After} dates */
+    public RobotApi(URI endpoint, String appKey, String appSecret, String robotCode, Clock clock) throws Exception {
+        this.host = endpoint.getHost();
         this.appKey = appKey;
         this.appSecret = appSecret;
         this.robotCode = robotCode;
         this.oauth = new com.aliyun.dingtalkoauth2_1_0.Client(sdkConfig(endpoint));
         this.robot = new com.aliyun.dingtalkrobot_1_0.Client(sdkConfig(endpoint));
-        keepStatusOfUnreadableAnswers(oauth);
-        keepStatusOfUnreadableAnswers(robot);
+        keepStatusOfUnreadableAnswers(oauth, clock);
+        keepStatusOfUnreadableAnswers(robot, clock);
     }
 
-    /** Wraps the client's DingTalk gateway so that a non-JSON answer fails with its HTTP status. */
-    private static void keepStatusOfUnreadableAnswers(com.aliyun.teaopenapi.Client client) throws Exception {
+    /** The API's host name, e.g. {@code api.dingtalk.com}: named in network errors. */
+    public String host() {
+        return host;
+    }
+
+    /**
+     * Wraps the client's DingTalk gateway so that a non-JSON answer fails with its HTTP status, and an error answer
+     * with its {@code Retry-After}.
+     */
+    private static void keepStatusOfUnreadableAnswers(com.aliyun.teaopenapi.Client client, Clock clock)
+            throws Exception {
         if (client._spi != null) {
-            client._spi = new StatusKeepingGateway(client._spi);
+            client._spi = new StatusKeepingGateway(client._spi, clock);
         }
     }
 
@@ -73,6 +91,10 @@ public final class RobotApi {
     public AccessToken fetchToken() throws Exception {
         GetAccessTokenRequest request = new GetAccessTokenRequest().setAppKey(appKey).setAppSecret(appSecret);
         GetAccessTokenResponseBody body = oauth.getAccessToken(request).getBody();
+        if (body == null || body.getAccessToken() == null || body.getAccessToken().isBlank()) {
+            // a JSON answer that is not a token (an empty object, a proxy's JSON error with status 200)
+            throw new UnreadableAnswerException(200, "answer holds no accessToken");
+        }
         long expireIn = body.getExpireIn() == null ? 7200 : body.getExpireIn();
         return new AccessToken(body.getAccessToken(), Duration.ofSeconds(expireIn));
     }
@@ -113,9 +135,11 @@ public final class RobotApi {
      */
     private static final class StatusKeepingGateway extends com.aliyun.gateway.spi.Client {
         private final com.aliyun.gateway.spi.Client delegate;
+        private final Clock clock;
 
-        StatusKeepingGateway(com.aliyun.gateway.spi.Client delegate) throws Exception {
+        StatusKeepingGateway(com.aliyun.gateway.spi.Client delegate, Clock clock) throws Exception {
             this.delegate = delegate;
+            this.clock = clock;
         }
 
         @Override
@@ -134,8 +158,20 @@ public final class RobotApi {
                 delegate.modifyResponse(context, attributes);
             } catch (TeaUtilException e) {
                 Number status = context.response == null ? null : context.response.statusCode;
-                throw new UnreadableAnswerException(status == null ? -1 : status.intValue(), e.getMessage());
+                throw new UnreadableAnswerException(status == null ? -1 : status.intValue(), e.getMessage(),
+                        retryAfter(context));
+            } catch (TeaException e) {
+                Duration retryAfter = retryAfter(context);
+                if (retryAfter == null) {
+                    throw e;
+                }
+                throw new RetryAfterAnswerException(e, retryAfter);
             }
+        }
+
+        private Duration retryAfter(InterceptorContext context) {
+            return context.response == null ? null
+                    : RetryAfterHeader.from(context.response.headers, clock.instant());
         }
     }
 

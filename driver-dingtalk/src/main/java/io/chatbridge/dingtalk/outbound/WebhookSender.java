@@ -105,7 +105,9 @@ public final class WebhookSender {
             LOG.warn("[{}] {} failed: HTTP {}", instanceId, where, status);
             String message = where + ": HTTP " + status;
             if (status == 429) {
-                throw DeliveryException.retryable("RATE_LIMITED", message, Duration.ofMinutes(1));
+                Duration asked = RetryAfterHeader.parse(response.headers().firstValue("Retry-After").orElse(null),
+                        clock.instant());
+                throw DeliveryException.retryable("RATE_LIMITED", message, asked != null ? asked : Duration.ofMinutes(1));
             }
             if (status >= 500) {
                 throw DeliveryException.retryable("HTTP_" + status, message);

@@ -62,6 +62,10 @@ public final class DingTalkSandbox implements AutoCloseable {
     static final int MAX_BATCH_USERS = 20;
     static final String TOKEN_HEADER = "x-acs-dingtalk-access-token";
 
+    /** Why nothing typed in a custom-robot-only group reaches the bridge. */
+    static final String NO_APP_ROBOT = "only custom robots are in this group, and a custom robot cannot receive"
+            + " messages in DingTalk (it only posts): nothing typed here reaches the bridge";
+
     private static final Logger LOG = LoggerFactory.getLogger(DingTalkSandbox.class);
     private static final String WEB = "/io/chatbridge/dingtalk/sandbox/web/";
     private static final Map<String, String> WEB_FILES = Map.of(
@@ -81,6 +85,7 @@ public final class DingTalkSandbox implements AutoCloseable {
     private final MemberCallbacks callbacks;
     private final StreamGateway stream;
     private volatile boolean streamMode;
+    private volatile String bridgeInstance;
     private Javalin app;
 
     public DingTalkSandbox(SandboxSettings settings) {
@@ -96,6 +101,15 @@ public final class DingTalkSandbox implements AutoCloseable {
         this.store = new ConversationStore(groups.keySet());
         this.stream = new StreamGateway(settings, clock, json, this::baseUrl);
         this.callbacks = new MemberCallbacks(settings.callbackUrl(), settings.signingSecret(), robotName());
+    }
+
+    /**
+     * Marks this sandbox as run inside the bridge by DingTalk instance {@code instanceId} ({@code "sandbox": true}),
+     * so the page can tell that the bridge stopped when the sandbox stops answering. Call before {@link #start}.
+     */
+    public DingTalkSandbox embeddedIn(String instanceId) {
+        this.bridgeInstance = instanceId;
+        return this;
     }
 
     /** Opens the port. Call once. */
@@ -232,6 +246,9 @@ public final class DingTalkSandbox implements AutoCloseable {
         }
         if (text == null || text.isBlank()) {
             throw new IllegalArgumentException("text is required");
+        }
+        if (!group.appRobot()) {
+            throw new IllegalArgumentException(NO_APP_ROBOT);
         }
         String nick = senderNick == null || senderNick.isBlank() ? "Sandbox user" : senderNick.strip();
         long now = clock.millis();
@@ -473,11 +490,14 @@ public final class DingTalkSandbox implements AutoCloseable {
         answer.put("robotCode", robotName());
         answer.put("callbackUrl", settings.callbackUrl() == null ? null : settings.callbackUrl().toString());
         answer.set("stream", stream.state().put("mode", streamMode));
+        // run by the bridge itself: when the page loses the sandbox, the bridge has stopped
+        answer.put("bridgeInstance", bridgeInstance);
         ArrayNode groupNodes = answer.putArray("groups");
         for (SandboxSettings.Group group : groups.values()) {
             ObjectNode node = groupNodes.addObject();
             node.put("openConversationId", group.openConversationId());
             node.put("title", group.title());
+            node.put("appRobot", group.appRobot());
             ArrayNode webhooks = node.putArray("webhooks");
             settings.webhooks().stream().filter(w -> w.openConversationId().equals(group.openConversationId()))
                     .forEach(w -> webhooks.addObject().put("name", w.name()).put("url", webhookUrl(w.name()))
@@ -507,6 +527,11 @@ public final class DingTalkSandbox implements AutoCloseable {
             body = null;
         }
         String text = body == null ? "" : body.path("text").asText("");
+        if (!groups.get(id).appRobot()) {
+            ctx.status(409).contentType("application/json")
+                    .result(json.createObjectNode().put("error", NO_APP_ROBOT).toString());
+            return;
+        }
         if (text.isBlank()) {
             ctx.status(400).contentType("application/json")
                     .result(json.createObjectNode().put("error", "text is required").toString());

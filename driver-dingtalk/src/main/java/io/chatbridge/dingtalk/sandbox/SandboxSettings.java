@@ -41,11 +41,21 @@ public record SandboxSettings(
     public static final String DEFAULT_ROBOT_CODE = "sandbox-robot";
     public static final URI DEFAULT_CALLBACK_URL = URI.create("http://127.0.0.1:8082/dingtalk/event");
 
-    /** A group chat the robot is a member of. */
-    public record Group(String openConversationId, String title) {
+    /**
+     * A group chat.
+     *
+     * @param appRobot whether the app robot is a member, so that a member's @-mention reaches the bridge as a
+     *     callback; {@code false} for a group only custom robots post into (a custom robot cannot receive messages)
+     */
+    public record Group(String openConversationId, String title, boolean appRobot) {
         public Group {
             requireText(openConversationId, "group openConversationId");
             title = title == null || title.isBlank() ? openConversationId : title;
+        }
+
+        /** A group the app robot is a member of. */
+        public Group(String openConversationId, String title) {
+            this(openConversationId, title, true);
         }
     }
 

@@ -24,6 +24,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.TestInstance;
 import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
@@ -78,7 +79,11 @@ class SandboxPageBrowserTest {
         sandbox = new DingTalkSandbox(SandboxSettings.defaults().withPort(0)
                 .withCallbackUrl(URI.create("http://127.0.0.1:" + bridge.port() + "/dingtalk/event"))
                 .withSigningSecret(SIGNING_SECRET)
-                .withWebhooks(List.of(new SandboxSettings.Webhook("cards", "cards-token", null, "cidGroupB"))))
+                .withGroups(List.of(new SandboxSettings.Group("cidGroupA", "Group A"),
+                        new SandboxSettings.Group("cidGroupB", "Group B"),
+                        new SandboxSettings.Group("cidRobot_alerts", "alerts (custom robot)", false)))
+                .withWebhooks(List.of(new SandboxSettings.Webhook("cards", "cards-token", null, "cidGroupB"),
+                        new SandboxSettings.Webhook("alerts", "alerts-token", null, "cidRobot_alerts"))))
                 .start();
 
         System.setProperty("webdriver.chrome.driver", CHROMEDRIVER.toString());
@@ -166,6 +171,82 @@ class SandboxPageBrowserTest {
         assertThat(own.getText()).contains("delivered");
         assertThat(group("cidGroupA").findElement(By.cssSelector("textarea.compose-text")).getAttribute("value"))
                 .isEmpty();
+    }
+
+    @Test
+    void thePageFitsAPhoneWidthScreen() {
+        ChromeDriver chrome = (ChromeDriver) browser;
+        chrome.executeCdpCommand("Emulation.setDeviceMetricsOverride",
+                Map.of("width", 360, "height", 740, "deviceScaleFactor", 2, "mobile", true));
+        // a sandbox of its own, so its messages show in no other test
+        DingTalkSandbox phone = new DingTalkSandbox(SandboxSettings.defaults().withPort(0).withCallbackUrl(null))
+                .start();
+        try {
+            browser.get(phone.baseUrl() + "/");
+            WebElement groupA = group("cidGroupA");
+            JavascriptExecutor js = (JavascriptExecutor) browser;
+            long viewport = ((Number) js.executeScript("return window.innerWidth;")).longValue();
+            assertThat(viewport).isEqualTo(360);
+            // nothing sticks out sideways: no horizontal scrolling
+            assertThat(((Number) js.executeScript("return document.documentElement.scrollWidth;")).longValue())
+                    .isLessThanOrEqualTo(viewport);
+            for (String selector : List.of("textarea.compose-text", "button.send", "input.sender-name")) {
+                Map<?, ?> box = (Map<?, ?>) js.executeScript("var r = arguments[0].getBoundingClientRect();"
+                        + " return {left: r.left, right: r.right, width: r.width};",
+                        groupA.findElement(By.cssSelector(selector)));
+                assertThat(((Number) box.get("left")).doubleValue()).as(selector).isGreaterThanOrEqualTo(0);
+                assertThat(((Number) box.get("right")).doubleValue()).as(selector).isLessThanOrEqualTo(viewport);
+            }
+            assertThat(groupA.findElement(By.cssSelector("textarea.compose-text")).getSize().getWidth())
+                    .as("room to type").isGreaterThanOrEqualTo(150);
+
+            // and it still works there
+            type("cidGroupA", "Phone", "sent from a phone");
+            new WebDriverWait(browser, WAIT).until(ExpectedConditions.presenceOfElementLocated(By.xpath(
+                    "//section[@data-group='cidGroupA']//li[contains(@class,'from-member')]"
+                            + "[.//div[@class='text'][contains(., 'sent from a phone')]]//div[@data-state]")));
+        } finally {
+            chrome.executeCdpCommand("Emulation.clearDeviceMetricsOverride", Map.of());
+            phone.stop();
+        }
+    }
+
+    @Test
+    void aCustomRobotGroupOffersNothingToSendAndSaysWhy() {
+        browser.get(sandbox.baseUrl() + "/");
+        WebElement robotGroup = group("cidRobot_alerts");
+
+        assertThat(robotGroup.findElements(By.cssSelector("form.compose, textarea, button.send"))).isEmpty();
+        assertThat(robotGroup.findElement(By.cssSelector(".no-app-robot")).getText())
+                .contains("A custom robot cannot receive messages in DingTalk")
+                .contains("nothing typed here could reach the bridge");
+        // the app robot's groups keep their compose box
+        assertThat(group("cidGroupA").findElements(By.cssSelector("button.send"))).hasSize(1);
+    }
+
+    @Test
+    void saysTheBridgeIsNotRunningWhenItsSandboxStopsAnswering() {
+        DingTalkSandbox inBridge = new DingTalkSandbox(SandboxSettings.defaults().withPort(0).withCallbackUrl(null))
+                .embeddedIn("sandbox_robot").start();
+        try {
+            browser.get(inBridge.baseUrl() + "/");
+            group("cidGroupA");
+            WebElement status = browser.findElement(By.id("status"));
+            assertThat(status.getText()).isEmpty();
+
+            inBridge.stop(); // what stopping the bridge does to its in-process sandbox
+
+            new WebDriverWait(browser, WAIT).until(ExpectedConditions.textToBePresentInElement(status,
+                    "The bridge is not running"));
+            assertThat(status.getText()).contains("dingtalk.sandbox_robot").doesNotContain("Failed to fetch");
+            type("cidGroupA", "Alice", "anyone?");
+            WebElement error = new WebDriverWait(browser, WAIT).until(ExpectedConditions.presenceOfElementLocated(
+                    By.cssSelector("section[data-group='cidGroupA'] .compose-error")));
+            new WebDriverWait(browser, WAIT).until(d -> !error.getText().isEmpty());
+            assertThat(error.getText()).isEqualTo("Not sent: the bridge is not running");
+        } finally {
+            inBridge.stop();
+        }
     }
 
     @Test

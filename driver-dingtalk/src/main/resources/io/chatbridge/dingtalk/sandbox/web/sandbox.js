@@ -7,6 +7,18 @@
   var version = null;
   var rendered = {}; // conversation key -> JSON of the messages last rendered
   var built = false;
+  var bridgeInstance = null; // the DingTalk instance running this sandbox inside the bridge, if it does
+  var connected = false; // whether the last poll reached the sandbox
+
+  /** What to call the process behind this page when it cannot be reached. */
+  function notRunning() {
+    return bridgeInstance ? 'the bridge is not running' : 'the sandbox is not running';
+  }
+
+  /** fetch() rejects with a TypeError when nothing answers at all (the process is gone). */
+  function unreachable(e) {
+    return e instanceof TypeError;
+  }
 
   function el(tag, className, text) {
     var node = document.createElement(tag);
@@ -243,6 +255,17 @@
     list.setAttribute('data-group', cid);
     section.appendChild(list);
 
+    if (group.appRobot === false) {
+      // a custom robot only posts: DingTalk sends it nothing, so there is nothing to send to the bridge from here
+      var note = el('p', 'compose-note no-app-robot',
+          'Only a custom robot is in this group. A custom robot cannot receive messages in DingTalk (it only posts),'
+          + ' so nothing typed here could reach the bridge. To talk to the bridge, write in a group the app robot'
+          + ' is in.');
+      note.setAttribute('data-group', cid);
+      section.appendChild(note);
+      return section;
+    }
+
     var form = el('form', 'compose');
     form.setAttribute('data-group', cid);
     var row = el('div', 'row');
@@ -294,7 +317,7 @@
         text.value = '';
         poll(true);
       }).catch(function (e) {
-        error.textContent = 'Not sent: ' + e.message;
+        error.textContent = 'Not sent: ' + (unreachable(e) ? notRunning() : e.message);
       }).finally(function () {
         send.disabled = false;
       });
@@ -365,14 +388,27 @@
       var status = document.getElementById('status');
       status.textContent = '';
       status.className = 'status';
+      connected = true;
       renderStream(state.stream);
       if (!state.unchanged) {
+        bridgeInstance = state.bridgeInstance || null;
         render(state);
         version = state.version;
       }
     }).catch(function (e) {
       var status = document.getElementById('status');
-      status.textContent = 'The sandbox is not answering (' + e.message + '); retrying…';
+      var wasConnected = connected;
+      connected = false;
+      version = null; // a restarted sandbox starts over: take its whole state when it is back
+      if (unreachable(e) && (wasConnected || bridgeInstance)) {
+        status.textContent = bridgeInstance
+            ? 'The bridge is not running: its DingTalk sandbox (dingtalk.' + bridgeInstance + ') stopped answering.'
+              + ' Start the bridge again; this page reconnects by itself.'
+            : 'The sandbox is not running: it stopped answering. Start it again (bridge.jar sandbox); this page'
+              + ' reconnects by itself.';
+      } else {
+        status.textContent = 'The sandbox is not answering (' + e.message + '); retrying…';
+      }
       status.className = 'status error';
     }).finally(function () {
       if (!timer) timer = setTimeout(poll, POLL_MS);
