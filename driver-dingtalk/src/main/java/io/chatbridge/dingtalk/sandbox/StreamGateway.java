@@ -37,8 +37,8 @@ import org.slf4j.LoggerFactory;
  * The sandbox's Stream-mode gateway (protocol §6), for bridges that receive with {@code receive_mode: "stream"}:
  * <ul>
  *   <li>{@code POST /v1.0/gateway/connections/open}: checks {@code clientId}/{@code clientSecret} against the
- *       sandbox's credentials (401 when they differ) and answers {@code {"endpoint": "ws://…/connect", "ticket"}}, a
- *       ticket for one connection within 90 s;</li>
+ *       sandbox's credentials (401 {@code authFailed} when they differ, like DingTalk) and answers
+ *       {@code {"endpoint": "ws://…/connect", "ticket"}}, a ticket for one connection within 90 s;</li>
  *   <li>{@code ws://…/connect?ticket=…}: refuses the upgrade with 401 for an unknown or used ticket; pushes members'
  *       messages as CALLBACK frames to one open connection (chosen at random, like DingTalk), sends SYSTEM
  *       {@code ping} frames and checks their echo; a message that is not acknowledged before its connection closes
@@ -127,7 +127,8 @@ public final class StreamGateway {
         boolean secretOk = settings.appSecret() == null ? !clientSecret.isEmpty()
                 : settings.appSecret().equals(clientSecret);
         if (!idOk || !secretOk) {
-            error(ctx, 401, "InvalidAuthentication", "clientId or clientSecret is invalid");
+            // DingTalk's answer to wrong credentials, as users report it: 401 {"code":"authFailed","message":"鉴权失败"}
+            error(ctx, 401, "authFailed", "鉴权失败 (clientId or clientSecret is invalid)");
             return;
         }
         boolean bot = false;

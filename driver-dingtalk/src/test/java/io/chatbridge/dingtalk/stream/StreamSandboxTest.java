@@ -149,6 +149,22 @@ class StreamSandboxTest {
         assertThat(logs.lines()).anyMatch(l -> l.startsWith("INFO [dt] Stream mode: reconnected to ws://"));
     }
 
+    @Test
+    void aWrongSecretIsRefusedByTheSandboxLikeDingTalkAndReportedAsFailed() throws Exception {
+        ManualTimer timer = new ManualTimer();
+        StreamSettings settings = StreamSettings.of(URI.create(sandbox.baseUrl()), SandboxSettings.DEFAULT_APP_KEY,
+                "not-the-sandbox-secret");
+        client = new StreamClient(context, settings, timer, HttpClient.newHttpClient(), () -> 0.5);
+        client.start();
+        timer.runNext(WAIT);
+
+        assertThat(timer.awaitTask(WAIT).delay()).isEqualTo(Duration.ofMinutes(5));
+        assertThat(context.lastHealth().state()).isEqualTo(DriverHealth.State.FAILED);
+        assertThat(context.lastHealth().reason()).contains("answered HTTP 401: {\"code\":\"authFailed\"",
+                "check app_key and app_secret");
+        assertThat(gateway.connectionsOpened()).isZero();
+    }
+
     private static ManualTimer.Task retry(ManualTimer timer) throws InterruptedException, TimeoutException {
         return timer.awaitTask(t -> t.delay().compareTo(Duration.ofHours(1)) < 0, WAIT);
     }
