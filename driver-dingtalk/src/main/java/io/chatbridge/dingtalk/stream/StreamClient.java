@@ -170,8 +170,10 @@ public final class StreamClient implements StreamConnection.Events, AutoCloseabl
             return new OpenCallFailed("WebSocket upgrade at " + ticket.endpoint() + " refused with HTTP "
                     + handshake.getResponse().statusCode(), false);
         }
-        return new OpenCallFailed("WebSocket connection to " + ticket.endpoint() + " failed: "
-                + StreamConnection.describe(cause), false);
+        // the ticket is a credential (one use, 90 s): never repeated, also if an exception quotes the URL
+        String detail = StreamConnection.describe(cause).replace(ticket.ticket(), "***")
+                .replace(ticket.connectUri().getRawQuery(), "ticket=***");
+        return new OpenCallFailed("WebSocket connection to " + ticket.endpoint() + " failed: " + detail, false);
     }
 
     private void attempted(StreamConnection connection, Throwable error) {
