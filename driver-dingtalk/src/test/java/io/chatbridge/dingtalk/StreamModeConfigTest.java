@@ -124,6 +124,20 @@ class StreamModeConfigTest {
     }
 
     @Test
+    void theInProcessSandboxInStreamModeClaimsOnlyItsOwnPortAndNeedsNoCredentials() {
+        Map<String, Object> settings = new LinkedHashMap<>();
+        settings.put("sandbox", true);
+        settings.put("sandbox_port", 18071);
+        settings.put("receive_mode", "stream");
+        DingTalkConfig config = read(settings);
+        assertThat(errors()).isEmpty();
+        assertThat(config.stream()).isTrue();
+        assertThat(config.callbacks()).isFalse();
+        assertThat(new DingTalkDriver(config, null, null).portClaims()).extracting(c -> c.port())
+                .containsExactly(18071);
+    }
+
+    @Test
     void twoStreamInstancesClaimNoPortSoTheyNeverCollide() throws Exception {
         Path c = Files.writeString(dir.resolve("config.json"), """
                 {"dingtalk": {
