@@ -1,11 +1,11 @@
 package io.chatbridge.dingtalk;
 
-import io.chatbridge.dingtalk.protocol.DingTalkSignature;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.chatbridge.dingtalk.TestTime.FakeTicker;
 import io.chatbridge.core.testing.MutableClock;
+import io.chatbridge.dingtalk.TestTime.FakeTicker;
 import io.chatbridge.dingtalk.outbound.Sleeper;
+import io.chatbridge.dingtalk.protocol.DingTalkSignature;
 import io.chatbridge.spi.InboundMessage;
 import io.chatbridge.spi.Sender;
 import java.io.ByteArrayInputStream;

@@ -1,8 +1,8 @@
 package io.chatbridge.dingtalk;
 
-import io.chatbridge.dingtalk.protocol.DingTalkSignature;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.chatbridge.dingtalk.protocol.DingTalkSignature;
 import io.chatbridge.dingtalk.sandbox.DingTalkSandbox;
 import io.chatbridge.dingtalk.sandbox.SandboxSettings;
 import io.chatbridge.spi.DriverFactory;

@@ -1,8 +1,8 @@
 package io.chatbridge.dingtalk;
 
-import io.chatbridge.dingtalk.protocol.DingTalkSignature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.chatbridge.dingtalk.protocol.DingTalkSignature;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import java.io.IOException;

@@ -1,13 +1,13 @@
 package io.chatbridge.dingtalk;
 
-import io.chatbridge.dingtalk.protocol.DingTalkSignature;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.chatbridge.core.testing.MutableClock;
 import io.chatbridge.dingtalk.FakeDingTalk.Reply;
 import io.chatbridge.dingtalk.TestTime.FakeSleeper;
 import io.chatbridge.dingtalk.TestTime.FakeTicker;
-import io.chatbridge.core.testing.MutableClock;
+import io.chatbridge.dingtalk.protocol.DingTalkSignature;
 import io.chatbridge.spi.DeliveryException;
 import io.chatbridge.spi.SendResult;
 import java.time.Duration;
@@ -161,6 +161,22 @@ class WebhookSendTest {
                         assertThat(e.retryable()).isFalse();
                         assertThat(e.code()).isEqualTo(code);
                     });
+        }
+    }
+
+    @Test
+    void anUnreachableCustomRobotIsARetryableNetworkErrorThatSaysWhy() {
+        fake.close();
+        try (LogCapture logs = new LogCapture()) {
+            assertThatThrownBy(() -> send(toGroup("dev").text("x")))
+                    .isInstanceOfSatisfying(DeliveryException.class, e -> {
+                        assertThat(e.retryable()).isTrue();
+                        assertThat(e.code()).isEqualTo("NETWORK");
+                        assertThat(e.getMessage()).isEqualTo("custom robot 'dev' (text): network error reaching"
+                                + " 127.0.0.1: connection refused");
+                    });
+            assertThat(logs.all()).contains("network error reaching 127.0.0.1: connection refused")
+                    .doesNotContain("tokDEV");
         }
     }
 

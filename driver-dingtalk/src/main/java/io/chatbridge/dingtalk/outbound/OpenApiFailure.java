@@ -7,6 +7,8 @@ import java.io.IOException;
 import java.net.ConnectException;
 import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
+import java.net.http.HttpConnectTimeoutException;
+import java.net.http.HttpTimeoutException;
 import java.nio.channels.UnresolvedAddressException;
 import java.time.Duration;
 import java.util.Locale;
@@ -165,24 +167,12 @@ public record OpenApiFailure(String code, int status, String message, Duration r
 
     /** "connection refused", "unknown host", "connect timed out", … for the I/O failure in {@code e}'s causes. */
     static String networkReason(Throwable e) {
+        String known = knownNetworkReason(e);
+        if (known != null) {
+            return known;
+        }
         String innermost = null;
         for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            if (t instanceof UnknownHostException || t instanceof UnresolvedAddressException) {
-                return "unknown host";
-            }
-            if (t instanceof ConnectException connect) {
-                String text = String.valueOf(connect.getMessage()).toLowerCase(Locale.ROOT);
-                if (text.contains("refused") || connect.getCause() == null) {
-                    return "connection refused";
-                }
-            }
-            if (t instanceof SocketTimeoutException timeout) {
-                String text = String.valueOf(timeout.getMessage()).toLowerCase(Locale.ROOT);
-                return text.contains("connect") ? "connect timed out" : "no answer in time (read timed out)";
-            }
-            if (t instanceof SSLException) {
-                return "TLS handshake failed: " + quote(t.getMessage());
-            }
             if (t instanceof IOException && t.getMessage() != null && !t.getMessage().isBlank()) {
                 innermost = quote(t.getMessage());
             }
@@ -194,6 +184,38 @@ public record OpenApiFailure(String code, int status, String message, Duration r
         // "Connection reset" reads as part of the sentence; "HTTP/1.1 header parser received no bytes" keeps its case
         return innermost.length() > 1 && Character.isLowerCase(innermost.charAt(1))
                 ? Character.toLowerCase(innermost.charAt(0)) + innermost.substring(1) : innermost;
+    }
+
+    /**
+     * The failure in fixed words when it is one of the usual ones (refused, unknown host, timed out, TLS), else
+     * {@code null}; never quotes the exception's own text, which may name a URL.
+     */
+    static String knownNetworkReason(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof UnknownHostException || t instanceof UnresolvedAddressException) {
+                return "unknown host";
+            }
+            if (t instanceof ConnectException connect) {
+                // the JDK client's ConnectException for a refused port carries no message at all
+                String text = connect.getMessage() == null ? "" : connect.getMessage().toLowerCase(Locale.ROOT);
+                if (text.contains("refused") || text.isBlank()) {
+                    return "connection refused";
+                }
+            }
+            if (t instanceof SocketTimeoutException || t instanceof HttpTimeoutException) {
+                String text = String.valueOf(t.getMessage()).toLowerCase(Locale.ROOT);
+                return t instanceof HttpConnectTimeoutException || text.contains("connect") ? "connect timed out"
+                        : "no answer in time (read timed out)";
+            }
+            if (t instanceof SSLException) {
+                return "TLS handshake failed";
+            }
+            if (t instanceof IOException && String.valueOf(t.getMessage()).toLowerCase(Locale.ROOT)
+                    .contains("connection reset")) {
+                return "connection reset";
+            }
+        }
+        return null;
     }
 
     private static IOException ioCause(Throwable e) {

@@ -91,10 +91,13 @@ public final class WebhookSender {
             Thread.currentThread().interrupt();
             throw DeliveryException.retryable("INTERRUPTED", where + ": interrupted");
         } catch (IOException e) {
-            // the exception text of the JDK client may name the URL: log only its type
-            LOG.warn("[{}] {} failed: network error {}", instanceId, where, e.getClass().getSimpleName());
-            throw new DeliveryException(DeliveryException.Category.RETRYABLE, "NETWORK",
-                    where + ": network error " + e.getClass().getSimpleName(), null, null);
+            // the exception text of the JDK client may name the URL (and so the robot's token): fixed words only
+            String reason = OpenApiFailure.knownNetworkReason(e);
+            String what = "network error reaching " + host(webhook) + ": "
+                    + (reason != null ? reason : e.getClass().getSimpleName());
+            LOG.warn("[{}] {} failed: {}", instanceId, where, what);
+            throw new DeliveryException(DeliveryException.Category.RETRYABLE, "NETWORK", where + ": " + what, null,
+                    null);
         }
         return classify(where, response);
     }
@@ -160,6 +163,16 @@ public final class WebhookSender {
         String sign = DingTalkSignature.signForQuery(timestamp, webhook.secret());
         String separator = webhook.url().contains("?") ? "&" : "?";
         return URI.create(webhook.url() + separator + "timestamp=" + timestamp + "&sign=" + sign);
+    }
+
+    /** The webhook's host (never its query, which holds the token). */
+    private static String host(WebhookConfig webhook) {
+        try {
+            String host = URI.create(webhook.url()).getHost();
+            return host == null ? "the robot's webhook" : host;
+        } catch (IllegalArgumentException e) {
+            return "the robot's webhook";
+        }
     }
 
     private WebhookPacer pacer(WebhookConfig webhook) {

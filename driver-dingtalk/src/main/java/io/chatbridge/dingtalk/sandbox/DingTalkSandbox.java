@@ -1,11 +1,11 @@
 package io.chatbridge.dingtalk.sandbox;
 
-import io.chatbridge.dingtalk.protocol.DingTalkSignature;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.chatbridge.dingtalk.protocol.DingTalkSignature;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import java.io.IOException;

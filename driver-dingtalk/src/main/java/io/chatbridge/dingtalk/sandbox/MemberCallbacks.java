@@ -1,8 +1,8 @@
 package io.chatbridge.dingtalk.sandbox;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.chatbridge.dingtalk.protocol.CallbackBody;
 import io.chatbridge.dingtalk.protocol.DingTalkSignature;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.URI;
