@@ -18,17 +18,19 @@ public final class BenchMain {
 
     public static void main(String[] args) throws Exception {
         if (args.length == 0) {
-            System.err.println("usage: benchmarks.jar jmh [JMH options] | load [--help] | profile FILE.jfr | bare-server PORT");
+            System.err.println("usage: benchmarks.jar jmh [JMH options] | load [--help] | pacing [--help] | profile FILE.jfr"
+                    + " | bare-server PORT");
             System.exit(2);
         }
         String[] rest = Arrays.copyOfRange(args, 1, args.length);
         switch (args[0]) {
             case "jmh" -> org.openjdk.jmh.Main.main(rest);
             case "load" -> System.exit(LoadRun.run(rest));
+            case "pacing" -> System.exit(io.chatbridge.bench.load.PacingRun.run(rest));
             case "bare-server" -> BareServer.main(rest);
             case "profile" -> ProfileSummary.main(rest);
             default -> {
-                System.err.println("unknown command " + args[0] + "; use jmh, load or bare-server");
+                System.err.println("unknown command " + args[0] + "; use jmh, load, pacing or bare-server");
                 System.exit(2);
             }
         }

@@ -133,12 +133,30 @@ class BridgeJarIT {
     }
 
     @Test
+    void validateWithOnlyConfigReadsTheRulesNextToIt() throws Exception {
+        // the README's quickstart command without --rules, from another directory
+        Result r = run(dir, EXAMPLE_ENV, "validate", "--config",
+                ROOT.resolve("examples/quickstart/config.json").toString());
+        assertThat(r.exitCode()).as(r.out()).isZero();
+        assertThat(r.out()).contains(ROOT.resolve("examples/quickstart/rules.json") + " are valid");
+
+        Files.writeString(dir.resolve("config.json"), "{\"webhook\": {\"in\": {\"listen_port\": 18490,"
+                + " \"token\": \"tok-0123456789abcdef\"}}}");
+        Result missing = run(dir, Map.of(), "validate", "--config", "config.json");
+        assertThat(missing.exitCode()).isEqualTo(2);
+        assertThat(missing.out()).contains("error: " + dir.resolve("rules.json").toAbsolutePath()
+                + ": file does not exist (without --rules the rules are read from rules.json next to --config;"
+                + " name them with --rules FILE)");
+    }
+
+    @Test
     void validateAnswersMalformedFilesWithoutStackTraces() throws Exception {
         Files.writeString(dir.resolve("config.json"), "{\"dingtalk\": {\"dt_main\": {\"app_key\": 1,}}}");
         Files.writeString(dir.resolve("rules.json"), "{\"rules\": []}");
         Result r = run(dir, Map.of(), "validate");
         assertThat(r.exitCode()).isEqualTo(1);
-        assertThat(r.out()).contains("error: config.json: malformed JSON at line 1").doesNotContain("\tat ");
+        assertThat(r.out()).contains("error: config.json:1:39: trailing comma before '}': remove it (JSON allows none)")
+                .doesNotContain("\tat ").doesNotContain("Source").doesNotContain("Feature");
 
         Result missing = run(dir, Map.of(), "validate", "--rules", "nope.json");
         assertThat(missing.exitCode()).isEqualTo(2);

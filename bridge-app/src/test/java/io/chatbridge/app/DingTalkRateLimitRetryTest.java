@@ -5,13 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.chatbridge.core.delivery.DeliveryEngine;
 import io.chatbridge.core.delivery.InMemoryDeliveryStore;
 import io.chatbridge.core.delivery.RetryPolicy;
-import io.chatbridge.core.testing.MutableClock;
 import io.chatbridge.dingtalk.DingTalkDriverFactory;
 import io.chatbridge.spi.ConfigProblem;
 import io.chatbridge.spi.Driver;
 import io.chatbridge.spi.DriverConfig;
 import io.chatbridge.spi.Origin;
 import io.chatbridge.spi.OutboundMessage;
+import io.chatbridge.testkit.MutableClock;
 import io.chatbridge.testkit.TestDriverContext;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
@@ -95,9 +95,10 @@ class DingTalkRateLimitRetryTest {
                 new RetryPolicy(10, Duration.ofHours(1), Duration.ofSeconds(1), Duration.ofMinutes(5)), clock, 1,
                 Duration.ofSeconds(60), Duration.ofMillis(5));
         engine.start();
-        store.append(null, List.of(new OutboundMessage("d-1", "r", "dt", Map.of("open_conversation_id", "cidOps"),
-                "disk full", null, null, List.of(), null, Map.of(), new Origin("memory", "src", Map.of(), "m-1", null,
-                null), Map.of(), 1)), clock.instant(), Duration.ofMinutes(10));
+        store.append(null, List.of(OutboundMessage.builder().deliveryId("d-1").ruleId("r").instanceId("dt")
+                .channel("open_conversation_id", "cidOps").text("disk full")
+                .source(new Origin("memory", "src", Map.of(), "m-1", null, null)).build()),
+                clock.instant(), Duration.ofMinutes(10));
         engine.wake();
     }
 

@@ -225,6 +225,63 @@ class DurableDeliveryIT {
                 + ": file is not a database").doesNotContain("\tat ").doesNotContain("Exception");
     }
 
+    @Test
+    void aSecondBridgeOnTheSameSqliteFileThroughASymlinkOrAHardLinkIsRefusedNamingTheFirst() throws Exception {
+        receiver.down = false;
+        int port = freePort();
+        Path config = writeConfig("config.json", "{\"path\": \"data/bridge.db\"}", port, null);
+        Path rules = writeRules();
+        Process first = startBridge(config, rules, dir.resolve("first.log"));
+        BridgeJarIT.awaitHealthy(client, port);
+        Path db = dir.resolve("data/bridge.db").toRealPath();
+        Path link = Files.createSymbolicLink(dir.resolve("link.db"), db);
+        Path hard = Files.createLink(dir.resolve("data/hard.db"), db);
+
+        for (Path other : List.of(link, hard)) {
+            Path otherConfig = writeConfig("other.json", "{\"path\": \"" + other + "\"}", freePort(), null);
+            BridgeJarIT.Result second = BridgeJarIT.run(dir, Map.of(), "--config", otherConfig.toString(),
+                    "--rules", rules.toString());
+            assertThat(second.exitCode()).as(second.out()).isEqualTo(1);
+            assertThat(second.out()).contains("error: global.database.path: cannot open database ")
+                    .contains(other.getFileName() + ": ")
+                    .contains("another bridge process is using it (pid " + first.pid() + ", ")
+                    .doesNotContain("\tat ");
+        }
+        postText(port, "0", "still served by the first", "s-1");
+        await("the first bridge still delivers", Duration.ofSeconds(20),
+                () -> receiver.snapshot().contains("0:still served by the first"));
+    }
+
+    @Test
+    void aDatabaseFileDeletedUnderTheRunningBridgeIsAnswered503AndNotReadyFromThenOn() throws Exception {
+        receiver.down = false;
+        int port = freePort();
+        Path config = writeConfig("config.json", "{\"path\": \"data/bridge.db\"}", port, null);
+        Process bridge = startBridge(config, writeRules(), dir.resolve("bridge.log"));
+        BridgeJarIT.awaitHealthy(client, port);
+        postText(port, "0", "before", "d-0");
+        await("the message before", Duration.ofSeconds(20), () -> receiver.snapshot().contains("0:before"));
+
+        for (String suffix : List.of("", "-wal", "-shm")) {
+            Files.deleteIfExists(dir.resolve("data/bridge.db" + suffix));
+        }
+        List<Integer> statuses = new ArrayList<>();
+        for (int i = 1; i <= 10; i++) {
+            statuses.add(postStatus(port, "0", "after " + i, "d-" + i));
+        }
+        assertThat(statuses).containsOnly(503);
+        HttpResponse<String> ready = client.send(HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + port + "/readyz")).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(ready.statusCode()).isEqualTo(503);
+        assertThat(ready.body()).contains("was deleted while the bridge was running");
+        Thread.sleep(300);
+        assertThat(receiver.snapshot()).containsExactly("0:before");
+        bridge.destroy();
+        assertThat(bridge.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(Files.readString(dir.resolve("bridge.log"))).contains("ERROR")
+                .contains("bridge.db was deleted while the bridge was running");
+    }
+
     // ------------------------------------------------------------------------------------------------ scenario
 
     private void killNineScenario(String database) throws Exception {
@@ -356,12 +413,16 @@ class DurableDeliveryIT {
     }
 
     private void postText(int port, String room, String text, String id) throws Exception {
+        assertThat(postStatus(port, room, text, id)).isEqualTo(202);
+    }
+
+    private int postStatus(int port, String room, String text, String id) throws Exception {
         String body = JSON.writeValueAsString(Map.of("text", text, "id", id, "channel", Map.of("room", room)));
         HttpResponse<String> r = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/in"))
                 .header("Authorization", "Bearer " + TOKEN).header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8)).build(),
                 HttpResponse.BodyHandlers.ofString());
-        assertThat(r.statusCode()).as(r.body()).isEqualTo(202);
+        return r.statusCode();
     }
 
     private static Map<String, List<String>> textsByQueue(List<String> received) {

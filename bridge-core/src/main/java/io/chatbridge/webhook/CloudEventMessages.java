@@ -150,12 +150,23 @@ final class CloudEventMessages {
             return json.getNode();
         }
         byte[] bytes = data.toBytes();
+        JsonBodies.utf8(bytes, where + "data");
         String type = mediaType(event.getDataContentType());
         if (type == null) {
             // binary mode without Content-Type: JSON when it parses as JSON, text otherwise
             try {
-                return JsonBodies.MAPPER.readTree(bytes);
-            } catch (java.io.IOException e) {
+                return JsonBodies.parse(bytes, where + "data");
+            } catch (RejectedRequest e) {
+                return TextNode.valueOf(new String(bytes, StandardCharsets.UTF_8));
+            }
+        }
+        if (type.equals("application/json") && !looksLikeJson(bytes)) {
+            // binary mode: SDKs send Content-Type: application/json when the event has no datacontenttype, also
+            // for string data (the JavaScript SDK's new CloudEvent({data: "text"}) sends the text unquoted). A
+            // body that starts like JSON is parsed strictly; anything else is the text.
+            try {
+                return JsonBodies.parse(bytes, where + "data");
+            } catch (RejectedRequest e) {
                 return TextNode.valueOf(new String(bytes, StandardCharsets.UTF_8));
             }
         }
@@ -167,6 +178,17 @@ final class CloudEventMessages {
         }
         throw new RejectedRequest(415, where + "unsupported datacontenttype " + type
                 + " (send JSON or text data)");
+    }
+
+    /** Whether the body starts like a JSON object, array or string (after whitespace). */
+    private static boolean looksLikeJson(byte[] bytes) {
+        for (byte b : bytes) {
+            if (b == ' ' || b == '\t' || b == '\r' || b == '\n') {
+                continue;
+            }
+            return b == '{' || b == '[' || b == '"';
+        }
+        return false;
     }
 
     private static String mediaType(String contentType) {

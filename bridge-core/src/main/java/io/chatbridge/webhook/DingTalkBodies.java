@@ -48,10 +48,10 @@ final class DingTalkBodies {
             case "text":
                 return new MessageContent(required(content, "content", where, type), null, mentions);
             case "markdown":
-                return MessageContent.rich(new RichContent.Markdown(required(content, "title", where, type),
+                return MessageContent.rich(RichContent.markdown(required(content, "title", where, type),
                         required(content, "text", where, type)), mentions);
             case "link":
-                return MessageContent.rich(new RichContent.Link(required(content, "title", where, type),
+                return MessageContent.rich(RichContent.link(required(content, "title", where, type),
                         required(content, "text", where, type), required(content, "messageUrl", where, type),
                         optional(content, "picUrl", where)), mentions);
             case "actionCard":
@@ -62,10 +62,10 @@ final class DingTalkBodies {
                 for (int i = 0; i < items.size(); i++) {
                     JsonNode link = object(items.get(i), where + "links[" + i + "]");
                     String at = where + "links[" + i + "].";
-                    links.add(new RichContent.FeedLink(required(link, "title", at, type),
+                    links.add(RichContent.feedLink(required(link, "title", at, type),
                             required(link, "messageURL", at, type), optional(link, "picURL", at)));
                 }
-                return MessageContent.rich(new RichContent.FeedCard(links), mentions);
+                return MessageContent.rich(RichContent.feedCard(links), mentions);
             }
             default:
                 throw RejectedRequest.badRequest("unsupported msgtype \"" + msgtype + "\" (supported: "
@@ -99,10 +99,10 @@ final class DingTalkBodies {
         for (int i = 0; hasButtons && i < btns.size(); i++) {
             JsonNode button = object(btns.get(i), where + "btns[" + i + "]");
             String at = where + "btns[" + i + "].";
-            buttons.add(new RichContent.Button(required(button, "title", at, type),
+            buttons.add(RichContent.button(required(button, "title", at, type),
                     required(button, "actionURL", at, type)));
         }
-        return new RichContent.ActionCard(title, text, singleTitle, singleUrl, buttons,
+        return RichContent.actionCard(title, text, singleTitle, singleUrl, buttons,
                 optional(content, "btnOrientation", where));
     }
 

@@ -1,6 +1,8 @@
 package io.chatbridge.webhook;
 
 import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -31,7 +33,9 @@ final class JsonBodies {
         if (bytes.length == 0) {
             throw RejectedRequest.badRequest(what + " is empty; expected JSON");
         }
+        utf8(bytes, what);
         try {
+            strict(bytes, what);
             JsonNode node = MAPPER.readTree(bytes);
             if (node == null || node.isMissingNode()) {
                 throw RejectedRequest.badRequest(what + " is empty; expected JSON");
@@ -42,6 +46,80 @@ final class JsonBodies {
         } catch (IOException e) {
             throw RejectedRequest.badRequest("could not read " + what + ": " + e.getMessage());
         }
+    }
+
+    /**
+     * Exactly one JSON value and nothing after it but whitespace ({@code {"text":"x"} xxx} and two concatenated
+     * documents are refused, not read up to the first), and no number too large for a double ({@code 1e999999}
+     * would become infinity).
+     */
+    private static void strict(byte[] bytes, String what) throws IOException, RejectedRequest {
+        try (JsonParser parser = MAPPER.getFactory().createParser(bytes)) {
+            int depth = 0;
+            JsonToken token;
+            boolean started = false;
+            while ((token = parser.nextToken()) != null) {
+                if (started && depth == 0) {
+                    throw RejectedRequest.badRequest("malformed JSON in " + what + at(parser.currentTokenLocation())
+                            + ": unexpected content after the JSON value (send one JSON document)");
+                }
+                started = true;
+                if (token.isStructStart()) {
+                    depth++;
+                } else if (token.isStructEnd()) {
+                    depth--;
+                } else if (token == JsonToken.VALUE_NUMBER_FLOAT && !Double.isFinite(parser.getDoubleValue())) {
+                    throw RejectedRequest.badRequest("malformed JSON in " + what + at(parser.currentTokenLocation())
+                            + ": number " + abbreviate(parser.getText()) + " is out of range");
+                }
+            }
+        }
+    }
+
+    private static String abbreviate(String number) {
+        return number.length() <= 24 ? number : number.substring(0, 20) + "…";
+    }
+
+    /**
+     * Refuses bytes that are not well-formed UTF-8 (overlong forms such as {@code C0 BC} for {@code <}, lone
+     * continuation bytes, surrogates), naming the first bad byte; Jackson would decode some of them.
+     */
+    static void utf8(byte[] bytes, String what) throws RejectedRequest {
+        java.nio.charset.CharsetDecoder decoder = java.nio.charset.StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+                .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT);
+        java.nio.ByteBuffer in = java.nio.ByteBuffer.wrap(bytes);
+        java.nio.CharBuffer out = java.nio.CharBuffer.allocate(Math.min(bytes.length, 8192));
+        while (true) {
+            java.nio.charset.CoderResult result = decoder.decode(in, out, true);
+            if (result.isError()) {
+                int offset = in.position();
+                int line = 1;
+                int column = 1;
+                for (int i = 0; i < offset; i++) {
+                    if (bytes[i] == '\n') {
+                        line++;
+                        column = 1;
+                    } else if ((bytes[i] & 0xC0) != 0x80) {
+                        column++;
+                    }
+                }
+                throw RejectedRequest.badRequest(what + " is not valid UTF-8 at line " + line + ", column " + column
+                        + " (byte " + offset + ": 0x" + String.format("%02X", bytes[offset] & 0xFF) + ")");
+            }
+            if (result.isOverflow()) {
+                out.clear();
+                continue;
+            }
+            break;
+        }
+    }
+
+    private static String at(JsonLocation location) {
+        if (location == null || location.getLineNr() < 1) {
+            return "";
+        }
+        return " at line " + location.getLineNr() + ", column " + location.getColumnNr();
     }
 
     /** {@code " at line 3, column 7"}, or {@code ""} when Jackson does not know. */

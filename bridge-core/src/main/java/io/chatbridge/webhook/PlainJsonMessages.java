@@ -90,7 +90,7 @@ final class PlainJsonMessages {
         String userId = JsonBodies.text(body, "user_id");
         String user = JsonBodies.text(body, "user");
         if (userId != null || user != null) {
-            return new Sender(userId, user, null, null);
+            return Sender.of(userId, user);
         }
         JsonNode sender = body.get("sender");
         if (sender == null || sender.isNull()) {
@@ -99,8 +99,8 @@ final class PlainJsonMessages {
         if (!sender.isObject()) {
             throw RejectedRequest.badRequest("sender: expected an object, got " + JsonBodies.describe(sender));
         }
-        return new Sender(JsonBodies.text(sender, "id"), JsonBodies.text(sender, "display_name"),
-                JsonBodies.text(sender, "username"), JsonBodies.text(sender, "avatar_url"));
+        return Sender.builder().id(JsonBodies.text(sender, "id")).displayName(JsonBodies.text(sender, "display_name"))
+                .username(JsonBodies.text(sender, "username")).avatarUrl(JsonBodies.text(sender, "avatar_url")).build();
     }
 
     private static List<Attachment> attachments(JsonNode array) throws RejectedRequest {
@@ -126,8 +126,9 @@ final class PlainJsonMessages {
             if (size != null && !size.isNull() && !size.canConvertToLong()) {
                 throw RejectedRequest.badRequest(where + ".size: expected a number of bytes");
             }
-            out.add(new Attachment(JsonBodies.text(item, "type"), url, name,
-                    size == null || size.isNull() ? -1 : size.asLong(), JsonBodies.text(item, "mime")));
+            out.add(Attachment.builder().type(JsonBodies.text(item, "type")).url(url).name(name)
+                    .size(size == null || size.isNull() ? -1 : size.asLong()).mime(JsonBodies.text(item, "mime"))
+                    .build());
         }
         return out;
     }

@@ -63,25 +63,25 @@ final class RichContentJson {
         }
         String type = node.path("type").asText("");
         return switch (type) {
-            case "markdown" -> new RichContent.Markdown(s(node, "title"), s(node, "text"));
-            case "link" -> new RichContent.Link(s(node, "title"), s(node, "text"), s(node, "message_url"),
+            case "markdown" -> RichContent.markdown(s(node, "title"), s(node, "text"));
+            case "link" -> RichContent.link(s(node, "title"), s(node, "text"), s(node, "message_url"),
                     s(node, "pic_url"));
             case "actionCard" -> {
                 List<RichContent.Button> buttons = new ArrayList<>();
                 for (JsonNode b : node.path("buttons")) {
-                    buttons.add(new RichContent.Button(s(b, "title"), s(b, "url")));
+                    buttons.add(RichContent.button(s(b, "title"), s(b, "url")));
                 }
-                yield new RichContent.ActionCard(s(node, "title"), s(node, "text"), s(node, "single_title"),
+                yield RichContent.actionCard(s(node, "title"), s(node, "text"), s(node, "single_title"),
                         s(node, "single_url"), buttons, s(node, "button_orientation"));
             }
             case "feedCard" -> {
                 List<RichContent.FeedLink> links = new ArrayList<>();
                 for (JsonNode l : node.path("links")) {
-                    links.add(new RichContent.FeedLink(s(l, "title"), s(l, "message_url"), s(l, "pic_url")));
+                    links.add(RichContent.feedLink(s(l, "title"), s(l, "message_url"), s(l, "pic_url")));
                 }
-                yield new RichContent.FeedCard(links);
+                yield RichContent.feedCard(links);
             }
-            case "image" -> new RichContent.Image(s(node, "url"));
+            case "image" -> RichContent.image(s(node, "url"));
             default -> throw RejectedRequest.badRequest("rich.type: expected one of markdown, link, actionCard, "
                     + "feedCard, image, got \"" + type + "\"");
         };

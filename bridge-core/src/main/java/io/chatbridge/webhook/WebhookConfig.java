@@ -3,6 +3,7 @@ package io.chatbridge.webhook;
 import io.chatbridge.spi.ChannelUse;
 import io.chatbridge.spi.ConfigNode;
 import io.chatbridge.spi.DriverConfig;
+import io.chatbridge.spi.PortClaim;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Duration;
@@ -32,6 +33,9 @@ record WebhookConfig(Integer listenPort, String listenPath, String token, URI ur
 
     static final Set<String> KEYS = Set.of("listen_port", "listen_path", "token", "allow_unauthenticated", "url", "method", "headers",
             "ce_mode", "timeout_seconds");
+
+    /** The channel fields of a CloudEvent, see {@code CloudEventMessages}. */
+    private static final Set<String> CLOUDEVENT_CHANNEL_KEYS = Set.of("source", "type", "subject");
 
     private static final Set<String> METHODS = Set.of("POST", "PUT", "PATCH");
 
@@ -73,9 +77,11 @@ record WebhookConfig(Integer listenPort, String listenPath, String token, URI ur
         if (listenPort != null) {
             if (!listenPath.startsWith("/")) {
                 settings.get("listen_path").problem("must start with '/', e.g. /events");
-            } else if (listenPath.equals("/healthz")) {
+            } else if (PortClaim.normalizePath(listenPath).equals("/healthz")) {
                 settings.get("listen_path").problem("/healthz is reserved by the bridge; choose another path");
             }
+            // stored as the HTTP server matches it (trailing slashes ignored), so claims compare equal paths
+            listenPath = listenPath.startsWith("/") ? PortClaim.normalizePath(listenPath) : listenPath;
             boolean open = settings.bool("allow_unauthenticated", false);
             if (open && !settings.has("token")) {
                 // for senders that cannot add a header (the Vanus sink's curl examples): an explicit, loud opt-out
@@ -136,6 +142,16 @@ record WebhookConfig(Integer listenPort, String listenPath, String token, URI ur
             if (use.role().sends() && !settings.has("url")) {
                 use.address().problem("rule \"" + use.ruleId() + "\" sends to webhook instance " + id
                         + ", which has no url; set " + prefix + "url");
+            }
+            if (use.role().receives()) {
+                for (String key : use.address().keys()) {
+                    String meant = CLOUDEVENT_CHANNEL_KEYS.contains(key) ? null
+                            : ConfigNode.nearest(key, CLOUDEVENT_CHANNEL_KEYS);
+                    if (meant != null) {
+                        use.address().get(key).warning("CloudEvents are matched by source, type and subject (a"
+                                + " bridge JSON channel by its own keys): did you mean " + meant + "?");
+                    }
+                }
             }
             if (use.role().receives() && listenPort == null) {
                 use.address().problem("rule \"" + use.ruleId() + "\" receives from webhook instance " + id

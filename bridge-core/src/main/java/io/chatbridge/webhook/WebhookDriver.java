@@ -1,6 +1,7 @@
 package io.chatbridge.webhook;
 
 import io.chatbridge.spi.DeliveryException;
+import io.chatbridge.spi.DeliveryException.Reason;
 import io.chatbridge.spi.Driver;
 import io.chatbridge.spi.DriverContext;
 import io.chatbridge.spi.OutboundMessage;
@@ -39,7 +40,8 @@ final class WebhookDriver implements Driver {
     @Override
     public void start(DriverContext context) {
         if (config.ingress()) {
-            context.http(config.listenPort()).post(config.listenPath(), new WebhookIngress(context, config.token()));
+            WebhookIngress ingress = new WebhookIngress(context, config.token());
+            context.http(config.listenPort()).postAsync(config.listenPath(), ingress, ingress);
             LOG.info("webhook {}: receiving on port {} at POST {}", instanceId, config.listenPort(),
                     config.listenPath());
         }
@@ -62,7 +64,7 @@ final class WebhookDriver implements Driver {
     public SendResult send(OutboundMessage message) throws DeliveryException {
         WebhookEgress current = egress;
         if (current == null) {
-            throw DeliveryException.permanent("NOT_CONFIGURED",
+            throw DeliveryException.permanent(Reason.NOT_CONFIGURED,
                     "webhook instance " + instanceId + " has no url, so it cannot send");
         }
         return current.send(message);

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.chatbridge.spi.DeliveryException;
+import io.chatbridge.spi.DeliveryException.Reason;
 import io.chatbridge.spi.OutboundMessage;
 import io.chatbridge.spi.SendResult;
 import io.cloudevents.CloudEvent;
@@ -37,8 +38,8 @@ final class WebhookEgress {
 
     static final String EVENT_TYPE = "io.chatbridge.message";
 
-    /** Keep error snippets short: they end up in logs and dead letters. */
-    private static final int SNIPPET_CHARS = 200;
+    /** How much of an error answer goes into the error (the bridge bounds it again after masking secrets). */
+    private static final int SNIPPET_BYTES = 4096;
     /** A receiver's answer is only read for its {@code id}; do not buffer more. */
     private static final int MAX_RESPONSE_BYTES = 64 * 1024;
 
@@ -71,7 +72,7 @@ final class WebhookEgress {
                 contentType = "application/json";
             }
         } catch (JsonProcessingException | RuntimeException e) {
-            throw new DeliveryException(DeliveryException.Category.PERMANENT, "BAD_MESSAGE",
+            throw new DeliveryException(DeliveryException.Category.PERMANENT, Reason.INTERNAL, null,
                     "cannot encode message for webhook egress of instance " + instanceId + ": " + e.getMessage(),
                     null, e);
         }
@@ -92,17 +93,17 @@ final class WebhookEgress {
                 answer = in.readNBytes(MAX_RESPONSE_BYTES);
             }
         } catch (HttpTimeoutException e) {
-            throw new DeliveryException(DeliveryException.Category.RETRYABLE, "TIMEOUT",
+            throw new DeliveryException(DeliveryException.Category.RETRYABLE, Reason.TIMEOUT, null,
                     "timed out after " + config.timeout().toSeconds() + " s waiting for webhook egress of instance "
                             + instanceId, null, null);
         } catch (IOException e) {
             // the exception's message may name host and port; keep only its kind
-            throw new DeliveryException(DeliveryException.Category.RETRYABLE, "NETWORK",
+            throw new DeliveryException(DeliveryException.Category.RETRYABLE, Reason.NETWORK, null,
                     "cannot reach webhook egress of instance " + instanceId + " (" + e.getClass().getSimpleName()
                             + ")", null, null);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new DeliveryException(DeliveryException.Category.RETRYABLE, "INTERRUPTED",
+            throw new DeliveryException(DeliveryException.Category.RETRYABLE, Reason.INTERRUPTED, null,
                     "interrupted while sending to webhook egress of instance " + instanceId, null, null);
         }
         return classify(response.statusCode(), response.headers().firstValue("Retry-After").orElse(null), answer);
@@ -114,15 +115,19 @@ final class WebhookEgress {
         }
         String what = "HTTP " + status + " from webhook egress of instance " + instanceId + snippet(answer);
         if (status == 408 || status == 429 || status >= 500) {
-            String code = status == 429 ? "RATE_LIMITED" : status == 408 ? "TIMEOUT" : "SERVER_ERROR";
-            throw DeliveryException.retryable(code, what, RetryAfter.parse(retryAfter, now.get()));
+            Reason reason = status == 429 ? Reason.RATE_LIMITED : status == 408 ? Reason.TIMEOUT
+                    : Reason.SERVER_ERROR;
+            throw DeliveryException.retryable(reason, what, RetryAfter.parse(retryAfter, now.get()))
+                    .withPlatformCode("HTTP_" + status);
         }
-        String code = switch (status) {
-            case 401, 403 -> "AUTH_FAILED";
-            case 404, 410 -> "NOT_FOUND";
-            default -> status >= 300 && status < 400 ? "REDIRECT" : "BAD_REQUEST";
+        Reason reason = switch (status) {
+            case 401 -> Reason.AUTH_FAILED;
+            case 403 -> Reason.PERMISSION_DENIED;
+            case 404 -> Reason.UNKNOWN_TARGET;
+            case 410 -> Reason.TARGET_GONE;
+            default -> Reason.BAD_REQUEST;
         };
-        throw DeliveryException.permanent(code, what);
+        throw DeliveryException.permanent(reason, what).withPlatformCode("HTTP_" + status);
     }
 
     private CloudEvent cloudEvent(OutboundMessage message, ObjectNode json) {
@@ -164,14 +169,19 @@ final class WebhookEgress {
         }
     }
 
+    /**
+     * The receiver's answer for the error. Not cut here: the bridge masks secrets the receiver quoted back first,
+     * then keeps printable text only and bounds it (a cut made before masking could keep a secret's first part).
+     */
     private static String snippet(byte[] answer) {
         if (answer.length == 0) {
             return "";
         }
-        String text = new String(answer, StandardCharsets.UTF_8).strip().replaceAll("\\s+", " ");
+        int length = Math.min(answer.length, SNIPPET_BYTES);
+        String text = new String(answer, 0, length, StandardCharsets.UTF_8).strip().replaceAll("\\s+", " ");
         if (text.isEmpty()) {
             return "";
         }
-        return ": " + (text.length() > SNIPPET_CHARS ? text.substring(0, SNIPPET_CHARS) + "…" : text);
+        return ": " + text;
     }
 }

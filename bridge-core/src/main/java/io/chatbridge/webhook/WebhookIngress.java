@@ -3,11 +3,13 @@ package io.chatbridge.webhook;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.chatbridge.spi.BridgeUnavailableException;
 import io.chatbridge.spi.DriverContext;
-import io.chatbridge.spi.HttpHandler;
+import io.chatbridge.spi.AsyncHttpHandler;
 import io.chatbridge.spi.HttpRequest;
 import io.chatbridge.spi.HttpResponse;
 import io.chatbridge.spi.InboundMessage;
+import io.chatbridge.spi.MessageRefusedException;
 import io.chatbridge.spi.PublishResult;
+import io.chatbridge.spi.RequestGuard;
 import io.cloudevents.CloudEvent;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -15,6 +17,9 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,7 +32,7 @@ import org.slf4j.LoggerFactory;
  * {@code application/cloudevents-batch+json}, and binary-mode CloudEvents (any content type with {@code ce-*}
  * headers). A batch is all-or-nothing: if one event is bad, none is routed.
  */
-final class WebhookIngress implements HttpHandler {
+final class WebhookIngress implements AsyncHttpHandler, RequestGuard {
 
     private static final Logger LOG = LoggerFactory.getLogger(WebhookIngress.class);
 
@@ -43,17 +48,47 @@ final class WebhookIngress implements HttpHandler {
         this.token = token == null ? null : token.getBytes(StandardCharsets.UTF_8);
     }
 
+    /** The bearer token, checked before the body is read. */
     @Override
-    public HttpResponse handle(HttpRequest request) {
+    public HttpResponse check(HttpRequest head) {
         try {
-            authenticate(request);
-            List<InboundMessage> messages = read(request);
-            return publish(messages);
+            authenticate(head);
+            return null;
         } catch (RejectedRequest e) {
-            LOG.debug("webhook {}: rejected request from {}: {} {}", context.instanceId(), request.remoteAddress(),
-                    e.status(), e.getMessage());
-            return e.toResponse();
+            return rejected(head, e);
         }
+    }
+
+    @Override
+    public CompletionStage<HttpResponse> handle(HttpRequest request) {
+        List<InboundMessage> messages;
+        try {
+            authenticate(request); // again: harmless, and right when served by a server that ignores guards
+            messages = read(request);
+            checkTargets(messages);
+        } catch (RejectedRequest e) {
+            return CompletableFuture.completedFuture(rejected(request, e));
+        }
+        return publish(messages);
+    }
+
+    /**
+     * Asks the target drivers first whether they would refuse a message (a CloudEvent's {@code xvchatgroup} naming
+     * no chat group of the target, an {@code xvmsgtype} it does not support), so a batch stays all-or-nothing.
+     */
+    private void checkTargets(List<InboundMessage> messages) throws RejectedRequest {
+        for (int i = 0; i < messages.size(); i++) {
+            String problem = context.refusal(messages.get(i));
+            if (problem != null) {
+                throw RejectedRequest.badRequest((messages.size() > 1 ? "batch[" + i + "]: " : "") + problem);
+            }
+        }
+    }
+
+    private HttpResponse rejected(HttpRequest request, RejectedRequest e) {
+        LOG.debug("webhook {}: rejected request from {}: {} {}", context.instanceId(), request.remoteAddress(),
+                e.status(), e.getMessage());
+        return e.toResponse();
     }
 
     private void authenticate(HttpRequest request) throws RejectedRequest {
@@ -113,20 +148,34 @@ final class WebhookIngress implements HttpHandler {
         return List.of(PlainJsonMessages.read(body, blankToNull(request.header("idempotency-key")), now));
     }
 
-    private HttpResponse publish(List<InboundMessage> messages) {
-        List<PublishResult> results;
+    /** Publishes without waiting; the answer is 202 once every message is recorded, 503 when one could not be. */
+    private CompletionStage<HttpResponse> publish(List<InboundMessage> messages) {
+        CompletionStage<List<PublishResult>> results;
         try {
-            results = messages.size() == 1 ? List.of(context.publish(messages.get(0)))
-                    : context.publishAll(messages);
-        } catch (BridgeUnavailableException e) {
-            LOG.warn("webhook {}: cannot accept {} message(s): {}", context.instanceId(), messages.size(),
-                    e.getMessage());
-            HttpResponse error = HttpResponse.error(503, "bridge unavailable: " + e.getMessage());
-            return new HttpResponse(503, error.contentType(), error.body(), Map.of("Retry-After", "5"));
+            results = messages.size() == 1 ? context.publishAsync(messages.get(0)).thenApply(List::of)
+                    : context.publishAllAsync(messages);
+        } catch (RuntimeException e) {
+            results = CompletableFuture.failedFuture(e);
         }
-        long duplicates = results.stream().filter(r -> !r.accepted()).count();
-        return HttpResponse.json(202, "{\"accepted\":" + (results.size() - duplicates)
-                + ",\"duplicates\":" + duplicates + "}");
+        return results.handle((done, failure) -> {
+            if (failure == null) {
+                long duplicates = done.stream().filter(r -> !r.accepted()).count();
+                return HttpResponse.json(202, "{\"accepted\":" + (done.size() - duplicates)
+                        + ",\"duplicates\":" + duplicates + "}");
+            }
+            Throwable cause = failure instanceof CompletionException && failure.getCause() != null
+                    ? failure.getCause() : failure;
+            if (cause instanceof MessageRefusedException refused) {
+                return HttpResponse.error(400, refused.getMessage());
+            }
+            if (cause instanceof BridgeUnavailableException e) {
+                LOG.warn("webhook {}: cannot accept {} message(s): {}", context.instanceId(), messages.size(),
+                        e.getMessage());
+                HttpResponse error = HttpResponse.error(503, "bridge unavailable: " + e.getMessage());
+                return new HttpResponse(503, error.contentType(), error.body(), Map.of("Retry-After", "5"));
+            }
+            throw cause instanceof RuntimeException runtime ? runtime : new CompletionException(cause);
+        });
     }
 
     private static boolean isJson(String type) {

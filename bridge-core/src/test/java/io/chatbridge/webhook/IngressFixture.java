@@ -28,6 +28,11 @@ final class IngressFixture implements AutoCloseable {
     private final HttpClient client = HttpClient.newHttpClient();
 
     IngressFixture() throws Exception {
+        this(TestDriverContext::new);
+    }
+
+    /** With a context of the test's own (e.g. one whose publishes complete when the test says). */
+    IngressFixture(java.util.function.Function<DriverConfig, TestDriverContext> contexts) throws Exception {
         List<ConfigProblem> problems = new ArrayList<>();
         Map<String, Object> settings = new LinkedHashMap<>();
         settings.put("listen_port", 0);
@@ -36,7 +41,7 @@ final class IngressFixture implements AutoCloseable {
         DriverConfig config = TestDriverContext.config("webhook", "alerts", settings, problems, List.of());
         driver = (WebhookDriver) new WebhookDriverFactory().create(config);
         assertThat(problems).isEmpty();
-        context = new TestDriverContext(config);
+        context = contexts.apply(config);
         driver.start(context);
         context.startHttp();
     }
@@ -49,6 +54,16 @@ final class IngressFixture implements AutoCloseable {
     /** Posts {@code body} with exactly the given headers (name, value, name, value...). */
     HttpResponse<String> post(String body, String... headers) {
         return post(body.getBytes(StandardCharsets.UTF_8), headers);
+    }
+
+    /** Like {@link #post(byte[], String...)} without waiting for the answer. */
+    java.util.concurrent.CompletableFuture<HttpResponse<String>> postAsync(String body, String... headers) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(context.url(0, PATH))
+                .POST(HttpRequest.BodyPublishers.ofString(body));
+        if (headers.length > 0) {
+            request.headers(headers);
+        }
+        return client.sendAsync(request.build(), HttpResponse.BodyHandlers.ofString());
     }
 
     HttpResponse<String> post(byte[] body, String... headers) {

@@ -6,33 +6,54 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
-/** The built-in driver is written like any plugin: from the bridge it may import only the SPI. */
+/**
+ * The built-in driver is written like any plugin: from the bridge it may use only the SPI. It lives in bridge-core
+ * (so the compiler cannot enforce it as it does for driver-dingtalk and the example driver): every reference to an
+ * {@code io.chatbridge} package in its sources, imports and fully qualified names alike, is checked.
+ */
 class WebhookBoundaryTest {
+
+    private static final Pattern BRIDGE_REFERENCE = Pattern.compile("\\bio\\.chatbridge\\.([a-z0-9_]+)\\.");
+    /** String literals name no packages (e.g. the CloudEvents type {@code io.chatbridge.message}). */
+    private static final Pattern STRING_LITERAL = Pattern.compile("\"(?:\\\\.|[^\"\\\\])*\"");
 
     @Test
     void importsNothingFromTheBridgeOutsideTheSpi() throws IOException {
         Path sources = Path.of("src/main/java/io/chatbridge/webhook");
         List<String> offending;
-        try (Stream<Path> files = Files.list(sources)) {
-            offending = files.filter(f -> f.toString().endsWith(".java"))
-                    .flatMap(f -> {
-                        try {
-                            return Files.readAllLines(f).stream()
-                                    .filter(line -> line.startsWith("import io.chatbridge.")
-                                            && !line.startsWith("import io.chatbridge.spi."))
-                                    .map(line -> f.getFileName() + ": " + line);
-                        } catch (IOException e) {
-                            throw new java.io.UncheckedIOException(e);
-                        }
-                    })
-                    .toList();
+        List<Path> files;
+        try (Stream<Path> walk = Files.walk(sources)) {
+            files = walk.filter(f -> f.toString().endsWith(".java")).toList();
         }
+        offending = files.stream().flatMap(f -> {
+            try {
+                Matcher m = BRIDGE_REFERENCE.matcher(STRING_LITERAL.matcher(Files.readString(f)).replaceAll("\"\""));
+                Stream.Builder<String> found = Stream.builder();
+                while (m.find()) {
+                    if (!m.group(1).equals("spi") && !m.group(1).equals("webhook")) {
+                        found.add(sources.relativize(f) + ": " + m.group());
+                    }
+                }
+                return found.build();
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }).toList();
         assertThat(offending).isEmpty();
-        try (Stream<Path> files = Files.list(sources)) {
-            assertThat(files.count()).isGreaterThan(5);
-        }
+        assertThat(files).hasSizeGreaterThan(5);
+    }
+
+    @Test
+    void theCheckFindsAFullyQualifiedReference() {
+        String code = "String s = io.chatbridge.core.logging.Secrets.redact(\"io.chatbridge.message\");";
+        Matcher m = BRIDGE_REFERENCE.matcher(STRING_LITERAL.matcher(code).replaceAll("\"\""));
+        assertThat(m.find()).isTrue();
+        assertThat(m.group(1)).isEqualTo("core");
+        assertThat(m.find()).as("the literal is not a reference").isFalse();
     }
 }

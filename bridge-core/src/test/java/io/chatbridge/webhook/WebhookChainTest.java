@@ -20,12 +20,12 @@ import org.junit.jupiter.api.Test;
 class WebhookChainTest {
 
     private OutboundMessage message() {
-        return new OutboundMessage("del-7", "r1", "out", Map.of("room", "ops"), "hello", null,
-                new RichContent.ActionCard("T", "body", null, null,
-                        List.of(new RichContent.Button("Open", "https://example.com")), "1"),
-                List.of(), new Mentions(List.of("u1"), List.of(), false), Map.of(),
-                new Origin("dingtalk", "dt", Map.of(), "m1", new Sender("u9", "Li", null, null), null),
-                Map.of("xvchatgroup", "bot1"), 1);
+        return OutboundMessage.builder().deliveryId("del-7").ruleId("r1").instanceId("out")
+                .channel(Map.of("room", "ops")).text("hello").rich(RichContent.actionCard("T", "body", null, null,
+                        List.of(RichContent.button("Open", "https://example.com")), "1")).attachments(List.of())
+                                .mentions(new Mentions(List.of("u1"), List.of(), false)).options(Map.of())
+                                .source(new Origin("dingtalk", "dt", Map.of(), "m1", Sender.of("u9", "Li"), null))
+                                .extensions(Map.of("xvchatgroup", "bot1")).attempt(1).build();
     }
 
     private void sendTwice(boolean ceMode, IngressFixture ingress) throws Exception {
@@ -55,7 +55,7 @@ class WebhookChainTest {
             assertThat(received.channel()).isEqualTo(Map.of("room", "ops"));
             assertThat(received.rich()).isEqualTo(message().rich());
             assertThat(received.mentions()).isEqualTo(message().mentions());
-            assertThat(received.sender()).isEqualTo(new Sender("u9", "Li", null, null));
+            assertThat(received.sender()).isEqualTo(Sender.of("u9", "Li"));
             assertThat(received.extensions()).containsEntry("xvchatgroup", "bot1");
         }
     }

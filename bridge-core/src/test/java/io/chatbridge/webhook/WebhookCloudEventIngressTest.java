@@ -64,7 +64,7 @@ class WebhookCloudEventIngressTest {
     void turnsVanusLinkExampleIntoLinkContent() {
         InboundMessage message = postVanusExample("link");
 
-        assertThat(message.rich()).isEqualTo(new RichContent.Link("title", "text", "https://github.com/vanus-labs",
+        assertThat(message.rich()).isEqualTo(RichContent.link("title", "text", "https://github.com/vanus-labs",
                 "https://www.vanus.ai/images/ng/vanus-black.svg"));
         assertThat(message.text()).isEqualTo("title\ntext\nhttps://github.com/vanus-labs");
         assertThat(message.extensions()).containsEntry("xvmsgtype", "link");
@@ -75,7 +75,7 @@ class WebhookCloudEventIngressTest {
     void turnsVanusMarkdownExampleIntoMarkdownContent() {
         InboundMessage message = postVanusExample("markdown");
 
-        assertThat(message.rich()).isEqualTo(new RichContent.Markdown("title", "text"));
+        assertThat(message.rich()).isEqualTo(RichContent.markdown("title", "text"));
         assertThat(message.text()).isEqualTo("text");
         assertThat(message.extensions()).containsEntry("xvmsgtype", "markdown");
     }
@@ -84,9 +84,9 @@ class WebhookCloudEventIngressTest {
     void turnsVanusActionCardExampleIntoActionCardWithButtons() {
         InboundMessage message = postVanusExample("actionCard");
 
-        assertThat(message.rich()).isEqualTo(new RichContent.ActionCard("title", "text", null, null,
-                List.of(new RichContent.Button("title1", "https://github.com/vanus-labs"),
-                        new RichContent.Button("title2", "https://github.com/vanus-labs")), "0"));
+        assertThat(message.rich()).isEqualTo(RichContent.actionCard("title", "text", null, null,
+                List.of(RichContent.button("title1", "https://github.com/vanus-labs"),
+                        RichContent.button("title2", "https://github.com/vanus-labs")), "0"));
         assertThat(message.text()).contains("title1: https://github.com/vanus-labs");
         assertThat(message.extensions()).containsEntry("xvmsgtype", "actionCard");
     }
@@ -95,10 +95,10 @@ class WebhookCloudEventIngressTest {
     void turnsVanusFeedCardExampleIntoFeedCardLinks() {
         InboundMessage message = postVanusExample("feedCard");
 
-        assertThat(message.rich()).isEqualTo(new RichContent.FeedCard(List.of(
-                new RichContent.FeedLink("title1", "https://github.com/vanus-labs",
+        assertThat(message.rich()).isEqualTo(RichContent.feedCard(List.of(
+                RichContent.feedLink("title1", "https://github.com/vanus-labs",
                         "https://www.vanus.ai/images/ng/vanus-black.svg"),
-                new RichContent.FeedLink("title2", "https://github.com/vanus-labs",
+                RichContent.feedLink("title2", "https://github.com/vanus-labs",
                         "https://www.vanus.ai/images/ng/vanus-black.svg"))));
         assertThat(message.text()).isEqualTo("title1: https://github.com/vanus-labs\n"
                 + "title2: https://github.com/vanus-labs");
@@ -183,7 +183,7 @@ class WebhookCloudEventIngressTest {
                 "source", "/monitoring/prometheus", "type", "alert.critical", "subject", "db1"));
         assertThat(message.id()).matches("/monitoring/prometheus\nevt-42\n[0-9a-f]{16}");
         assertThat(message.time()).isEqualTo(Instant.parse("2024-05-01T08:00:00Z"));
-        assertThat(message.rich()).isEqualTo(new RichContent.Markdown("disk full", "host db1: /var is 98% full"));
+        assertThat(message.rich()).isEqualTo(RichContent.markdown("disk full", "host db1: /var is 98% full"));
         assertThat(message.extensions()).containsEntry("xvmsgtype", "markdown")
                 .containsEntry("xvchatgroup", "ops team");
     }
@@ -253,7 +253,7 @@ class WebhookCloudEventIngressTest {
                          "at":{"atMobiles":["138"],"isAtAll":false}}}""");
 
         InboundMessage message = ingress.context.published().get(0);
-        assertThat(message.rich()).isEqualTo(new RichContent.Markdown("T", "**bold** @138"));
+        assertThat(message.rich()).isEqualTo(RichContent.markdown("T", "**bold** @138"));
         assertThat(message.mentions().mobiles()).containsExactly("138");
     }
 

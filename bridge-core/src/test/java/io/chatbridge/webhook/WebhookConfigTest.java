@@ -183,7 +183,7 @@ class WebhookConfigTest {
         assertThat(errors()).isEmpty();
         assertThat(warnings()).containsExactlyInAnyOrder(
                 "config.json: webhook.alerts.token: shorter than 16 characters; use a long random value",
-                "config.json: webhook.alerts.tokn: unknown key, ignored (known keys: allow_unauthenticated, ce_mode, headers, listen_path, "
+                "config.json: webhook.alerts.tokn: unknown key, ignored; did you mean token? (known keys: allow_unauthenticated, ce_mode, headers, listen_path, "
                         + "listen_port, method, timeout_seconds, token, url)");
     }
 

@@ -135,8 +135,8 @@ class WebhookContentValidationTest {
         ingress.post(CE_JSON, event("feedCard", "{\"links\":[{\"title\":\"a\",\"messageURL\":\"https://a\"}]}"));
 
         assertThat(ingress.context.published()).extracting(m -> m.rich()).containsExactly(
-                new RichContent.ActionCard("t", "x", "Open", "https://s", List.of(), null),
-                new RichContent.FeedCard(List.of(new RichContent.FeedLink("a", "https://a", null))));
+                RichContent.actionCard("t", "x", "Open", "https://s", List.of(), null),
+                RichContent.feedCard(List.of(RichContent.feedLink("a", "https://a", null))));
     }
 
     // ---------------------------------------------------------------- CloudEvents with nothing to send

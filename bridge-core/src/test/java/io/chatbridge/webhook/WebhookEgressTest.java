@@ -102,12 +102,14 @@ class WebhookEgressTest {
 
     private static OutboundMessage message(Map<String, Object> options) {
         Origin source = new Origin("dingtalk", "dt_main", Map.of("open_conversation_id", "cidAAA"), "msg-1",
-                new Sender("user123", "Yang", null, null), Instant.parse("2024-05-01T07:59:00Z"));
-        return new OutboundMessage("del-1", "ops-room", "out", Map.of("room", "ops"), "Yang: hello",
-                new RichHeader("Alert", "db1"), new RichContent.Markdown("T", "**hello**"),
-                List.of(new Attachment("image", "https://example.com/a.png", "a.png", 10, "image/png")),
-                new Mentions(List.of("u1"), List.of("138"), false), options, source,
-                Map.of("xvchatgroup", "bot1"), 1);
+                Sender.of("user123", "Yang"), Instant.parse("2024-05-01T07:59:00Z"));
+        return OutboundMessage.builder().deliveryId("del-1").ruleId("ops-room").instanceId("out")
+                .channel(Map.of("room", "ops")).text("Yang: hello").header(new RichHeader("Alert", "db1"))
+                .rich(RichContent.markdown("T", "**hello**"))
+                .attachment(Attachment.builder().type("image").url("https://example.com/a.png").name("a.png").size(10)
+                        .mime("image/png").build())
+                .mentions(new Mentions(List.of("u1"), List.of("138"), false)).options(options).source(source)
+                .extensions(Map.of("xvchatgroup", "bot1")).attempt(1).build();
     }
 
     private static JsonNode json(String body) throws Exception {

@@ -49,10 +49,11 @@ class WebhookIngressTest {
         assertThat(response.body()).isEqualTo("{\"accepted\":1,\"duplicates\":0}");
         InboundMessage message = ingress.context.published().get(0);
         assertThat(message.channel()).containsExactlyInAnyOrderEntriesOf(Map.of("room", "ops", "severity", 2));
-        assertThat(message.sender()).isEqualTo(new Sender("prom-1", "Prometheus", null, null));
+        assertThat(message.sender()).isEqualTo(Sender.of("prom-1", "Prometheus"));
         assertThat(message.text()).isEqualTo("disk almost full");
         assertThat(message.attachments()).containsExactly(
-                new Attachment("image", "https://example.com/graph.png", "graph.png", 2048, null));
+                Attachment.builder().type("image").url("https://example.com/graph.png").name("graph.png").size(2048)
+                        .build());
         assertThat(message.extensions()).isEqualTo(Map.of("team", "infra", "level", "3"));
         assertThat(message.id()).isEqualTo("alert-7");
         assertThat(message.time()).isNotNull();
@@ -88,7 +89,7 @@ class WebhookIngressTest {
 
         InboundMessage message = ingress.context.published().get(0);
         assertThat(message.rich()).isEqualTo(
-                new RichContent.Link("T", "x", "https://example.com", "https://example.com/p.png"));
+                RichContent.link("T", "x", "https://example.com", "https://example.com/p.png"));
         assertThat(message.mentions()).isEqualTo(new Mentions(List.of("u1"), List.of(), true));
     }
 
@@ -145,10 +146,10 @@ class WebhookIngressTest {
 
         List<InboundMessage> published = ingress.context.published();
         assertThat(published).extracting(InboundMessage::rich).containsExactly(
-                new RichContent.Link("L", "t", "https://m", "https://p"),
-                new RichContent.Markdown("M", "# hi"),
-                new RichContent.ActionCard("A", "t", "Open", "https://s", List.of(), "0"),
-                new RichContent.FeedCard(List.of(new RichContent.FeedLink("F", "https://m", "https://p"))));
+                RichContent.link("L", "t", "https://m", "https://p"),
+                RichContent.markdown("M", "# hi"),
+                RichContent.actionCard("A", "t", "Open", "https://s", List.of(), "0"),
+                RichContent.feedCard(List.of(RichContent.feedLink("F", "https://m", "https://p"))));
         assertThat(published.get(1).mentions().all()).isTrue();
         assertThat(published).allSatisfy(m -> assertThat(m.text()).isNotBlank());
     }

@@ -27,7 +27,8 @@ import java.util.Set;
 record DingTalkAddresses(boolean ruleReceives, boolean sendsToGroup, boolean sendsToUsers, Set<String> conversations,
                          List<ConfigNode> sendOnlyChannels) {
 
-    private static final Set<String> ADDRESS_KEYS = Set.of(OPEN_CONVERSATION_ID, CHAT_GROUP, USER_IDS);
+    /** The keys of a rule's address naming a DingTalk instance (the bridge rejects any other). */
+    static final Set<String> ADDRESS_KEYS = Set.of(OPEN_CONVERSATION_ID, CHAT_GROUP, USER_IDS);
 
     /** Checks every address the rules use with the instance; {@code groups} are the configured chat groups. */
     static DingTalkAddresses check(DriverConfig config, List<String> groups) {
@@ -78,12 +79,7 @@ record DingTalkAddresses(boolean ruleReceives, boolean sendsToGroup, boolean sen
     }
 
     private static void checkTargetAddress(ConfigNode address, List<String> groups, String prefix) {
-        for (String key : address.keys()) {
-            if (!ADDRESS_KEYS.contains(key)) {
-                address.get(key).warning("unknown DingTalk address key, ignored (known: chat_group, "
-                        + "open_conversation_id, user_ids)");
-            }
-        }
+        // unknown keys are rejected by the bridge, from DingTalkDriverFactory.addressKeys
         if (address.has(OPEN_CONVERSATION_ID)) {
             address.requireString(OPEN_CONVERSATION_ID, "must be a conversation id, e.g. \"cidXXXX\"");
         }

@@ -35,10 +35,8 @@ public record DingTalkConfig(String instanceId, String appKey, String appSecret,
      *
      * @param port the sandbox's port ({@code sandbox_port}, default 8070)
      * @param groups the open conversation ids the rules name, in rule order; the sandbox shows them as groups
-     * @param callbackHost where the sandbox reaches the bridge's callback port ({@code global.http.host}, loopback
-     *     when that is a wildcard address)
      */
-    public record Sandbox(int port, List<String> groups, String callbackHost) {
+    public record Sandbox(int port, List<String> groups) {
         public Sandbox {
             groups = List.copyOf(groups);
         }
@@ -58,6 +56,7 @@ public record DingTalkConfig(String instanceId, String appKey, String appSecret,
 
     private static final Set<String> KNOWN_KEYS = Set.of("app_key", "app_secret", "robot_code", "signing_secret",
             "listen_port", "listen_path", "api_endpoint", "webhooks", "default", "defalult", "rate_per_minute",
+            "api_rate_per_second",
             "sandbox", "sandbox_port", ReceiveMode.KEY);
 
     public DingTalkConfig {
@@ -115,7 +114,7 @@ public record DingTalkConfig(String instanceId, String appKey, String appSecret,
         boolean callbacks = !stream && (s.has("listen_port") || s.has("listen_path") || uses.ruleReceives());
         uses.warnSendOnly(callbacks || stream, config.instanceId());
 
-        Sandbox sandbox = SandboxModeSettings.read(s, config.global(), uses.conversations());
+        Sandbox sandbox = SandboxModeSettings.read(s, uses.conversations());
         AppSettings app = sandbox != null ? AppSettings.forSandbox(s)
                 : AppSettings.read(s, uses, callbacks, stream, !webhooks.isEmpty());
         return new DingTalkConfig(config.instanceId(), app.appKey(), app.appSecret(), app.robotCode(),

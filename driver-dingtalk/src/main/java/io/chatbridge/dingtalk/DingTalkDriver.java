@@ -5,6 +5,7 @@ import io.chatbridge.dingtalk.inbound.CallbackHandler;
 import io.chatbridge.dingtalk.inbound.CallbackSignature;
 import io.chatbridge.dingtalk.outbound.AccessTokenCache;
 import io.chatbridge.dingtalk.outbound.AppRobotSender;
+import io.chatbridge.dingtalk.outbound.OpenApiBudget;
 import io.chatbridge.dingtalk.outbound.OutgoingContent;
 import io.chatbridge.dingtalk.outbound.RobotApi;
 import io.chatbridge.dingtalk.outbound.Sleeper;
@@ -13,6 +14,7 @@ import io.chatbridge.dingtalk.sandbox.DingTalkSandbox;
 import io.chatbridge.dingtalk.stream.StreamClient;
 import io.chatbridge.dingtalk.stream.StreamSettings;
 import io.chatbridge.spi.DeliveryException;
+import io.chatbridge.spi.DeliveryException.Reason;
 import io.chatbridge.spi.Driver;
 import io.chatbridge.spi.DriverContext;
 import io.chatbridge.spi.OutboundMessage;
@@ -81,10 +83,11 @@ public final class DingTalkDriver implements Driver {
 
     private void startParts(DriverContext context) throws Exception {
         String id = config.instanceId();
+        metrics = context.metrics();
         URI endpoint = config.apiEndpoint();
         List<WebhookConfig> webhookConfigs = config.webhooks();
         if (config.sandbox() != null) {
-            sandbox = InProcessSandbox.start(config);
+            sandbox = InProcessSandbox.start(config, context.bindHost());
             endpoint = URI.create(sandbox.sandbox().baseUrl());
             webhookConfigs = sandbox.webhooks();
             LOG.info("[{}] sandbox mode: DingTalk is simulated at {} - open it in a browser to chat as a group member",
@@ -94,9 +97,10 @@ public final class DingTalkDriver implements Driver {
         if (config.hasApp()) {
             RobotApi api = new RobotApi(endpoint, config.appKey(), config.appSecret(), config.robotCode(),
                     context.clock());
+            api.paceWith(openApiBudget);
             // every SDK call, token fetches included, runs on the delivery worker that needs it: no second thread
             // waits for it (a burst of workers shares the one fetch in flight)
-            AccessTokenCache tokens = new AccessTokenCache(api::fetchToken, Runnable::run, ticker);
+            AccessTokenCache tokens = new AccessTokenCache(api::fetchToken, Runnable::run, ticker, context::secret);
             app = new AppRobotSender(id, api, tokens, ticker);
         }
         if (!config.webhooks().isEmpty()) {
@@ -111,7 +115,8 @@ public final class DingTalkDriver implements Driver {
             } else {
                 signature = new CallbackSignature(config.signingSecret(), context.clock());
             }
-            context.http(config.listenPort()).post(config.listenPath(), new CallbackHandler(context, signature));
+            CallbackHandler callbacks = new CallbackHandler(context, signature);
+            context.http(config.listenPort()).route("POST", config.listenPath(), callbacks, callbacks);
             LOG.info("[{}] receiving DingTalk callbacks on port {} at {}", id, config.listenPort(),
                     config.listenPath());
         }
@@ -122,6 +127,9 @@ public final class DingTalkDriver implements Driver {
         LOG.info("[{}] started: app robot {}, custom robots {}", id, config.hasApp() ? config.robotCode() : "none",
                 config.webhooks().isEmpty() ? "none" : String.join(", ", config.chatGroups()));
     }
+
+    private volatile OpenApiBudget openApiBudget;
+    private volatile io.chatbridge.spi.DriverMetrics metrics;
 
     @Override
     public SendResult send(OutboundMessage message) throws DeliveryException {
@@ -137,11 +145,42 @@ public final class DingTalkDriver implements Driver {
         String group = chatGroup(message);
         WebhookConfig webhook = group == null ? null : robots.get(group);
         if (webhook == null || webhooks == null) {
-            throw DeliveryException.permanent("UNKNOWN_TARGET", group == null
+            throw DeliveryException.permanent(Reason.UNKNOWN_TARGET, group == null
                     ? "the address names no DingTalk target and no webhooks are configured"
                     : "unknown chat_group '" + group + "' (known: " + String.join(", ", config.chatGroups()) + ")");
         }
         return webhooks.send(webhook, content);
+    }
+
+    /** The message types a routed message may ask for ({@code msg_type} option or {@code xvmsgtype}). */
+    private static final List<String> MESSAGE_TYPES = List.of("text", "markdown", "link", "actionCard", "feedCard",
+            "image");
+
+    /**
+     * Refuses at publish time what can never be sent: an {@code xvchatgroup} naming no configured chat group (when
+     * the rule's address names none), and an {@code xvmsgtype} that is no DingTalk message type.
+     */
+    @Override
+    public String refusal(OutboundMessage message) {
+        String type = message.option(OutgoingContent.MSG_TYPE) != null ? null
+                : message.extensions().get(OutgoingContent.XV_MSG_TYPE);
+        if (type != null && message.rich() == null
+                && MESSAGE_TYPES.stream().noneMatch(known -> known.equalsIgnoreCase(type.trim()))) {
+            return OutgoingContent.XV_MSG_TYPE + ": '" + type + "' is not a DingTalk message type dingtalk instance "
+                    + config.instanceId() + " supports (known: " + String.join(", ", MESSAGE_TYPES) + ")";
+        }
+        if (message.channel().get(DingTalkConfig.OPEN_CONVERSATION_ID) != null
+                || message.channel().get(DingTalkConfig.USER_IDS) != null
+                || message.channel().get(DingTalkConfig.CHAT_GROUP) != null) {
+            return null;
+        }
+        String group = message.extensions().get("xvchatgroup");
+        if (group != null && !group.isBlank() && !robots.containsKey(group)) {
+            return "xvchatgroup: '" + group + "' names no chat group of dingtalk instance " + config.instanceId()
+                    + " (known: "
+                    + (robots.isEmpty() ? "none, it has no webhooks" : String.join(", ", robots.keySet())) + ")";
+        }
+        return null;
     }
 
     /**
@@ -150,13 +189,38 @@ public final class DingTalkDriver implements Driver {
      */
     @Override
     public Duration sendDelay(OutboundMessage message) {
-        if (webhooks == null || message.channel().get(DingTalkConfig.OPEN_CONVERSATION_ID) != null
-                || message.channel().get(DingTalkConfig.USER_IDS) != null) {
+        if (message.channel().get(DingTalkConfig.OPEN_CONVERSATION_ID) != null) {
+            return openApiDelay(RobotApi.GROUP_SEND, message);
+        }
+        if (message.channel().get(DingTalkConfig.USER_IDS) != null) {
+            return openApiDelay(RobotApi.USERS_SEND, message);
+        }
+        if (webhooks == null) {
             return Duration.ZERO;
         }
         String group = chatGroup(message);
         WebhookConfig webhook = group == null ? null : robots.get(group);
         return webhook == null ? Duration.ZERO : webhooks.delayFor(webhook);
+    }
+
+    /**
+     * Sets the OpenAPI budget this instance's app robot shares with the other instances of its app key (the
+     * factory does, before {@link #start}); without one, app robot sends are not paced.
+     */
+    void paceOpenApi(OpenApiBudget budget) {
+        this.openApiBudget = budget;
+    }
+
+    private Duration openApiDelay(String api, OutboundMessage message) {
+        OpenApiBudget budget = openApiBudget;
+        if (budget == null || app == null) {
+            return Duration.ZERO;
+        }
+        Duration wait = budget.delayFor(api, message.deliveryId());
+        if (!wait.isZero() && metrics != null) {
+            metrics.increment("openapi_pacing_waits", "api", api);
+        }
+        return wait;
     }
 
     /** The custom robot a message goes to: the address's chat group, else its {@code xvchatgroup}, else default. */
@@ -189,7 +253,7 @@ public final class DingTalkDriver implements Driver {
 
     private AppRobotSender requireApp(String key) throws DeliveryException {
         if (app == null) {
-            throw DeliveryException.permanent("NOT_CONFIGURED",
+            throw DeliveryException.permanent(Reason.NOT_CONFIGURED,
                     "sending to " + key + " needs app_key, app_secret and robot_code");
         }
         return app;
@@ -205,7 +269,7 @@ public final class DingTalkDriver implements Driver {
             }
         }
         if (ids.isEmpty()) {
-            throw DeliveryException.permanent("BAD_REQUEST", "user_ids must be a non-empty array of staff ids");
+            throw DeliveryException.permanent(Reason.BAD_REQUEST, "user_ids must be a non-empty array of staff ids");
         }
         return ids;
     }

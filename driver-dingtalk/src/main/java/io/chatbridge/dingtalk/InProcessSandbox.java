@@ -22,7 +22,13 @@ record InProcessSandbox(DingTalkSandbox sandbox, List<WebhookConfig> webhooks) {
     /** Prefix of the group each custom robot posts into. */
     static final String ROBOT_GROUP_PREFIX = "cidRobot_";
 
-    static InProcessSandbox start(DingTalkConfig config) {
+    /**
+     * Starts the sandbox of {@code config}.
+     *
+     * @param bindHost where the bridge's HTTP servers listen ({@code DriverContext.bindHost()}): the sandbox posts
+     *     members' messages to the instance's callback port there (loopback for a wildcard address)
+     */
+    static InProcessSandbox start(DingTalkConfig config, String bindHost) {
         Map<String, SandboxSettings.Group> groups = new LinkedHashMap<>();
         for (SandboxSettings.Group group : SandboxSettings.defaults().groups()) {
             groups.put(group.openConversationId(), group);
@@ -40,7 +46,7 @@ record InProcessSandbox(DingTalkSandbox sandbox, List<WebhookConfig> webhooks) {
                     webhook.secret(), groupId));
         }
         URI callback = config.callbacks()
-                ? URI.create("http://" + config.sandbox().callbackHost() + ":" + config.listenPort()
+                ? URI.create("http://" + connectHost(bindHost) + ":" + config.listenPort()
                         + config.listenPath())
                 : null;
         SandboxSettings settings = SandboxSettings.defaults()
@@ -69,6 +75,15 @@ record InProcessSandbox(DingTalkSandbox sandbox, List<WebhookConfig> webhooks) {
                     webhook.secret(), webhook.ratePerMinute()));
         }
         return new InProcessSandbox(sandbox, pointed);
+    }
+
+    /** A bind address as an address to connect to: wildcard addresses become loopback, IPv6 gets brackets. */
+    static String connectHost(String bindHost) {
+        String host = bindHost == null ? null : bindHost.strip();
+        if (host == null || host.isBlank() || host.equals("0.0.0.0") || host.equals("::") || host.equals("[::]")) {
+            return "127.0.0.1";
+        }
+        return host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host;
     }
 
     private static String rootMessage(Throwable e) {

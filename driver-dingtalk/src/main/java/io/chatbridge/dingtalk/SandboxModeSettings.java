@@ -15,7 +15,7 @@ final class SandboxModeSettings {
     }
 
     /** The sandbox to start, or {@code null} when {@code sandbox} is not true (or not a boolean). */
-    static Sandbox read(ConfigNode s, ConfigNode global, Set<String> conversations) {
+    static Sandbox read(ConfigNode s, Set<String> conversations) {
         Object flag = s.has("sandbox") ? s.get("sandbox").value() : null;
         if (flag != null && !(flag instanceof Boolean)) {
             s.get("sandbox").problem("expected true or false, got " + ConfigNode.describe(flag));
@@ -45,16 +45,6 @@ final class SandboxModeSettings {
             s.get("listen_port").problem("must be a fixed port with \"sandbox\": true (the sandbox posts members'"
                     + " messages to it)");
         }
-        return new Sandbox(port, List.copyOf(conversations), callbackHost(global));
-    }
-
-    /** {@code global.http.host} as an address to connect to: wildcard addresses become loopback. */
-    private static String callbackHost(ConfigNode global) {
-        Object value = global == null ? null : global.get("http").get("host").value();
-        String host = value instanceof String text ? text.strip() : null;
-        if (host == null || host.isBlank() || host.equals("0.0.0.0") || host.equals("::") || host.equals("[::]")) {
-            return "127.0.0.1";
-        }
-        return host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host;
+        return new Sandbox(port, List.copyOf(conversations));
     }
 }

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.chatbridge.dingtalk.FakeDingTalk.Reply;
 import io.chatbridge.dingtalk.TestTime.FakeTicker;
 import io.chatbridge.spi.DeliveryException;
+import io.chatbridge.spi.DeliveryException.Reason;
 import io.chatbridge.spi.SendResult;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -267,7 +268,8 @@ class AppRobotSendTest {
         assertThatThrownBy(() -> send(Messages.toGroup("cidAAA").text("x")))
                 .isInstanceOfSatisfying(DeliveryException.class, e -> {
                     assertThat(e.retryable()).isFalse();
-                    assertThat(e.code()).isEqualTo("invalidParameter.openConversationId");
+                    assertThat(e.platformCode()).isEqualTo("invalidParameter.openConversationId");
+                    assertThat(e.reason()).isEqualTo(Reason.UNKNOWN_TARGET);
                 });
     }
 
@@ -385,7 +387,8 @@ class AppRobotSendTest {
         assertThatThrownBy(() -> send(Messages.toGroup("cidAAA").text("x")))
                 .isInstanceOfSatisfying(DeliveryException.class, e -> {
                     assertThat(e.retryable()).isTrue();
-                    assertThat(e.code()).isEqualTo("HTTP_502");
+                    assertThat(e.platformCode()).isEqualTo("HTTP_502");
+                    assertThat(e.reason()).isEqualTo(Reason.SERVER_ERROR);
                     assertThat(e.getMessage()).contains("answer is not JSON: <html>").doesNotContain("nginx");
                 });
     }

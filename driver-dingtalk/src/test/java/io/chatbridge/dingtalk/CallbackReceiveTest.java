@@ -2,8 +2,8 @@ package io.chatbridge.dingtalk;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.chatbridge.core.testing.MutableClock;
 import io.chatbridge.dingtalk.TestTime.FakeTicker;
+import io.chatbridge.testkit.MutableClock;
 import io.chatbridge.dingtalk.outbound.Sleeper;
 import io.chatbridge.dingtalk.protocol.DingTalkSignature;
 import io.chatbridge.spi.InboundMessage;
@@ -101,6 +101,27 @@ class CallbackReceiveTest {
     }
 
     @Test
+    void anUnsignedCallbackIsAnswered403BeforeItsBodyIsSent() throws Exception {
+        start(SIGNING_SECRET);
+        try (java.net.Socket socket = new java.net.Socket(java.net.InetAddress.getLoopbackAddress(),
+                fixture.context.url(0, "/").getPort())) {
+            socket.setSoTimeout(10_000);
+            // headers announce a body that never comes: the answer must not wait for it
+            socket.getOutputStream().write(("POST /dingtalk/event HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                    + "Content-Type: application/json\r\nContent-Length: 100000\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            socket.getOutputStream().flush();
+            StringBuilder status = new StringBuilder();
+            int c;
+            while ((c = socket.getInputStream().read()) >= 0 && c != '\n') {
+                status.append((char) c);
+            }
+            assertThat(status.toString()).startsWith("HTTP/1.1 403");
+        }
+        assertThat(fixture.context.published()).isEmpty();
+    }
+
+    @Test
     void rejectsCallbackOlderThanOneHour() throws Exception {
         start(SIGNING_SECRET);
         String ts = Long.toString(clock.millis() - Duration.ofHours(1).toMillis() - 1);
@@ -164,7 +185,7 @@ class CallbackReceiveTest {
         assertThat(m.platform()).isEqualTo("dingtalk");
         assertThat(m.instanceId()).isEqualTo("dt");
         assertThat(m.channel()).isEqualTo(Map.of("open_conversation_id", "cidXXXX"));
-        assertThat(m.sender()).isEqualTo(new Sender("user123", "杨xx", null, null));
+        assertThat(m.sender()).isEqualTo(Sender.of("user123", "杨xx"));
         assertThat(m.text()).isEqualTo("你好");
         assertThat(m.id()).isEqualTo("msg0xxxxx");
         assertThat(m.time()).isEqualTo(Instant.ofEpochMilli(1613630252678L));

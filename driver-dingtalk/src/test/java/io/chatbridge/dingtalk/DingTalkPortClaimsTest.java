@@ -25,7 +25,8 @@ class DingTalkPortClaimsTest {
         try {
             Path c = Files.writeString(dir.resolve("config.json"), config);
             Path r = Files.writeString(dir.resolve("rules.json"), rules);
-            Setup setup = Setup.load(c, r, DriverRegistry.discover(null), k -> null);
+            Setup setup = Setup.load(c, r, DriverRegistry.discover(null), k -> null,
+                    new Setup.Options().allowRandomPorts()); // sandboxPortZeroNeverCollides
             return setup.errors().stream().map(ConfigProblem::toString)
                     .map(s -> s.replace(dir + "/", "")).toList();
         } catch (IOException e) {

@@ -17,13 +17,13 @@ import org.junit.jupiter.api.Test;
 /** Each message type's exact JSON on both paths: custom robot webhook body, and app robot msgKey + msgParam. */
 class MessageTypesTest {
 
-    private static final RichContent.Link LINK = new RichContent.Link("Release", "v2 is out",
+    private static final RichContent.Link LINK = RichContent.link("Release", "v2 is out",
             "https://example.com/r", "https://example.com/p.png");
-    private static final RichContent.ActionCard SINGLE = new RichContent.ActionCard("Deploy", "ready?",
+    private static final RichContent.ActionCard SINGLE = RichContent.actionCard("Deploy", "ready?",
             "Open", "https://example.com/d", List.of(), "0");
-    private static final RichContent.FeedCard FEED = new RichContent.FeedCard(List.of(
-            new RichContent.FeedLink("one", "https://example.com/1", "https://example.com/1.png"),
-            new RichContent.FeedLink("two", "https://example.com/2", null)));
+    private static final RichContent.FeedCard FEED = RichContent.feedCard(List.of(
+            RichContent.feedLink("one", "https://example.com/1", "https://example.com/1.png"),
+            RichContent.feedLink("two", "https://example.com/2", null)));
 
     private FakeDingTalk fake;
     private DriverFixture fixture;
@@ -99,14 +99,14 @@ class MessageTypesTest {
 
     @Test
     void markdownRendersRichHeaderAsHeading() throws Exception {
-        Messages m = webhook().rich(new RichContent.Markdown("T", "body")).header("Alert", "host1");
+        Messages m = webhook().rich(RichContent.markdown("T", "body")).header("Alert", "host1");
         assertThat(webhookBody(m)).isEqualTo(
                 "{\"msgtype\":\"markdown\",\"markdown\":{\"title\":\"T\",\"text\":\"#### Alert · host1\\n\\nbody\"}}");
     }
 
     @Test
     void markdownWithMentionsCarriesAt() throws Exception {
-        Messages m = webhook().rich(new RichContent.Markdown("T", "body"))
+        Messages m = webhook().rich(RichContent.markdown("T", "body"))
                 .mentions(new Mentions(List.of(), List.of("13900000000"), false));
         assertThat(webhookBody(m)).isEqualTo("{\"msgtype\":\"markdown\",\"markdown\":{\"title\":\"T\",\"text\":"
                 + "\"body @13900000000\"},\"at\":{\"atMobiles\":[\"13900000000\"],\"atUserIds\":[],\"isAtAll\":false}}");
@@ -146,9 +146,9 @@ class MessageTypesTest {
 
     @Test
     void actionCardWithVerticalButtons() throws Exception {
-        RichContent.ActionCard card = new RichContent.ActionCard("Vote", "pick", null, null, List.of(
-                new RichContent.Button("A", "https://a"), new RichContent.Button("B", "https://b"),
-                new RichContent.Button("C", "https://c")), "0");
+        RichContent.ActionCard card = RichContent.actionCard("Vote", "pick", null, null, List.of(
+                RichContent.button("A", "https://a"), RichContent.button("B", "https://b"),
+                RichContent.button("C", "https://c")), "0");
         assertThat(webhookBody(webhook().rich(card))).isEqualTo("{\"msgtype\":\"actionCard\",\"actionCard\":"
                 + "{\"title\":\"Vote\",\"text\":\"pick\",\"btnOrientation\":\"0\",\"btns\":[{\"title\":\"A\","
                 + "\"actionURL\":\"https://a\"},{\"title\":\"B\",\"actionURL\":\"https://b\"},{\"title\":\"C\","
@@ -160,8 +160,8 @@ class MessageTypesTest {
 
     @Test
     void actionCardWithTwoHorizontalButtonsIsSampleActionCard6() throws Exception {
-        RichContent.ActionCard card = new RichContent.ActionCard("Vote", "pick", null, null, List.of(
-                new RichContent.Button("Yes", "https://y"), new RichContent.Button("No", "https://n")), "1");
+        RichContent.ActionCard card = RichContent.actionCard("Vote", "pick", null, null, List.of(
+                RichContent.button("Yes", "https://y"), RichContent.button("No", "https://n")), "1");
         assertThat(appBody(app().rich(card))).isEqualTo("sampleActionCard6 {\"title\":\"Vote\",\"text\":\"pick\","
                 + "\"buttonTitle1\":\"Yes\",\"buttonUrl1\":\"https://y\",\"buttonTitle2\":\"No\","
                 + "\"buttonUrl2\":\"https://n\"}");
@@ -171,8 +171,8 @@ class MessageTypesTest {
     @Test
     void actionCardWithSixButtonsFallsBackToMarkdownOnAppRobot() throws Exception {
         List<RichContent.Button> six = java.util.stream.IntStream.rangeClosed(1, 6)
-                .mapToObj(i -> new RichContent.Button("b" + i, "https://b/" + i)).toList();
-        String body = appBody(app().rich(new RichContent.ActionCard("Many", "t", null, null, six, "0")));
+                .mapToObj(i -> RichContent.button("b" + i, "https://b/" + i)).toList();
+        String body = appBody(app().rich(RichContent.actionCard("Many", "t", null, null, six, "0")));
         assertThat(body).startsWith("sampleMarkdown {\"title\":\"Many\",\"text\":\"t\\n\\n[b1](https://b/1)")
                 .contains("[b6](https://b/6)");
     }
@@ -192,13 +192,13 @@ class MessageTypesTest {
 
     @Test
     void imageViaAppRobotIsSampleImageMsg() throws Exception {
-        assertThat(appBody(app().rich(new RichContent.Image("https://example.com/i.png"))))
+        assertThat(appBody(app().rich(RichContent.image("https://example.com/i.png"))))
                 .isEqualTo("sampleImageMsg {\"photoURL\":\"https://example.com/i.png\"}");
     }
 
     @Test
     void imageViaWebhookFallsBackToMarkdownPicture() throws Exception {
-        assertThat(webhookBody(webhook().rich(new RichContent.Image("https://example.com/i.png")))).isEqualTo(
+        assertThat(webhookBody(webhook().rich(RichContent.image("https://example.com/i.png")))).isEqualTo(
                 "{\"msgtype\":\"markdown\",\"markdown\":{\"title\":\"[image]\",\"text\":"
                         + "\"![image](https://example.com/i.png)\"}}");
     }

@@ -51,7 +51,7 @@ final class Messages {
     }
 
     Messages attachment(String type, String url) {
-        attachments.add(new Attachment(type, url, null, -1, null));
+        attachments.add(Attachment.builder().type(type).url(url).build());
         return this;
     }
 
@@ -76,7 +76,8 @@ final class Messages {
     }
 
     OutboundMessage build() {
-        return new OutboundMessage(deliveryId, "r1", "dt", channel, text, header, rich, attachments, mentions, options,
-                null, extensions, 1);
+        return OutboundMessage.builder().deliveryId(deliveryId).ruleId("r1").instanceId("dt").channel(channel)
+                .text(text).header(header).rich(rich).attachments(attachments).mentions(mentions).options(options)
+                .extensions(extensions).attempt(1).build();
     }
 }

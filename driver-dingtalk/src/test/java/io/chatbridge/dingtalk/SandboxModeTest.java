@@ -90,7 +90,7 @@ class SandboxModeTest {
 
         assertThat(sandbox.settings().groups()).extracting(g -> g.openConversationId())
                 .containsExactly("cidGroupA", "cidGroupB", "cidTeam", "cidOps");
-        fixture.driver.send(Messages.toGroup("cidOps").rich(new RichContent.Markdown("Deploy", "**done**")).build());
+        fixture.driver.send(Messages.toGroup("cidOps").rich(RichContent.markdown("Deploy", "**done**")).build());
         assertThat(sandbox.awaitMessage("cidOps", m -> m.shows("**done**"), WAIT)).isNotNull();
     }
 

@@ -1,7 +1,7 @@
 package io.chatbridge.dingtalk;
 
 import com.github.benmanes.caffeine.cache.Ticker;
-import io.chatbridge.core.testing.MutableClock;
+import io.chatbridge.testkit.MutableClock;
 import io.chatbridge.dingtalk.outbound.Sleeper;
 import java.time.Duration;
 import java.util.List;

@@ -3,13 +3,14 @@ package io.chatbridge.dingtalk;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.chatbridge.core.testing.MutableClock;
 import io.chatbridge.dingtalk.FakeDingTalk.Reply;
 import io.chatbridge.dingtalk.TestTime.FakeSleeper;
 import io.chatbridge.dingtalk.TestTime.FakeTicker;
 import io.chatbridge.dingtalk.protocol.DingTalkSignature;
 import io.chatbridge.spi.DeliveryException;
+import io.chatbridge.spi.DeliveryException.Reason;
 import io.chatbridge.spi.SendResult;
+import io.chatbridge.testkit.MutableClock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -93,7 +94,8 @@ class WebhookSendTest {
         assertThatThrownBy(() -> send(toGroup("ops").text("x")))
                 .isInstanceOfSatisfying(DeliveryException.class, e -> {
                     assertThat(e.retryable()).isFalse();
-                    assertThat(e.code()).isEqualTo("310000");
+                    assertThat(e.platformCode()).isEqualTo("310000");
+                    assertThat(e.reason()).isEqualTo(Reason.AUTH_FAILED);
                     assertThat(e.getMessage()).contains("ops").contains("sign not match")
                             .doesNotContain("tokOPS");
                 });
@@ -154,12 +156,16 @@ class WebhookSendTest {
 
     @Test
     void otherErrcodesArePermanent() {
+        Map<String, Reason> reasons = Map.of("310000", Reason.AUTH_FAILED, "300001", Reason.UNKNOWN_TARGET,
+                "400102", Reason.TARGET_GONE, "400105", Reason.BAD_REQUEST, "430101", Reason.CONTENT_REJECTED);
         for (String code : List.of("310000", "300001", "400102", "400105", "430101")) {
             fake.webhookReplies.add(new Reply(200, "{\"errcode\":" + code + ",\"errmsg\":\"nope\"}"));
             assertThatThrownBy(() -> send(toGroup("dev").text("x")))
                     .isInstanceOfSatisfying(DeliveryException.class, e -> {
                         assertThat(e.retryable()).isFalse();
-                        assertThat(e.code()).isEqualTo(code);
+                        assertThat(e.platformCode()).isEqualTo(code);
+                        assertThat(e.reason()).as(code).isEqualTo(reasons.get(code));
+                        assertThat(e.code()).isEqualTo(reasons.get(code).name());
                     });
         }
     }
@@ -189,6 +195,21 @@ class WebhookSendTest {
                     assertThat(e.retryable()).isTrue();
                     assertThat(e.code()).isEqualTo("RATE_LIMITED");
                     assertThat(e.retryAfter()).isEqualTo(java.time.Duration.ofSeconds(30));
+                });
+    }
+
+    @Test
+    void keywordsMissingIsContentRejectedAndAnUnknownErrcodeKeepsItsOwnCode() {
+        fake.webhookReplies.add(new Reply(200, "{\"errcode\":310000,\"errmsg\":\"keywords not in content\"}"));
+        assertThatThrownBy(() -> send(toGroup("dev").text("x")))
+                .isInstanceOfSatisfying(DeliveryException.class,
+                        e -> assertThat(e.reason()).isEqualTo(Reason.CONTENT_REJECTED));
+        fake.webhookReplies.add(new Reply(200, "{\"errcode\":499999,\"errmsg\":\"new\"}"));
+        assertThatThrownBy(() -> send(toGroup("dev").text("x")))
+                .isInstanceOfSatisfying(DeliveryException.class, e -> {
+                    assertThat(e.retryable()).isFalse();
+                    assertThat(e.reason()).isEqualTo(Reason.OTHER);
+                    assertThat(e.code()).as("what dead letters store").isEqualTo("499999");
                 });
     }
 

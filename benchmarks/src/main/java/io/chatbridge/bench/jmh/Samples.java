@@ -37,7 +37,7 @@ final class Samples {
                 .platform("dingtalk")
                 .instanceId("dt_main")
                 .channel("open_conversation_id", conversationId)
-                .sender(new Sender("user123", "杨xx", null, null))
+                .sender(Sender.of("user123", "杨xx"))
                 .text("你好, this is a benchmark message")
                 .id(msgId)
                 .time(Instant.parse("2026-01-01T00:00:00Z"))

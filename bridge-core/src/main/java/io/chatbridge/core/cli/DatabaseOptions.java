@@ -54,7 +54,8 @@ public class DatabaseOptions {
                 .setLevel(Level.WARN);
         String notAFile = FileOptions.notAFile(config);
         if (notAFile != null) {
-            err.println("error: " + config + ": " + notAFile);
+            err.println("error: " + config.toAbsolutePath() + ": " + notAFile + (Files.exists(config) ? ""
+                    : " (name the bridge's config with --config FILE)"));
             return new Opened(null, EXIT_USAGE);
         }
         if (plugins != null && !Files.isDirectory(plugins)) {

@@ -19,22 +19,36 @@ public class FileOptions {
             description = "instances per platform (JSON or YAML; default: ${DEFAULT-VALUE})")
     Path config;
 
-    @Option(names = {"-r", "--rules"}, paramLabel = "FILE", defaultValue = "rules.json",
-            description = "routing rules (JSON or YAML; default: ${DEFAULT-VALUE})")
+    @Option(names = {"-r", "--rules"}, paramLabel = "FILE",
+            description = "routing rules (JSON or YAML; default: rules.json next to --config)")
     Path rules;
 
     @Option(names = {"-p", "--plugins"}, paramLabel = "DIR",
             description = "directory of driver plugin jars to load")
     Path plugins;
 
+    private DriverRegistry registry;
+
     /** The loaded setup, or an exit code when files are missing or invalid (problems already printed). */
     Result load(PrintWriter err) {
-        for (Path file : new Path[] {config, rules}) {
-            String problem = notAFile(file);
-            if (problem != null) {
-                err.println("error: " + file + ": " + problem);
-                return new Result(null, EXIT_MISSING);
-            }
+        boolean rulesDefaulted = rules == null;
+        if (rulesDefaulted) {
+            rules = defaultRules(config);
+        }
+        String configProblem = notAFile(config);
+        if (configProblem != null) {
+            err.println("error: " + config.toAbsolutePath() + ": " + configProblem + (Files.exists(config) ? ""
+                    : " (name the bridge's config with --config FILE)"));
+            return new Result(null, EXIT_MISSING);
+        }
+        String rulesProblem = notAFile(rules);
+        if (rulesProblem != null) {
+            err.println("error: " + rules.toAbsolutePath() + ": " + rulesProblem + (Files.exists(rules) ? ""
+                    : rulesDefaulted
+                    ? " (without --rules the rules are read from rules.json next to --config; name them with"
+                            + " --rules FILE)"
+                    : " (--rules)"));
+            return new Result(null, EXIT_MISSING);
         }
         if (plugins != null && !Files.isDirectory(plugins)) {
             err.println("error: " + plugins + ": " + (Files.exists(plugins)
@@ -43,12 +57,30 @@ public class FileOptions {
             return new Result(null, EXIT_MISSING);
         }
         DriverRegistry registry = DriverRegistry.discover(plugins);
+        this.registry = registry;
         Setup setup = Setup.load(config, rules, registry, System::getenv);
         if (!setup.problems().isEmpty()) {
             err.print(Setup.render(setup.problems()));
             err.flush();
         }
         return new Result(setup, setup.valid() ? 0 : EXIT_INVALID);
+    }
+
+    /** Reads the same files again, with the plugins found by {@link #load}: what a reload runs. */
+    java.util.function.Supplier<Setup> reloader() {
+        DriverRegistry found = registry;
+        return () -> Setup.load(config, rules, found, System::getenv);
+    }
+
+    /** The files to watch for {@code global.watch_files}. */
+    java.util.List<Path> files() {
+        return java.util.List.of(config, rules);
+    }
+
+    /** {@code rules.json} in the directory of {@code config}. */
+    static Path defaultRules(Path config) {
+        Path dir = config.getParent();
+        return dir == null ? Path.of("rules.json") : dir.resolve("rules.json");
     }
 
     /** Why {@code file} cannot be read as the user's file, or {@code null} when it can. */

@@ -27,6 +27,10 @@ public class Main implements Callable<Integer> {
             description = "TRACE, DEBUG, INFO, WARN or ERROR (default: INFO)")
     String logLevel;
 
+    @Option(names = "--log-format", paramLabel = "FORMAT",
+            description = "text (default) or json: one JSON object per line")
+    String logFormat;
+
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
@@ -35,6 +39,7 @@ public class Main implements Callable<Integer> {
         RunCommand run = new RunCommand();
         run.files = files;
         run.logLevel = logLevel;
+        run.logFormat = logFormat;
         run.spec = spec;
         return run.call();
     }

@@ -4,6 +4,7 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import io.chatbridge.core.Bridge;
 import io.chatbridge.core.BridgeStartException;
+import io.chatbridge.core.logging.LogFormat;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -28,6 +29,11 @@ public class RunCommand implements Callable<Integer> {
             description = "TRACE, DEBUG, INFO, WARN or ERROR (default: INFO)")
     String logLevel;
 
+    @Option(names = "--log-format", paramLabel = "FORMAT",
+            description = "text (readable lines, the default) or json (one JSON object per line);"
+                    + " default from BRIDGE_LOG_FORMAT")
+    String logFormat;
+
     @Spec
     CommandSpec spec;
 
@@ -43,13 +49,23 @@ public class RunCommand implements Callable<Integer> {
             }
             ((Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME)).setLevel(level);
         }
+        String formatName = logFormat != null ? logFormat : System.getenv("BRIDGE_LOG_FORMAT");
+        if (formatName != null && !formatName.isBlank()) {
+            LogFormat format = LogFormat.parse(formatName);
+            if (format == null) {
+                err.println("error: " + (logFormat != null ? "--log-format" : "BRIDGE_LOG_FORMAT")
+                        + ": unknown format \"" + formatName + "\"; use text or json");
+                return 2;
+            }
+            format.apply();
+        }
         FileOptions.Result loaded = files.load(err);
         if (loaded.exitCode() != 0) {
             return loaded.exitCode();
         }
         Bridge bridge;
         try {
-            bridge = Bridge.start(loaded.setup(), new Bridge.Options());
+            bridge = Bridge.start(loaded.setup(), new Bridge.Options().reloadFrom(files.reloader()));
         } catch (BridgeStartException e) {
             err.println("error: " + e.getMessage());
             return 1;
@@ -62,6 +78,10 @@ public class RunCommand implements Callable<Integer> {
                 Runtime.getRuntime().halt(0);
             }
         }, "bridge-shutdown"));
+        ReloadTriggers.onSighup(bridge);
+        if (loaded.setup().global().watchFiles()) {
+            ReloadTriggers.watch(bridge, files.files());
+        }
         bridge.awaitStopped();
         return 0;
     }

@@ -17,11 +17,14 @@ final class EnvSubstitution {
 
     private static final Pattern PLACEHOLDER = Pattern.compile("\\$\\$\\{|\\$\\{([A-Za-z_][A-Za-z0-9_.]*)(:-([^}]*))?}");
 
+    /** A whole value such as {@code $EVENTS_TOKEN}: probably a {@code ${...}} without its braces. */
+    private static final Pattern BARE_REFERENCE = Pattern.compile("\\$([A-Za-z_][A-Za-z0-9_]*)");
+
     private final Function<String, String> env;
     private final String file;
-    private final List<ConfigProblem> problems;
+    private final ProblemLog problems;
 
-    EnvSubstitution(Function<String, String> env, String file, List<ConfigProblem> problems) {
+    EnvSubstitution(Function<String, String> env, String file, ProblemLog problems) {
         this.env = env;
         this.file = file;
         this.problems = problems;
@@ -54,6 +57,13 @@ final class EnvSubstitution {
         if (s.indexOf('$') < 0) {
             return s;
         }
+        Matcher bare = BARE_REFERENCE.matcher(s.strip());
+        if (bare.matches()) {
+            problems.accept(new ConfigProblem(file, path, "looks like an environment variable without braces and is"
+                    + " taken literally; write ${" + bare.group(1) + "} to read " + bare.group(1)
+                    + " from the environment", true));
+            return s;
+        }
         Matcher m = PLACEHOLDER.matcher(s);
         StringBuilder out = new StringBuilder();
         while (m.find()) {
@@ -67,11 +77,14 @@ final class EnvSubstitution {
                     if (m.group(2) != null) {
                         replacement = m.group(3);
                     } else {
-                        problems.add(new ConfigProblem(file, path, "environment variable " + name
+                        problems.unsetVariable(new ConfigProblem(file, path, "environment variable " + name
                                 + " is not set (set it, or write ${" + name + ":-default})", false));
                         replacement = "";
                     }
                 } else {
+                    if (value.isEmpty()) {
+                        problems.emptyVariable(file, path, name);
+                    }
                     replacement = value;
                 }
             }

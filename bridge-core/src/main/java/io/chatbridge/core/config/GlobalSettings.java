@@ -30,14 +30,17 @@ import java.util.regex.Pattern;
  * @param dedupWindow how long inbound message ids are remembered
  * @param shutdownTimeout how long in-flight deliveries may take at shutdown
  * @param httpHost address the HTTP servers bind to
+ * @param admin the admin port ({@code global.admin}), {@link AdminSettings#NONE} when not configured
+ * @param watchFiles re-read config.json and rules.json when they change ({@code global.watch_files})
  */
 public record GlobalSettings(Path databasePath, String databaseUrl, String databaseUser, String databasePassword,
                              boolean strictEchoMatch, int maxAttempts, Duration maxAge, int workers,
                              Duration lease, Duration backoffBase, Duration backoffMax, Duration pollInterval,
-                             Duration dedupWindow, Duration shutdownTimeout, String httpHost) {
+                             Duration dedupWindow, Duration shutdownTimeout, String httpHost,
+                             AdminSettings admin, boolean watchFiles) {
 
     static final Set<String> KEYS = Set.of("database", "strict_echo_match", "delivery", "dedup_window",
-            "shutdown_timeout", "http");
+            "shutdown_timeout", "http", "admin", "watch_files");
 
     private static final Pattern SIMPLE_DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h|d)");
 
@@ -75,7 +78,9 @@ public record GlobalSettings(Path databasePath, String databaseUrl, String datab
                 duration(delivery, "poll_interval", Duration.ofSeconds(1)),
                 duration(global, "dedup_window", Duration.ofMinutes(10)),
                 duration(global, "shutdown_timeout", Duration.ofSeconds(10)),
-                http.string("host", "0.0.0.0"));
+                http.string("host", "0.0.0.0"),
+                AdminSettings.from(global.get("admin")),
+                global.bool("watch_files", false));
     }
 
     /** Whether deliveries live in memory only ({@code database.path: ":memory:"} and no URL). */

@@ -1,5 +1,6 @@
 package io.chatbridge.core.delivery;
 
+import io.chatbridge.core.logging.PrintableText;
 import io.chatbridge.core.logging.Secrets;
 import io.chatbridge.spi.DeliveryException;
 import io.chatbridge.spi.Driver;
@@ -21,6 +22,7 @@ import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 
 /**
  * Sends what the {@link DeliveryStore} holds: one dispatcher thread claims due deliveries (the head of each target
@@ -32,7 +34,7 @@ public final class DeliveryEngine implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(DeliveryEngine.class);
 
     private final DeliveryStore store;
-    private final Map<String, Driver> drivers;
+    private volatile Map<String, Driver> drivers;
     private final RetryPolicy retry;
     private final Clock clock;
     private final int workers;
@@ -49,6 +51,8 @@ public final class DeliveryEngine implements AutoCloseable {
     private volatile boolean running;
     private volatile boolean signalled;
     private Thread dispatcher;
+    private volatile Duration storeRetryFirst = Duration.ofMillis(100);
+    private volatile Duration storeRetryMax = Duration.ofSeconds(5);
 
     /**
      * @param drivers started drivers by instance id
@@ -70,8 +74,17 @@ public final class DeliveryEngine implements AutoCloseable {
                 r -> {
                     Thread t = new Thread(r, "delivery-" + n.incrementAndGet());
                     t.setDaemon(true);
+                    // the last resort: a worker catches everything itself (see runWorker), so this only logs
+                    t.setUncaughtExceptionHandler((thread, e) ->
+                            LOG.error("{}: unexpected {}; the pool starts another worker", thread.getName(), e, e));
                     return t;
                 });
+    }
+
+    /** How long a worker waits before writing a delivery's outcome again after the store failed (doubling). */
+    void storeRetryDelays(Duration first, Duration max) {
+        this.storeRetryFirst = first;
+        this.storeRetryMax = max;
     }
 
     /** Starts the dispatcher; pending deliveries (e.g. from before a restart) go out at once. */
@@ -96,6 +109,30 @@ public final class DeliveryEngine implements AutoCloseable {
         }
     }
 
+    /**
+     * Sends from now on go to {@code next} (a reload restarted, added or removed instances); sends in flight finish
+     * on the driver they started with, see {@link #awaitIdle}.
+     */
+    public void drivers(Map<String, Driver> next) {
+        this.drivers = Map.copyOf(next);
+        wake();
+    }
+
+    /**
+     * Waits up to {@code timeout} until no delivery to {@code instanceId} is being sent: a reload stops an old
+     * driver only after its in-flight sends. Returns whether none is left.
+     */
+    public boolean awaitIdle(String instanceId, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (sending.stream().anyMatch(d -> d.message().instanceId().equals(instanceId))) {
+            if (System.nanoTime() > deadline) {
+                return false;
+            }
+            Thread.sleep(10);
+        }
+        return true;
+    }
+
     /** Deliveries being sent right now. */
     public int inFlight() {
         return inFlight.get();
@@ -112,11 +149,13 @@ public final class DeliveryEngine implements AutoCloseable {
             }
             running = false;
         }
+        long deadline = System.nanoTime() + timeout.toNanos();
         wake();
         try {
-            dispatcher.join(timeout.toMillis());
+            // one deadline for the dispatcher and the workers together: never twice the timeout
+            dispatcher.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
             pool.shutdown();
-            if (!pool.awaitTermination(Math.max(1, timeout.toMillis()), TimeUnit.MILLISECONDS)) {
+            if (!pool.awaitTermination(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
                 LOG.warn("{} deliveries still in flight after {} s; they will be redelivered on the next start",
                         inFlight.get(), timeout.toSeconds());
                 pool.shutdownNow();
@@ -142,21 +181,16 @@ public final class DeliveryEngine implements AutoCloseable {
                 for (DeliveryStore.PendingDelivery d : batch) {
                     inFlight.incrementAndGet();
                     sending.add(d);
-                    pool.execute(() -> {
-                        try {
-                            process(d);
-                        } finally {
-                            sending.remove(d);
-                            inFlight.decrementAndGet();
-                            wake();
-                        }
-                    });
+                    pool.execute(() -> runWorker(d));
                 }
                 if (batch.isEmpty() || inFlight.get() >= workers) {
                     awaitWork();
                 }
-            } catch (RuntimeException e) {
-                LOG.error("delivery dispatcher: {}; retrying in 1 s", e.getMessage(), e);
+            } catch (StoreException e) {
+                LOG.error("delivery dispatcher: {}; retrying in 1 s", e.getMessage());
+                sleepQuietly(1000);
+            } catch (Throwable e) {
+                LOG.error("delivery dispatcher: unexpected {}; retrying in 1 s", e.toString(), e);
                 sleepQuietly(1000);
             }
         }
@@ -191,60 +225,170 @@ public final class DeliveryEngine implements AutoCloseable {
         }
     }
 
+    /** One delivery on a worker thread. Catches everything: a worker thread never dies of a delivery. */
+    private void runWorker(DeliveryStore.PendingDelivery d) {
+        try {
+            process(d);
+        } catch (Throwable e) {
+            // a bug (ours or a driver's) past the handling in process: the claim's lease expiring sends it again
+            LOG.error("delivery {} to {}: unexpected {}; the worker carries on", d.id(), d.message().instanceId(),
+                    e.toString(), e);
+        } finally {
+            sending.remove(d);
+            inFlight.decrementAndGet();
+            wake();
+        }
+    }
+
+    /** What the engine reports as it works (metrics); every method is called on a delivery worker. */
+    public interface Events {
+        /** No events. */
+        Events NONE = new Events() {
+        };
+
+        /** One {@code Driver.send} call returned ({@code ok}) or threw, after {@code took}. */
+        default void sendCall(OutboundMessage message, Duration took, boolean ok) {
+        }
+
+        /** A delivery was sent and recorded, {@code sinceAccepted} after it was accepted. */
+        default void sent(OutboundMessage message, Duration sinceAccepted) {
+        }
+
+        /** An attempt failed with {@code code}; {@code willRetry} tells whether it is retried or dead-lettered. */
+        default void failed(OutboundMessage message, String code, boolean willRetry) {
+        }
+    }
+
+    private volatile Events events = Events.NONE;
+
+    /** Reports sends and failures to {@code events} from now on. */
+    public void events(Events events) {
+        this.events = events == null ? Events.NONE : events;
+    }
+
+    /** One delivery, with its instance, rule and id in the log context (the JSON log format shows them). */
     private void process(DeliveryStore.PendingDelivery d) {
         OutboundMessage message = d.message();
+        MDC.put("instance", message.instanceId());
+        MDC.put("rule", message.ruleId());
+        MDC.put("delivery", String.valueOf(d.id()));
+        try {
+            processInContext(d);
+        } finally {
+            MDC.remove("instance");
+            MDC.remove("rule");
+            MDC.remove("delivery");
+        }
+    }
+
+    private void processInContext(DeliveryStore.PendingDelivery d) {
+        OutboundMessage message = d.message();
         Driver driver = drivers.get(message.instanceId());
-        Instant now = clock.instant();
         if (driver == null) {
-            fail(d, "NO_DRIVER", "instance \"" + message.instanceId() + "\" is not configured", now);
+            fail(d, "NO_DRIVER", "instance \"" + message.instanceId() + "\" is not configured", clock.instant());
             return;
         }
         if (containsSecret(message)) {
             LOG.warn("delivery {} of rule {} to {} blocked: the message contains a configured secret",
                     d.id(), message.ruleId(), message.instanceId());
-            fail(d, "BLOCKED_SECRET", "blocked: the message contains a configured secret", now);
+            fail(d, "BLOCKED_SECRET", "blocked: the message contains a configured secret", clock.instant());
             return;
         }
+        SendResult result;
+        long begin = System.nanoTime();
         try {
             Duration delay = driver.sendDelay(message);
             if (delay != null && !delay.isNegative() && !delay.isZero()) {
-                store.postpone(d, now.plus(delay));
+                Instant notBefore = clock.instant().plus(delay);
+                record(d, "postpone", () -> store.postpone(d, notBefore));
                 return;
             }
-            SendResult result = driver.send(message);
-            store.delivered(d, result == null ? null : result.platformMessageId(), clock.instant());
+            begin = System.nanoTime();
+            result = driver.send(message);
+            events.sendCall(message, Duration.ofNanos(System.nanoTime() - begin), true);
         } catch (DeliveryException e) {
-            handleFailure(d, e, now);
-        } catch (RuntimeException e) {
-            handleFailure(d, new DeliveryException(DeliveryException.Category.RETRYABLE, "DRIVER_ERROR",
-                    e.toString(), null, e), now);
+            events.sendCall(message, Duration.ofNanos(System.nanoTime() - begin), false);
+            // the time after the send: a send that timed out after 30 s is retried after its backoff from then
+            handleFailure(d, e, clock.instant());
+            return;
+        } catch (Throwable e) {
+            if (e instanceof OutOfMemoryError oom) {
+                throw oom; // runWorker logs it; nothing here can handle it
+            }
+            events.sendCall(message, Duration.ofNanos(System.nanoTime() - begin), false);
+            // a driver bug (an unchecked exception, even an Error): a retryable failure of this delivery
+            handleFailure(d, new DeliveryException(DeliveryException.Category.RETRYABLE,
+                    DeliveryException.Reason.INTERNAL, null, e.toString(), null, e), clock.instant());
+            return;
+        }
+        // sent: from here on a store failure is retried as a store write, never as a second send
+        String targetId = result == null ? null : result.platformMessageId();
+        Instant sent = clock.instant();
+        record(d, "record as delivered", () -> store.delivered(d, targetId, sent));
+        events.sent(message, Duration.between(d.createdAt(), sent));
+    }
+
+    /**
+     * Writes a delivery's outcome, retrying while the store fails (full disk, database down): the delivery stays
+     * claimed (its lease is renewed meanwhile) and its outcome waits here in memory, so a message that was sent is
+     * never sent again because its record failed. Gives up only when the engine stops; the lease then expires and
+     * the delivery is sent again (at least once).
+     */
+    private void record(DeliveryStore.PendingDelivery d, String what, Runnable write) {
+        Duration wait = storeRetryFirst;
+        for (int attempt = 1; ; attempt++) {
+            try {
+                write.run();
+                if (attempt > 1) {
+                    LOG.info("delivery {}: {} succeeded after {} attempts", d.id(), what, attempt);
+                }
+                return;
+            } catch (RuntimeException e) {
+                if (!running || Thread.currentThread().isInterrupted()) {
+                    LOG.error("delivery {} to {}: could not {} ({}); stopping, so it will be sent again after its "
+                            + "lease", d.id(), d.message().instanceId(), what, e.getMessage());
+                    return;
+                }
+                LOG.warn("delivery {} to {}: could not {} ({}); writing it again in {} ms (not sending again)",
+                        d.id(), d.message().instanceId(), what, e.getMessage(), wait.toMillis());
+                sleepQuietly(wait.toMillis());
+                Duration doubled = wait.multipliedBy(2);
+                wait = doubled.compareTo(storeRetryMax) > 0 ? storeRetryMax : doubled;
+            }
         }
     }
 
     private void handleFailure(DeliveryStore.PendingDelivery d, DeliveryException e, Instant now) {
         OutboundMessage m = d.message();
-        String error = Secrets.redact((e.code() == null ? "" : e.code() + ": ") + e.getMessage());
+        // remote answers may carry binary garbage or quote secrets back: printable, bounded, masked
+        String error = PrintableText.of(Secrets.redact((e.code() == null ? "" : e.code() + ": ") + e.getMessage()));
         if (!e.retryable()) {
-            fail(d, null, error, now);
+            deadLetter(d, e.code(), error, now);
             return;
         }
         boolean tooOld = Duration.between(d.createdAt(), now).compareTo(retry.maxAge()) >= 0;
         if (m.attempt() >= retry.maxAttempts() || tooOld) {
-            fail(d, null, error + (tooOld ? " (gave up: older than " + retry.maxAge() + ")"
+            deadLetter(d, e.code(), error + (tooOld ? " (gave up: older than " + retry.maxAge() + ")"
                     : " (gave up after " + m.attempt() + " attempts)"), now);
             return;
         }
+        events.failed(m, e.code(), true);
         Duration wait = retry.backoff(m.attempt(), e.retryAfter(), ThreadLocalRandom.current()::nextDouble);
         LOG.info("delivery {} to {} failed (attempt {}): {}; retrying in {} ms", d.id(), m.instanceId(),
                 m.attempt(), error, wait.toMillis());
-        store.retryLater(d, now.plus(wait), error);
+        record(d, "reschedule", () -> store.retryLater(d, now.plus(wait), error));
     }
 
+    /** A failure found before any send ({@code NO_DRIVER}, {@code BLOCKED_SECRET}). */
     private void fail(DeliveryStore.PendingDelivery d, String code, String error, Instant now) {
-        String text = code == null ? error : code + ": " + error;
+        deadLetter(d, code, code + ": " + error, now);
+    }
+
+    private void deadLetter(DeliveryStore.PendingDelivery d, String code, String text, Instant now) {
+        events.failed(d.message(), code, false);
         LOG.warn("delivery {} of rule {} to {} moved to dead letters: {}", d.id(), d.message().ruleId(),
                 d.message().instanceId(), text);
-        store.deadLetter(d, text, now);
+        record(d, "move to dead letters", () -> store.deadLetter(d, text, now));
     }
 
     private static boolean containsSecret(OutboundMessage m) {

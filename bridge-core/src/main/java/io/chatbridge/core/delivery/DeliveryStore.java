@@ -3,7 +3,9 @@ package io.chatbridge.core.delivery;
 import io.chatbridge.spi.OutboundMessage;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * Where deliveries wait until they are sent: the outbox. Implementations: {@link InMemoryDeliveryStore} (tests,
@@ -24,6 +26,50 @@ public interface DeliveryStore extends AutoCloseable {
      * @throws StoreException when the store cannot record them
      */
     boolean append(String dedupKey, List<OutboundMessage> deliveries, Instant now, Duration window);
+
+    /**
+     * Records several inbound messages (e.g. one CloudEvents batch) in one transaction, without parking the caller
+     * for the commit. The future completes with one {@code fresh} flag per message (see {@link #append}) once the
+     * transaction committed (durably, for the durable stores), or exceptionally with a {@link StoreException} and
+     * nothing recorded. It may complete on a store thread: continuations must be short. The default records them
+     * one after the other on the calling thread.
+     */
+    default CompletableFuture<List<Boolean>> appendAsync(List<Append> messages, Instant now, Duration window) {
+        try {
+            List<Boolean> fresh = new ArrayList<>(messages.size());
+            for (Append m : messages) {
+                fresh.add(append(m.dedupKey(), m.deliveries(), now, window));
+            }
+            return CompletableFuture.completedFuture(fresh);
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    /**
+     * Forgets de-duplication keys older than {@code window} and message links past their retention. Called by the
+     * bridge's scheduler about once a minute, never on an ingress thread. The default does nothing (a store that
+     * bounds itself on the way).
+     */
+    default void prune(Instant now, Duration window) {
+    }
+
+    /**
+     * Why the store can no longer record messages for good (its file was deleted), or {@code null}. Cheap: read on
+     * every publish and by readiness.
+     */
+    default String unavailableReason() {
+        return null;
+    }
+
+    /**
+     * Tries a small acknowledging write, so a bridge whose appends failed can tell when the store works again
+     * without waiting for a message. The default does nothing.
+     *
+     * @throws StoreException when the write fails
+     */
+    default void probeWrite() {
+    }
 
     /**
      * Claims up to {@code max} deliveries due at {@code now}: the head of each queue whose head is not claimed by
@@ -85,6 +131,15 @@ public interface DeliveryStore extends AutoCloseable {
     /** The queue a delivery belongs to: target instance plus its address in a canonical form. */
     static String queueKey(OutboundMessage message) {
         return message.instanceId() + " " + Canonical.json(message.channel());
+    }
+
+    /**
+     * One inbound message to record.
+     *
+     * @param dedupKey see {@link DeliveryStore#append}, may be {@code null}
+     * @param deliveries its deliveries, possibly empty
+     */
+    record Append(String dedupKey, List<OutboundMessage> deliveries) {
     }
 
     /**

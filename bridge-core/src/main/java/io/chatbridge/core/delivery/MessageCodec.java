@@ -1,64 +1,219 @@
 package io.chatbridge.core.delivery;
 
-import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
-import com.fasterxml.jackson.annotation.JsonSubTypes;
-import com.fasterxml.jackson.annotation.JsonTypeInfo;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import io.chatbridge.spi.Attachment;
 import io.chatbridge.spi.Mentions;
+import io.chatbridge.spi.Origin;
 import io.chatbridge.spi.OutboundMessage;
 import io.chatbridge.spi.RichContent;
+import io.chatbridge.spi.RichHeader;
+import io.chatbridge.spi.Sender;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
 
 /**
- * {@link OutboundMessage} as JSON for the outbox's {@code payload} column. Unknown properties are ignored so that a
- * row written by a newer build (one more field) can still be read by an older replica during a rolling upgrade.
+ * A delivery as JSON for the outbox's {@code payload} column, in a form private to core and versioned by its
+ * {@code v} field: the records below, not the SPI's classes, so the SPI can grow or change its types without changing
+ * what is on disk, and a change of the stored form is a new {@code v} read alongside the old ones.
+ *
+ * <ul>
+ *   <li>no {@code v} (0): rows written up to schema v2, when the payload was the SPI's {@code OutboundMessage} as
+ *       JSON. Version 1 kept its property names, so the same records read them. (The {@code attempt} property is
+ *       the attempt the row was written for; a claim replaces it from the {@code attempts} column.)</li>
+ *   <li>{@code v: 1}: the current form.</li>
+ * </ul>
+ *
+ * <p>Unknown properties are ignored so that a row written by a newer build (one more field) can still be read by an
+ * older replica during a rolling upgrade; a {@code v} newer than this build knows is refused with a clear error.
  */
 final class MessageCodec {
+
+    /** The version {@link #write} writes. */
+    static final int VERSION = 1;
 
     private static final ObjectMapper JSON = new ObjectMapper()
             .registerModule(new JavaTimeModule())
             .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .disable(DeserializationFeature.ADJUST_DATES_TO_CONTEXT_TIME_ZONE)
-            .addMixIn(RichContent.class, RichContentMixin.class)
-            .addMixIn(Mentions.class, MentionsMixin.class);
+            .setSerializationInclusion(JsonInclude.Include.NON_NULL);
 
     private MessageCodec() {
     }
 
     static String write(OutboundMessage message) {
         try {
-            return JSON.writeValueAsString(message);
-        } catch (JsonProcessingException e) {
+            return JSON.writeValueAsString(StoredDelivery.of(message));
+        } catch (JsonProcessingException | RuntimeException e) {
             throw new StoreException("cannot serialize delivery " + message.deliveryId() + ": "
-                    + e.getOriginalMessage(), e);
+                    + (e instanceof JsonProcessingException j ? j.getOriginalMessage() : e.getMessage()), e);
         }
     }
 
     static OutboundMessage read(String json) {
+        StoredDelivery stored;
         try {
-            return JSON.readValue(json, OutboundMessage.class);
+            stored = JSON.readValue(json, StoredDelivery.class);
         } catch (JsonProcessingException e) {
             throw new StoreException("cannot read a stored delivery: " + e.getOriginalMessage(), e);
         }
+        if (stored.v() > VERSION) {
+            throw new StoreException("cannot read a stored delivery: it was written in form " + stored.v()
+                    + " by a newer build, this one reads forms up to " + VERSION + "; upgrade the bridge", null);
+        }
+        try {
+            return stored.toMessage();
+        } catch (RuntimeException e) {
+            throw new StoreException("cannot read a stored delivery: " + e.getMessage(), e);
+        }
     }
 
-    /** The SPI stays free of Jackson annotations; the wire names are the {@link RichContent#type()} names. */
-    @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, include = JsonTypeInfo.As.PROPERTY, property = "type")
-    @JsonSubTypes({
-        @JsonSubTypes.Type(value = RichContent.Markdown.class, name = "markdown"),
-        @JsonSubTypes.Type(value = RichContent.Link.class, name = "link"),
-        @JsonSubTypes.Type(value = RichContent.ActionCard.class, name = "actionCard"),
-        @JsonSubTypes.Type(value = RichContent.FeedCard.class, name = "feedCard"),
-        @JsonSubTypes.Type(value = RichContent.Image.class, name = "image")})
-    private interface RichContentMixin {
+    // ------------------------------------------------------------------------------------------------ stored form
+
+    /** Version 1 (and, without {@code v}, the rows of schema v2). */
+    record StoredDelivery(int v, String deliveryId, String ruleId, String instanceId, Map<String, Object> channel,
+                          String text, StoredHeader header, StoredRich rich, List<StoredAttachment> attachments,
+                          StoredMentions mentions, Map<String, Object> options, StoredOrigin source,
+                          Map<String, String> extensions, Integer attempt) {
+
+        static StoredDelivery of(OutboundMessage m) {
+            return new StoredDelivery(VERSION, m.deliveryId(), m.ruleId(), m.instanceId(), m.channel(), m.text(),
+                    m.header() == null ? null : new StoredHeader(m.header().title(), m.header().content()),
+                    StoredRich.of(m.rich()),
+                    m.attachments().stream().map(StoredAttachment::of).toList(),
+                    StoredMentions.of(m.mentions()), m.options(), StoredOrigin.of(m.source()), m.extensions(),
+                    m.attempt());
+        }
+
+        OutboundMessage toMessage() {
+            OutboundMessage.Builder b = OutboundMessage.builder().deliveryId(deliveryId).ruleId(ruleId)
+                    .instanceId(instanceId).text(text)
+                    .header(header == null ? null : new RichHeader(header.title(), header.content()))
+                    .rich(rich == null ? null : rich.toRich())
+                    .mentions(mentions == null ? Mentions.NONE : mentions.toMentions())
+                    .source(source == null ? null : source.toOrigin());
+            if (channel != null) {
+                b.channel(channel);
+            }
+            if (attachments != null) {
+                b.attachments(attachments.stream().map(StoredAttachment::toAttachment).toList());
+            }
+            if (options != null) {
+                b.options(options);
+            }
+            if (extensions != null) {
+                b.extensions(extensions);
+            }
+            return b.attempt(attempt == null ? 1 : attempt).build();
+        }
     }
 
-    /** {@code isEmpty()} looks like a bean property to Jackson; it is derived, not stored. */
-    @JsonIgnoreProperties({"empty"})
-    private interface MentionsMixin {
+    record StoredHeader(String title, String content) {
+    }
+
+    /** Every rich variant in one shape; {@code type} says which fields count ({@link RichContent#type()} names). */
+    record StoredRich(String type, String title, String text, String messageUrl, String picUrl, String singleTitle,
+                      String singleUrl, List<StoredLink> buttons, String buttonOrientation, List<StoredLink> links,
+                      String url) {
+
+        static StoredRich of(RichContent rich) {
+            if (rich == null) {
+                return null;
+            }
+            if (rich instanceof RichContent.Markdown m) {
+                return new StoredRich("markdown", m.title(), m.text(), null, null, null, null, null, null, null,
+                        null);
+            }
+            if (rich instanceof RichContent.Link l) {
+                return new StoredRich("link", l.title(), l.text(), l.messageUrl(), l.picUrl(), null, null, null,
+                        null, null, null);
+            }
+            if (rich instanceof RichContent.ActionCard a) {
+                return new StoredRich("actionCard", a.title(), a.text(), null, null, a.singleTitle(), a.singleUrl(),
+                        a.buttons().stream().map(btn -> new StoredLink(btn.title(), btn.url(), null, null)).toList(),
+                        a.buttonOrientation(), null, null);
+            }
+            if (rich instanceof RichContent.FeedCard f) {
+                return new StoredRich("feedCard", null, null, null, null, null, null, null, null,
+                        f.links().stream().map(l -> new StoredLink(l.title(), null, l.messageUrl(), l.picUrl()))
+                                .toList(), null);
+            }
+            if (rich instanceof RichContent.Image i) {
+                return new StoredRich("image", null, null, null, null, null, null, null, null, null, i.url());
+            }
+            throw new IllegalArgumentException("rich content of type " + rich.type() + " has no stored form");
+        }
+
+        RichContent toRich() {
+            return switch (String.valueOf(type)) {
+                case "markdown" -> RichContent.markdown(title, text);
+                case "link" -> RichContent.link(title, text, messageUrl, picUrl);
+                case "actionCard" -> RichContent.actionCard(title, text, singleTitle, singleUrl,
+                        buttons == null ? List.of()
+                                : buttons.stream().map(btn -> RichContent.button(btn.title(), btn.url())).toList(),
+                        buttonOrientation);
+                case "feedCard" -> RichContent.feedCard(links == null ? List.of()
+                        : links.stream().map(l -> RichContent.feedLink(l.title(), l.messageUrl(), l.picUrl()))
+                                .toList());
+                case "image" -> RichContent.image(url);
+                default -> throw new IllegalArgumentException("unknown rich content type \"" + type + "\"");
+            };
+        }
+    }
+
+    /** A button ({@code title}, {@code url}) or a feed link ({@code title}, {@code messageUrl}, {@code picUrl}). */
+    record StoredLink(String title, String url, String messageUrl, String picUrl) {
+    }
+
+    record StoredAttachment(String type, String url, String name, Long size, String mime) {
+
+        static StoredAttachment of(Attachment a) {
+            return new StoredAttachment(a.type(), a.url(), a.name(), a.size(), a.mime());
+        }
+
+        Attachment toAttachment() {
+            return Attachment.builder().type(type).url(url).name(name).size(size == null ? -1 : size).mime(mime)
+                    .build();
+        }
+    }
+
+    record StoredMentions(List<String> userIds, List<String> mobiles, boolean all) {
+
+        static StoredMentions of(Mentions m) {
+            return m == null || m.isEmpty() ? null : new StoredMentions(m.userIds(), m.mobiles(), m.all());
+        }
+
+        Mentions toMentions() {
+            return new Mentions(userIds, mobiles, all);
+        }
+    }
+
+    record StoredOrigin(String platform, String instanceId, Map<String, Object> channel, String messageId,
+                        StoredSender sender, Instant time) {
+
+        static StoredOrigin of(Origin o) {
+            if (o == null) {
+                return null;
+            }
+            Sender s = o.sender();
+            return new StoredOrigin(o.platform(), o.instanceId(), o.channel(), o.messageId(),
+                    s == null ? null : new StoredSender(s.id(), s.displayName(), s.username(), s.avatarUrl()),
+                    o.time());
+        }
+
+        Origin toOrigin() {
+            Sender s = sender == null ? null : Sender.builder().id(sender.id()).displayName(sender.displayName())
+                    .username(sender.username()).avatarUrl(sender.avatarUrl()).build();
+            return new Origin(platform, instanceId, channel, messageId, s, time);
+        }
+    }
+
+    record StoredSender(String id, String displayName, String username, String avatarUrl) {
     }
 }

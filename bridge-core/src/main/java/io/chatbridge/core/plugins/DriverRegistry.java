@@ -3,8 +3,6 @@ package io.chatbridge.core.plugins;
 import io.chatbridge.spi.DriverFactory;
 import java.io.IOException;
 import java.net.MalformedURLException;
-import java.net.URL;
-import java.net.URLClassLoader;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,6 +11,7 @@ import java.util.Collections;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.ServiceConfigurationError;
 import java.util.ServiceLoader;
 import java.util.TreeMap;
@@ -22,8 +21,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The driver factories the bridge knows: those on the classpath plus those in every jar of the plugins directory,
- * found with {@link ServiceLoader}. A broken plugin jar is reported with its file name and skipped; the bridge
- * stops later, with that reason, only if config.json uses a platform the jar would have provided.
+ * found with {@link ServiceLoader}. Each plugin jar gets its own {@link PluginClassLoader}: it shares only the SPI
+ * and slf4j with the bridge and brings its own libraries. A broken plugin jar, or one that uses the bridge's
+ * internals, is reported with its file name and skipped; the bridge stops later, with that reason, only if
+ * config.json uses a platform the jar would have provided.
  */
 public final class DriverRegistry {
 
@@ -57,9 +58,11 @@ public final class DriverRegistry {
             for (Path jar : jars(pluginsDir, errors)) {
                 String name = jar.getFileName().toString();
                 boolean declaresFactories;
+                Optional<String> hidden;
                 // opened to report a corrupt jar with its name instead of a ServiceLoader stack trace
                 try (JarFile file = new JarFile(jar.toFile())) {
                     declaresFactories = file.getEntry(SERVICE_FILE) != null;
+                    hidden = declaresFactories ? PluginJarCheck.hiddenBridgeReference(file) : Optional.empty();
                 } catch (IOException e) {
                     errors.add("plugin " + name + " is not a readable jar: " + e.getMessage());
                     continue;
@@ -70,9 +73,14 @@ public final class DriverRegistry {
                     LOG.warn("plugin {} provides no driver factory (no {} entry)", name, SERVICE_FILE);
                     continue;
                 }
-                URLClassLoader loader;
+                if (hidden.isPresent()) {
+                    errors.add("plugin " + name + " cannot be loaded: " + hidden.get()
+                            + ", which is not part of the SPI (" + PluginClassLoader.VISIBLE + ")");
+                    continue;
+                }
+                PluginClassLoader loader;
                 try {
-                    loader = new URLClassLoader(name, new URL[] {jar.toUri().toURL()}, app);
+                    loader = new PluginClassLoader(name, jar.toUri().toURL(), app);
                 } catch (MalformedURLException e) {
                     errors.add("plugin " + name + ": " + e.getMessage());
                     continue;

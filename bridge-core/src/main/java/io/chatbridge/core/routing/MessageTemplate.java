@@ -5,6 +5,7 @@ import io.chatbridge.spi.RichHeader;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -17,7 +18,8 @@ import org.slf4j.LoggerFactory;
 /**
  * A rule's {@code msg_format}, compiled once: literal text and {@code {variable}} references, plus an optional
  * {@code <richheader title="..." content="..."/>} that is cut out and handed to the target driver as a
- * {@link RichHeader}. Unknown variables stay as written and are logged once per template.
+ * {@link RichHeader}. Unknown variables stay as written; {@code validate} warns about them, and a bridge's
+ * {@link Compiler} logs them once per format.
  *
  * <p>The default format (a rule without {@code msg_format}) renders only {@code {msg}} when the message has no
  * sender, so alerts and events are not posted as {@code ": disk full"}; a format the user wrote is rendered as
@@ -28,7 +30,8 @@ public final class MessageTemplate {
     /** The format used when a rule gives none ({@code {msg}} alone when the message has no sender). */
     public static final String DEFAULT_FORMAT = "{user}: {msg}";
 
-    static final Set<String> VARIABLES = Set.of("platform", "instance_id", "from", "user", "user_id",
+    /** The variables a format may use, without braces. */
+    public static final Set<String> VARIABLES = Set.of("platform", "instance_id", "from", "user", "user_id",
             "user_avatar", "msg", "time", "username", "nickname");
 
     private static final Logger LOG = LoggerFactory.getLogger(MessageTemplate.class);
@@ -37,7 +40,6 @@ public final class MessageTemplate {
     private static final Pattern ATTRIBUTE = Pattern.compile("([a-z]+)\\s*=\\s*\"([^\"]*)\"", Pattern.CASE_INSENSITIVE);
     private static final Pattern VARIABLE = Pattern.compile("\\{([a-z_]+)}");
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss");
-    private static final Set<String> WARNED = ConcurrentHashMap.newKeySet();
 
     private final String format;
     private final boolean defaultFormat;
@@ -84,6 +86,52 @@ public final class MessageTemplate {
         return new MessageTemplate(format, zone);
     }
 
+    /** The names of the {@code {variables}} in {@code format} that are not {@link #VARIABLES}, in order, once each. */
+    public static List<String> unknownVariables(String format) {
+        Set<String> out = new LinkedHashSet<>();
+        Matcher m = VARIABLE.matcher(format == null ? "" : format);
+        while (m.find()) {
+            if (!VARIABLES.contains(m.group(1))) {
+                out.add(m.group(1));
+            }
+        }
+        return List.copyOf(out);
+    }
+
+    /**
+     * Compiles the formats of one bridge, each once, and logs each format's unknown variables once (state per
+     * bridge, not per process: two bridges in one JVM each say it). Thread-safe.
+     */
+    public static final class Compiler {
+        private final ZoneId zone;
+        private final Map<String, MessageTemplate> compiled = new ConcurrentHashMap<>();
+
+        /** Renders {@code {time}} in the system's zone. */
+        public Compiler() {
+            this(ZoneId.systemDefault());
+        }
+
+        public Compiler(ZoneId zone) {
+            this.zone = zone;
+        }
+
+        /** The compiled {@code format}; {@code null} means the default format. */
+        public MessageTemplate compile(String format) {
+            if (format == null) {
+                return compiled.computeIfAbsent("\u0000default", k -> new MessageTemplate(null, zone));
+            }
+            return compiled.computeIfAbsent(format, f -> {
+                List<String> unknown = unknownVariables(f);
+                if (!unknown.isEmpty()) {
+                    LOG.warn("msg_format \"{}\" uses unknown variable {}; it is left as written (known: {})", f,
+                            String.join(", ", unknown.stream().map(v -> "{" + v + "}").toList()),
+                            String.join(", ", VARIABLES.stream().sorted().toList()));
+                }
+                return new MessageTemplate(f, zone);
+            });
+        }
+    }
+
     /** The template text as written. */
     public String format() {
         return format;
@@ -113,10 +161,6 @@ public final class MessageTemplate {
         while (m.find()) {
             String name = m.group(1);
             if (!VARIABLES.contains(name)) {
-                if (WARNED.add(format + "\u0000" + name)) {
-                    LOG.warn("msg_format \"{}\" uses unknown variable {{}}; it is left as written (known: {})",
-                            format, name, String.join(", ", VARIABLES.stream().sorted().toList()));
-                }
                 continue;
             }
             if (m.start() > last) {
@@ -161,7 +205,7 @@ public final class MessageTemplate {
 
     /**
      * The source channel's name when the driver gave one (extension {@code channel_name}, or DingTalk's
-     * {@code conversation_title}), else its address values.
+     * {@code conversation_title}), else its address values in field-name order, comma-separated.
      */
     private static String from(InboundMessage m) {
         for (String key : List.of("channel_name", "conversation_title")) {
@@ -173,8 +217,9 @@ public final class MessageTemplate {
         if (m.channel().isEmpty()) {
             return nz(m.instanceId());
         }
+        // in field-name order, so the same channel always reads the same (CloudEvents: source, subject, type)
         StringBuilder out = new StringBuilder();
-        for (Map.Entry<String, Object> e : m.channel().entrySet()) {
+        for (Map.Entry<String, Object> e : new java.util.TreeMap<>(m.channel()).entrySet()) {
             if (!out.isEmpty()) {
                 out.append(',');
             }

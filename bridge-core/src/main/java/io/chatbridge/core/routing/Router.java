@@ -4,13 +4,21 @@ import io.chatbridge.core.config.Rule;
 import io.chatbridge.spi.InboundMessage;
 import io.chatbridge.spi.Origin;
 import io.chatbridge.spi.OutboundMessage;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.TreeMap;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Turns one inbound message into one outbound message per matching rule target, applying echo prevention and the
@@ -20,9 +28,17 @@ import java.util.UUID;
  */
 public final class Router {
 
+    /** A channel whose messages match no rule is logged at most once per this window. */
+    public static final Duration UNMATCHED_LOG_WINDOW = Duration.ofMinutes(10);
+    private static final int UNMATCHED_CHANNELS_KEPT = 10_000;
+    private static final Logger LOG = LoggerFactory.getLogger(Router.class);
+
     private final Map<String, SourceIndex> bySourceInstance = new HashMap<>();
     private final Map<String, String> platformOf;
     private final boolean strictEchoMatch;
+    private final Clock clock;
+    private final AtomicLong unmatched = new AtomicLong();
+    private final ConcurrentHashMap<String, Instant> unmatchedLogged = new ConcurrentHashMap<>();
 
     /**
      * @param rules the rules in file order
@@ -30,10 +46,17 @@ public final class Router {
      * @param strictEchoMatch skip a target only when both instance and channel equal the source's
      */
     public Router(List<Rule> rules, Map<String, String> platformOf, boolean strictEchoMatch) {
+        this(rules, platformOf, strictEchoMatch, Clock.systemUTC());
+    }
+
+    /**
+     * @param clock for the once-per-window log of channels that match no rule
+     */
+    public Router(List<Rule> rules, Map<String, String> platformOf, boolean strictEchoMatch, Clock clock) {
         this.platformOf = Map.copyOf(platformOf);
         this.strictEchoMatch = strictEchoMatch;
-        MessageTemplate defaultTemplate = MessageTemplate.of(null);
-        Map<String, MessageTemplate> templates = new HashMap<>();
+        this.clock = clock;
+        MessageTemplate.Compiler templates = new MessageTemplate.Compiler(); // per bridge: warns once per format
         Map<String, List<SourceRef>> sources = new HashMap<>();
         int order = 0;
         for (Rule rule : rules) {
@@ -42,8 +65,7 @@ public final class Router {
                 Map<String, Object> msg = new LinkedHashMap<>(rule.msg());
                 msg.putAll(t.msg());
                 Object format = msg.remove("msg_format");
-                MessageTemplate template = format == null ? defaultTemplate
-                        : templates.computeIfAbsent(String.valueOf(format), MessageTemplate::of);
+                MessageTemplate template = templates.compile(format == null ? null : String.valueOf(format));
                 targets.add(new Target(t, template, Map.copyOf(msg)));
             }
             CompiledRule compiled = new CompiledRule(rule, List.copyOf(targets));
@@ -56,18 +78,26 @@ public final class Router {
         sources.forEach((instance, refs) -> bySourceInstance.put(instance, SourceIndex.of(refs)));
     }
 
-    /** The outbound messages {@code message} produces, in rule order; empty when nothing matches. */
+    /**
+     * The outbound messages {@code message} produces, in rule order; empty when nothing matches. A message that
+     * matches no rule is counted ({@link #unmatched()}) and logged at INFO once per instance and channel per
+     * {@link #UNMATCHED_LOG_WINDOW} (the sender did nothing wrong, the rules may have a gap).
+     */
     public List<OutboundMessage> route(InboundMessage message) {
+        return route(message, true);
+    }
+
+    /** Like {@link #route(InboundMessage)}, without counting or logging a message that matches no rule. */
+    public List<OutboundMessage> preview(InboundMessage message) {
+        return route(message, false);
+    }
+
+    private List<OutboundMessage> route(InboundMessage message, boolean count) {
         SourceIndex index = bySourceInstance.get(message.instanceId());
-        if (index == null) {
-            return List.of();
-        }
-        List<SourceRef> candidates = index.candidates(message.channel());
-        if (candidates.isEmpty()) {
-            return List.of();
-        }
+        List<SourceRef> candidates = index == null ? List.of() : index.candidates(message.channel());
         List<OutboundMessage> out = new ArrayList<>();
         CompiledRule current = null;
+        boolean anyRule = false;
         List<Integer> matchedSources = new ArrayList<>();
         for (SourceRef ref : candidates) {
             if (ref.rule != current) {
@@ -77,10 +107,69 @@ public final class Router {
             }
             if (matches(ref.endpoint.address(), message.channel())) {
                 matchedSources.add(ref.index);
+                anyRule = true;
             }
         }
         emit(current, matchedSources, message, out);
+        if (!anyRule && count) {
+            unmatched(message);
+        }
         return out;
+    }
+
+    /** How many messages matched no rule since this router was made (for metrics). */
+    public long unmatched() {
+        return unmatched.get();
+    }
+
+    private void unmatched(InboundMessage message) {
+        unmatched.incrementAndGet();
+        String channel = describe(message.channel());
+        String key = message.instanceId() + "\n" + channel;
+        Instant now = clock.instant();
+        Instant last = unmatchedLogged.get(key);
+        if (last != null && now.isBefore(last.plus(UNMATCHED_LOG_WINDOW))) {
+            return;
+        }
+        if (unmatchedLogged.size() >= UNMATCHED_CHANNELS_KEPT) {
+            unmatchedLogged.values().removeIf(t -> !now.isBefore(t.plus(UNMATCHED_LOG_WINDOW)));
+        }
+        if ((last == null ? unmatchedLogged.putIfAbsent(key, now) == null
+                : unmatchedLogged.replace(key, last, now))) {
+            LOG.info("message from {} {} matched no rule", message.instanceId(), channel);
+        }
+    }
+
+    /** A channel as compact JSON with its fields in name order: {@code {"room":"random"}}. */
+    static String describe(Map<String, Object> channel) {
+        StringBuilder out = new StringBuilder("{");
+        for (Map.Entry<String, Object> field : new TreeMap<>(channel).entrySet()) {
+            if (out.length() > 1) {
+                out.append(',');
+            }
+            out.append('"').append(escape(field.getKey())).append("\":");
+            Object v = field.getValue();
+            if (v instanceof Number || v instanceof Boolean || v == null) {
+                out.append(v);
+            } else {
+                out.append('"').append(escape(String.valueOf(v))).append('"');
+            }
+        }
+        return out.append('}').toString();
+    }
+
+    private static String escape(String s) {
+        StringBuilder out = new StringBuilder(s.length());
+        for (char c : s.toCharArray()) {
+            if (c == '"' || c == '\\') {
+                out.append('\\').append(c);
+            } else if (c < 0x20) {
+                out.append(String.format("\\u%04x", (int) c));
+            } else {
+                out.append(c);
+            }
+        }
+        return out.toString();
     }
 
     private void emit(CompiledRule rule, List<Integer> matchedSources, InboundMessage message,
@@ -105,10 +194,11 @@ public final class Router {
                 origin = new Origin(message.platform(), message.instanceId(), message.channel(), message.id(),
                         message.sender(), message.time());
             }
-            out.add(new OutboundMessage(UUID.randomUUID().toString(), rule.rule.id(), endpoint.instanceId(),
-                    endpoint.address(), target.template.render(message), target.template.header(message),
-                    message.rich(), message.attachments(), message.mentions(), target.options, origin,
-                    message.extensions(), 1));
+            out.add(OutboundMessage.builder().deliveryId(UUID.randomUUID().toString()).ruleId(rule.rule.id())
+                    .instanceId(endpoint.instanceId()).channel(endpoint.address()).text(target.template.render(message))
+                    .header(target.template.header(message)).rich(message.rich()).attachments(message.attachments())
+                    .mentions(message.mentions()).options(target.options).source(origin)
+                    .extensions(message.extensions()).attempt(1).build());
         }
     }
 

@@ -55,6 +55,23 @@ class CliTest {
     }
 
     @Test
+    void rulesDefaultToRulesJsonNextToTheConfig() {
+        // before: rules.json in the working directory, so --config examples/x/config.json alone failed
+        String[] f = files("{\"memory\": {\"a\": {}, \"b\": {}}}", "{\"rules\": [{\"from\": {\"a\": {}}, \"to\": {\"b\": {}}}]}");
+        assertThat(run("validate", "--config", f[1])).as(err.toString()).isZero();
+        assertThat(out.toString()).contains(dir.resolve("rules.json") + " are valid: 2 instance(s), 1 rule(s)");
+    }
+
+    @Test
+    void aMissingFileIsNamedByItsAbsolutePathWithTheOptionToPass() {
+        Path config = Files.write(dir.resolve("sub"), "config.json", "{\"memory\": {\"a\": {}}}");
+        assertThat(run("validate", "--config", config.toString())).isEqualTo(2);
+        assertThat(err.toString().strip()).isEqualTo("error: " + dir.resolve("sub/rules.json").toAbsolutePath()
+                + ": file does not exist (without --rules the rules are read from rules.json next to --config; name"
+                + " them with --rules FILE)");
+    }
+
+    @Test
     void configNamingADirectorySaysItIsADirectory() {
         String[] f = files("{}", "{\"rules\": []}");
         assertThat(run("validate", "--config", dir.toString(), f[2], f[3])).isEqualTo(2);

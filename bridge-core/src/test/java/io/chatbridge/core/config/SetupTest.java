@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.chatbridge.core.plugins.DriverRegistry;
 import io.chatbridge.core.testing.Files;
+import io.chatbridge.spi.ChannelUse;
+import io.chatbridge.spi.ConfigNode;
 import io.chatbridge.spi.ConfigProblem;
 import io.chatbridge.spi.Driver;
 import io.chatbridge.spi.DriverConfig;
@@ -17,6 +19,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -76,13 +79,79 @@ class SetupTest {
     void malformedJsonIsReportedWithLineAndColumn() {
         Setup setup = load("{\n  \"memory\": {\n    \"a\": {,}\n  }\n}", RULES);
         assertThat(errors(setup)).singleElement().asString()
-                .startsWith("config.json: malformed JSON at line 3, column 11");
+                .isEqualTo("config.json:3:11: expected a key in double quotes or '}'");
     }
 
     @Test
     void duplicateKeysAreMalformed() {
         Setup setup = load("{\"memory\": {\"a\": {}}, \"memory\": {}}", RULES);
-        assertThat(errors(setup).get(0)).contains("malformed JSON").contains("Duplicate field 'memory'");
+        assertThat(errors(setup).get(0)).isEqualTo("config.json:1:23: key \"memory\" appears twice in the object"
+                + " opened at line 1");
+    }
+
+    @Test
+    void jsonSyntaxErrorsReadAsAPersonWouldWriteThem() {
+        // before: "malformed JSON at line 3, column 1: Unexpected end-of-input: expected close marker for Object
+        // (start marker at [Source: REDACTED (`StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION` disabled); ...])"
+        assertThat(errors(load("{\n  \"memory\": {\"a\": {}, \"b\": {}}\n", RULES)))
+                .containsExactly("config.json:2:31: missing '}' to close the object opened at line 1");
+        assertThat(errors(load("{\"memory\": {\"a\": {}, \"b\": {},}}", RULES)))
+                .containsExactly("config.json:1:29: trailing comma before '}': remove it (JSON allows none)");
+        assertThat(errors(load("{\n  // the robots\n  \"memory\": {\"a\": {}, \"b\": {}}}", RULES)))
+                .containsExactly("config.json:2:3: comments are not allowed in JSON (write the file as YAML,"
+                        + " config.yaml, to keep comments)");
+        assertThat(errors(load("{\"memory\": {\"a\": {}, \"b\": {}}]", RULES)))
+                .containsExactly("config.json:1:30: ']' does not close the object opened at line 1 (expected ','"
+                        + " or '}')");
+        assertThat(errors(load("{\"memory\": {\"a\": {} \"b\": {}}}", RULES)))
+                .containsExactly("config.json:1:21: missing ',' before the next key");
+        assertThat(errors(load("{\"memory\": {\"a\": {}, \"b\": {}}} {}", RULES)))
+                .containsExactly("config.json:1:32: unexpected text after the end of the document (one file holds"
+                        + " one JSON value)");
+    }
+
+    @Test
+    void syntaxErrorsNeverQuoteTheValueNextToThem() {
+        String secret = "s3cr3t-Value-0042";
+        List<String> json = errors(load("{\"memory\": {\"a\": {\"app_secret\": " + secret + "}, \"b\": {}}}",
+                RULES));
+        assertThat(json).containsExactly("config.json:1:33: expected a value: text must be in double quotes; other"
+                + " values are numbers, true, false, null, {objects} and [arrays]");
+        List<String> unclosed = errors(load("{\"memory\": {\"a\": {\"app_secret\": \"" + secret + "}}\n}", RULES));
+        assertThat(unclosed).containsExactly("config.json:1:33: the string opened here is not closed on its line:"
+                + " missing '\"' (a line break inside a string is written \\n)");
+
+        for (String yaml : List.of("memory:\n  a:\n    app_secret: [" + secret + "\n  b: {}\n",
+                "memory:\n  a:\n    app_secret: \"" + secret + "\n  b: {}\n",
+                "memory:\n  a:\n    app_secret: '" + secret + "\n",
+                "memory:\n  a:\n    app_secret: {" + secret + "\n",
+                "memory:\n  a:\n    app_secret: " + secret + ": x: y\n",
+                "memory:\n  a:\n    app_secret: \"" + secret + "\\q\"\n",
+                "memory:\n  a:\n    app_secret: @" + secret + "\n")) {
+            Path c = Files.write(dir, "config.yaml", yaml);
+            Setup setup = Setup.load(c, Files.write(dir, "rules.json", RULES), DriverRegistry.discover(null),
+                    k -> null);
+            assertThat(setup.errors()).as(yaml).singleElement().asString()
+                    .startsWith(c + ":").doesNotContain(secret).doesNotContain("s3cr3t").doesNotContain("Source")
+                    .doesNotContain("Feature");
+        }
+    }
+
+    @Test
+    void yamlSyntaxErrorsNameLineColumnAndWhatWasExpected() {
+        Path rules = Files.write(dir, "rules.json", RULES);
+        Path list = Files.write(dir, "config.yaml", "memory:\n  a: [1, 2\n  b: {}\n");
+        assertThat(errors(Setup.load(list, rules, DriverRegistry.discover(null), k -> null))).containsExactly(
+                "config.yaml:3:4: expected ',' or ']', but got : (in the [list] opened at line 2)");
+        Path quote = Files.write(dir, "config.yaml", "memory:\n  a: {}\n  b:\n    api_key: \"abc\n");
+        assertThat(errors(Setup.load(quote, rules, DriverRegistry.discover(null), k -> null))).containsExactly(
+                "config.yaml:5:1: unexpected end of file (in the quoted text opened at line 4)");
+        Path tab = Files.write(dir, "config.yaml", "memory:\n\ta: {}\n");
+        assertThat(errors(Setup.load(tab, rules, DriverRegistry.discover(null), k -> null))).singleElement()
+                .asString().isEqualTo("config.yaml:2:1: a tab: YAML is indented with spaces, never tabs");
+        Path twice = Files.write(dir, "config.yaml", "memory:\n  a: {}\n  a: {}\n");
+        assertThat(errors(Setup.load(twice, rules, DriverRegistry.discover(null), k -> null))).singleElement()
+                .asString().matches("config.yaml:3:\\d+: key \"a\" appears twice in one mapping");
     }
 
     @Test
@@ -90,7 +159,34 @@ class SetupTest {
         Setup setup = load("{\"memory\": {\"a\": {}, \"b\": {}}, \"telegram\": {\"t\": {}}}", RULES);
         assertThat(errors(setup)).contains(
                 "config.json: telegram: unknown platform \"telegram\"; known platforms: "
-                        + String.join(", ", DriverRegistry.discover(null).platforms()));
+                        + String.join(", ", DriverRegistry.discover(null).platforms()) + "; other platforms come as"
+                        + " driver plugins: put the plugin's jar in a directory and pass --plugins DIR");
+    }
+
+    @Test
+    void aMisspeltPlatformNamesTheOneMeant() {
+        Setup setup = load("{\"memroy\": {\"a\": {}}}", RULES);
+        assertThat(errors(setup).get(0)).startsWith("config.json: memroy: unknown platform \"memroy\"; did you mean"
+                + " memory?; known platforms: ");
+    }
+
+    @Test
+    void theVanusSinksBotBlockIsAnErrorSayingWhereItGoes() {
+        // the Vanus sink's config.yml as its README gives it; before: bot: unknown platform "bot"
+        Path c = Files.write(dir, "config.yml", """
+                bot:
+                  webhooks:
+                    - chat_group: test
+                      url: https://oapi.dingtalk.com/robot/send?access_token=xxxxxx
+                      signature: SECxxxxxx
+                """);
+        Setup setup = Setup.load(c, Files.write(dir, "rules.json", "{\"rules\": []}"), DriverRegistry.discover(null),
+                k -> null);
+        assertThat(errors(setup)).containsExactly("config.yml: bot: this is the Vanus DingTalk sink's \"bot\" block;"
+                + " here it is one DingTalk instance: move it under \"dingtalk\", as {\"dingtalk\": {\"bot\":"
+                + " {\"webhooks\": [...]}}} (in YAML: indent it under a top-level \"dingtalk:\"); its webhooks"
+                + " (chat_group, url, signature) and default (or defalult) are read as they are. CloudEvents then come"
+                + " in through a webhook instance and a rule, as in examples/cloudevents-to-dingtalk");
     }
 
     @Test
@@ -109,6 +205,25 @@ class SetupTest {
         Setup setup = load("{\"memory\": {\"a\": {\"api_key\": \"${DT_SECRET}\"}, \"b\": {}}}", RULES);
         assertThat(errors(setup)).containsExactly("config.json: memory.a.api_key: environment variable DT_SECRET "
                 + "is not set (set it, or write ${DT_SECRET:-default})");
+    }
+
+    @Test
+    void aDollarNameWithoutBracesIsWarnedAsAProbableMissingBrace() {
+        Setup setup = load("""
+                {"webhook": {"in": {"listen_port": 18290, "token": "$EVENTS_TOKEN"}}}
+                """, "{\"rules\": []}", Map.of("EVENTS_TOKEN", "a-long-token-0123456789"));
+        assertThat(setup.problems()).extracting(p -> p.path() + ": " + p.message()).contains(
+                "webhook.in.token: looks like an environment variable without braces and is taken literally; write"
+                        + " ${EVENTS_TOKEN} to read EVENTS_TOKEN from the environment");
+    }
+
+    @Test
+    void anUnsetVariableInARuleIsOneError() {
+        Setup setup = load("{\"memory\": {\"a\": {}, \"b\": {}}}", """
+                {"rules": [{"from": {"a": {}}, "to": {"b": {}}, "msg": {"msg_format": "${FORMAT}"}}]}
+                """);
+        assertThat(errors(setup)).containsExactly("rules.json: rules[0].msg.msg_format: environment variable"
+                + " FORMAT is not set (set it, or write ${FORMAT:-default})");
     }
 
     @Test
@@ -250,6 +365,158 @@ class SetupTest {
         assertThat(setup.sensitiveValues()).contains("abcd-1234", "pg-pass-1");
     }
 
+    // ---------------------------------------------------------------- typos in rules.json are errors, not routes
+
+    private Setup loadDeclaring(String config, String rules) {
+        Path c = Files.write(dir, "config.json", config);
+        Path r = Files.write(dir, "rules.json", rules);
+        return Setup.load(c, r, DriverRegistry.of(new WebhookDriverFactory(), new DeclaringFactory(),
+                new io.chatbridge.core.testing.MemoryDriverFactory()), k -> null);
+    }
+
+    @Test
+    void aMisspeltAddressKeyIsAnErrorNamingTheKeyMeant() {
+        Setup setup = loadDeclaring("{\"declaring\": {\"d\": {}}, \"memory\": {\"m\": {}}}", """
+                {"rules": [{"from": {"m": {}}, "to": {"d": {"Room_Id": "B"}}},
+                           {"type": "connect", "channels": {"m": {}, "d": {"colour": "red"}}}]}
+                """);
+        assertThat(errors(setup)).containsExactly(
+                "rules.json: rules[0].to.d.Room_Id: unknown declaring address key; did you mean room_id? (known"
+                        + " keys: room_id)",
+                "rules.json: rules[1].channels.d.colour: unknown declaring address key (known keys: room_id)");
+    }
+
+    @Test
+    void aPlatformThatDeclaresNoAddressKeysTakesAnyKey() {
+        Setup setup = loadDeclaring("{\"declaring\": {\"d\": {}}, \"memory\": {\"m\": {}}}", """
+                {"rules": [{"from": {"d": {}}, "to": {"m": {"Room_Id": "B", "anything": 1}}}]}
+                """);
+        assertThat(setup.valid()).as(Setup.render(setup.problems())).isTrue();
+    }
+
+    @Test
+    void misspeltMsgKeysAreErrorsWithTheKeyMeant() {
+        Setup setup = loadDeclaring("{\"declaring\": {\"d\": {}}, \"memory\": {\"m\": {}}}", """
+                {"rules": [
+                  {"from": {"m": {}}, "to": {"d": {}}, "msg": {"msg_fromat": "[{user}] {msg}", "msg_typ": "markdown"}},
+                  {"from": {"m": {}}, "to": {"d": {"msg": {"colour": "red"}}}},
+                  {"from": {"d": {}}, "to": {"m": {}}, "msg": {"msg_fromat": "{msg}", "anything": "goes"}}
+                ]}
+                """);
+        assertThat(errors(setup)).containsExactly(
+                "rules.json: rules[0].msg.msg_fromat: unknown msg key; did you mean msg_format? (known keys:"
+                        + " msg_format, msg_type, title)",
+                "rules.json: rules[0].msg.msg_typ: unknown msg key; did you mean msg_type? (known keys: msg_format,"
+                        + " msg_type, title)",
+                "rules.json: rules[1].to.d.msg.colour: unknown msg key (known keys: msg_format, msg_type, title)",
+                // memory declares no options, so "anything" goes to it; a near miss of a known key does not
+                "rules.json: rules[2].msg.msg_fromat: unknown msg key; did you mean msg_format?");
+    }
+
+    @Test
+    void aMsgBlockOnASourceAddressIsWarnedAsUnused() {
+        Setup setup = loadDeclaring("{\"declaring\": {\"d\": {}}, \"memory\": {\"m\": {}}}", """
+                {"rules": [{"from": {"m": {"msg": {"msg_format": "{msg}"}}}, "to": {"d": {}}}]}
+                """);
+        assertThat(setup.valid()).isTrue();
+        assertThat(setup.problems()).extracting(p -> p.path() + ": " + p.message()).containsExactly(
+                "rules[0].from.m.msg: not used: a msg block on a \"from\" address shapes nothing; put it on the rule"
+                        + " or on a \"to\" address");
+    }
+
+    @Test
+    void unknownTemplateVariablesAreWarnedWithTheKnownOnes() {
+        Setup setup = load("{\"memory\": {\"a\": {}, \"b\": {}}}", """
+                {"rules": [{"from": {"a": {}}, "to": {"b": {}}, "msg": {"msg_format": "{usr}: {msg} in {room}"}}]}
+                """);
+        assertThat(setup.valid()).isTrue();
+        String known = "(known: {from}, {instance_id}, {msg}, {nickname}, {platform}, {time}, {user}, {user_avatar},"
+                + " {user_id}, {username})";
+        assertThat(setup.problems()).extracting(p -> p.path() + ": " + p.message()).containsExactly(
+                "rules[0].msg.msg_format: unknown variable {usr}, left as written; did you mean {user}? " + known,
+                "rules[0].msg.msg_format: unknown variable {room}, left as written " + known);
+    }
+
+    @Test
+    void unknownConfigKeysAreWarnedWithTheKeyMeant() {
+        Setup setup = load("{\"global\": {\"dedup_windw\": \"5m\"}, \"memory\": {\"a\": {}, \"b\": {}}}", RULES);
+        assertThat(setup.valid()).isTrue();
+        assertThat(setup.problems()).extracting(ConfigProblem::message).singleElement().asString()
+                .startsWith("unknown key, ignored; did you mean dedup_window? (known keys: admin, database, dedup_window,");
+    }
+
+    @Test
+    void misspeltInstancesAndRuleTypesNameTheOneMeant() {
+        Setup setup = load("{\"memory\": {\"dt_main\": {}, \"b\": {}}}", """
+                {"rules": [{"from": {"b": {}}, "to": {"dt_mian": {}}}, {"type": "froward", "from": {}, "to": {}}]}
+                """);
+        assertThat(errors(setup)).containsExactly(
+                "rules.json: rules[0].to.dt_mian: unknown instance \"dt_mian\"; did you mean dt_main? instances in"
+                        + " config.json: dt_main, b",
+                "rules.json: rules[1].type: unknown rule type \"froward\"; did you mean forward? expected"
+                        + " \"connect\" or \"forward\"");
+    }
+
+    @Test
+    void aNearMissOfACloudEventAttributeInAWebhookSourceIsWarned() {
+        Setup setup = loadDeclaring("""
+                {"webhook": {"w": {"listen_port": 18290, "token": "tok-w-0123456789abcdef"}},
+                 "declaring": {"d": {}}}
+                """, """
+                {"rules": [{"from": {"w": {"Type": "alert", "room": "ops"}}, "to": {"d": {}}}]}
+                """);
+        assertThat(setup.valid()).isTrue();
+        assertThat(setup.problems()).extracting(p -> p.path() + ": " + p.message()).containsExactly(
+                "rules[0].from.w.Type: CloudEvents are matched by source, type and subject (a bridge JSON channel by"
+                        + " its own keys): did you mean type?");
+    }
+
+    @Test
+    void suggestionsAreTyposOfOneKeyNotAnyShortWord() {
+        Set<String> keys = Set.of("open_conversation_id", "chat_group", "user_ids");
+        assertThat(ConfigNode.nearest("open_conversation_Id", keys)).isEqualTo("open_conversation_id");
+        assertThat(ConfigNode.nearest("chatgroup", keys)).isEqualTo("chat_group");
+        assertThat(ConfigNode.nearest("user_id", keys)).isEqualTo("user_ids");
+        assertThat(ConfigNode.nearest("room", keys)).isNull();
+        assertThat(ConfigNode.nearest("ab", Set.of("ac", "ad"))).isNull(); // two equally close: no guess
+    }
+
+    /** Platform "declaring": addresses have {@code room_id} only; it reads {@code msg_type} and {@code title}. */
+    private static final class DeclaringFactory implements DriverFactory {
+        @Override
+        public String platform() {
+            return "declaring";
+        }
+
+        @Override
+        public Set<String> addressKeys(ChannelUse.Role role) {
+            return Set.of("room_id");
+        }
+
+        @Override
+        public Set<String> messageOptionKeys() {
+            return Set.of("msg_type", "title");
+        }
+
+        @Override
+        public Driver create(DriverConfig config) {
+            return new Driver() {
+                @Override
+                public void start(DriverContext context) {
+                }
+
+                @Override
+                public SendResult send(OutboundMessage message) {
+                    return SendResult.OK;
+                }
+
+                @Override
+                public void stop() {
+                }
+            };
+        }
+    }
+
     // ---------------------------------------------------------------- ports and routes two instances claim
 
     private static final String NO_RULES = "{\"rules\": []}";
@@ -275,8 +542,35 @@ class SetupTest {
     }
 
     @Test
-    void routesOnPortZeroShareOneFreePortSoTheSamePathCollides() {
+    void aPathWithATrailingSlashIsTheSameRoute() {
+        // before: valid, and POST /events/ was routed to w1, so w2 could never be reached
         Setup setup = load("""
+                {"webhook": {"w1": {"listen_port": 18290, "listen_path": "/events", "token": "tok-a-123"},
+                             "w2": {"listen_port": 18290, "listen_path": "/events/", "token": "tok-b-123"}}}
+                """, NO_RULES);
+        assertThat(errors(setup)).containsExactly("config.json: webhook.w2.listen_path: POST /events/ on port 18290"
+                + " is already used by webhook.w1 (a trailing slash makes no other path: the server matches /events/"
+                + " as /events)");
+    }
+
+    @Test
+    void portZeroIsAnErrorOutsideTests() {
+        // before: accepted, and the ingress opened on a random port no sender could know
+        Setup setup = load("""
+                {"webhook": {"a": {"listen_port": 0, "token": "tok-a-123"}}}
+                """, NO_RULES);
+        assertThat(errors(setup)).containsExactly("config.json: webhook.a.listen_port: 0 would open a random free"
+                + " port, which no sender can know; give a fixed port from 1 to 65535");
+    }
+
+    private Setup loadAllowingRandomPorts(String config, String rules) {
+        return Setup.load(Files.write(dir, "config.json", config), Files.write(dir, "rules.json", rules),
+                DriverRegistry.discover(null), k -> null, new Setup.Options().allowRandomPorts());
+    }
+
+    @Test
+    void routesOnPortZeroShareOneFreePortSoTheSamePathCollides() {
+        Setup setup = loadAllowingRandomPorts("""
                 {"webhook": {"a": {"listen_port": 0, "token": "tok-a-123"},
                              "b": {"listen_port": 0, "listen_path": "/other", "token": "tok-b-123"},
                              "c": {"listen_port": 0, "token": "tok-c-123"}}}
@@ -327,7 +621,8 @@ class SetupTest {
     private Setup loadWithClaims(String config) {
         Path c = Files.write(dir, "config.json", config);
         Path r = Files.write(dir, "rules.json", NO_RULES);
-        return Setup.load(c, r, DriverRegistry.of(new WebhookDriverFactory(), new OwnPortFactory()), k -> null);
+        return Setup.load(c, r, DriverRegistry.of(new WebhookDriverFactory(), new OwnPortFactory()), k -> null,
+                new Setup.Options().allowRandomPorts());
     }
 
     /** Platform "claims": an instance that opens {@code own_port} itself, like the DingTalk sandbox does. */

@@ -3,13 +3,14 @@ package io.chatbridge.core.delivery;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.chatbridge.core.logging.Secrets;
-import io.chatbridge.core.testing.MutableClock;
+import io.chatbridge.core.testing.FailingStore;
 import io.chatbridge.spi.DeliveryException;
 import io.chatbridge.spi.Driver;
 import io.chatbridge.spi.DriverContext;
 import io.chatbridge.spi.Origin;
 import io.chatbridge.spi.OutboundMessage;
 import io.chatbridge.spi.SendResult;
+import io.chatbridge.testkit.MutableClock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -34,9 +35,10 @@ class DeliveryEngineTest {
     }
 
     private static OutboundMessage message(String target, String channel, String text) {
-        return new OutboundMessage(java.util.UUID.randomUUID().toString(), "r", target, Map.of("room", channel), text,
-                null, null, List.of(), null, Map.of(), new Origin("memory", "src", Map.of(), "m-" + text, null, null),
-                Map.of(), 1);
+        return OutboundMessage.builder().deliveryId(java.util.UUID.randomUUID().toString()).ruleId("r")
+                .instanceId(target).channel(Map.of("room", channel)).text(text).attachments(List.of()).options(Map.of())
+                .source(new Origin("memory", "src", Map.of(), "m-" + text, null, null)).extensions(Map.of()).attempt(1)
+                .build();
     }
 
     private void start(Driver driver, RetryPolicy policy) {
@@ -156,7 +158,8 @@ class DeliveryEngineTest {
             public SendResult send(OutboundMessage message) throws DeliveryException {
                 attempts.add(message.attempt());
                 if (message.attempt() == 1) {
-                    throw DeliveryException.retryable("RATE_LIMITED", "slow down", Duration.ofSeconds(30));
+                    throw DeliveryException.retryable(DeliveryException.Reason.RATE_LIMITED, "slow down",
+                            Duration.ofSeconds(30));
                 }
                 return SendResult.OK;
             }
@@ -186,7 +189,8 @@ class DeliveryEngineTest {
 
             @Override
             public SendResult send(OutboundMessage message) throws DeliveryException {
-                throw DeliveryException.retryable("UNAVAILABLE", "target down");
+                throw DeliveryException.retryable(DeliveryException.Reason.OTHER, "target down")
+                        .withPlatformCode("UNAVAILABLE");
             }
 
             @Override
@@ -212,7 +216,8 @@ class DeliveryEngineTest {
         @Override
         public SendResult send(OutboundMessage message) throws DeliveryException {
             attempts.add(message.attempt());
-            throw DeliveryException.retryable("UNAVAILABLE", "target down on attempt " + message.attempt());
+            throw DeliveryException.retryable(DeliveryException.Reason.OTHER, "target down on attempt "
+                    + message.attempt()).withPlatformCode("UNAVAILABLE");
         }
 
         @Override
@@ -268,6 +273,227 @@ class DeliveryEngineTest {
         await(() -> !store.deadLetters(1).isEmpty());
         assertThat(driver.sentAt).isEmpty();
         assertThat(store.deadLetters(1).get(0).error()).startsWith("BLOCKED_SECRET");
+    }
+
+    /** A driver whose send takes {@code took} on the injected clock and then fails retryably. */
+    private final class SlowFailingDriver implements Driver {
+        final List<Instant> startedAt = new CopyOnWriteArrayList<>();
+        final Duration took;
+
+        SlowFailingDriver(Duration took) {
+            this.took = took;
+        }
+
+        @Override
+        public void start(DriverContext context) {
+        }
+
+        @Override
+        public SendResult send(OutboundMessage message) throws DeliveryException {
+            startedAt.add(clock.instant());
+            clock.advance(took); // e.g. a request timing out
+            throw DeliveryException.retryable("TIMEOUT", "no answer within " + took.toSeconds() + " s");
+        }
+
+        @Override
+        public void stop() {
+        }
+    }
+
+    @Test
+    void aRetryAfterASlowFailedSendWaitsItsBackoffCountedFromTheEndOfTheSend() throws Exception {
+        SlowFailingDriver driver = new SlowFailingDriver(Duration.ofSeconds(30));
+        // backoff between 5 and 10 s after each failure
+        start(driver, new RetryPolicy(10, Duration.ofHours(1), Duration.ofSeconds(10), Duration.ofSeconds(10)));
+        Instant t0 = clock.instant();
+        store.append(null, List.of(message("t", "ops", "x")), t0, Duration.ofMinutes(10));
+        engine.wake();
+        await(() -> driver.startedAt.size() == 1);
+        await(() -> engine.inFlight() == 0);
+        Thread.sleep(100);
+        assertThat(driver.startedAt).as("not retried at once at 30 s: the backoff starts when the send ended")
+                .containsExactly(t0);
+
+        clock.advance(Duration.ofSeconds(10));
+        await(() -> driver.startedAt.size() == 2);
+        assertThat(Duration.between(driver.startedAt.get(0), driver.startedAt.get(1)))
+                .isGreaterThanOrEqualTo(Duration.ofSeconds(35));
+    }
+
+    @Test
+    void aDeliveryThatGrewOlderThanMaxAgeDuringItsSendIsGivenUpAfterIt() throws Exception {
+        SlowFailingDriver driver = new SlowFailingDriver(Duration.ofSeconds(70));
+        start(driver, new RetryPolicy(10, Duration.ofMinutes(1), Duration.ofSeconds(1), Duration.ofSeconds(1)));
+        store.append(null, List.of(message("t", "ops", "x")), clock.instant(), Duration.ofMinutes(10));
+        engine.wake();
+        await(() -> !store.deadLetters(1).isEmpty());
+        assertThat(driver.startedAt).hasSize(1);
+        assertThat(store.deadLetters(1).get(0).error())
+                .isEqualTo("TIMEOUT: no answer within 70 s (gave up: older than PT1M)");
+    }
+
+    /** Counts sends and the threads they ran on; {@code firstThrows} makes the first send throw it. */
+    private static final class RecordingDriver implements Driver {
+        final List<String> sent = new CopyOnWriteArrayList<>();
+        final List<String> threads = new CopyOnWriteArrayList<>();
+        volatile Throwable firstThrows;
+
+        @Override
+        public void start(DriverContext context) {
+        }
+
+        @Override
+        public SendResult send(OutboundMessage message) {
+            threads.add(Thread.currentThread().getName());
+            Throwable t = firstThrows;
+            if (t != null) {
+                firstThrows = null;
+                if (t instanceof Error e) {
+                    throw e;
+                }
+                throw (RuntimeException) t;
+            }
+            sent.add(message.text());
+            return new SendResult("id-" + message.text());
+        }
+
+        @Override
+        public void stop() {
+        }
+    }
+
+    @Test
+    void aStoreFailureRecordingASentDeliveryIsRetriedAsAStoreWriteNeverAsASecondSend() throws Exception {
+        FailingStore failing = new FailingStore(store).failNext("delivered", 3);
+        RecordingDriver driver = new RecordingDriver();
+        engine = new DeliveryEngine(failing.store(), Map.of("t", driver),
+                new RetryPolicy(5, Duration.ofHours(1), Duration.ofMillis(1), Duration.ofMillis(1)), clock, 2,
+                Duration.ofSeconds(60), Duration.ofMillis(5));
+        engine.storeRetryDelays(Duration.ofMillis(5), Duration.ofMillis(20));
+        engine.start();
+        store.append(null, List.of(message("t", "ops", "once")), clock.instant(), Duration.ofMinutes(10));
+        engine.wake();
+
+        await(() -> store.stats(clock.instant()).pending() == 0);
+        assertThat(failing.calls("delivered")).isEqualTo(4);
+        assertThat(driver.sent).containsExactly("once");
+        assertThat(store.stats(clock.instant()).delivered()).isEqualTo(1);
+        assertThat(store.deadLetters(10)).isEmpty();
+    }
+
+    /** Lease renewals fail too, and a failed renewal skips the claim: the lapsed lease is never taken over. */
+    @Test
+    void aStoreDownLongerThanTheLeaseStillNeverSendsARecordedSendAgain() throws Exception {
+        FailingStore failing = new FailingStore(store).fail("delivered").fail("renew");
+        RecordingDriver driver = new RecordingDriver();
+        engine = new DeliveryEngine(failing.store(), Map.of("t", driver),
+                new RetryPolicy(5, Duration.ofHours(1), Duration.ofMillis(1), Duration.ofMillis(1)), clock, 2,
+                Duration.ofSeconds(60), Duration.ofMillis(5));
+        engine.storeRetryDelays(Duration.ofMillis(20), Duration.ofMillis(50));
+        engine.start();
+        store.append(null, List.of(message("t", "ops", "once")), clock.instant(), Duration.ofMinutes(10));
+        engine.wake();
+        await(() -> failing.calls("delivered") >= 2);
+        clock.advance(Duration.ofMinutes(3)); // three leases pass while the store is down
+        Thread.sleep(100);
+        failing.heal();
+
+        await(() -> store.stats(clock.instant()).pending() == 0);
+        Thread.sleep(100);
+        assertThat(driver.sent).containsExactly("once");
+        assertThat(store.stats(clock.instant()).delivered()).isEqualTo(1);
+    }
+
+    @Test
+    void aStoreFailureReschedulingAFailedSendIsRetriedAndTheWorkerSurvives() throws Exception {
+        FailingStore failing = new FailingStore(store).failNext("retryLater", 2);
+        DownDriver down = new DownDriver();
+        engine = new DeliveryEngine(failing.store(), Map.of("t", down),
+                new RetryPolicy(2, Duration.ofHours(1), Duration.ZERO, Duration.ZERO), clock, 1,
+                Duration.ofSeconds(60), Duration.ofMillis(5));
+        engine.storeRetryDelays(Duration.ofMillis(5), Duration.ofMillis(20));
+        engine.start();
+        store.append(null, List.of(message("t", "ops", "x")), clock.instant(), Duration.ofMinutes(10));
+        engine.wake();
+        await(() -> !store.deadLetters(1).isEmpty());
+        assertThat(down.attempts).containsExactly(1, 2);
+        assertThat(failing.calls("retryLater")).isEqualTo(3);
+    }
+
+    @Test
+    void aWorkerSurvivesADriverThrowingAnErrorAndTheNextDeliveryGoesOutOnIt() throws Exception {
+        RecordingDriver driver = new RecordingDriver();
+        driver.firstThrows = new AssertionError("driver bug");
+        engine = new DeliveryEngine(store, Map.of("t", driver),
+                new RetryPolicy(5, Duration.ofHours(1), Duration.ZERO, Duration.ZERO), clock, 1,
+                Duration.ofSeconds(60), Duration.ofMillis(5));
+        engine.start();
+        store.append(null, List.of(message("t", "a", "first")), clock.instant(), Duration.ofMinutes(10));
+        store.append(null, List.of(message("t", "b", "second")), clock.instant(), Duration.ofMinutes(10));
+        engine.wake();
+
+        await(() -> driver.sent.size() == 2);
+        assertThat(driver.sent).containsExactlyInAnyOrder("first", "second");
+        assertThat(driver.threads).as("one worker, never replaced").containsOnly("delivery-1");
+        assertThat(store.deadLetters(10)).isEmpty();
+    }
+
+    @Test
+    void stopWaitsOneDeadlineForTheDispatcherAndTheWorkersTogether() throws Exception {
+        java.util.concurrent.CountDownLatch never = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch sending = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch claiming = new java.util.concurrent.CountDownLatch(1);
+        Driver hanging = new Driver() {
+            @Override
+            public void start(DriverContext context) {
+            }
+
+            @Override
+            public SendResult send(OutboundMessage message) {
+                sending.countDown();
+                try {
+                    never.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                return SendResult.OK;
+            }
+
+            @Override
+            public void stop() {
+            }
+        };
+        // the dispatcher hangs in the store (a stuck database) once the send is under way
+        DeliveryStore stuck = (DeliveryStore) java.lang.reflect.Proxy.newProxyInstance(
+                DeliveryStore.class.getClassLoader(), new Class<?>[] {DeliveryStore.class}, (p, m, args) -> {
+                    if (sending.getCount() == 0 && m.getName().equals("nextDue")) {
+                        claiming.countDown();
+                        long until = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+                        while (System.nanoTime() < until) {
+                            try {
+                                Thread.sleep(50);
+                            } catch (InterruptedException e) {
+                                // a stuck database call does not answer interrupts either
+                            }
+                        }
+                    }
+                    return m.invoke(store, args);
+                });
+        engine = new DeliveryEngine(stuck, Map.of("t", hanging),
+                new RetryPolicy(5, Duration.ofHours(1), Duration.ofMillis(1), Duration.ofMillis(1)), clock, 2,
+                Duration.ofSeconds(60), Duration.ofMillis(5));
+        engine.start();
+        store.append(null, List.of(message("t", "a", "x")), clock.instant(), Duration.ofMinutes(10));
+        engine.wake();
+        claiming.await();
+
+        long begin = System.nanoTime();
+        engine.stop(Duration.ofMillis(800));
+        Duration took = Duration.ofNanos(System.nanoTime() - begin);
+        engine = null;
+        assertThat(took).as("one deadline of 800 ms, not 800 ms for the dispatcher and 800 ms more for the workers")
+                .isLessThan(Duration.ofMillis(1400));
+        never.countDown();
     }
 
     @Test

@@ -48,10 +48,10 @@ abstract class DeliveryStoreContract {
     }
 
     static OutboundMessage message(String target, String room, String text) {
-        return new OutboundMessage(UUID.randomUUID().toString(), "rule-1", target, Map.of("room", room), text,
-                null, null, List.of(), null, Map.of(),
-                new Origin("memory", "src", Map.of("room", "S"), "m-" + text, new Sender("u1", "Ann", null, null),
-                        Instant.parse("2026-01-01T00:00:00Z")), Map.of(), 1);
+        return OutboundMessage.builder().deliveryId(UUID.randomUUID().toString()).ruleId("rule-1").instanceId(target)
+                .channel(Map.of("room", room)).text(text).attachments(List.of()).options(Map.of())
+                .source(new Origin("memory", "src", Map.of("room", "S"), "m-" + text, Sender.of("u1", "Ann"),
+                        Instant.parse("2026-01-01T00:00:00Z"))).extensions(Map.of()).attempt(1).build();
     }
 
     void append(String... spec) {

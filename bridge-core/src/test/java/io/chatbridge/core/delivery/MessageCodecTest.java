@@ -21,33 +21,36 @@ import org.junit.jupiter.api.Test;
 class MessageCodecTest {
 
     static OutboundMessage fullMessage() {
-        return withRich(new RichContent.ActionCard("Deploy", "**done**", null, null,
-                List.of(new RichContent.Button("Open", "https://ci/1"), new RichContent.Button("Logs", "https://ci/2")),
+        return withRich(RichContent.actionCard("Deploy", "**done**", null, null,
+                List.of(RichContent.button("Open", "https://ci/1"), RichContent.button("Logs", "https://ci/2")),
                 "1"));
     }
 
     static OutboundMessage withRich(RichContent rich) {
-        return new OutboundMessage("d-1", "rule-1", "dt_main", Map.of("open_conversation_id", "cid1", "n", 3),
-                "Ann: hello 你好", new RichHeader("Alert", "disk full"), rich,
-                List.of(new Attachment("image", "https://img/1.png", "1.png", 1234, "image/png"),
-                        new Attachment("file", null, "a.pdf", -1, null)),
-                new Mentions(List.of("u1", "u2"), List.of("+8613800000000"), true),
-                Map.of("msg_type", "markdown", "title", "T", "nested", Map.of("a", List.of(1, 2))),
-                new Origin("dingtalk", "dt_other", Map.of("open_conversation_id", "cid2"), "msg-9",
-                        new Sender("staff1", "Ann", "ann", "https://avatar"), Instant.parse("2026-03-04T05:06:07.123Z")),
-                Map.of("xvchatgroup", "g1"), 3);
+        return OutboundMessage.builder().deliveryId("d-1").ruleId("rule-1").instanceId("dt_main")
+                .channel(Map.of("open_conversation_id", "cid1", "n", 3)).text("Ann: hello 你好")
+                .header(new RichHeader("Alert", "disk full")).rich(rich)
+                .attachment(Attachment.builder().type("image").url("https://img/1.png").name("1.png").size(1234)
+                        .mime("image/png").build())
+                .attachment(Attachment.builder().type("file").name("a.pdf").build())
+                .mentions(new Mentions(List.of("u1", "u2"), List.of("+8613800000000"), true))
+                .options(Map.of("msg_type", "markdown", "title", "T", "nested", Map.of("a", List.of(1, 2))))
+                .source(new Origin("dingtalk", "dt_other", Map.of("open_conversation_id", "cid2"), "msg-9",
+                        Sender.builder().id("staff1").displayName("Ann").username("ann").avatarUrl("https://avatar")
+                                .build(), Instant.parse("2026-03-04T05:06:07.123Z")))
+                .extensions(Map.of("xvchatgroup", "g1")).attempt(3).build();
     }
 
     static Stream<RichContent> everyRichContent() {
         return Stream.of(
-                new RichContent.Markdown("Title", "# hi\n- a"),
-                new RichContent.Link("Release", "v1 is out", "https://x/rel", "https://x/pic.png"),
-                new RichContent.ActionCard("Card", "text", "Read", "https://x/read", List.of(), "0"),
-                new RichContent.ActionCard("Card", "text", null, null,
-                        List.of(new RichContent.Button("A", "https://a")), "1"),
-                new RichContent.FeedCard(List.of(new RichContent.FeedLink("one", "https://1", "https://1.png"),
-                        new RichContent.FeedLink("two", "https://2", null))),
-                new RichContent.Image("https://x/img.png"));
+                RichContent.markdown("Title", "# hi\n- a"),
+                RichContent.link("Release", "v1 is out", "https://x/rel", "https://x/pic.png"),
+                RichContent.actionCard("Card", "text", "Read", "https://x/read", List.of(), "0"),
+                RichContent.actionCard("Card", "text", null, null,
+                        List.of(RichContent.button("A", "https://a")), "1"),
+                RichContent.feedCard(List.of(RichContent.feedLink("one", "https://1", "https://1.png"),
+                        RichContent.feedLink("two", "https://2", null))),
+                RichContent.image("https://x/img.png"));
     }
 
     @ParameterizedTest
@@ -60,9 +63,16 @@ class MessageCodecTest {
     }
 
     @Test
+    void everyRichContentVariantOfTheSpiIsCoveredByTheRoundTrip() {
+        // a variant added to the SPI needs its stored form (MessageCodec.StoredRich) and a sample in everyRichContent
+        assertThat(everyRichContent().map(Object::getClass).distinct().toList())
+                .containsExactlyInAnyOrder(RichContent.class.getPermittedSubclasses());
+    }
+
+    @Test
     void roundTripsAMessageWithoutOptionalParts() {
-        OutboundMessage m = new OutboundMessage("d", "r", "t", null, null, null, null, null, null, null,
-                new Origin("p", "i", null, null, null, null), null, 1);
+        OutboundMessage m = OutboundMessage.builder().deliveryId("d").ruleId("r").instanceId("t")
+                .source(new Origin("p", "i", null, null, null, null)).attempt(1).build();
         assertThat(MessageCodec.read(MessageCodec.write(m))).isEqualTo(m);
         assertThat(MessageCodec.read(MessageCodec.write(m)).mentions()).isEqualTo(Mentions.NONE);
     }
@@ -85,5 +95,38 @@ class MessageCodecTest {
         assertThatThrownBy(() -> MessageCodec.read("{\"rich\":{\"type\":\"hologram\"}}"))
                 .isInstanceOf(StoreException.class)
                 .hasMessageStartingWith("cannot read a stored delivery: ");
+    }
+
+    @Test
+    void writesTheCoreFormWithItsVersionNotTheSpiClasses() {
+        String json = MessageCodec.write(fullMessage());
+        assertThat(json).startsWith("{\"v\":1,\"deliveryId\":\"d-1\"");
+    }
+
+    @Test
+    void readsARowWrittenBeforeTheFormHadAVersion() {
+        // verbatim from a schema v2 database (the SPI's OutboundMessage as JSON)
+        String v2 = "{\"deliveryId\":\"d-1\",\"ruleId\":\"rule-1\",\"instanceId\":\"dt_main\",\"channel\":"
+                + "{\"open_conversation_id\":\"cid1\",\"n\":3},\"text\":\"Ann: hello 你好\",\"header\":{\"title\":"
+                + "\"Alert\",\"content\":\"disk full\"},\"rich\":{\"type\":\"actionCard\",\"title\":\"Deploy\","
+                + "\"text\":\"**done**\",\"singleTitle\":null,\"singleUrl\":null,\"buttons\":[{\"title\":\"Open\","
+                + "\"url\":\"https://ci/1\"},{\"title\":\"Logs\",\"url\":\"https://ci/2\"}],\"buttonOrientation\":"
+                + "\"1\"},\"attachments\":[{\"type\":\"image\",\"url\":\"https://img/1.png\",\"name\":\"1.png\","
+                + "\"size\":1234,\"mime\":\"image/png\"},{\"type\":\"file\",\"url\":null,\"name\":\"a.pdf\","
+                + "\"size\":-1,\"mime\":null}],\"mentions\":{\"userIds\":[\"u1\",\"u2\"],\"mobiles\":"
+                + "[\"+8613800000000\"],\"all\":true},\"options\":{\"title\":\"T\",\"msg_type\":\"markdown\","
+                + "\"nested\":{\"a\":[1,2]}},\"source\":{\"platform\":\"dingtalk\",\"instanceId\":\"dt_other\","
+                + "\"channel\":{\"open_conversation_id\":\"cid2\"},\"messageId\":\"msg-9\",\"sender\":{\"id\":"
+                + "\"staff1\",\"displayName\":\"Ann\",\"username\":\"ann\",\"avatarUrl\":\"https://avatar\"},"
+                + "\"time\":\"2026-03-04T05:06:07.123Z\"},\"extensions\":{\"xvchatgroup\":\"g1\"},\"attempt\":3}";
+        assertThat(MessageCodec.read(v2)).isEqualTo(fullMessage());
+    }
+
+    @Test
+    void aFormFromANewerBuildIsRefusedClearly() {
+        assertThatThrownBy(() -> MessageCodec.read("{\"v\":7,\"deliveryId\":\"d\"}"))
+                .isInstanceOf(StoreException.class)
+                .hasMessage("cannot read a stored delivery: it was written in form 7 by a newer build, this one "
+                        + "reads forms up to 1; upgrade the bridge");
     }
 }

@@ -15,6 +15,10 @@ import java.io.RandomAccessFile;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -203,9 +207,171 @@ class SqliteDeliveryStoreTest extends DeliveryStoreContract {
         Instant later = t0.plus(JdbcDeliveryStore.LINK_RETENTION).plus(Duration.ofMinutes(2));
         store.append(null, List.of(message("t", "a", "2")), later.minusSeconds(1), WINDOW);
         store.delivered(store.claim(1, later, LEASE).get(0), "tid-new", later);
-        store.append(null, List.of(), later, WINDOW); // the next append after a minute prunes
+        store.prune(later, WINDOW); // the bridge's scheduler prunes once a minute
 
         assertThat(store.sources("t", "tid-old")).isEmpty();
         assertThat(store.sources("t", "tid-new")).hasSize(1);
+    }
+
+    private static int count(Path file, String table) throws Exception {
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file);
+             Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT count(*) FROM " + table)) {
+            rs.next();
+            return rs.getInt(1);
+        }
+    }
+
+    @Test
+    void anAppendNeverPrunesOnTheCallersThreadOnlyPruneDoes() throws Exception {
+        Path file = dir.resolve("bridge.db");
+        store.append("src\nold", List.of(), t0, WINDOW);
+        store.append("src\nnew", List.of(), t0.plus(WINDOW).plusSeconds(120), WINDOW);
+        assertThat(count(file, "inbound_dedup")).as("the expired key is still there: appends do not prune").isEqualTo(2);
+
+        store.prune(t0.plus(WINDOW).plusSeconds(120), WINDOW);
+        assertThat(count(file, "inbound_dedup")).isEqualTo(1);
+        assertThat(store.append("src\nnew", List.of(), t0.plus(WINDOW).plusSeconds(121), WINDOW)).isFalse();
+    }
+
+    @Test
+    void anAsyncAppendCompletesOnTheCommitterOnlyOnceItsTransactionCommitted() throws Exception {
+        Path file = dir.resolve("bridge.db");
+        try (Connection other = DriverManager.getConnection("jdbc:sqlite:" + file);
+             Statement s = other.createStatement()) {
+            s.execute("BEGIN IMMEDIATE"); // another writer holds the database: the commit has to wait
+            AtomicReference<String> completedOn = new AtomicReference<>();
+            CompletableFuture<List<Boolean>> f = store.appendAsync(List.of(
+                    new DeliveryStore.Append("src\nm1", List.of(message("t", "a", "1")))), t0, WINDOW);
+            CompletableFuture<List<Boolean>> seen = f.whenComplete((r, e) -> completedOn.set(Thread.currentThread()
+                    .getName()));
+            Thread.sleep(300);
+            assertThat(f).as("not complete before the commit").isNotDone();
+            s.execute("COMMIT");
+            assertThat(seen.get(10, TimeUnit.SECONDS)).containsExactly(true);
+            assertThat(completedOn.get()).isEqualTo("outbox-committer");
+        }
+        assertThat(store.stats(t0).pending()).isEqualTo(1);
+    }
+
+    @Test
+    void aFailedCommitFailsItsFutureWithAStoreExceptionAndRecordsNothing() throws Exception {
+        Path file = dir.resolve("bridge.db");
+        try (Connection other = DriverManager.getConnection("jdbc:sqlite:" + file);
+             Statement s = other.createStatement()) {
+            s.execute("ALTER TABLE deliveries RENAME TO deliveries_gone");
+        }
+        CompletableFuture<List<Boolean>> f = store.appendAsync(List.of(
+                new DeliveryStore.Append("src\nm1", List.of(message("t", "a", "1")))), t0, WINDOW);
+        assertThatThrownBy(() -> f.get(10, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
+                .cause().isInstanceOf(StoreException.class).hasMessageContaining("append failed");
+        assertThat(count(file, "inbound_dedup")).as("rolled back with the deliveries").isZero();
+    }
+
+    @Test
+    void aBatchOfManyMessagesIsRecordedInOneCallWithOneFlagEach() throws Exception {
+        List<DeliveryStore.Append> batch = new ArrayList<>();
+        for (int i = 0; i < 5000; i++) {
+            batch.add(new DeliveryStore.Append("src\nb" + i, List.of(message("t", "q" + (i % 7), "e" + i))));
+        }
+        batch.add(new DeliveryStore.Append("src\nb42", List.of(message("t", "a", "again")))); // a duplicate inside
+        List<Boolean> fresh = store.appendAsync(batch, t0, WINDOW).get(60, TimeUnit.SECONDS);
+        assertThat(fresh).hasSize(5001);
+        assertThat(fresh.subList(0, 5000)).containsOnly(true);
+        assertThat(fresh.get(5000)).isFalse();
+        assertThat(store.stats(t0).pending()).isEqualTo(5000);
+    }
+
+    @Test
+    void aDeletedDatabaseFileFailsEveryLaterAppendNamingThePath() throws Exception {
+        Path file = dir.resolve("bridge.db");
+        append("t:a:1");
+        for (String suffix : List.of("", "-wal", "-shm")) {
+            Files.deleteIfExists(dir.resolve("bridge.db" + suffix));
+        }
+        assertThatThrownBy(() -> store.append("src\nafter", List.of(message("t", "a", "2")), t0, WINDOW))
+                .isInstanceOf(StoreException.class)
+                .hasMessageContaining("database file " + file.toAbsolutePath() + " was deleted");
+        assertThat(store.unavailableReason()).contains(file.toAbsolutePath().toString());
+        assertThatThrownBy(() -> store.append(null, List.of(), t0, WINDOW)).isInstanceOf(StoreException.class);
+    }
+
+    @Test
+    void onlyTheWalFileDeletedIsDetectedToo() throws Exception {
+        append("t:a:1");
+        Files.delete(dir.resolve("bridge.db-wal"));
+        assertThatThrownBy(() -> append("t:a:2")).isInstanceOf(StoreException.class)
+                .hasMessageContaining("lost its bridge.db-wal (deleted)");
+    }
+
+    @Test
+    void theWatchdogNoticesADeletedFileWithinSecondsWithoutAnyAppend() throws Exception {
+        append("t:a:1");
+        Files.delete(dir.resolve("bridge.db"));
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (store.unavailableReason() == null && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        assertThat(store.unavailableReason()).contains("was deleted");
+    }
+
+    @Test
+    void waitingForABusyConnectionTimesOutWithAStoreException() throws Exception {
+        ConnectionPool pool = new ConnectionPool(1, Duration.ofMillis(200),
+                () -> DriverManager.getConnection("jdbc:sqlite::memory:"));
+        Connection held = pool.take("test");
+        try {
+            CompletableFuture<Connection> second = CompletableFuture.supplyAsync(() -> pool.take("test"));
+            assertThatThrownBy(() -> second.get(5, TimeUnit.SECONDS)).cause()
+                    .isInstanceOf(StoreException.class)
+                    .hasMessage("outbox test: no database connection became free within 200 ms (the database is "
+                            + "stuck or overloaded)");
+        } finally {
+            pool.give(held, false);
+            pool.close();
+        }
+    }
+
+    /** What a second bridge process opening {@code file} sees: {@code opened} or {@code refused: ...}. */
+    private static String secondProcessOpens(Path file) throws Exception {
+        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), SecondOwnerMain.class.getName(), file.toString())
+                .redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        return out.lines().filter(l -> l.startsWith("opened") || l.startsWith("refused: ")).findFirst()
+                .orElse(out);
+    }
+
+    private String owner() {
+        return "pid " + ProcessHandle.current().pid() + ", " + dir.resolve("bridge.db").toAbsolutePath();
+    }
+
+    @Test
+    void aSecondBridgeProcessThroughASymlinkIsRefusedNamingTheFirst() throws Exception {
+        Path link = Files.createSymbolicLink(dir.resolve("link.db"), dir.resolve("bridge.db"));
+        assertThat(secondProcessOpens(link)).startsWith("refused: cannot open database " + link
+                + ": another bridge process is using it (" + owner() + "; ");
+        assertThatThrownBy(() -> JdbcDeliveryStore.openSqlite(link, true)).as("in this JVM too")
+                .hasMessageContaining("another bridge process is using it (" + owner());
+    }
+
+    @Test
+    void aSecondBridgeProcessThroughAHardLinkIsRefusedNamingTheFirst() throws Exception {
+        Path hard = Files.createLink(dir.resolve("hard.db"), dir.resolve("bridge.db"));
+        assertThat(secondProcessOpens(hard)).isEqualTo("refused: cannot open database " + hard
+                + ": the file has 2 names (hard links); another bridge process is using it (" + owner() + "); a "
+                + "SQLite database must have one name, or a bridge on each name would corrupt it: remove the other "
+                + "links");
+        assertThatThrownBy(() -> JdbcDeliveryStore.openSqlite(hard, true)).as("in this JVM too")
+                .hasMessageContaining("the file has 2 names (hard links)");
+    }
+
+    @Test
+    void aSecondProcessMayOwnTheFileOnceTheFirstClosedIt() throws Exception {
+        store.close();
+        store = null;
+        assertThat(secondProcessOpens(dir.resolve("bridge.db"))).isEqualTo("opened");
+        store = createStore();
     }
 }

@@ -95,6 +95,33 @@ class SecretsInLogsTest {
     }
 
     @Test
+    void aMessageQuotingASecretInPartOrEncodedIsBlocked() throws Exception {
+        String hook = "https://hooks.example.com/robot/send?access_token=robottoken-7c1e55aa90b3";
+        Setup setup = Setup.load(Files.write(dir, "config.json", """
+                {"global": {"database": {"path": ":memory:"}},
+                 "memory": {"a": {"api_key": "%s"}, "b": {}},
+                 "webhook": {"hook": {"url": "%s"}}}
+                """.formatted(SECRET, hook)),
+                Files.write(dir, "rules.json", "{\"rules\": [{\"from\": {\"a\": {}}, \"to\": {\"b\": {}}, "
+                        + "\"msg\": {\"msg_format\": \"{msg}\"}}]}"),
+                DriverRegistry.discover(null), k -> null);
+        List<String> texts = List.of("the robot token is robottoken-7c1e55aa90b3",
+                "encoded: " + java.net.URLEncoder.encode(hook, StandardCharsets.UTF_8),
+                "json: {\"k\":\"" + hook.replace("/", "\\/") + "\"}", "nothing secret here");
+        try (Bridge bridge = Bridge.start(setup, new Bridge.Options().httpHost("127.0.0.1"))) {
+            for (String text : texts) {
+                bridge.publish("a", InboundMessage.builder().text(text).build());
+            }
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (bridge.store().deadLetters(10).size() < 3 && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            assertThat(bridge.store().deadLetters(10)).hasSize(3)
+                    .allSatisfy(d -> assertThat(d.error()).startsWith("BLOCKED_SECRET"));
+        }
+    }
+
+    @Test
     void webhookEgressUrlWithTheSecretInItsPathBlocksMessagesContainingItAndIsMaskedInLogs() throws Exception {
         String hookPath = "/services/T0001/B0002/XXXXpath-secretXXXX";
         List<String> received = new CopyOnWriteArrayList<>();
@@ -114,7 +141,7 @@ class SecretsInLogsTest {
                     """.formatted(hook)),
                     Files.write(dir, "rules.json", "{\"rules\": [{\"from\": {\"alerts\": {}}, "
                             + "\"to\": {\"slack\": {}}, \"msg\": {\"msg_format\": \"{msg}\"}}]}"),
-                    DriverRegistry.discover(null), k -> null);
+                    DriverRegistry.discover(null), k -> null, new Setup.Options().allowRandomPorts());
             assertThat(setup.valid()).as(Setup.render(setup.problems())).isTrue();
             try (Bridge bridge = Bridge.start(setup, new Bridge.Options().httpHost("127.0.0.1"))) {
                 HttpClient client = HttpClient.newHttpClient();

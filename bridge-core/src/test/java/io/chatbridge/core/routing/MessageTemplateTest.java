@@ -19,7 +19,8 @@ class MessageTemplateTest {
     private final InboundMessage message = InboundMessage.builder()
             .platform("dingtalk").instanceId("dt_main")
             .channel("open_conversation_id", "cidA")
-            .sender(new Sender("user123", "杨xx", "yang", "https://a/avatar.png"))
+            .sender(Sender.builder().id("user123").displayName("杨xx").username("yang")
+                    .avatarUrl("https://a/avatar.png").build())
             .text("你好").time(Instant.parse("2021-02-18T06:37:32.678Z"))
             .extension("channel_name", "机器人测试-TEST")
             .build();
@@ -36,7 +37,7 @@ class MessageTemplateTest {
 
         assertThat(MessageTemplate.of(null).render(event)).isEqualTo("disk full on db1");
         assertThat(MessageTemplate.of(null, ZoneOffset.UTC).render(event)).isEqualTo("disk full on db1");
-        InboundMessage blankName = InboundMessage.builder().sender(new Sender(null, " ", null, null)).text("x").build();
+        InboundMessage blankName = InboundMessage.builder().sender(Sender.of(null, " ")).text("x").build();
         assertThat(MessageTemplate.of(null).render(blankName)).isEqualTo("x");
     }
 
@@ -68,11 +69,11 @@ class MessageTemplateTest {
         ListAppender<ILoggingEvent> appender = new ListAppender<>();
         appender.start();
         logger.addAppender(appender);
-        // unique, since templates are warned about once per process
-        String format = "{msg} (seen by {watcher}) #" + System.nanoTime();
+        String format = "{msg} (seen by {watcher})";
+        MessageTemplate.Compiler bridge = new MessageTemplate.Compiler(); // one per bridge
         try {
             for (int i = 0; i < 3; i++) {
-                MessageTemplate template = MessageTemplate.of(format); // e.g. two rules and a reload
+                MessageTemplate template = bridge.compile(format); // e.g. two rules using it
                 template.render(message);
                 template.render(message);
             }
@@ -86,6 +87,28 @@ class MessageTemplateTest {
                     assertThat(e.getFormattedMessage()).contains("uses unknown variable {watcher}")
                             .contains("it is left as written");
                 });
+    }
+
+    @Test
+    void unknownVariablesAreWarnedPerBridgeNotOncePerProcess() {
+        Logger logger = (Logger) LoggerFactory.getLogger(MessageTemplate.class);
+        ListAppender<ILoggingEvent> appender = new ListAppender<>();
+        appender.start();
+        logger.addAppender(appender);
+        String format = "{usr}: {msg}";
+        try {
+            new MessageTemplate.Compiler().compile(format); // a first bridge in this JVM
+            new MessageTemplate.Compiler().compile(format); // a second one (a test, a reload) says it again
+        } finally {
+            logger.detachAppender(appender);
+        }
+        assertThat(appender.list).filteredOn(e -> e.getFormattedMessage().contains(format)).hasSize(2);
+    }
+
+    @Test
+    void unknownVariablesAreListedOnceEachInOrder() {
+        assertThat(MessageTemplate.unknownVariables("{usr} {msg} {room} {usr}")).containsExactly("usr", "room");
+        assertThat(MessageTemplate.unknownVariables("{user}: {msg}")).isEmpty();
     }
 
     @Test

@@ -33,7 +33,7 @@ class RouterTest {
 
     private static InboundMessage msg(String instance, String platform, Map<String, Object> channel) {
         return InboundMessage.builder().platform(platform).instanceId(instance).channel(channel)
-                .sender(new Sender("u1", "Alice", null, null)).text("hello").id("m1").build();
+                .sender(Sender.of("u1", "Alice")).text("hello").id("m1").build();
     }
 
     @Test
@@ -189,5 +189,48 @@ class RouterTest {
         assertThat(numeric).extracting(OutboundMessage::ruleId).containsExactly("all-first", "numeric", "all-last");
         assertThat(listChannel).extracting(OutboundMessage::ruleId)
                 .containsExactly("all-first", "list-valued", "all-last");
+    }
+
+    @Test
+    void aMessageMatchingNoRuleIsCountedAndLoggedOncePerChannelPerTenMinutes() {
+        io.chatbridge.testkit.MutableClock clock =
+                new io.chatbridge.testkit.MutableClock(java.time.Instant.parse("2026-01-01T00:00:00Z"));
+        Router router = new Router(List.of(forward("ops", List.of(ep("hook", Map.of("room", "ops"))),
+                List.of(ep("dt_a", Map.of("chat_group", "ops"))))), PLATFORMS, false, clock);
+        ch.qos.logback.classic.Logger logger = (ch.qos.logback.classic.Logger)
+                org.slf4j.LoggerFactory.getLogger(Router.class);
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> logs =
+                new ch.qos.logback.core.read.ListAppender<>();
+        logs.start();
+        logger.addAppender(logs);
+        try {
+            InboundMessage random = msg("hook", "webhook", Map.of("room", "random"));
+            assertThat(router.route(random)).isEmpty();
+            assertThat(router.route(random)).isEmpty();
+            clock.advance(java.time.Duration.ofMinutes(9));
+            assertThat(router.route(random)).isEmpty();
+            router.route(msg("hook", "webhook", Map.of("room", "other")));
+            router.route(msg("hook", "webhook", Map.of("room", "ops"))); // matches: neither counted nor logged
+            clock.advance(java.time.Duration.ofMinutes(1));
+            router.route(random);
+
+            assertThat(logs.list).extracting(ch.qos.logback.classic.spi.ILoggingEvent::getFormattedMessage)
+                    .containsExactly("message from hook {\"room\":\"random\"} matched no rule",
+                            "message from hook {\"room\":\"other\"} matched no rule",
+                            "message from hook {\"room\":\"random\"} matched no rule");
+            assertThat(logs.list).allMatch(e -> e.getLevel() == ch.qos.logback.classic.Level.INFO);
+            assertThat(router.unmatched()).isEqualTo(5);
+        } finally {
+            logger.detachAppender(logs);
+        }
+    }
+
+    @Test
+    void aMessageWhoseOnlyTargetIsItsOwnChannelIsNotReportedAsMatchingNoRule() {
+        Router router = new Router(List.of(forward("self", List.of(ep("dt_a", Map.of())),
+                List.of(ep("dt_a", Map.of())))), PLATFORMS, false);
+
+        assertThat(router.route(msg("dt_a", "dingtalk", Map.of("open_conversation_id", "cidA")))).isEmpty();
+        assertThat(router.unmatched()).isZero();
     }
 }

@@ -30,6 +30,12 @@ public final class MemoryDriverFactory implements DriverFactory {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Map<String, List<OutboundMessage>> SENT = new ConcurrentHashMap<>();
+    private static final Map<String, DriverContext> CONTEXTS = new ConcurrentHashMap<>();
+
+    /** The context the bridge started instance {@code instanceId} with, or {@code null}. */
+    public static DriverContext context(String instanceId) {
+        return CONTEXTS.get(instanceId);
+    }
 
     /** Messages sent to {@code instanceId} so far. */
     public static List<OutboundMessage> sent(String instanceId) {
@@ -39,6 +45,7 @@ public final class MemoryDriverFactory implements DriverFactory {
     /** Forgets every recorded send. */
     public static void reset() {
         SENT.clear();
+        CONTEXTS.clear();
     }
 
     @Override
@@ -74,7 +81,14 @@ public final class MemoryDriverFactory implements DriverFactory {
         }
 
         @Override
+        public List<io.chatbridge.spi.PortClaim> portClaims() {
+            return port < 0 ? List.of()
+                    : List.of(io.chatbridge.spi.PortClaim.route(port, "listen_port", "POST", "/memory/" + id, "listen_port"));
+        }
+
+        @Override
         public void start(DriverContext context) {
+            CONTEXTS.put(id, context);
             if (port < 0) {
                 return;
             }
@@ -87,8 +101,7 @@ public final class MemoryDriverFactory implements DriverFactory {
                 }
                 InboundMessage.Builder b = InboundMessage.builder()
                         .text(body.path("text").asText(""))
-                        .sender(new Sender(body.path("user_id").asText(null), body.path("user").asText(null),
-                                null, null))
+                        .sender(Sender.of(body.path("user_id").asText(null), body.path("user").asText(null)))
                         .id(body.hasNonNull("id") ? body.get("id").asText() : null);
                 body.path("channel").properties().forEach(e -> b.channel(e.getKey(), e.getValue().asText()));
                 PublishResult result = context.publish(b.build());
@@ -100,8 +113,8 @@ public final class MemoryDriverFactory implements DriverFactory {
         public SendResult send(OutboundMessage message) throws DeliveryException {
             if (failuresLeft.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
                 throw mode.equals("permanent")
-                        ? DeliveryException.permanent("BAD_REQUEST", "memory target refuses")
-                        : DeliveryException.retryable("UNAVAILABLE", "memory target down");
+                        ? DeliveryException.permanent(DeliveryException.Reason.BAD_REQUEST, "memory target refuses")
+                        : DeliveryException.retryable(DeliveryException.Reason.SERVER_ERROR, "memory target down");
             }
             sent(id).add(message);
             return new SendResult(id + "-" + sent(id).size());

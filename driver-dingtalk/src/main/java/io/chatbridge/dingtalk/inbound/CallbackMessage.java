@@ -65,7 +65,7 @@ public final class CallbackMessage {
 
         InboundMessage.Builder message = InboundMessage.builder()
                 .channel("open_conversation_id", body.openConversationId())
-                .sender(new Sender(body.senderId(), body.senderNick(), null, null))
+                .sender(Sender.of(body.senderId(), body.senderNick()))
                 .text(content)
                 .mentions(mentioned.isEmpty() ? Mentions.NONE : new Mentions(mentioned, List.of(), false))
                 .id(body.msgId())

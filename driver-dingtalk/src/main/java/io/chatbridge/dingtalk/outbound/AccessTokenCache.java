@@ -40,13 +40,28 @@ public final class AccessTokenCache {
      * @param ticker the time source for expiry ({@link Ticker#systemTicker()} outside tests)
      */
     public AccessTokenCache(Fetcher fetcher, Executor executor, Ticker ticker) {
+        this(fetcher, executor, ticker, token -> { });
+    }
+
+    /**
+     * @param fetcher called on {@code executor} when no valid token is cached
+     * @param ticker the time source for expiry ({@link Ticker#systemTicker()} outside tests)
+     * @param secrets told every fetched token before anyone uses it ({@code DriverContext::secret}), so that a
+     *     server quoting it back is masked in logs and dead letters
+     */
+    public AccessTokenCache(Fetcher fetcher, Executor executor, Ticker ticker,
+                            java.util.function.Consumer<String> secrets) {
         this.cache = Caffeine.newBuilder()
                 .executor(executor)
                 .ticker(ticker)
                 .expireAfter(new RefreshBeforeExpiry())
                 .buildAsync((key, exec) -> CompletableFuture.supplyAsync(() -> {
                     try {
-                        return new Fetched(fetcher.fetch(), null);
+                        AccessToken token = fetcher.fetch();
+                        if (token != null) {
+                            secrets.accept(token.value());
+                        }
+                        return new Fetched(token, null);
                     } catch (Exception e) {
                         return new Fetched(null, e);
                     }

@@ -5,6 +5,7 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Ticker;
 import io.chatbridge.spi.DeliveryException;
+import io.chatbridge.spi.DeliveryException.Reason;
 import io.chatbridge.spi.SendResult;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -128,7 +129,7 @@ public final class AppRobotSender {
             throw timeout(fetch);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw DeliveryException.retryable("INTERRUPTED", fetch + ": interrupted");
+            throw DeliveryException.retryable(Reason.INTERRUPTED, fetch + ": interrupted");
         }
     }
 
@@ -145,6 +146,6 @@ public final class AppRobotSender {
 
     private DeliveryException timeout(String where) {
         LOG.warn("[{}] {} timed out after {} s", instanceId, where, CALL_TIMEOUT.toSeconds());
-        return DeliveryException.retryable("TIMEOUT", where + " timed out");
+        return DeliveryException.retryable(Reason.TIMEOUT, where + " timed out");
     }
 }

@@ -25,7 +25,7 @@ public final class CustomRobotMessage {
     public static CustomRobotBody of(OutgoingContent content) {
         RichContent rich = content.rich();
         if (rich instanceof RichContent.Image image) {
-            rich = new RichContent.Markdown("[image]", "![image](" + image.url() + ")");
+            rich = RichContent.markdown("[image]", "![image](" + image.url() + ")");
         }
         if (rich instanceof RichContent.Markdown md) {
             return new CustomRobotBody.Markdown(md.title() == null || md.title().isBlank()

@@ -3,6 +3,7 @@ package io.chatbridge.dingtalk.outbound;
 import com.aliyun.tea.TeaException;
 import com.aliyun.teautil.models.TeaUtilException;
 import io.chatbridge.spi.DeliveryException;
+import io.chatbridge.spi.DeliveryException.Reason;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.SocketTimeoutException;
@@ -109,34 +110,48 @@ public record OpenApiFailure(String code, int status, String message, Duration r
         String text = NETWORK.equals(code) ? where + ": " + message
                 : where + ": " + code + (status > 0 ? " (HTTP " + status + ")" : "") + " " + message;
         if (status == 429) {
-            return DeliveryException.retryable("RATE_LIMITED", text, retryAfter);
+            return DeliveryException.retryable(Reason.RATE_LIMITED, text, retryAfter).withPlatformCode("HTTP_429");
         }
         if (code.startsWith("Forbidden.AccessDenied.QpsLimit")) {
-            return DeliveryException.retryable("RATE_LIMITED", text,
-                    retryAfter != null && retryAfter.compareTo(QPS_WAIT) > 0 ? retryAfter : QPS_WAIT);
+            return DeliveryException.retryable(Reason.RATE_LIMITED, text,
+                    retryAfter != null && retryAfter.compareTo(QPS_WAIT) > 0 ? retryAfter : QPS_WAIT)
+                    .withPlatformCode(code);
         }
         if (code.contains("AccessTokenPermissionDenied")) {
-            return DeliveryException.permanent("PERMISSION_DENIED",
-                    text + " (grant the app the robot message permission in the developer console)");
+            return DeliveryException.permanent(Reason.PERMISSION_DENIED,
+                    text + " (grant the app the robot message permission in the developer console)")
+                    .withPlatformCode(code);
         }
         if ("invalidClientIdOrSecret".equals(code) || invalidToken()) {
-            return DeliveryException.permanent("AUTH_FAILED", text);
+            return DeliveryException.permanent(Reason.AUTH_FAILED, text).withPlatformCode(code);
         }
         if (status >= 400 && status < 500) {
-            return DeliveryException.permanent(code, text);
+            if (UNEXPECTED_ANSWER.equals(code) || UNEXPECTED_ERROR.equals(code)) {
+                return DeliveryException.permanent(UNEXPECTED_ANSWER.equals(code) ? Reason.UNEXPECTED_ANSWER
+                        : Reason.INTERNAL, text);
+            }
+            Reason reason = code.toLowerCase(java.util.Locale.ROOT).contains("openconversationid")
+                    ? Reason.UNKNOWN_TARGET : Reason.BAD_REQUEST;
+            return DeliveryException.permanent(reason, text).withPlatformCode(code);
         }
         if (status >= 500) {
-            return DeliveryException.retryable("HTTP_" + status, text, retryAfter);
+            return DeliveryException.retryable(Reason.SERVER_ERROR, text, retryAfter)
+                    .withPlatformCode("HTTP_" + status);
         }
         if (safeToRepeat && (UNEXPECTED_ERROR.equals(code)
                 || UNEXPECTED_ANSWER.equals(code) && (status < 0 || status >= 200 && status < 300))) {
-            return DeliveryException.retryable(code, text + " (retried: nothing was sent yet)");
+            return DeliveryException.retryable(UNEXPECTED_ANSWER.equals(code) ? Reason.UNEXPECTED_ANSWER
+                    : Reason.INTERNAL, text + " (retried: nothing was sent yet)");
         }
         if (UNEXPECTED_ANSWER.equals(code) || UNEXPECTED_ERROR.equals(code)) {
-            return DeliveryException.permanent(code, text + (status >= 200 && status < 300
+            return DeliveryException.permanent(UNEXPECTED_ANSWER.equals(code) ? Reason.UNEXPECTED_ANSWER
+                    : Reason.INTERNAL, text + (status >= 200 && status < 300
                     ? " (not sent again: DingTalk may have acted on it)" : ""));
         }
-        return DeliveryException.retryable(code, text);
+        if (NETWORK.equals(code)) {
+            return DeliveryException.retryable(Reason.NETWORK, text);
+        }
+        return DeliveryException.retryable(Reason.OTHER, text).withPlatformCode(code);
     }
 
     /** One line of {@code text}: the first non-blank one, credentials masked, at most {@link #MAX_QUOTE} chars. */

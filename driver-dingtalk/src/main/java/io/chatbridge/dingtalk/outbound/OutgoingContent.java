@@ -58,16 +58,16 @@ public record OutgoingContent(RichContent rich, String text, Mentions mentions) 
         String title = firstNonBlank(m.option("title"), m.header() == null ? null : m.header().title());
         switch (type.toLowerCase(Locale.ROOT)) {
             case "markdown" -> {
-                return new RichContent.Markdown(title == null ? firstLine(m.text()) : title, markdownText(m));
+                return RichContent.markdown(title == null ? firstLine(m.text()) : title, markdownText(m));
             }
             case "link" -> {
                 String url = firstNonBlank(m.option("message_url"), m.option("messageUrl"));
-                return url == null ? null : new RichContent.Link(title == null ? firstLine(m.text()) : title,
+                return url == null ? null : RichContent.link(title == null ? firstLine(m.text()) : title,
                         m.text(), url, firstNonBlank(m.option("pic_url"), m.option("picUrl")));
             }
             case "actioncard" -> {
                 String url = firstNonBlank(m.option("single_url"), m.option("singleURL"));
-                return url == null ? null : new RichContent.ActionCard(title == null ? firstLine(m.text()) : title,
+                return url == null ? null : RichContent.actionCard(title == null ? firstLine(m.text()) : title,
                         markdownText(m), firstNonBlank(m.option("single_title"), "Read more"), url, List.of(), "0");
             }
             case "image" -> {
@@ -77,7 +77,7 @@ public record OutgoingContent(RichContent rich, String text, Mentions mentions) 
                             .filter(a -> "image".equals(a.type()) && a.url() != null && !a.url().isBlank())
                             .map(Attachment::url).findFirst().orElse(null);
                 }
-                return url == null ? null : new RichContent.Image(url);
+                return url == null ? null : RichContent.image(url);
             }
             default -> {
                 // "text", and types that need content a template cannot give (feedCard)
@@ -112,11 +112,11 @@ public record OutgoingContent(RichContent rich, String text, Mentions mentions) 
             return rich;
         }
         if (rich instanceof RichContent.Markdown md) {
-            return new RichContent.Markdown(md.title() == null ? header.title() : md.title(),
+            return RichContent.markdown(md.title() == null ? header.title() : md.title(),
                     heading(header) + "\n\n" + (md.text() == null ? "" : md.text()));
         }
         if (rich instanceof RichContent.ActionCard card) {
-            return new RichContent.ActionCard(card.title(), heading(header) + "\n\n" + nz(card.text()),
+            return RichContent.actionCard(card.title(), heading(header) + "\n\n" + nz(card.text()),
                     card.singleTitle(), card.singleUrl(), card.buttons(), card.buttonOrientation());
         }
         return rich;

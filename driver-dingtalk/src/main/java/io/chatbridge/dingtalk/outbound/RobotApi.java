@@ -108,8 +108,27 @@ public final class RobotApi {
                 .setMsgParam(json(message));
         OrgGroupSendHeaders headers = new OrgGroupSendHeaders();
         headers.xAcsDingtalkAccessToken = token;
+        beforeCall(GROUP_SEND);
         OrgGroupSendResponseBody body = robot.orgGroupSendWithOptions(request, headers, runtime()).getBody();
         return body == null ? null : body.getProcessQueryKey();
+    }
+
+    /** The send APIs, the keys of their budgets. */
+    public static final String GROUP_SEND = "/v1.0/robot/groupMessages/send";
+    public static final String USERS_SEND = "/v1.0/robot/oToMessages/batchSend";
+
+    private volatile OpenApiBudget budget;
+
+    /** Paces the send calls with {@code budget} (shared by the instances of one app key). */
+    public void paceWith(OpenApiBudget budget) {
+        this.budget = budget;
+    }
+
+    private void beforeCall(String api) throws InterruptedException {
+        OpenApiBudget b = budget;
+        if (b != null) {
+            b.beforeCall(api);
+        }
     }
 
     /** {@code POST /v1.0/robot/oToMessages/batchSend} for at most 20 staff ids. */
@@ -122,6 +141,7 @@ public final class RobotApi {
                 .setMsgParam(json(message));
         BatchSendOTOHeaders headers = new BatchSendOTOHeaders();
         headers.xAcsDingtalkAccessToken = token;
+        beforeCall(USERS_SEND);
         return robot.batchSendOTOWithOptions(request, headers, runtime()).getBody();
     }
 

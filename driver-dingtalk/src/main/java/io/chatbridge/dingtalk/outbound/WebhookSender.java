@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.chatbridge.dingtalk.protocol.DingTalkSignature;
 import io.chatbridge.dingtalk.WebhookConfig;
 import io.chatbridge.spi.DeliveryException;
+import io.chatbridge.spi.DeliveryException.Reason;
 import io.chatbridge.spi.SendResult;
 import java.io.IOException;
 import java.net.URI;
@@ -75,7 +76,7 @@ public final class WebhookSender {
                 sleeper.sleep(wait);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                throw DeliveryException.retryable("INTERRUPTED", where + ": interrupted while paced");
+                throw DeliveryException.retryable(Reason.INTERRUPTED, where + ": interrupted while paced");
             }
         }
 
@@ -89,15 +90,15 @@ public final class WebhookSender {
             response = http.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw DeliveryException.retryable("INTERRUPTED", where + ": interrupted");
+            throw DeliveryException.retryable(Reason.INTERRUPTED, where + ": interrupted");
         } catch (IOException e) {
             // the exception text of the JDK client may name the URL (and so the robot's token): fixed words only
             String reason = OpenApiFailure.knownNetworkReason(e);
             String what = "network error reaching " + host(webhook) + ": "
                     + (reason != null ? reason : e.getClass().getSimpleName());
             LOG.warn("[{}] {} failed: {}", instanceId, where, what);
-            throw new DeliveryException(DeliveryException.Category.RETRYABLE, "NETWORK", where + ": " + what, null,
-                    null);
+            throw new DeliveryException(DeliveryException.Category.RETRYABLE, Reason.NETWORK, null,
+                    where + ": " + what, null, null);
         }
         return classify(where, response);
     }
@@ -110,12 +111,18 @@ public final class WebhookSender {
             if (status == 429) {
                 Duration asked = RetryAfterHeader.parse(response.headers().firstValue("Retry-After").orElse(null),
                         clock.instant());
-                throw DeliveryException.retryable("RATE_LIMITED", message, asked != null ? asked : Duration.ofMinutes(1));
+                throw DeliveryException.retryable(Reason.RATE_LIMITED, message,
+                        asked != null ? asked : Duration.ofMinutes(1)).withPlatformCode("HTTP_" + status);
             }
             if (status >= 500) {
-                throw DeliveryException.retryable("HTTP_" + status, message);
+                throw DeliveryException.retryable(Reason.SERVER_ERROR, message).withPlatformCode("HTTP_" + status);
             }
-            throw DeliveryException.permanent("HTTP_" + status, message);
+            Reason reason = switch (status) {
+                case 401, 403 -> Reason.AUTH_FAILED;
+                case 404 -> Reason.UNKNOWN_TARGET;
+                default -> Reason.BAD_REQUEST;
+            };
+            throw DeliveryException.permanent(reason, message).withPlatformCode("HTTP_" + status);
         }
         JsonNode json;
         try {
@@ -140,17 +147,29 @@ public final class WebhookSender {
         LOG.warn("[{}] {} failed: errcode={} errmsg={}", instanceId, where, code, errmsg);
         String message = where + ": errcode " + code + " " + errmsg;
         if (THROTTLED.contains(code)) {
-            throw DeliveryException.retryable("RATE_LIMITED", message, THROTTLE_WAIT);
+            throw DeliveryException.retryable(Reason.RATE_LIMITED, message, THROTTLE_WAIT).withPlatformCode(code);
         }
         if ("-1".equals(code)) {
-            throw DeliveryException.retryable("BUSY", message);
+            throw DeliveryException.retryable(Reason.SERVER_ERROR, message).withPlatformCode(code);
         }
-        throw DeliveryException.permanent(code, message);
+        throw DeliveryException.permanent(errcodeReason(code, errmsg), message).withPlatformCode(code);
+    }
+
+    /** The bridge-level reason of a custom robot's errcode (protocol §4). */
+    static Reason errcodeReason(String code, String errmsg) {
+        return switch (code) {
+            case "310000" -> errmsg.contains("keywords") ? Reason.CONTENT_REJECTED : Reason.AUTH_FAILED;
+            case "300001", "300005", "400101" -> Reason.UNKNOWN_TARGET;
+            case "400013", "400102", "400106" -> Reason.TARGET_GONE;
+            case "400105" -> Reason.BAD_REQUEST;
+            case "430101", "430102", "430103", "430104", "460101" -> Reason.CONTENT_REJECTED;
+            default -> Reason.OTHER;
+        };
     }
 
     private DeliveryException unexpectedAnswer(String where, String what) {
         LOG.warn("[{}] {} failed: unexpected answer: {}", instanceId, where, what);
-        return DeliveryException.permanent("UNEXPECTED_ANSWER", where + ": unexpected answer: " + what
+        return DeliveryException.permanent(Reason.UNEXPECTED_ANSWER, where + ": unexpected answer: " + what
                 + " (not sent again: DingTalk may have delivered it)");
     }
 

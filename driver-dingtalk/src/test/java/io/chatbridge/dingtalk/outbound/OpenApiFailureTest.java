@@ -45,7 +45,8 @@ class OpenApiFailureTest {
 
         DeliveryException e = failure.toDeliveryException("send");
         assertThat(e.retryable()).isFalse();
-        assertThat(e.code()).isEqualTo("UNEXPECTED_ERROR");
+        assertThat(failure.code()).isEqualTo("UNEXPECTED_ERROR");
+        assertThat(e.reason()).isEqualTo(DeliveryException.Reason.INTERNAL);
         assertThat(e.getMessage()).contains("NullPointerException: body was null");
     }
 

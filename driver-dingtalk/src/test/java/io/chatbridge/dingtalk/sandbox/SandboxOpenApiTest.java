@@ -7,7 +7,7 @@ import static io.chatbridge.dingtalk.sandbox.SandboxHttp.token;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.chatbridge.dingtalk.sandbox.SandboxHttp.Answer;
-import io.chatbridge.core.testing.MutableClock;
+import io.chatbridge.testkit.MutableClock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;

@@ -5,7 +5,7 @@ import static io.chatbridge.dingtalk.sandbox.SandboxHttp.post;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.chatbridge.dingtalk.sandbox.SandboxHttp.Answer;
-import io.chatbridge.core.testing.MutableClock;
+import io.chatbridge.testkit.MutableClock;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;

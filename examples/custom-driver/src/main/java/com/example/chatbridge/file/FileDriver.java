@@ -2,6 +2,7 @@ package com.example.chatbridge.file;
 
 import io.chatbridge.spi.BridgeUnavailableException;
 import io.chatbridge.spi.DeliveryException;
+import io.chatbridge.spi.DeliveryException.Reason;
 import io.chatbridge.spi.Driver;
 import io.chatbridge.spi.DriverContext;
 import io.chatbridge.spi.HttpRequest;
@@ -15,6 +16,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
 
 /** One configured file instance. */
 final class FileDriver implements Driver {
@@ -40,28 +44,34 @@ final class FileDriver implements Driver {
         }
         if (port >= 0) {
             // routes are registered during start; the bridge opens the port after every driver started
-            context.http(port).post(listenPath, this::receive);
+            // asynchronous: the server thread is free while the bridge records the message; the answer follows
+            context.http(port).postAsync(listenPath, this::receive);
         }
     }
 
-    private HttpResponse receive(HttpRequest request) {
+    private CompletionStage<HttpResponse> receive(HttpRequest request) {
         String text = request.bodyText().strip();
         if (text.isEmpty()) {
-            return HttpResponse.error(400, "empty body: POST the message text");
+            return CompletableFuture.completedFuture(HttpResponse.error(400, "empty body: POST the message text"));
         }
         String topic = request.queryParam("topic");
         InboundMessage message = InboundMessage.builder()
                 .channel("topic", topic == null ? "default" : topic)
-                .sender(new Sender(request.header("x-user"), request.header("x-user"), null, null))
+                .sender(Sender.of(request.header("x-user"), request.header("x-user")))
                 .text(text)
                 .time(context.clock().instant())
                 .build();
-        try {
-            context.publish(message);
-        } catch (BridgeUnavailableException e) {
-            return HttpResponse.error(503, "try again later");
-        }
-        return HttpResponse.json(202, "{\"status\":\"accepted\"}");
+        // 202 only once the bridge has recorded the message; 503 when it could not, so the caller sends it again
+        return context.publishAsync(message).handle((result, failure) -> {
+            if (failure == null) {
+                return HttpResponse.json(202, "{\"status\":\"accepted\"}");
+            }
+            Throwable cause = failure instanceof CompletionException && failure.getCause() != null
+                    ? failure.getCause() : failure;
+            return cause instanceof BridgeUnavailableException
+                    ? HttpResponse.error(503, "try again later")
+                    : HttpResponse.error(500, "internal error");
+        });
     }
 
     @Override
@@ -72,7 +82,7 @@ final class FileDriver implements Driver {
             Files.writeString(file, line, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
         } catch (IOException e) {
             // a full disk may clear up: let the bridge retry with backoff
-            throw DeliveryException.retryable("IO_ERROR", "cannot append to " + file.getFileName() + ": " + e.getMessage());
+            throw DeliveryException.retryable(Reason.INTERNAL, "cannot append to " + file.getFileName() + ": " + e.getMessage());
         }
         lines++;
         return new SendResult(file.getFileName() + ":" + lines);

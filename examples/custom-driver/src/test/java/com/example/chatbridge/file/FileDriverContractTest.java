@@ -58,4 +58,23 @@ class FileDriverContractTest extends DriverContractTest {
         assertThat(Files.readAllLines(dir.resolve("out/messages.jsonl"))).hasSize(2)
                 .allSatisfy(line -> assertThat(line).contains("\"text\":\"Alice: hello from the contract test\""));
     }
+
+    @Test
+    void aPostIsAnswered503WhileTheBridgeCannotRecordItAnd202Afterwards() throws Exception {
+        TestDriverContext[] context = new TestDriverContext[1];
+        var driver = startedDriver(context);
+        HttpRequest post = HttpRequest.newBuilder(context[0].url(0, "/file/" + INSTANCE + "?topic=news"))
+                .header("x-user", "Ann").POST(HttpRequest.BodyPublishers.ofString("hello")).build();
+        HttpClient client = HttpClient.newHttpClient();
+
+        context[0].failPublishes(true);
+        HttpResponse<String> refused = client.send(post, HttpResponse.BodyHandlers.ofString());
+        context[0].failPublishes(false);
+        HttpResponse<String> accepted = client.send(post, HttpResponse.BodyHandlers.ofString());
+
+        assertThat(refused.statusCode()).isEqualTo(503);
+        assertThat(accepted.statusCode()).isEqualTo(202);
+        assertThat(context[0].published()).singleElement().satisfies(m -> assertThat(m.text()).isEqualTo("hello"));
+        driver.stop();
+    }
 }

@@ -1,0 +1,149 @@
+package io.chatbridge.testkit;
+
+import io.chatbridge.spi.AsyncHttpHandler;
+import io.chatbridge.spi.BridgeUnavailableException;
+import io.chatbridge.spi.HttpRequest;
+import io.chatbridge.spi.HttpResponse;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import java.io.IOException;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The kit's stand-in for the bridge's HTTP servers, built on the SPI alone: one Javalin server per configured port
+ * on loopback, the bridge's rules for drivers (exact method and path, {@code /healthz} reserved, bodies over 1 MiB
+ * answered 413 before a handler runs, a throwing handler answered 500, a stage failed with
+ * {@link BridgeUnavailableException} answered 503) and asynchronous handlers served without holding the server
+ * thread.
+ */
+final class KitHttpServers {
+
+    private static final Logger LOG = LoggerFactory.getLogger(KitHttpServers.class);
+
+    /** Largest request body a handler sees, as in the bridge. */
+    static final int MAX_BODY_BYTES = 1024 * 1024;
+
+    private final Map<Integer, Map<String, AsyncHttpHandler>> ports = new LinkedHashMap<>();
+    private final Map<Integer, Javalin> servers = new ConcurrentHashMap<>();
+
+    synchronized void route(int port, String method, String path, AsyncHttpHandler handler) {
+        if (!servers.isEmpty()) {
+            throw new IllegalStateException("routes must be added before the HTTP servers start");
+        }
+        if (!path.startsWith("/")) {
+            throw new IllegalArgumentException("path must start with '/': " + path);
+        }
+        if (path.equals("/healthz")) {
+            throw new IllegalStateException("/healthz is reserved by the bridge");
+        }
+        String key = method.toUpperCase(Locale.ROOT) + " " + path;
+        if (ports.computeIfAbsent(port, p -> new LinkedHashMap<>()).putIfAbsent(key, handler) != null) {
+            throw new IllegalStateException(key + " on port " + port + " is already used by another instance");
+        }
+    }
+
+    synchronized void openPort(int port) {
+        ports.computeIfAbsent(port, p -> new LinkedHashMap<>());
+    }
+
+    synchronized void start() {
+        for (Map.Entry<Integer, Map<String, AsyncHttpHandler>> port : ports.entrySet()) {
+            Javalin app = Javalin.create(config -> {
+                config.startup.showJavalinBanner = false;
+                config.http.maxRequestSize = MAX_BODY_BYTES;
+                config.routes.get("/healthz", ctx -> ctx.contentType("application/json").result("{\"status\":\"ok\"}"));
+                port.getValue().forEach((key, handler) -> {
+                    int space = key.indexOf(' ');
+                    String method = key.substring(0, space);
+                    String path = key.substring(space + 1);
+                    io.javalin.http.Handler h = ctx -> dispatch(ctx, handler);
+                    switch (method) {
+                        case "GET" -> config.routes.get(path, h);
+                        case "POST" -> config.routes.post(path, h);
+                        case "PUT" -> config.routes.put(path, h);
+                        case "PATCH" -> config.routes.patch(path, h);
+                        case "DELETE" -> config.routes.delete(path, h);
+                        default -> throw new IllegalArgumentException("unsupported method " + method);
+                    }
+                });
+            });
+            app.start("127.0.0.1", port.getKey());
+            servers.put(port.getKey(), app);
+        }
+    }
+
+    int boundPort(int configuredPort) {
+        Javalin app = servers.get(configuredPort);
+        if (app == null) {
+            throw new IllegalArgumentException("no server for port " + configuredPort);
+        }
+        return app.port();
+    }
+
+    synchronized void stop() {
+        servers.values().forEach(Javalin::stop);
+        servers.clear();
+    }
+
+    private static void dispatch(Context ctx, AsyncHttpHandler handler) {
+        byte[] body;
+        try {
+            body = ctx.req().getContentLengthLong() > MAX_BODY_BYTES ? null
+                    : ctx.req().getInputStream().readNBytes(MAX_BODY_BYTES + 1);
+        } catch (IOException e) {
+            write(ctx, HttpResponse.error(400, "could not read request body"));
+            return;
+        }
+        if (body == null || body.length > MAX_BODY_BYTES) {
+            ctx.header("Connection", "close");
+            write(ctx, HttpResponse.error(413, "request body larger than " + MAX_BODY_BYTES + " bytes"));
+            return;
+        }
+        Map<String, List<String>> headers = new TreeMap<>();
+        for (String name : Collections.list(ctx.req().getHeaderNames())) {
+            headers.put(name.toLowerCase(Locale.ROOT), Collections.list(ctx.req().getHeaders(name)));
+        }
+        HttpRequest request = new HttpRequest(ctx.method().name(), ctx.path(), headers, ctx.queryParamMap(), body,
+                ctx.ip());
+        CompletableFuture<HttpResponse> answer;
+        try {
+            answer = handler.handle(request).toCompletableFuture();
+        } catch (Exception e) {
+            answer = CompletableFuture.failedFuture(e);
+        }
+        CompletableFuture<HttpResponse> stage = answer;
+        ctx.future(() -> stage.handle((response, failure) -> {
+            write(ctx, failure == null ? response : failed(failure));
+            return null;
+        }));
+    }
+
+    private static HttpResponse failed(Throwable failure) {
+        Throwable cause = failure instanceof CompletionException && failure.getCause() != null
+                ? failure.getCause() : failure;
+        if (cause instanceof BridgeUnavailableException) {
+            return HttpResponse.error(503, "bridge unavailable");
+        }
+        LOG.error("handler failed", cause);
+        return HttpResponse.error(500, "internal error");
+    }
+
+    private static void write(Context ctx, HttpResponse response) {
+        ctx.status(response.status());
+        response.headers().forEach(ctx::header);
+        if (response.contentType() != null) {
+            ctx.contentType(response.contentType());
+        }
+        ctx.result(response.body());
+    }
+}
