@@ -49,6 +49,12 @@ public final class StreamClient implements StreamConnection.Events, AutoCloseabl
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Duration CLOSE_WAIT = Duration.ofSeconds(2);
     private static final Set<String> QUIET_SYSTEM_TOPICS = Set.of("CONNECTED", "REGISTERED", "KEEPALIVE");
+    /**
+     * Connection attempts scheduled ({@code chatbridge_driver_stream_reconnects_total}; the connection state itself
+     * is {@code chatbridge_instance_up} from the health reports), by {@code reason}: {@code connect_failed} (the
+     * open call or the upgrade), {@code credentials_refused}, {@code connection_lost}, {@code server_disconnect}.
+     */
+    static final String RECONNECTS_METRIC = "stream_reconnects";
 
     private final String id;
     private final DriverContext context;
@@ -141,7 +147,11 @@ public final class StreamClient implements StreamConnection.Events, AutoCloseabl
         long number = numbers.incrementAndGet();
         CompletableFuture<StreamConnection> attempt;
         try {
-            attempt = opener.open().thenCompose(ticket -> connect(number, ticket));
+            attempt = opener.open().thenCompose(ticket -> {
+                // a one-use credential: masked like the configured secrets wherever it might appear
+                context.secret(ticket.ticket());
+                return connect(number, ticket);
+            });
         } catch (RuntimeException e) {
             attempt = CompletableFuture.failedFuture(e);
         }
@@ -187,11 +197,11 @@ public final class StreamClient implements StreamConnection.Events, AutoCloseabl
                 if (failure.credentialsRefused()) {
                     refused(failure.getMessage());
                 } else {
-                    retryAfterFailure(failure.getMessage());
+                    retryAfterFailure(failure.getMessage(), "connect_failed");
                 }
             } else if (connection.isClosed()) {
                 retryAfterFailure("connection " + connection.number() + " " + connection.closeReason()
-                        + " right after it opened");
+                        + " right after it opened", "connection_lost");
             } else {
                 connected(connection);
             }
@@ -240,10 +250,11 @@ public final class StreamClient implements StreamConnection.Events, AutoCloseabl
     }
 
     /** Holding the lock: one retry at a time, after the backoff's wait. */
-    private void retryAfterFailure(String reason) {
+    private void retryAfterFailure(String reason, String kind) {
         if (!running || retry != null || attempting) {
             return;
         }
+        context.metrics().increment(RECONNECTS_METRIC, "reason", kind);
         Instant now = timer.now();
         if (downSince == null) {
             downSince = now;
@@ -261,6 +272,7 @@ public final class StreamClient implements StreamConnection.Events, AutoCloseabl
         if (retry != null) {
             return;
         }
+        context.metrics().increment(RECONNECTS_METRIC, "reason", "credentials_refused");
         Duration wait = backoff.jittered(settings.refusedRetry().toMillis());
         if (!reason.equals(reportedRefusal)) {
             LOG.error("[{}] Stream mode: {}; no robot messages arrive until this is fixed; trying again every {}",
@@ -300,7 +312,7 @@ public final class StreamClient implements StreamConnection.Events, AutoCloseabl
                 backoff.reset();
             }
             downSince = now;
-            retryAfterFailure("connection " + connection.number() + " " + reason);
+            retryAfterFailure("connection " + connection.number() + " " + reason, "connection_lost");
         }
     }
 
@@ -383,6 +395,7 @@ public final class StreamClient implements StreamConnection.Events, AutoCloseabl
                 retry.cancel();
                 retry = null;
             }
+            context.metrics().increment(RECONNECTS_METRIC, "reason", "server_disconnect");
             timer.schedule(settings.drainLimit(), () -> {
                 if (!connection.isClosed()) {
                     CompletableFuture.runAsync(() -> connection.close("kept open " + seconds(settings.drainLimit())

@@ -73,7 +73,10 @@ class StreamClientFaultTest {
         assertThat(body.path("ua").asText()).startsWith("chatbridge");
         // the server decodes what the client sent: '+', '/' and '=' survive only when encoded
         assertThat(gateway.tickets()).containsExactly("tick+et/with=specials");
+        assertThat(context.secrets()).as("the ticket is masked like a configured secret")
+                .containsExactly("tick+et/with=specials");
         assertThat(context.lastHealth().state()).isEqualTo(DriverHealth.State.CONNECTED);
+        assertThat(context.increments()).isEmpty();
         assertThat(logs.lines()).anyMatch(l -> l.startsWith("INFO [dt] Stream mode: connected to ws://127.0.0.1:"));
     }
 
@@ -96,6 +99,7 @@ class StreamClientFaultTest {
                 Duration.ofSeconds(60));
         assertThat(context.lastHealth().state()).isEqualTo(DriverHealth.State.RECONNECTING);
         assertThat(context.lastHealth().reason()).contains("refused with HTTP 403");
+        assertThat(context.increments()).hasSize(8).containsOnly("stream_reconnectsreason,connect_failed");
         assertThat(logs.at(Level.WARN)).first().asString().matches("\\[dt] Stream mode: WebSocket upgrade at "
                 + "ws://127.0.0.1:\\d+/connect refused with HTTP 403; reconnecting in 1 s \\(attempt 2\\)");
     }
@@ -113,6 +117,8 @@ class StreamClientFaultTest {
         timer.runNext(WAIT);
         assertThat(timer.awaitTask(WAIT).delay()).isEqualTo(Duration.ofMinutes(5));
         assertThat(gateway.openCalls()).isEqualTo(2);
+        assertThat(context.increments()).containsExactly("stream_reconnectsreason,credentials_refused",
+                "stream_reconnectsreason,credentials_refused");
 
         List<String> errors = logs.at(Level.ERROR);
         assertThat(errors).hasSize(1);
@@ -278,6 +284,7 @@ class StreamClientFaultTest {
             assertThat(client.connected()).isFalse();
             assertThat(context.lastHealth().reason()).isEqualTo("connection 1 answered no WebSocket ping within"
                     + " 10 s (connection dead)");
+            assertThat(context.increments()).containsExactly("stream_reconnectsreason,connection_lost");
         }
     }
 
