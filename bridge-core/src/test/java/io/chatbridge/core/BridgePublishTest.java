@@ -81,7 +81,8 @@ class BridgePublishTest {
         Path rules = Files.write(dir, "rules.json", """
                 {"rules": [{"from": {"a": {}}, "to": {"b": {}}, "msg": {"msg_format": "{msg}"}},
                            {"from": {"in": {}}, "to": {"b": {}}, "msg": {"msg_format": "{msg}"}}]}""");
-        Setup setup = Setup.load(config, rules, DriverRegistry.discover(null), k -> null);
+        Setup setup = Setup.load(config, rules, DriverRegistry.discover(null), k -> null,
+                new Setup.Options().allowRandomPorts());
         assertThat(setup.valid()).as(Setup.render(setup.problems())).isTrue();
         Bridge.Options options = new Bridge.Options().httpHost("127.0.0.1");
         if (store != null) {

@@ -63,7 +63,7 @@ class DurableBridgeTest {
     private Bridge start(Path config) {
         Setup setup = Setup.load(config, Files.write(dir, "rules.json",
                         "{\"rules\": [{\"from\": {\"a\": {}}, \"to\": {\"b\": {}}, \"msg\": {\"msg_format\": \"{msg}\"}}]}"),
-                DriverRegistry.discover(null), k -> null);
+                DriverRegistry.discover(null), k -> null, new Setup.Options().allowRandomPorts());
         assertThat(setup.valid()).as(Setup.render(setup.problems())).isTrue();
         bridge = Bridge.start(setup, new Bridge.Options().httpHost("127.0.0.1"));
         return bridge;

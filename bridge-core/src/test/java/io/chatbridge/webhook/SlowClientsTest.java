@@ -35,7 +35,7 @@ class SlowClientsTest {
 
     @BeforeEach
     void start() throws Exception {
-        ingress = new IngressFixture();
+        ingress = new IngressFixture(BridgeServedContext::new); // the bridge's servers, not the kit's
     }
 
     @AfterEach

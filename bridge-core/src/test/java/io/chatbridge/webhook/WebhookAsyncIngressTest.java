@@ -6,7 +6,6 @@ import io.chatbridge.spi.BridgeUnavailableException;
 import io.chatbridge.spi.DriverConfig;
 import io.chatbridge.spi.InboundMessage;
 import io.chatbridge.spi.PublishResult;
-import io.chatbridge.testkit.TestDriverContext;
 import java.net.http.HttpResponse;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -20,7 +19,7 @@ import org.junit.jupiter.api.Test;
 class WebhookAsyncIngressTest {
 
     /** A context whose publishes complete only when the test completes their stage (a commit under its control). */
-    static final class HeldCommits extends TestDriverContext {
+    static final class HeldCommits extends BridgeServedContext {
         final LinkedBlockingQueue<CompletableFuture<PublishResult>> commits = new LinkedBlockingQueue<>();
 
         HeldCommits(DriverConfig config) {

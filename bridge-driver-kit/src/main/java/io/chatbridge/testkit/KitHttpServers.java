@@ -4,6 +4,7 @@ import io.chatbridge.spi.AsyncHttpHandler;
 import io.chatbridge.spi.BridgeUnavailableException;
 import io.chatbridge.spi.HttpRequest;
 import io.chatbridge.spi.HttpResponse;
+import io.chatbridge.spi.RequestGuard;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import java.io.IOException;
@@ -34,6 +35,14 @@ final class KitHttpServers {
     static final int MAX_BODY_BYTES = 1024 * 1024;
 
     private final Map<Integer, Map<String, AsyncHttpHandler>> ports = new LinkedHashMap<>();
+    /** The guards given with routes, by port and "METHOD path"; checked before the body is read, as the bridge does. */
+    private final Map<Integer, Map<String, RequestGuard>> guards = new ConcurrentHashMap<>();
+
+    synchronized void route(int port, String method, String path, RequestGuard guard, AsyncHttpHandler handler) {
+        route(port, method, path, handler);
+        guards.computeIfAbsent(port, p -> new ConcurrentHashMap<>())
+                .put(method.toUpperCase(Locale.ROOT) + " " + path, guard);
+    }
     private final Map<Integer, Javalin> servers = new ConcurrentHashMap<>();
 
     synchronized void route(int port, String method, String path, AsyncHttpHandler handler) {
@@ -66,7 +75,8 @@ final class KitHttpServers {
                     int space = key.indexOf(' ');
                     String method = key.substring(0, space);
                     String path = key.substring(space + 1);
-                    io.javalin.http.Handler h = ctx -> dispatch(ctx, handler);
+                    RequestGuard guard = guards.getOrDefault(port.getKey(), Map.of()).get(key);
+                    io.javalin.http.Handler h = ctx -> dispatch(ctx, guard, handler);
                     switch (method) {
                         case "GET" -> config.routes.get(path, h);
                         case "POST" -> config.routes.post(path, h);
@@ -95,7 +105,26 @@ final class KitHttpServers {
         servers.clear();
     }
 
-    private static void dispatch(Context ctx, AsyncHttpHandler handler) {
+    private static void dispatch(Context ctx, RequestGuard guard, AsyncHttpHandler handler) {
+        if (guard != null) {
+            Map<String, List<String>> head = new TreeMap<>();
+            for (String name : Collections.list(ctx.req().getHeaderNames())) {
+                head.put(name.toLowerCase(Locale.ROOT), Collections.list(ctx.req().getHeaders(name)));
+            }
+            HttpResponse refused;
+            try {
+                refused = guard.check(new HttpRequest(ctx.method().name(), ctx.path(), head, ctx.queryParamMap(),
+                        new byte[0], ctx.ip()));
+            } catch (Exception e) {
+                LOG.error("request guard failed", e);
+                refused = HttpResponse.error(500, "internal error");
+            }
+            if (refused != null) {
+                ctx.header("Connection", "close"); // the body was not read
+                write(ctx, refused);
+                return;
+            }
+        }
         byte[] body;
         try {
             body = ctx.req().getContentLengthLong() > MAX_BODY_BYTES ? null

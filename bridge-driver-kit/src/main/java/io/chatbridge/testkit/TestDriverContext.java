@@ -12,6 +12,7 @@ import io.chatbridge.spi.HttpHandler;
 import io.chatbridge.spi.HttpRoutes;
 import io.chatbridge.spi.InboundMessage;
 import io.chatbridge.spi.PublishResult;
+import io.chatbridge.spi.RequestGuard;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -179,6 +180,18 @@ public class TestDriverContext implements DriverContext, AutoCloseable {
             @Override
             public void routeAsync(String method, String path, AsyncHttpHandler handler) {
                 http.route(port, method, path, handler);
+                registered.add(port + " " + method + " " + path);
+            }
+
+            @Override
+            public void route(String method, String path, RequestGuard guard, HttpHandler handler) {
+                routeAsync(method, path, guard,
+                        request -> CompletableFuture.completedFuture(handler.handle(request)));
+            }
+
+            @Override
+            public void routeAsync(String method, String path, RequestGuard guard, AsyncHttpHandler handler) {
+                http.route(port, method, path, guard, handler);
                 registered.add(port + " " + method + " " + path);
             }
         };

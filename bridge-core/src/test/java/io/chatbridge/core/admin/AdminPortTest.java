@@ -86,7 +86,8 @@ class AdminPortTest {
     }
 
     private Setup load() {
-        return Setup.load(configFile, rulesFile, DriverRegistry.discover(null), k -> null);
+        return Setup.load(configFile, rulesFile, DriverRegistry.discover(null), k -> null,
+                new Setup.Options().allowRandomPorts());
     }
 
     private static String rule(String id, String target) {

@@ -76,7 +76,8 @@ class PrometheusScrapeTest {
                 """.formatted(adminPort, TOKEN));
         Path rules = Files.write(dir, "rules.json",
                 "{\"rules\": [{\"id\": \"a-to-b\", \"from\": {\"a\": {}}, \"to\": {\"b\": {}}}]}");
-        Setup setup = Setup.load(config, rules, DriverRegistry.discover(null), k -> null);
+        Setup setup = Setup.load(config, rules, DriverRegistry.discover(null), k -> null,
+                new Setup.Options().allowRandomPorts());
         assertThat(setup.valid()).as(Setup.render(setup.problems())).isTrue();
         bridge = Bridge.start(setup, new Bridge.Options().httpHost("127.0.0.1"));
 

@@ -82,7 +82,8 @@ public final class MemoryDriverFactory implements DriverFactory {
 
         @Override
         public List<io.chatbridge.spi.PortClaim> portClaims() {
-            return port < 0 ? List.of()
+            // port 0 (tests) claims nothing: a random port cannot collide, and validate refuses 0 outside tests
+            return port <= 0 ? List.of()
                     : List.of(io.chatbridge.spi.PortClaim.route(port, "listen_port", "POST", "/memory/" + id, "listen_port"));
         }
 
