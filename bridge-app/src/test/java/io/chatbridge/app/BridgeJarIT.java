@@ -116,9 +116,18 @@ class BridgeJarIT {
         }
         assertThat(examples).isNotEmpty();
         for (Path example : examples) {
-            Result r = run(example, EXAMPLE_ENV, "validate", "--plugins", plugins.toString(),
-                    "--config", "config.json", "--rules", "rules.json");
-            assertThat(r.exitCode()).as(example.getFileName() + ":\n" + r.out()).isZero();
+            // config.json, and variants such as config.stream.json next to it (same rules)
+            List<String> configs;
+            try (Stream<Path> s = Files.list(example)) {
+                configs = s.map(p -> p.getFileName().toString())
+                        .filter(n -> n.equals("config.json") || n.matches("config\\.[a-z0-9-]+\\.json")).sorted()
+                        .toList();
+            }
+            for (String config : configs) {
+                Result r = run(example, EXAMPLE_ENV, "validate", "--plugins", plugins.toString(),
+                        "--config", config, "--rules", "rules.json");
+                assertThat(r.exitCode()).as(example.getFileName() + "/" + config + ":\n" + r.out()).isZero();
+            }
             assertThat(Files.exists(example.resolve("README.md"))).as(example + "/README.md").isTrue();
         }
     }

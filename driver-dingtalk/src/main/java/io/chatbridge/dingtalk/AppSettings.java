@@ -39,9 +39,11 @@ record AppSettings(String appKey, String appSecret, String robotCode, String sig
 
     /**
      * Against DingTalk: the credentials are required when callbacks are served or a rule sends through the app
-     * robot; an instance with neither credentials nor webhooks is a problem.
+     * robot; an instance with neither credentials nor webhooks is a problem. Stream mode needs the key and secret
+     * for its open call.
      */
-    static AppSettings read(ConfigNode s, DingTalkAddresses uses, boolean callbacks, boolean hasWebhooks) {
+    static AppSettings read(ConfigNode s, DingTalkAddresses uses, boolean callbacks, boolean stream,
+                            boolean hasWebhooks) {
         String appKey = s.string("app_key", null);
         String appSecret = s.string("app_secret", null);
         String robotCode = s.string("robot_code", null);
@@ -61,6 +63,10 @@ record AppSettings(String appKey, String appSecret, String robotCode, String sig
             appKey = s.requireString("app_key", why);
             appSecret = s.requireString("app_secret", why);
             robotCode = s.requireString("robot_code", why);
+        } else if (stream) {
+            String why = "required with receive_mode \"stream\" (the open call of the Stream connection)";
+            appKey = s.requireString("app_key", why);
+            appSecret = s.requireString("app_secret", why);
         } else if (!hasWebhooks && !s.has("app_key")) {
             s.problem("configures nothing to send to: add webhooks (custom group robots) or app_key, app_secret"
                     + " and robot_code (an app robot)");

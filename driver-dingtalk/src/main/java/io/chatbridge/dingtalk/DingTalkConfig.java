@@ -22,11 +22,12 @@ import java.util.Set;
  * @param defaultChatGroup the chat group used when a message names none, or {@code null} without webhooks
  * @param sandbox the local DingTalk sandbox to start in-process and talk to instead of DingTalk ({@code "sandbox":
  *     true}), or {@code null}
+ * @param receiveMode how robot messages arrive: HTTP callbacks ({@code callbacks}) or the Stream connection
  */
 public record DingTalkConfig(String instanceId, String appKey, String appSecret, String robotCode,
                              String signingSecret, boolean callbacks, int listenPort, String listenPath,
                              URI apiEndpoint, List<WebhookConfig> webhooks, String defaultChatGroup,
-                             Sandbox sandbox) {
+                             Sandbox sandbox, ReceiveMode receiveMode) {
 
     /**
      * {@code "sandbox": true}: the instance starts a {@link io.chatbridge.dingtalk.sandbox.DingTalkSandbox} and
@@ -56,7 +57,7 @@ public record DingTalkConfig(String instanceId, String appKey, String appSecret,
     private static final Set<String> KNOWN_KEYS = Set.of("app_key", "app_secret", "robot_code", "signing_secret",
             "listen_port", "listen_path", "api_endpoint", "webhooks", "default", "defalult", "rate_per_minute",
             "api_rate_per_second",
-            "sandbox", "sandbox_port");
+            "sandbox", "sandbox_port", ReceiveMode.KEY);
 
     public DingTalkConfig {
         webhooks = List.copyOf(webhooks);
@@ -86,7 +87,7 @@ public record DingTalkConfig(String instanceId, String appKey, String appSecret,
     public String toString() {
         return "DingTalkConfig[instanceId=" + instanceId + ", robotCode=" + robotCode + ", callbacks=" + callbacks
                 + ", listen=" + listenPort + listenPath + ", apiEndpoint=" + apiEndpoint + ", webhooks=" + webhooks
-                + ", default=" + defaultChatGroup + ", sandbox=" + sandbox + "]";
+                + ", default=" + defaultChatGroup + ", sandbox=" + sandbox + ", receiveMode=" + receiveMode + "]";
     }
 
     /**
@@ -107,14 +108,22 @@ public record DingTalkConfig(String instanceId, String appKey, String appSecret,
 
         // which features the rules and settings use decide which keys are required
         DingTalkAddresses uses = DingTalkAddresses.check(config, groups);
-        boolean callbacks = s.has("listen_port") || s.has("listen_path") || uses.ruleReceives();
-        uses.warnSendOnly(callbacks, config.instanceId());
+        ReceiveMode mode = ReceiveMode.read(s);
+        boolean stream = mode == ReceiveMode.STREAM;
+        // stream mode opens no port: robot messages arrive over the outgoing connection
+        boolean callbacks = !stream && (s.has("listen_port") || s.has("listen_path") || uses.ruleReceives());
+        uses.warnSendOnly(callbacks || stream, config.instanceId());
 
         Sandbox sandbox = SandboxModeSettings.read(s, uses.conversations());
         AppSettings app = sandbox != null ? AppSettings.forSandbox(s)
-                : AppSettings.read(s, uses, callbacks, !webhooks.isEmpty());
+                : AppSettings.read(s, uses, callbacks, stream, !webhooks.isEmpty());
         return new DingTalkConfig(config.instanceId(), app.appKey(), app.appSecret(), app.robotCode(),
                 app.signingSecret(), callbacks, app.listenPort(), app.listenPath(), app.apiEndpoint(), webhooks,
-                defaultGroup, sandbox);
+                defaultGroup, sandbox, mode);
+    }
+
+    /** Whether robot messages arrive over the Stream connection ({@code receive_mode: "stream"}). */
+    public boolean stream() {
+        return receiveMode == ReceiveMode.STREAM;
     }
 }

@@ -18,6 +18,8 @@ import io.chatbridge.dingtalk.sandbox.DingTalkSandbox;
 import io.chatbridge.spi.Attachment;
 import io.chatbridge.spi.AttachmentContent;
 import io.chatbridge.spi.AttachmentTooLargeException;
+import io.chatbridge.dingtalk.stream.StreamClient;
+import io.chatbridge.dingtalk.stream.StreamSettings;
 import io.chatbridge.spi.DeliveryException;
 import io.chatbridge.spi.DeliveryException.Reason;
 import io.chatbridge.spi.Driver;
@@ -55,6 +57,7 @@ public final class DingTalkDriver implements Driver {
     /** Parts of multi-part custom robot deliveries already sent, so a retry does not repeat them. */
     private final Cache<String, Boolean> sentWebhookParts = Caffeine.newBuilder()
             .expireAfterWrite(Duration.ofHours(1)).maximumSize(10_000).build();
+    private StreamClient stream;
 
     DingTalkDriver(DingTalkConfig config, Ticker ticker, Sleeper sleeper) {
         this.config = config;
@@ -128,6 +131,10 @@ public final class DingTalkDriver implements Driver {
             context.http(config.listenPort()).route("POST", config.listenPath(), callbacks, callbacks);
             LOG.info("[{}] receiving DingTalk callbacks on port {} at {}", id, config.listenPort(),
                     config.listenPath());
+        }
+        if (config.stream()) {
+            stream = StreamClient.create(context, StreamSettings.of(endpoint, config.appKey(), config.appSecret()));
+            stream.start();
         }
         LOG.info("[{}] started: app robot {}, custom robots {}", id, config.hasApp() ? config.robotCode() : "none",
                 config.webhooks().isEmpty() ? "none" : String.join(", ", config.chatGroups()));
@@ -338,8 +345,17 @@ public final class DingTalkDriver implements Driver {
         return group == null || group.isBlank() ? config.defaultChatGroup() : group;
     }
 
+    /** The Stream-mode client of an instance with {@code receive_mode: "stream"}, once started; else {@code null}. */
+    public StreamClient stream() {
+        return stream;
+    }
+
     @Override
     public void stop() {
+        if (stream != null) {
+            // closes the socket cleanly (1000) before anything else goes, so DingTalk pushes to other replicas
+            stream.close();
+        }
         if (sandbox != null) {
             sandbox.sandbox().stop();
         }

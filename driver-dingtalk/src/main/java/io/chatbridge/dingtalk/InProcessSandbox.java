@@ -59,6 +59,10 @@ record InProcessSandbox(DingTalkSandbox sandbox, List<WebhookConfig> webhooks) {
                 .withGroups(List.copyOf(groups.values()))
                 .withWebhooks(robots);
         DingTalkSandbox sandbox = new DingTalkSandbox(settings, clock).embeddedIn(config.instanceId());
+        if (config.stream()) {
+            // members' messages reach the instance over its Stream connection to the sandbox's gateway
+            sandbox.useStreamMode();
+        }
         try {
             sandbox.start();
         } catch (RuntimeException e) {

@@ -44,6 +44,10 @@ import org.slf4j.LoggerFactory;
  *       {@link #postAsMember(String, String, String)};</li>
  *   <li>the page's JSON API: {@code GET /sandbox/api/state[?since=version]} and
  *       {@code POST /sandbox/api/groups/{openConversationId}/messages {"senderNick","text"}};</li>
+ *   <li>the Stream-mode gateway (protocol §6, {@link StreamGateway}): the open call and {@code ws://…/connect};
+ *       with {@link #useStreamMode()} members' messages are pushed over it instead of POSTed, and the page shows
+ *       whether the bridge is connected, with controls to send {@code disconnect} or drop the socket
+ *       ({@code POST /sandbox/api/stream/disconnect|drop});</li>
  *   <li>{@code GET /healthz}: 200 {@code {"status":"ok"}} once started, like every port of the bridge.</li>
  * </ul>
  *
@@ -84,6 +88,8 @@ public final class DingTalkSandbox implements AutoCloseable {
     private final SecureRandom random = new SecureRandom();
     private final MemberCallbacks callbacks;
     private final SandboxMedia media;
+    private final StreamGateway stream;
+    private volatile boolean streamMode;
     private volatile String bridgeInstance;
     private Javalin app;
 
@@ -99,6 +105,7 @@ public final class DingTalkSandbox implements AutoCloseable {
         settings.webhooks().forEach(webhook -> webhooksByToken.put(webhook.accessToken(), webhook));
         this.store = new ConversationStore(groups.keySet());
         this.media = new SandboxMedia(clock, random);
+        this.stream = new StreamGateway(settings, clock, json, this::baseUrl);
         this.callbacks = new MemberCallbacks(settings.callbackUrl(), settings.signingSecret(), robotName());
     }
 
@@ -136,6 +143,12 @@ public final class DingTalkSandbox implements AutoCloseable {
             config.routes.get("/sandbox/web/{file}", this::webFile);
             config.routes.get("/sandbox/api/state", this::state);
             config.routes.post("/sandbox/api/groups/{id}/messages", this::memberMessage);
+            // Stream mode (protocol §6): the gateway, and the page's controls for it
+            stream.routes(config.routes);
+            config.routes.post("/sandbox/api/stream/disconnect", ctx -> ok(ctx, json.createObjectNode()
+                    .put("told", stream.disconnect(StreamGateway.DISCONNECT_GRACE))));
+            config.routes.post("/sandbox/api/stream/drop", ctx -> ok(ctx, json.createObjectNode()
+                    .put("dropped", stream.drop())));
         }).start(settings.host(), settings.port());
         LOG.info("DingTalk sandbox listening on {} with {} group(s), {} webhook(s), callbacks to {}", baseUrl(),
                 groups.size(), webhooksByToken.size(), settings.callbackUrl());
@@ -145,6 +158,7 @@ public final class DingTalkSandbox implements AutoCloseable {
     /** Stops serving and delivering. */
     public synchronized void stop() {
         callbacks.close();
+        stream.close();
         if (app != null) {
             app.stop();
         }
@@ -183,6 +197,25 @@ public final class DingTalkSandbox implements AutoCloseable {
 
     public SandboxSettings settings() {
         return settings;
+    }
+
+    /**
+     * Delivers members' messages over the Stream gateway (to a bridge with {@code receive_mode: "stream"}) instead
+     * of POSTing them to the callback URL. Messages typed while no bridge is connected wait for one.
+     */
+    public DingTalkSandbox useStreamMode() {
+        streamMode = true;
+        return this;
+    }
+
+    /** Whether members' messages go over the Stream gateway. */
+    public boolean streamMode() {
+        return streamMode;
+    }
+
+    /** The Stream-mode gateway: its connections, and controls to disconnect or drop them. */
+    public StreamGateway streamGateway() {
+        return stream;
     }
 
     /** The messages of group {@code openConversationId}, oldest first. */
@@ -254,7 +287,7 @@ public final class DingTalkSandbox implements AutoCloseable {
         SandboxMessage message = new SandboxMessage(msgId, now, SandboxMessage.VIA_MEMBER, nick,
                 shown, SandboxMessage.Delivery.pending());
         store.addToGroup(openConversationId, message);
-        callbacks.deliver(body, now).thenAccept(delivery -> {
+        (streamMode ? stream.push(body) : callbacks.deliver(body, now)).thenAccept(delivery -> {
             if (delivery.state() == SandboxMessage.Delivery.State.FAILED) {
                 LOG.warn("message {} in {} was not delivered to the bridge: {}", msgId, openConversationId,
                         delivery.detail());
@@ -755,7 +788,9 @@ public final class DingTalkSandbox implements AutoCloseable {
         String since = ctx.queryParam("since");
         long version = store.version();
         if (since != null && since.equals(Long.toString(version))) {
-            ok(ctx, json.createObjectNode().put("version", version).put("unchanged", true));
+            ObjectNode unchanged = json.createObjectNode().put("version", version).put("unchanged", true);
+            unchanged.set("stream", stream.state().put("mode", streamMode));
+            ok(ctx, unchanged);
             return;
         }
         ConversationStore.Snapshot snapshot = store.snapshot();
@@ -763,6 +798,7 @@ public final class DingTalkSandbox implements AutoCloseable {
         answer.put("version", snapshot.version());
         answer.put("robotCode", robotName());
         answer.put("callbackUrl", settings.callbackUrl() == null ? null : settings.callbackUrl().toString());
+        answer.set("stream", stream.state().put("mode", streamMode));
         // run by the bridge itself: when the page loses the sandbox, the bridge has stopped
         answer.put("bridgeInstance", bridgeInstance);
         ArrayNode groupNodes = answer.putArray("groups");

@@ -45,6 +45,10 @@ public final class SandboxCommand implements Callable<Integer> {
     @Option(names = "--unsigned", description = "Send callbacks without timestamp/sign headers.")
     boolean unsigned;
 
+    @Option(names = "--stream", description = "Deliver members' messages over the Stream-mode gateway to a bridge"
+            + " with receive_mode \"stream\" (it connects out to the sandbox; no callback URL is used).")
+    boolean stream;
+
     @Option(names = "--robot-code", description = "Robot code send calls must carry. Default: ${DEFAULT-VALUE}.")
     String robotCode = SandboxSettings.DEFAULT_ROBOT_CODE;
 
@@ -109,7 +113,7 @@ public final class SandboxCommand implements Callable<Integer> {
             err.println("error: " + e.getMessage());
             return 2;
         }
-        DingTalkSandbox sandbox = new DingTalkSandbox(settings);
+        DingTalkSandbox sandbox = sandbox(settings);
         try {
             sandbox.start();
         } catch (RuntimeException e) {
@@ -130,6 +134,12 @@ public final class SandboxCommand implements Callable<Integer> {
         printBanner(sandbox);
         stopped.await();
         return 0;
+    }
+
+    /** The sandbox the options describe, not started. */
+    DingTalkSandbox sandbox(SandboxSettings settings) {
+        DingTalkSandbox sandbox = new DingTalkSandbox(settings);
+        return stream ? sandbox.useStreamMode() : sandbox;
     }
 
     /** Why the port could not be opened ("address already in use"), or {@code null} when that was not the cause. */
@@ -157,7 +167,13 @@ public final class SandboxCommand implements Callable<Integer> {
         out.println("  robot_code     " + s.robotCode());
         out.println("  signing_secret " + (s.signingSecret() == null ? "(none: callbacks are unsigned)"
                 : s.signingSecret().equals(s.appSecret()) ? "same as app_secret" : "(the --signing-secret you gave)"));
-        out.println("Members' messages are delivered to " + s.callbackUrl());
+        if (sandbox.streamMode()) {
+            out.println("  receive_mode   \"stream\" (api_endpoint " + sandbox.baseUrl() + ")");
+            out.println("Members' messages are pushed over Stream mode to the bridge once it connects to "
+                    + sandbox.baseUrl() + StreamGateway.OPEN_PATH);
+        } else {
+            out.println("Members' messages are delivered to " + s.callbackUrl());
+        }
         for (SandboxSettings.Group group : s.groups()) {
             out.println("  group " + group.openConversationId() + "  \"" + group.title() + "\"");
         }

@@ -79,6 +79,26 @@ class SandboxCommandTest {
     }
 
     @Test
+    void streamDeliversMembersMessagesOverTheGatewayAndTheBannerSaysHowToConnect() {
+        ByteArrayOutputStream buffer = new ByteArrayOutputStream();
+        SandboxCommand command = new SandboxCommand(new PrintStream(buffer, true, StandardCharsets.UTF_8));
+        new CommandLine(command).parseArgs("--port", "0", "--stream");
+        try (DingTalkSandbox sandbox = command.sandbox(command.settings()).start()) {
+            command.printBanner(sandbox);
+            String banner = buffer.toString(StandardCharsets.UTF_8);
+
+            assertThat(sandbox.streamMode()).isTrue();
+            assertThat(banner).contains("receive_mode   \"stream\" (api_endpoint " + sandbox.baseUrl() + ")")
+                    .contains("pushed over Stream mode to the bridge once it connects to " + sandbox.baseUrl()
+                            + "/v1.0/gateway/connections/open")
+                    .doesNotContain("delivered to http");
+        }
+        SandboxCommand plain = new SandboxCommand();
+        new CommandLine(plain).parseArgs("--port", "0");
+        assertThat(plain.sandbox(plain.settings()).streamMode()).isFalse();
+    }
+
+    @Test
     void aTakenPortIsOneErrorLineAndExitCodeOne() throws Exception {
         try (ServerSocket taken = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
             StringWriter err = new StringWriter();

@@ -409,6 +409,25 @@
     });
   }
 
+  // Stream mode: whether the bridge holds a connection to the sandbox's gateway, and the controls to break it
+  function renderStream(stream) {
+    var box = document.getElementById('stream');
+    if (!stream || !stream.mode) { box.hidden = true; return; }
+    box.hidden = false;
+    var state = document.getElementById('stream-state');
+    state.textContent = stream.connected
+      ? 'Stream mode: bridge connected (' + stream.connections + ' connection' + (stream.connections === 1 ? '' : 's') +
+        ', since ' + new Date(stream.connectedSince).toLocaleTimeString() + ')'
+      : 'Stream mode: bridge not connected' + (stream.waiting ? ' (' + stream.waiting + ' message(s) waiting)' : '');
+    state.className = stream.connected ? 'connected' : 'disconnected';
+  }
+
+  ['disconnect', 'drop'].forEach(function (action) {
+    document.getElementById('stream-' + action).addEventListener('click', function () {
+      fetch('/sandbox/api/stream/' + action, { method: 'POST' }).finally(function () { poll(); });
+    });
+  });
+
   var timer = null;
   function poll(now) {
     if (timer) clearTimeout(timer);
@@ -422,6 +441,7 @@
       status.textContent = '';
       status.className = 'status';
       connected = true;
+      renderStream(state.stream);
       if (!state.unchanged) {
         bridgeInstance = state.bridgeInstance || null;
         render(state);
