@@ -8,6 +8,7 @@ import io.chatbridge.spi.ConfigProblem;
 import io.chatbridge.spi.DriverConfig;
 import io.chatbridge.spi.DriverContext;
 import io.chatbridge.spi.DriverHealth;
+import io.chatbridge.spi.DriverMetrics;
 import io.chatbridge.spi.HttpHandler;
 import io.chatbridge.spi.HttpRoutes;
 import io.chatbridge.spi.InboundMessage;
@@ -213,6 +214,39 @@ public class TestDriverContext implements DriverContext, AutoCloseable {
     @Override
     public String bindHost() {
         return "127.0.0.1";
+    }
+
+    private final Map<String, java.util.concurrent.atomic.AtomicLong> counted = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** Records what the driver counts; see {@link #counted(String, String...)}. */
+    @Override
+    public DriverMetrics metrics() {
+        return new DriverMetrics() {
+            @Override
+            public void increment(String name, String... tags) {
+                counted.computeIfAbsent(key(name, tags), k -> new java.util.concurrent.atomic.AtomicLong())
+                        .incrementAndGet();
+            }
+
+            @Override
+            public void record(String name, Duration duration, String... tags) {
+                increment(name + "_seconds", tags);
+            }
+
+            @Override
+            public void gauge(String name, java.util.function.Supplier<? extends Number> value, String... tags) {
+            }
+        };
+    }
+
+    /** How often the driver counted {@code name} with exactly these tag pairs (a duration counts once per record). */
+    public long counted(String name, String... tags) {
+        java.util.concurrent.atomic.AtomicLong n = counted.get(key(name, tags));
+        return n == null ? 0 : n.get();
+    }
+
+    private static String key(String name, String... tags) {
+        return name + String.join(",", tags);
     }
 
     /** Records the report; see {@link #healthReports()}. */

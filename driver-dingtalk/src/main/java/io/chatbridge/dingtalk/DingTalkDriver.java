@@ -5,6 +5,7 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Ticker;
 import io.chatbridge.dingtalk.inbound.CallbackHandler;
 import io.chatbridge.dingtalk.inbound.CallbackSignature;
+import io.chatbridge.dingtalk.outbound.AccessToken;
 import io.chatbridge.dingtalk.outbound.AccessTokenCache;
 import io.chatbridge.dingtalk.outbound.AppRobotMessage;
 import io.chatbridge.dingtalk.outbound.AppRobotSender;
@@ -112,7 +113,16 @@ public final class DingTalkDriver implements Driver {
             api.paceWith(openApiBudget);
             // every SDK call, token fetches included, runs on the delivery worker that needs it: no second thread
             // waits for it (a burst of workers shares the one fetch in flight)
-            AccessTokenCache tokens = new AccessTokenCache(api::fetchToken, Runnable::run, ticker, context::secret);
+            AccessTokenCache tokens = new AccessTokenCache(() -> {
+                try {
+                    AccessToken token = api.fetchToken();
+                    context.metrics().increment("token_fetches", "outcome", "ok");
+                    return token;
+                } catch (Exception e) {
+                    context.metrics().increment("token_fetches", "outcome", "failed");
+                    throw e;
+                }
+            }, Runnable::run, ticker, context::secret);
             app = new AppRobotSender(id, api, tokens, ticker);
         }
         if (!config.webhooks().isEmpty()) {
@@ -315,7 +325,11 @@ public final class DingTalkDriver implements Driver {
         }
         String group = chatGroup(message);
         WebhookConfig webhook = group == null ? null : robots.get(group);
-        return webhook == null ? Duration.ZERO : webhooks.delayFor(webhook);
+        Duration wait = webhook == null ? Duration.ZERO : webhooks.delayFor(webhook);
+        if (!wait.isZero() && metrics != null) {
+            metrics.increment("custom_robot_pacing_waits");
+        }
+        return wait;
     }
 
     /**

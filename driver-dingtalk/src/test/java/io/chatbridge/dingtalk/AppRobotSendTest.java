@@ -53,6 +53,7 @@ class AppRobotSendTest {
 
         assertThat(result.platformMessageId()).isEqualTo("pqk-1,pqk-2");
         assertThat(fake.tokenRequests).hasSize(1);
+        assertThat(fixture.context.counted("token_fetches", "outcome", "ok")).isEqualTo(1);
         FakeDingTalk.Request tokenRequest = fake.tokenRequests.get(0);
         assertThat(tokenRequest.path()).isEqualTo("/v1.0/oauth2/accessToken");
         assertThat(tokenRequest.json().path("appKey").asText()).isEqualTo(FakeDingTalk.APP_KEY);

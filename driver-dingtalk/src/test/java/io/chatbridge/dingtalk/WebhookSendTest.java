@@ -310,6 +310,7 @@ class WebhookSendTest {
         assertThat(fixture.driver.sendDelay(toGroup("slow").text("m3").build())).isEqualTo(Duration.ofSeconds(60));
         assertThat(fixture.driver.sendDelay(Messages.to(Map.of()).text("x").extension("xvchatgroup", "slow").build()))
                 .isEqualTo(Duration.ofSeconds(60));
+        assertThat(fixture.context.counted("custom_robot_pacing_waits")).as("pacing waits counted").isEqualTo(2);
         assertThat(fixture.driver.sendDelay(toGroup("dev").text("other").build())).isZero();
         clock.advance(Duration.ofSeconds(60));
         assertThat(fixture.driver.sendDelay(toGroup("slow").text("m3").build())).isZero();
