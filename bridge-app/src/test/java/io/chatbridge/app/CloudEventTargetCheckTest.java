@@ -40,7 +40,8 @@ class CloudEventTargetCheckTest {
                 """);
         Path rules = Files.writeString(dir.resolve("rules.json"),
                 "{\"rules\": [{\"from\": {\"vanus\": {}}, \"to\": {\"dt\": {}}}]}");
-        Setup setup = Setup.load(config, rules, DriverRegistry.discover(null), k -> null);
+        Setup setup = Setup.load(config, rules, DriverRegistry.discover(null), k -> null,
+                new Setup.Options().allowRandomPorts());
         assertThat(setup.valid()).as(Setup.render(setup.problems())).isTrue();
         bridge = Bridge.start(setup, new Bridge.Options().httpHost("127.0.0.1"));
     }

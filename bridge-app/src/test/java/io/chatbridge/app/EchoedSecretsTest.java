@@ -125,7 +125,8 @@ class EchoedSecretsTest {
                 {"rules": [{"from": {"in": {}},
                             "to": {"hook": {}, "dt": {"open_conversation_id": "cidOps"}}},
                            {"from": {"in": {}}, "to": {"dt": {"chat_group": "ops"}}}]}""");
-        Setup setup = Setup.load(config, rules, DriverRegistry.discover(null), k -> null);
+        Setup setup = Setup.load(config, rules, DriverRegistry.discover(null), k -> null,
+                new Setup.Options().allowRandomPorts());
         assertThat(setup.valid()).as(Setup.render(setup.problems())).isTrue();
         bridge = Bridge.start(setup, new Bridge.Options().httpHost("127.0.0.1"));
 
