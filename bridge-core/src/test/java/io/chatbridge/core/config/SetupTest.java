@@ -428,7 +428,7 @@ class SetupTest {
                 """);
         assertThat(errors(setup)).containsExactly(
                 "rules.json: rules[1].msg.reply_fromat: unknown msg key; did you mean reply_format? (known keys:"
-                        + " mentions, msg_format, msg_type, reply_format, title)");
+                        + CORE_KEYS + " msg_format, msg_type, reply_format, template, template_file, title)");
     }
 
     @Test
