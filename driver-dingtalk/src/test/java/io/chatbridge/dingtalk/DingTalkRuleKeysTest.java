@@ -61,9 +61,9 @@ class DingTalkRuleKeysTest {
                            {"from": {"alerts": {}}, "to": {"sandbox_robot": {"chat_group": "ops"}},
                             "msg": {"template_fil": "t.peb"}}]}
                 """)).containsExactly("rules.json: rules[1].msg.template_fil: unknown msg key; did you mean"
-                + " template_file? (known keys: at_all, at_all_when, at_mobiles, at_user_ids, messageUrl, message_url,"
-                + " msg_format, msg_type, photo_url, picUrl, pic_url, singleURL, single_title, single_url, template,"
-                + " template_file, title)");
+                + " template_file? (known keys: at_all, at_all_when, at_mobiles, at_user_ids, mentions, messageUrl,"
+                + " message_url, msg_format, msg_type, photo_url, picUrl, pic_url, reply_format, singleURL,"
+                + " single_title, single_url, template, template_file, title)");
     }
 
     @Test
