@@ -69,6 +69,8 @@ public final class Bridge implements AutoCloseable {
     private final DeliveryEngine engine;
     private final ScheduledExecutorService scheduler;
     private final Map<String, Driver> started = new LinkedHashMap<>();
+    /** The running drivers as publish threads see them: replaced whole by start and reload, never changed. */
+    private volatile Map<String, Driver> liveDrivers = Map.of();
     private final BridgeMetrics metrics = new BridgeMetrics();
     private volatile AdminServer admin;
     private final CountDownLatch stopped = new CountDownLatch(1);
@@ -190,6 +192,7 @@ public final class Bridge implements AutoCloseable {
                 metrics.received(owner, "rejected", rejection(status));
             }
         });
+        liveDrivers = Map.copyOf(started);
         engine.drivers(started);
         engine.start();
         scheduleMaintenance();
@@ -315,6 +318,8 @@ public final class Bridge implements AutoCloseable {
         List<String> starting = new ArrayList<>(added);
         starting.addAll(changed);
 
+        // masked from here on: what the new instances log while they start, and a failure reported below
+        secrets.add(next.sensitiveValues());
         // 1. start the new and changed instances next to the running ones, their routes staged, not yet served
         HttpServers.Staging staging = http.stage(retiring);
         Map<String, Driver> startedNow = new LinkedHashMap<>();
@@ -340,10 +345,10 @@ public final class Bridge implements AutoCloseable {
         }
 
         // 2. swap: rules, drivers and routes at once
-        secrets.add(next.sensitiveValues());
         Map<String, Driver> retired = new LinkedHashMap<>();
         retiring.forEach(id -> retired.put(id, started.remove(id)));
         started.putAll(startedNow);
+        liveDrivers = Map.copyOf(started);
         engine.drivers(started);
         int rulesBefore = setup.rules().size();
         router = router(next, clock);
@@ -679,7 +684,7 @@ public final class Bridge implements AutoCloseable {
      */
     private MessageRefusedException refusal(List<OutboundMessage> deliveries) {
         for (OutboundMessage delivery : deliveries) {
-            Driver target = started.get(delivery.instanceId());
+            Driver target = liveDrivers.get(delivery.instanceId());
             String problem = target == null ? null : target.refusal(delivery);
             if (problem != null) {
                 return new MessageRefusedException(delivery.instanceId(), problem);
@@ -759,7 +764,7 @@ public final class Bridge implements AutoCloseable {
 
         private Driver sourceDriver(OutboundMessage message) {
             return message.source() == null || message.source().instanceId() == null ? null
-                    : started.get(message.source().instanceId());
+                    : liveDrivers.get(message.source().instanceId());
         }
 
         @Override

@@ -138,7 +138,7 @@ public final class DingTalkDriver implements Driver {
                 signature = new CallbackSignature(config.signingSecret(), context.clock());
             }
             CallbackHandler callbacks = new CallbackHandler(context, signature);
-            context.http(config.listenPort()).route("POST", config.listenPath(), callbacks, callbacks);
+            context.http(config.listenPort()).routeAsync("POST", config.listenPath(), callbacks, callbacks);
             LOG.info("[{}] receiving DingTalk callbacks on port {} at {}", id, config.listenPort(),
                     config.listenPath());
         }

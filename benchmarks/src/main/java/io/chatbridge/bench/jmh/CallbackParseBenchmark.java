@@ -70,7 +70,7 @@ public class CallbackParseBenchmark {
 
     @Benchmark
     public HttpResponse handleSignedCallback() {
-        return handler.handle(request);
+        return handler.handle(request).toCompletableFuture().join();
     }
 
     /** A context whose publish accepts every message without routing it (so only the driver's work is measured). */

@@ -26,6 +26,9 @@ final class OutboxSql {
 
     private static final Logger LOG = LoggerFactory.getLogger(OutboxSql.class);
 
+    /** Rows this build could not read, each reported once. */
+    private final java.util.Set<Long> unreadable = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
     static final String INSERT_DEDUP = "INSERT INTO inbound_dedup (dedup_key, seen_at) VALUES (?, ?) "
             + "ON CONFLICT (dedup_key) DO UPDATE SET seen_at = excluded.seen_at WHERE inbound_dedup.seen_at <= ?";
     static final String INSERT_DELIVERY = "INSERT INTO deliveries "
@@ -149,9 +152,23 @@ final class OutboxSql {
             ps.setInt(3, max);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    OutboundMessage m = MessageCodec.read(rs.getString(3)).withAttempt(rs.getInt(4) + 1);
-                    out.add(new PendingDelivery(rs.getLong(1), rs.getString(2), m,
-                            Instant.ofEpochMilli(rs.getLong(5)), UUID.randomUUID().toString()));
+                    long id = rs.getLong(1);
+                    OutboundMessage m;
+                    try {
+                        m = MessageCodec.read(rs.getString(3)).withAttempt(rs.getInt(4) + 1);
+                    } catch (StoreException e) {
+                        // one row this build cannot read (written by a newer bridge on a shared database, or
+                        // damaged) must not stop every other target: it is left unclaimed, so its own channel
+                        // waits for a replica that can read it, and said once
+                        if (unreadable.add(id)) {
+                            LOG.error("outbox: delivery {} cannot be read by this bridge ({}); it stays in the"
+                                    + " outbox, and its target channel waits behind it, until a bridge that can"
+                                    + " read it sends it", id, e.getMessage());
+                        }
+                        continue;
+                    }
+                    out.add(new PendingDelivery(id, rs.getString(2), m, Instant.ofEpochMilli(rs.getLong(5)),
+                            UUID.randomUUID().toString()));
                 }
             }
         }

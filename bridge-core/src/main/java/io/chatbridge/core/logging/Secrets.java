@@ -95,10 +95,16 @@ public final class Secrets implements AutoCloseable {
             return;
         }
         Deque<String> values = runtime.computeIfAbsent(owner, k -> new ArrayDeque<>());
-        if (values.contains(value)) {
+        if (value.equals(values.peekLast())) {
             return;
         }
+        // a value given again (a token in use) becomes the newest, so frequent short-lived ones (Stream tickets)
+        // never push a live one out
+        boolean known = values.remove(value);
         values.addLast(value);
+        if (known) {
+            return;
+        }
         while (values.size() > RUNTIME_PER_OWNER) {
             values.removeFirst();
         }

@@ -2,25 +2,28 @@ package io.chatbridge.dingtalk.inbound;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.chatbridge.spi.AsyncHttpHandler;
 import io.chatbridge.spi.BridgeUnavailableException;
 import io.chatbridge.spi.DriverContext;
-import io.chatbridge.spi.HttpHandler;
 import io.chatbridge.spi.HttpRequest;
 import io.chatbridge.spi.HttpResponse;
 import io.chatbridge.spi.InboundMessage;
-import io.chatbridge.spi.PublishResult;
 import io.chatbridge.spi.RequestGuard;
 import java.io.IOException;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Receives HTTP-mode callbacks: verifies the signature (when a signing secret is configured), normalises text
- * messages and publishes them. Answers as soon as the bridge has recorded the message; never calls DingTalk.
+ * messages and publishes them. Answers as soon as the bridge has recorded the message; never calls DingTalk. The
+ * server thread is not held meanwhile: the answer is written when the outbox commit completes.
  */
-public final class CallbackHandler implements HttpHandler, RequestGuard {
+public final class CallbackHandler implements AsyncHttpHandler, RequestGuard {
 
     private static final Logger LOG = LoggerFactory.getLogger(CallbackHandler.class);
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -70,33 +73,39 @@ public final class CallbackHandler implements HttpHandler, RequestGuard {
     }
 
     @Override
-    public HttpResponse handle(HttpRequest request) {
+    public CompletionStage<HttpResponse> handle(HttpRequest request) {
         HttpResponse refused = check(request); // again: harmless, and right on a server that ignores guards
         if (refused != null) {
-            return refused;
+            return CompletableFuture.completedFuture(refused);
         }
         JsonNode body;
         try {
             body = JSON.readTree(request.body());
         } catch (IOException e) {
             LOG.warn("[{}] callback from {} is not valid JSON", context.instanceId(), request.remoteAddress());
-            return HttpResponse.error(400, "body is not valid JSON");
+            return CompletableFuture.completedFuture(HttpResponse.error(400, "body is not valid JSON"));
         }
         if (body == null || !body.isObject()) {
-            return HttpResponse.error(400, "body must be a JSON object");
+            return CompletableFuture.completedFuture(HttpResponse.error(400, "body must be a JSON object"));
         }
         InboundMessage message = CallbackMessage.fromJson(body);
         noteUnusual(message);
-        try {
-            PublishResult result = context.publish(message);
-            if (!result.accepted()) {
-                LOG.debug("[{}] duplicate callback msgId={} not routed again", context.instanceId(), message.id());
+        return context.publishAsync(message).handle((result, failure) -> {
+            if (failure == null) {
+                if (!result.accepted()) {
+                    LOG.debug("[{}] duplicate callback msgId={} not routed again", context.instanceId(),
+                            message.id());
+                }
+                return HttpResponse.empty(200);
             }
-        } catch (BridgeUnavailableException e) {
-            LOG.warn("[{}] could not record callback msgId={}: {}", context.instanceId(), message.id(),
-                    e.getMessage());
-            return HttpResponse.error(503, "bridge unavailable, try again later");
-        }
-        return HttpResponse.empty(200);
+            Throwable cause = failure instanceof CompletionException && failure.getCause() != null
+                    ? failure.getCause() : failure;
+            if (cause instanceof BridgeUnavailableException) {
+                LOG.warn("[{}] could not record callback msgId={}: {}", context.instanceId(), message.id(),
+                        cause.getMessage());
+                return HttpResponse.error(503, "bridge unavailable, try again later");
+            }
+            throw failure instanceof CompletionException ce ? ce : new CompletionException(cause);
+        });
     }
 }

@@ -39,6 +39,8 @@ public final class AccessTokenCache {
      * @param fetcher called on {@code executor} when no valid token is cached
      * @param ticker the time source for expiry ({@link Ticker#systemTicker()} outside tests)
      */
+    private final java.util.function.Consumer<String> secretSink;
+
     public AccessTokenCache(Fetcher fetcher, Executor executor, Ticker ticker) {
         this(fetcher, executor, ticker, token -> { });
     }
@@ -51,6 +53,7 @@ public final class AccessTokenCache {
      */
     public AccessTokenCache(Fetcher fetcher, Executor executor, Ticker ticker,
                             java.util.function.Consumer<String> secrets) {
+        this.secretSink = secrets;
         this.cache = Caffeine.newBuilder()
                 .executor(executor)
                 .ticker(ticker)
@@ -72,6 +75,8 @@ public final class AccessTokenCache {
     public CompletableFuture<AccessToken> get() {
         return cache.get(KEY).thenCompose(fetched -> {
             if (fetched.failure() == null) {
+                // registered again on every use: the bridge keeps a few runtime secrets per instance, newest first
+                secretSink.accept(fetched.token().value());
                 return CompletableFuture.completedFuture(fetched.token());
             }
             // the callers that shared this fetch all see the failure; the next caller fetches again
