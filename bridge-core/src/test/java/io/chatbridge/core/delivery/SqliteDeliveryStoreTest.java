@@ -56,6 +56,19 @@ class SqliteDeliveryStoreTest extends DeliveryStoreContract {
     }
 
     @Test
+    void aRowThisBuildCannotReadIsLeftUnclaimedAndTheOtherTargetsStillGetTheirs() throws Exception {
+        store.append(null, List.of(message("t", "a", "unreadable"), message("u", "b", "fine")), t0, WINDOW);
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("bridge.db"));
+             Statement s = c.createStatement()) {
+            s.executeUpdate("UPDATE deliveries SET payload = '{\"v\": 99}' WHERE id = (SELECT min(id) FROM deliveries)");
+        }
+
+        assertThat(store.claim(5, t0, LEASE)).extracting(d -> d.message().text()).containsExactly("fine");
+        assertThat(store.stats(t0).pending()).as("the unreadable row stays for a bridge that can read it")
+                .isEqualTo(2);
+    }
+
+    @Test
     void createsMissingDirectories() {
         store.close();
         Path file = dir.resolve("data/nested/bridge.db");

@@ -72,4 +72,17 @@ class SecretsTest {
         assertThat(secrets.mask("token access-token-number-19")).isEqualTo("token ******");
         assertThat(secrets.mask("token access-token-number-0.")).isEqualTo("token access-token-number-0.");
     }
+
+    @Test
+    void aRuntimeSecretGivenAgainStaysMaskedHoweverManyShortLivedOnesFollow() {
+        Secrets secrets = new Secrets();
+        secrets.addRuntime("dt", "live-access-token-0001");
+        for (int i = 0; i < 20; i++) {
+            secrets.addRuntime("dt", "stream-ticket-number-" + i);
+            // the access token is given again on every use
+            secrets.addRuntime("dt", "live-access-token-0001");
+        }
+
+        assertThat(secrets.mask("token live-access-token-0001")).isEqualTo("token ******");
+    }
 }

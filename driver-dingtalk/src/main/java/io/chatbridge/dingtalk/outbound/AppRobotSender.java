@@ -49,15 +49,6 @@ public final class AppRobotSender {
                 .maximumSize(10_000).build();
     }
 
-    /** Sends to a group the robot is in. */
-    public SendResult sendToGroup(String openConversationId, OutgoingContent content) throws DeliveryException {
-        AppRobotMessage message = AppRobotMessage.of(content);
-        String where = "group send to open_conversation_id=" + openConversationId + " msgKey=" + message.msgKey();
-        String key = withToken(where, token -> api.groupSend(token, openConversationId, message));
-        LOG.debug("[{}] {} sent, processQueryKey={}", instanceId, where, key);
-        return new SendResult(key);
-    }
-
     /**
      * Sends one-to-one messages to staff ids, in calls of at most {@link #MAX_USERS_PER_CALL} ids.
      *
