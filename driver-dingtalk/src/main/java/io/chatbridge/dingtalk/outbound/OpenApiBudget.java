@@ -11,39 +11,52 @@ import java.util.Map;
  * at the budget instead of collecting {@code QpsLimit} throttling answers (DingTalk allows about 20 calls a second
  * per app and API). Shared by every instance of the process that uses the same app key.
  *
- * <p>Calls are booked on slots spaced evenly, {@code 1 / budget} apart. A delivery books the next free slot the first
+ * <p>Calls are booked on slots spaced evenly, {@code window / budget} apart, where the window is one second plus a
+ * margin of {@value #MARGIN_MILLIS} ms: the time a call is counted here is not the time DingTalk counts it (the
+ * request is still on its way), and two calls a second apart here may arrive less than a second apart there when the
+ * first one took longer on the way. Counting over a slightly longer window keeps the calls DingTalk sees within the
+ * budget in every second, for up to {@value #MARGIN_MILLIS} ms of such jitter, at the price of a burst taking
+ * 5% longer than the budget alone would allow. A delivery books the next free slot the first
  * time it asks ({@link #delayFor}) and keeps it: when it comes back at its slot it goes, so waiting deliveries
- * neither stampede nor lose their place. On top, the calls actually made in the last second are counted right
+ * neither stampede nor lose their place. On top, the calls actually made in the last window are counted right
  * before each call ({@link #beforeCall}), so deliveries coming back late together, or a send that makes several
- * calls, still never make more than the budget in any second. Bookings not used within a minute are dropped (the
+ * calls, still never make more than the budget in any window. Bookings not used within a minute are dropped (the
  * delivery was sent elsewhere, or its process stopped).
  */
 public final class OpenApiBudget {
 
     private static final long BOOKING_TTL_NANOS = Duration.ofMinutes(1).toNanos();
-    private static final long SECOND_NANOS = Duration.ofSeconds(1).toNanos();
+    /** How much longer than a second the window is counted over (jitter between our clock and DingTalk's). */
+    static final int MARGIN_MILLIS = 50;
+    private static final long WINDOW_NANOS = Duration.ofSeconds(1).plusMillis(MARGIN_MILLIS).toNanos();
 
     private final Ticker ticker;
+    private volatile int budget;
     private volatile long intervalNanos;
     private final Map<String, Api> apis = new HashMap<>();
 
     /** A budget of {@code callsPerSecond} per API. */
     public OpenApiBudget(int callsPerSecond, Ticker ticker) {
+        if (callsPerSecond < 1) {
+            throw new IllegalArgumentException("callsPerSecond must be at least 1, was " + callsPerSecond);
+        }
         this.ticker = ticker;
-        this.intervalNanos = SECOND_NANOS / callsPerSecond;
+        this.budget = callsPerSecond;
+        this.intervalNanos = WINDOW_NANOS / callsPerSecond;
     }
 
     /** Lowers the budget to {@code callsPerSecond} when that is less (instances sharing an app key). */
     public synchronized void limitTo(int callsPerSecond) {
-        if (SECOND_NANOS / callsPerSecond > intervalNanos) {
-            intervalNanos = SECOND_NANOS / callsPerSecond;
+        if (callsPerSecond < budget) {
+            budget = callsPerSecond;
+            intervalNanos = WINDOW_NANOS / callsPerSecond;
             apis.clear();
         }
     }
 
     /** The calls per second allowed per API. */
     public int callsPerSecond() {
-        return (int) (SECOND_NANOS / intervalNanos);
+        return budget;
     }
 
     /**
@@ -65,7 +78,7 @@ public final class OpenApiBudget {
         if (booked > now) {
             return Duration.ofNanos(booked - now);
         }
-        long windowFree = state.oldestInWindow() + SECOND_NANOS;
+        long windowFree = state.oldestInWindow() + WINDOW_NANOS;
         if (windowFree > now) {
             if (deliveryId != null) {
                 state.bookings.put(deliveryId, windowFree);
@@ -79,7 +92,7 @@ public final class OpenApiBudget {
     }
 
     /**
-     * Counts one call to {@code api} about to be made, first waiting while the last second already holds the
+     * Counts one call to {@code api} about to be made, first waiting while the last window already holds the
      * budget's calls. Called by the sender right before each OpenAPI call; blocks the delivery worker only when
      * deliveries came back late together or one send makes several calls (20 users per batchSend, message parts).
      */
@@ -89,7 +102,7 @@ public final class OpenApiBudget {
             synchronized (this) {
                 long now = ticker.read();
                 Api state = apis.computeIfAbsent(api, k -> new Api(callsPerSecond()));
-                wait = state.oldestInWindow() + SECOND_NANOS - now;
+                wait = state.oldestInWindow() + WINDOW_NANOS - now;
                 if (wait <= 0) {
                     state.record(now);
                     return;

@@ -66,7 +66,7 @@ class OpenApiBudgetTest {
         assertThat(calls).hasSize(300);
         assertThat(maxInAnySecond(calls)).isLessThanOrEqualTo(15);
         double seconds = (calls.get(calls.size() - 1) - calls.get(0)) / 1e9;
-        assertThat(seconds).isBetween(299 / 15.0 * 0.99, 300 / 15.0 * 1.1);
+        assertThat(seconds).isBetween(299 / 15.0 * 1.04, 300 / 15.0 * 1.1);
     }
 
     @Test
@@ -78,19 +78,35 @@ class OpenApiBudgetTest {
         assertThat(maxInAnySecond(calls)).isLessThanOrEqualTo(15);
     }
 
+    /** Slots are a tenth of the counted window apart at 10 calls a second: 1,050 ms / 10. */
+    private static final Duration SLOT_AT_10 = Duration.ofMillis((1000 + OpenApiBudget.MARGIN_MILLIS) / 10);
+
     @Test
     void aBookedDeliveryKeepsItsSlot() {
         OpenApiBudget budget = new OpenApiBudget(10, ticker);
         assertThat(budget.delayFor(API, "first")).isZero();
         Duration second = budget.delayFor(API, "second");
-        assertThat(second).isEqualTo(Duration.ofMillis(100));
+        assertThat(second).isEqualTo(SLOT_AT_10);
         Duration third = budget.delayFor(API, "third");
-        assertThat(third).isEqualTo(Duration.ofMillis(200));
+        assertThat(third).isEqualTo(SLOT_AT_10.multipliedBy(2));
         // asking again before its slot does not book another one
-        assertThat(budget.delayFor(API, "second")).isEqualTo(Duration.ofMillis(100));
-        nanos.addAndGet(Duration.ofMillis(100).toNanos());
+        assertThat(budget.delayFor(API, "second")).isEqualTo(SLOT_AT_10);
+        nanos.addAndGet(SLOT_AT_10.toNanos());
         assertThat(budget.delayFor(API, "second")).isZero();
-        assertThat(budget.delayFor(API, "third")).isEqualTo(Duration.ofMillis(100));
+        assertThat(budget.delayFor(API, "third")).isEqualTo(SLOT_AT_10);
+    }
+
+    @Test
+    void callsArrivingUpToTheMarginLateStillStayWithinTheBudgetInEverySecondOnTheServer() {
+        OpenApiBudget budget = new OpenApiBudget(15, ticker);
+        List<Long> calls = burst(budget, 300, 0);
+        // the server sees every other call 50 ms later than it was counted here (a slower path on the way)
+        List<Long> arrivals = new ArrayList<>();
+        for (int i = 0; i < calls.size(); i++) {
+            arrivals.add(calls.get(i) + (i % 2 == 0 ? Duration.ofMillis(OpenApiBudget.MARGIN_MILLIS).toNanos() : 0));
+        }
+        arrivals.sort(Long::compare);
+        assertThat(maxInAnySecond(arrivals)).isLessThanOrEqualTo(15);
     }
 
     @Test
@@ -101,6 +117,6 @@ class OpenApiBudgetTest {
         assertThat(budget.callsPerSecond()).isEqualTo(10);
         assertThat(budget.delayFor(API, "a")).isZero();
         assertThat(budget.delayFor("/v1.0/robot/oToMessages/batchSend", "b")).isZero();
-        assertThat(budget.delayFor(API, "c")).isEqualTo(Duration.ofMillis(100));
+        assertThat(budget.delayFor(API, "c")).isEqualTo(SLOT_AT_10);
     }
 }
