@@ -681,6 +681,8 @@ public final class DingTalkSandbox implements AutoCloseable {
     private void downloadFile(Context ctx) {
         Object found = media.download(ctx.pathParam("code"), ctx.queryParam("expires"), ctx.queryParam("signature"));
         if (found instanceof SandboxMedia.File file) {
+            // as OSS does: the length up front, so a too large file is known before its bytes are read
+            ctx.header("Content-Length", Integer.toString(file.bytes().length));
             ctx.contentType(file.mime()).result(file.bytes());
             return;
         }
