@@ -91,6 +91,9 @@ class FilesVoiceVideoSandboxTest {
         SandboxMessage sent = sandbox.awaitDirectMessage("alice", m -> m.delivery() != null
                 && m.delivery().state() == SandboxMessage.Delivery.State.DELIVERED, WAIT);
         assertThat(sent.content().type()).isEqualTo("file");
+        // the rule names the one-to-one chat: it is no sandbox group
+        assertThat(sandbox.settings().groups()).extracting(g -> g.openConversationId())
+                .containsExactly("cidGroupA", "cidGroupB");
     }
 
     @Test

@@ -412,6 +412,11 @@ public final class DingTalkSandbox implements AutoCloseable {
         return MemberCallbacks.directConversationId(userId);
     }
 
+    /** Whether {@code conversationId} names a sandbox one-to-one chat ({@link #directConversationId}), not a group. */
+    public static boolean isDirectConversationId(String conversationId) {
+        return conversationId != null && conversationId.startsWith(MemberCallbacks.DIRECT_PREFIX);
+    }
+
     /** The built-in voice message (1 s WAV) members send from the page. */
     public static byte[] sampleVoice() {
         return SandboxMedia.SAMPLE_VOICE.clone();

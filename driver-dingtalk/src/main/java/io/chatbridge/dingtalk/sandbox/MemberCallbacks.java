@@ -88,9 +88,15 @@ final class MemberCallbacks implements AutoCloseable {
                 .toJson();
     }
 
-    /** The {@code conversationId} of {@code staffId}'s one-to-one chat with the robot: {@code cid…}, stable. */
+    /** What the sandbox's one-to-one {@code conversationId}s start with (DingTalk's are {@code cid…} too). */
+    static final String DIRECT_PREFIX = "cidDirect-";
+
+    /**
+     * The {@code conversationId} of {@code staffId}'s one-to-one chat with the robot: {@code cidDirect-<staffId>},
+     * readable for rules, stable.
+     */
     static String directConversationId(String staffId) {
-        return "cid" + hash("direct:" + staffId).substring(0, 22);
+        return DIRECT_PREFIX + staffId;
     }
 
     /** POSTs {@code body} with {@code timestamp}/{@code sign} headers; completes with how it went, never exceptionally. */
