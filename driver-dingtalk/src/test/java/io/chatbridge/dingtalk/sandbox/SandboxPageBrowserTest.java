@@ -191,6 +191,9 @@ class SandboxPageBrowserTest {
             assertThat(java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
                     URI.create(download.getAttribute("href"))).build(),
                     java.net.http.HttpResponse.BodyHandlers.ofByteArray()).body()).isEqualTo(bytes);
+            assertThat(card.findElement(By.cssSelector(".media-kind")).getText()).isEqualToIgnoringCase("file");
+            // DingTalk offers quoting in groups; the page's Reply works there only, so one-to-one chats have none
+            assertThat(browser.findElements(By.cssSelector("section.direct button.reply"))).isEmpty();
             assertThat(browser.findElement(By.cssSelector("section.direct[data-user='erin'] h3 .cid")).getText())
                     .isEqualTo(DingTalkSandbox.directConversationId("erin"));
             assertThat(own.directMessages("erin")).singleElement()

@@ -231,7 +231,8 @@
       box.appendChild(video);
     }
     var line = el('div', 'media-line');
-    line.appendChild(el('span', 'media-kind', content.type === 'audio' ? '🎤' : content.type === 'video' ? '🎬' : '📄'));
+    line.appendChild(el('span', 'media-kind', content.type === 'audio' ? 'Voice' : content.type === 'video' ? 'Video'
+        : 'File'));
     line.appendChild(el('span', 'file-name', name));
     var facts = [humanSize(media.size), content.type === 'file' ? '' : seconds(media.duration)]
         .filter(function (f) { return f; });
@@ -246,7 +247,7 @@
     return box;
   }
 
-  function renderMessage(message) {
+  function renderMessage(message, canReply) {
     var item = el('li', 'message' + (message.via === 'member' ? ' from-member' : ''));
     item.setAttribute('data-msgid', message.id);
     item.setAttribute('data-type', message.content.type);
@@ -257,7 +258,7 @@
     meta.appendChild(el('time', 'time', ' · ' + new Date(message.time).toLocaleTimeString()));
     item.appendChild(meta);
     item.appendChild(renderContent(message.content));
-    if (message.content.type !== 'recalled') {
+    if (canReply && message.content.type !== 'recalled') { // quoting is offered in groups
       var reply = el('button', 'reply', 'Reply');
       reply.type = 'button';
       reply.setAttribute('data-msgid', message.id);
@@ -291,7 +292,8 @@
     var atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
     while (list.firstChild) list.removeChild(list.firstChild);
     if (!messages.length) list.appendChild(el('li', 'empty', 'No messages yet.'));
-    messages.forEach(function (m) { list.appendChild(renderMessage(m)); });
+    var canReply = key.indexOf('group:') === 0;
+    messages.forEach(function (m) { list.appendChild(renderMessage(m, canReply)); });
     if (atBottom) list.scrollTop = list.scrollHeight;
   }
 
