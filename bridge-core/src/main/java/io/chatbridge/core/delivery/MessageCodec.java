@@ -29,7 +29,8 @@ import java.util.Map;
  *       the attempt the row was written for; a claim replaces it from the {@code attempts} column.)</li>
  *   <li>{@code v: 1}: the current form. Its optional properties {@code quote}, {@code recallOf},
  *       {@code sourceRef} (of an attachment) and the {@code richText} variant ({@code segments}) came with rich
- *       messages; rows without them read as before.</li>
+ *       messages, an attachment's {@code durationMillis} with voice and video sends; rows without them read as
+ *       before.</li>
  * </ul>
  *
  * <p>Unknown properties are ignored so that a row written by a newer build (one more field) can still be read by an
@@ -197,15 +198,17 @@ final class MessageCodec {
     }
 
     /** {@code sourceRef}: the source platform's handle to fetch it at send time (a DingTalk downloadCode). */
-    record StoredAttachment(String type, String url, String name, Long size, String mime, String sourceRef) {
+    record StoredAttachment(String type, String url, String name, Long size, String mime, String sourceRef,
+            Long durationMillis) {
 
         static StoredAttachment of(Attachment a) {
-            return new StoredAttachment(a.type(), a.url(), a.name(), a.size(), a.mime(), a.sourceRef());
+            return new StoredAttachment(a.type(), a.url(), a.name(), a.size(), a.mime(), a.sourceRef(),
+                    a.durationMillis() < 0 ? null : a.durationMillis());
         }
 
         Attachment toAttachment() {
             return Attachment.builder().type(type).url(url).name(name).size(size == null ? -1 : size).mime(mime)
-                    .sourceRef(sourceRef).build();
+                    .sourceRef(sourceRef).durationMillis(durationMillis == null ? -1 : durationMillis).build();
         }
     }
 
