@@ -134,7 +134,7 @@ public final class LoadRun {
 
         List<String> bridgeJvm = new ArrayList<>(options.jvmArgs);
         if (options.profile != null) {
-            bridgeJvm.add("-XX:StartFlightRecording=name=bench,settings=profile");
+            bridgeJvm.add("-XX:StartFlightRecording=name=bench,settings=profile,jdk.ExecutionSample#period=2ms");
         }
         List<String> bridgeArgs = List.of("-jar", options.bridgeJar.toString(), "--config", config.toString(),
                 "--rules", rules.toString());

@@ -90,6 +90,9 @@ final class ThreadCpu {
         if (c.startsWith("okhttp")) {
             return "okhttp (sdk)";
         }
+        if (c.startsWith("outbox-committ")) {
+            return "outbox committer";
+        }
         return "other";
     }
 }

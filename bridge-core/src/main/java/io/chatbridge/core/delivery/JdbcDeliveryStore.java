@@ -123,8 +123,13 @@ public final class JdbcDeliveryStore implements DeliveryStore {
         SqliteFile.OwnerLock lock = owner ? SqliteFile.OwnerLock.take(file) : null;
         String url = "jdbc:sqlite:" + file.toAbsolutePath();
         SqliteFile.FileGuard guard = new SqliteFile.FileGuard(file);
+        Properties settings = new Properties();
+        // sqlite-jdbc otherwise matches every statement against a pattern and, after each INSERT, runs
+        // "SELECT last_insert_rowid()" for getGeneratedKeys(), which the outbox never calls: a fifth of the
+        // committer's time per accepted message (measured with JFR under load)
+        settings.setProperty("jdbc.get_generated_keys", "false");
         ConnectionPool pool = new ConnectionPool(1, POOL_WAIT, () -> {
-            Connection c = DriverManager.getConnection(url);
+            Connection c = DriverManager.getConnection(url, settings);
             guard.connectionOpened();
             try (Statement s = c.createStatement()) {
                 s.execute("PRAGMA busy_timeout = 10000");

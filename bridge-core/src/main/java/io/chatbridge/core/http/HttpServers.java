@@ -27,11 +27,15 @@ import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BiFunction;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -69,12 +73,25 @@ public final class HttpServers implements AutoCloseable {
     private volatile Map<Integer, PortRoutes> ports = new LinkedHashMap<>();
     private final Map<Integer, String> portSettings = new HashMap<>();
     private final Map<Integer, Javalin> servers = new ConcurrentHashMap<>();
+    /** Per port, the server threads that write answers completed elsewhere ({@link #answerThreads(Javalin)}). */
+    private final Map<Integer, Executor> answerThreads = new ConcurrentHashMap<>();
     private final AtomicBoolean ready = new AtomicBoolean();
-    private final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "http-body-timer");
-        t.setDaemon(true);
-        return t;
-    });
+    /**
+     * Body read deadlines, one per request being read. Cancelled deadlines leave the queue at once (removal on
+     * cancel): most requests are read within a millisecond, and a queue holding every request of the last
+     * {@link #bodyTimeout} would keep each one's context alive that long.
+     */
+    private final ScheduledExecutorService timers = bodyTimers();
+
+    private static ScheduledExecutorService bodyTimers() {
+        ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, r -> {
+            Thread t = new Thread(r, "http-body-timer");
+            t.setDaemon(true);
+            return t;
+        });
+        executor.setRemoveOnCancelPolicy(true);
+        return executor;
+    }
     private volatile boolean accepting = true;
     private volatile Supplier<Readiness> readiness = () -> Readiness.READY;
 
@@ -173,6 +190,7 @@ public final class HttpServers implements AutoCloseable {
             }
         }
         servers.put(configured, app);
+        answerThreads.put(configured, answerThreads(app));
         LOG.info("HTTP server listening on {}:{} ({})", host, app.port(),
                 port.handlers.isEmpty() ? "healthz only" : String.join(", ", port.handlers.keySet()));
     }
@@ -249,6 +267,7 @@ public final class HttpServers implements AutoCloseable {
         public void abort() {
             synchronized (HttpServers.this) {
                 for (int port : opened) {
+                    answerThreads.remove(port);
                     Javalin app = servers.remove(port);
                     if (app != null) {
                         stopQuietly(app);
@@ -278,6 +297,7 @@ public final class HttpServers implements AutoCloseable {
     /** Closes the servers of {@code unused} ports (after a reload moved their routes away). */
     public synchronized void close(List<Integer> unused) {
         for (int port : unused) {
+            answerThreads.remove(port);
             Javalin app = servers.remove(port);
             if (app != null) {
                 LOG.info("HTTP server on port {} closed: no instance uses it any more", port);
@@ -389,6 +409,7 @@ public final class HttpServers implements AutoCloseable {
             }
         }
         servers.clear();
+        answerThreads.clear();
     }
 
     @Override
@@ -445,25 +466,75 @@ public final class HttpServers implements AutoCloseable {
             answerEarly(ctx, tooLarge(), true);
             return;
         }
+        Function<byte[], CompletableFuture<HttpResponse>> handle = bytes -> {
+            HttpRequest request = new HttpRequest(method, path, headers, query, bytes, peer);
+            try {
+                return route.handler.handle(request).toCompletableFuture();
+            } catch (Exception e) {
+                return CompletableFuture.failedFuture(e);
+            }
+        };
+        BiFunction<HttpResponse, Throwable, Void> answer = (response, failure) -> {
+            HttpResponse written = response != null ? response : failureResponse(method, path, failure);
+            if (response == null && written.status() == 413) {
+                logTooLarge(method, path, ctx.req().getLocalPort(), peer);
+            }
+            answered(route, written.status());
+            write(ctx, written);
+            return null;
+        };
+        byte[] arrived = hasBody ? bodyIfArrived(ctx, declared) : new byte[0];
+        CompletableFuture<HttpResponse> handledAtOnce = arrived == null ? null : handle.apply(arrived);
+        if (handledAtOnce != null && handledAtOnce.isDone()) {
+            handledAtOnce.handle(answer); // answered on this thread, no asynchronous request at all
+            return;
+        }
+        Executor serverThreads = answerThreads.get(port);
         ctx.future(() -> {
-            CompletableFuture<byte[]> body = hasBody ? readBody(ctx) : CompletableFuture.completedFuture(new byte[0]);
-            return body.thenCompose(bytes -> {
-                HttpRequest request = new HttpRequest(method, path, headers, query, bytes, peer);
-                try {
-                    return route.handler.handle(request).toCompletableFuture();
-                } catch (Exception e) {
-                    return CompletableFuture.<HttpResponse>failedFuture(e);
-                }
-            }).handle((response, failure) -> {
-                HttpResponse answer = response != null ? response : failureResponse(method, path, failure);
-                if (response == null && answer.status() == 413) {
-                    logTooLarge(method, path, ctx.req().getLocalPort(), peer);
-                }
-                answered(route, answer.status());
-                write(ctx, answer);
-                return null;
-            });
+            CompletableFuture<HttpResponse> handled = handledAtOnce != null ? handledAtOnce
+                    : readBody(ctx).thenCompose(handle);
+            // A stage completed later (e.g. by the outbox committer, for a whole batch at once) is answered on a
+            // server thread: the thread that completed it goes on with its own work instead of writing responses.
+            return handled.isDone() || serverThreads == null ? handled.handle(answer)
+                    : handled.handleAsync(answer, serverThreads);
         });
+    }
+
+    /**
+     * The thread pool of {@code app}'s server, which writes answers completed by other threads; an answer the pool
+     * cannot take (it is stopping) is written by the completing thread.
+     */
+    private static Executor answerThreads(Javalin app) {
+        Executor pool = app.jettyServer().server().getThreadPool();
+        return task -> {
+            try {
+                pool.execute(task);
+            } catch (RejectedExecutionException e) {
+                task.run();
+            }
+        };
+    }
+
+    /**
+     * The body of a request whose declared length has all arrived with its head (the common case for a callback
+     * or an event): read without waiting, so the request needs no asynchronous read. {@code null} when some of it
+     * is still on its way (then it is read with a {@link BodyReader}), nothing having been consumed.
+     */
+    private static byte[] bodyIfArrived(Context ctx, long declared) {
+        if (declared <= 0 || declared > MAX_BODY_BYTES) {
+            return null;
+        }
+        try {
+            ServletInputStream in = ctx.req().getInputStream();
+            if (in.available() < declared) {
+                return null;
+            }
+            byte[] body = new byte[(int) declared];
+            int read = in.readNBytes(body, 0, body.length); // all in the chunk at hand: never waits
+            return read == body.length ? body : null;
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
     }
 
     /** The answer to a failed body read or handler stage; never a stack trace in the body. */

@@ -5,6 +5,7 @@ import io.chatbridge.spi.DriverMetrics;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
@@ -17,6 +18,8 @@ import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -63,6 +66,26 @@ public final class BridgeMetrics {
         new FileDescriptorMetrics().bindTo(registry);
     }
 
+    /** A meter's name and tag values: the key of {@link #meters}. */
+    private record MeterKey(String name, List<String> tags) {
+    }
+
+    /**
+     * The meters the hot paths count on, looked up once: building a meter and finding it in the registry on every
+     * message cost several microseconds each (the committer counts every accepted message).
+     */
+    private final Map<MeterKey, Meter> meters = new ConcurrentHashMap<>();
+
+    /** The counter {@code name} with {@code tags} (name, value, …), registered on first use. */
+    private Counter counter(String name, String description, String... tags) {
+        List<String> values = new ArrayList<>(tags.length / 2);
+        for (int i = 1; i < tags.length; i += 2) {
+            values.add(tags[i]);
+        }
+        return (Counter) meters.computeIfAbsent(new MeterKey(name, values),
+                k -> Counter.builder(name).description(description).tags(tags).register(registry));
+    }
+
     /** The registry, for tests and for gauges other parts register. */
     public PrometheusMeterRegistry registry() {
         return registry;
@@ -75,51 +98,55 @@ public final class BridgeMetrics {
 
     /** A message an ingress received: {@code outcome} is {@code accepted}, {@code duplicate} or {@code rejected}. */
     public void received(String instance, String outcome, String reason) {
-        Counter.builder("chatbridge_messages_received")
-                .description("Messages received, by instance and outcome (rejected: by reason)")
-                .tags("instance_id", instance, "outcome", outcome, "reason", reason == null ? "" : reason)
-                .register(registry).increment();
+        counter("chatbridge_messages_received", "Messages received, by instance and outcome (rejected: by reason)",
+                "instance_id", instance, "outcome", outcome, "reason", reason == null ? "" : reason).increment();
     }
 
     /** A message routed by {@code ruleId} to one target. */
     public void routed(String ruleId) {
-        Counter.builder("chatbridge_messages_routed").description("Deliveries produced, by rule")
-                .tags("rule", ruleId).register(registry).increment();
+        counter("chatbridge_messages_routed", "Deliveries produced, by rule", "rule", ruleId).increment();
     }
 
     /** A message of {@code instance} that matched no rule. */
     public void unrouted(String instance) {
-        Counter.builder("chatbridge_messages_unrouted").description("Accepted messages that matched no rule")
-                .tags("instance_id", instance).register(registry).increment();
+        counter("chatbridge_messages_unrouted", "Accepted messages that matched no rule", "instance_id", instance)
+                .increment();
     }
 
     /** A delivery sent; {@code sinceAccepted} is the time from acceptance to the platform's answer. */
     public void sent(String instance, Duration sinceAccepted) {
-        Counter.builder("chatbridge_deliveries_sent").description("Deliveries sent, by target instance")
-                .tags("instance_id", instance).register(registry).increment();
-        Timer.builder("chatbridge_delivery_latency").description("Time from acceptance to sent, by target instance")
-                .tags("instance_id", instance)
-                .serviceLevelObjectives(LATENCY_BUCKETS)
-                .register(registry).record(sinceAccepted.isNegative() ? Duration.ZERO : sinceAccepted);
+        counter("chatbridge_deliveries_sent", "Deliveries sent, by target instance", "instance_id", instance)
+                .increment();
+        Timer latency = (Timer) meters.computeIfAbsent(new MeterKey("chatbridge_delivery_latency", List.of(instance)),
+                k -> Timer.builder("chatbridge_delivery_latency")
+                        .description("Time from acceptance to sent, by target instance")
+                        .tags("instance_id", instance)
+                        .serviceLevelObjectives(LATENCY_BUCKETS)
+                        .register(registry));
+        latency.record(sinceAccepted.isNegative() ? Duration.ZERO : sinceAccepted);
     }
 
     /** A failed attempt that will be retried. */
     public void retried(String instance, String code) {
-        Counter.builder("chatbridge_deliveries_retried").description("Failed attempts retried later, by code")
-                .tags("instance_id", instance, "code", code == null ? "" : code).register(registry).increment();
+        counter("chatbridge_deliveries_retried", "Failed attempts retried later, by code",
+                "instance_id", instance, "code", code == null ? "" : code).increment();
     }
 
     /** A delivery moved to the dead letters. */
     public void deadLettered(String instance, String code) {
-        Counter.builder("chatbridge_deliveries_dead_lettered").description("Deliveries dead-lettered, by code")
-                .tags("instance_id", instance, "code", code == null ? "" : code).register(registry).increment();
+        counter("chatbridge_deliveries_dead_lettered", "Deliveries dead-lettered, by code",
+                "instance_id", instance, "code", code == null ? "" : code).increment();
     }
 
     /** How long one {@code Driver.send} call took; {@code outcome} is {@code ok} or {@code failed}. */
     public void sendCall(String instance, String platform, Duration took, String outcome) {
-        Timer.builder("chatbridge_send_duration").description("Driver send calls, by target instance and outcome")
-                .tags("instance_id", instance, "platform", platform, "outcome", outcome)
-                .register(registry).record(took);
+        Timer timer = (Timer) meters.computeIfAbsent(
+                new MeterKey("chatbridge_send_duration", List.of(instance, platform, outcome)),
+                k -> Timer.builder("chatbridge_send_duration")
+                        .description("Driver send calls, by target instance and outcome")
+                        .tags("instance_id", instance, "platform", platform, "outcome", outcome)
+                        .register(registry));
+        timer.record(took);
     }
 
     /** A configuration reload: {@code outcome} is {@code applied} or {@code refused}. */
