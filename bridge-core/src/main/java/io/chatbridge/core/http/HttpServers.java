@@ -27,8 +27,6 @@ import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executor;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -73,8 +71,6 @@ public final class HttpServers implements AutoCloseable {
     private volatile Map<Integer, PortRoutes> ports = new LinkedHashMap<>();
     private final Map<Integer, String> portSettings = new HashMap<>();
     private final Map<Integer, Javalin> servers = new ConcurrentHashMap<>();
-    /** Per port, the server threads that write answers completed elsewhere ({@link #answerThreads(Javalin)}). */
-    private final Map<Integer, Executor> answerThreads = new ConcurrentHashMap<>();
     private final AtomicBoolean ready = new AtomicBoolean();
     /**
      * Body read deadlines, one per request being read. Cancelled deadlines leave the queue at once (removal on
@@ -190,7 +186,6 @@ public final class HttpServers implements AutoCloseable {
             }
         }
         servers.put(configured, app);
-        answerThreads.put(configured, answerThreads(app));
         LOG.info("HTTP server listening on {}:{} ({})", host, app.port(),
                 port.handlers.isEmpty() ? "healthz only" : String.join(", ", port.handlers.keySet()));
     }
@@ -267,7 +262,6 @@ public final class HttpServers implements AutoCloseable {
         public void abort() {
             synchronized (HttpServers.this) {
                 for (int port : opened) {
-                    answerThreads.remove(port);
                     Javalin app = servers.remove(port);
                     if (app != null) {
                         stopQuietly(app);
@@ -297,7 +291,6 @@ public final class HttpServers implements AutoCloseable {
     /** Closes the servers of {@code unused} ports (after a reload moved their routes away). */
     public synchronized void close(List<Integer> unused) {
         for (int port : unused) {
-            answerThreads.remove(port);
             Javalin app = servers.remove(port);
             if (app != null) {
                 LOG.info("HTTP server on port {} closed: no instance uses it any more", port);
@@ -409,7 +402,6 @@ public final class HttpServers implements AutoCloseable {
             }
         }
         servers.clear();
-        answerThreads.clear();
     }
 
     @Override
@@ -489,30 +481,14 @@ public final class HttpServers implements AutoCloseable {
             handledAtOnce.handle(answer); // answered on this thread, no asynchronous request at all
             return;
         }
-        Executor serverThreads = answerThreads.get(port);
         ctx.future(() -> {
             CompletableFuture<HttpResponse> handled = handledAtOnce != null ? handledAtOnce
                     : readBody(ctx).thenCompose(handle);
-            // A stage completed later (e.g. by the outbox committer, for a whole batch at once) is answered on a
-            // server thread: the thread that completed it goes on with its own work instead of writing responses.
-            return handled.isDone() || serverThreads == null ? handled.handle(answer)
-                    : handled.handleAsync(answer, serverThreads);
+            // Answered on the thread that completes the stage (for a durable publish: the outbox committer, right
+            // after its commit). Handing each answer to a server thread instead was measured (BENCHMARKS.md,
+            // 2026-12-01): one more thread wake-up per request costs more than the committer writing the answers.
+            return handled.handle(answer);
         });
-    }
-
-    /**
-     * The thread pool of {@code app}'s server, which writes answers completed by other threads; an answer the pool
-     * cannot take (it is stopping) is written by the completing thread.
-     */
-    private static Executor answerThreads(Javalin app) {
-        Executor pool = app.jettyServer().server().getThreadPool();
-        return task -> {
-            try {
-                pool.execute(task);
-            } catch (RejectedExecutionException e) {
-                task.run();
-            }
-        };
     }
 
     /**
