@@ -93,26 +93,49 @@ public final class BridgeMetrics {
                 .tags("instance_id", instance).register(registry).increment();
     }
 
-    /** A delivery sent; {@code sinceAccepted} is the time from acceptance to the platform's answer. */
-    public void sent(String instance, Duration sinceAccepted) {
-        Counter.builder("chatbridge_deliveries_sent").description("Deliveries sent, by target instance")
-                .tags("instance_id", instance).register(registry).increment();
+    /** What a delivery is, as the bounded {@code kind} label: a message, or a recall of one. */
+    public static String kind(boolean recall) {
+        return recall ? "recall" : "message";
+    }
+
+    /**
+     * A delivery sent ({@code kind} {@code message} or {@code recall}); {@code sinceAccepted} is the time from
+     * acceptance to the platform's answer, recorded as delivery latency for messages only.
+     */
+    public void sent(String instance, String kind, Duration sinceAccepted) {
+        Counter.builder("chatbridge_deliveries_sent").description("Deliveries sent, by target instance and kind")
+                .tags("instance_id", instance, "kind", kind).register(registry).increment();
+        if (!kind.equals("message")) {
+            return;
+        }
         Timer.builder("chatbridge_delivery_latency").description("Time from acceptance to sent, by target instance")
                 .tags("instance_id", instance)
                 .serviceLevelObjectives(LATENCY_BUCKETS)
                 .register(registry).record(sinceAccepted.isNegative() ? Duration.ZERO : sinceAccepted);
     }
 
+    /**
+     * What a recall delivery did on its target: {@code recalled} (the target recalled its copies),
+     * {@code nothing_delivered} (no copy of the message reached it, e.g. an unknown id) or {@code not_supported}
+     * (the target cannot recall, its copy stays).
+     */
+    public void recall(String instance, String outcome) {
+        Counter.builder("chatbridge_recalls").description("Recall deliveries, by target instance and outcome")
+                .tags("instance_id", instance, "outcome", outcome).register(registry).increment();
+    }
+
     /** A failed attempt that will be retried. */
-    public void retried(String instance, String code) {
+    public void retried(String instance, String kind, String code) {
         Counter.builder("chatbridge_deliveries_retried").description("Failed attempts retried later, by code")
-                .tags("instance_id", instance, "code", code == null ? "" : code).register(registry).increment();
+                .tags("instance_id", instance, "kind", kind, "code", code == null ? "" : code).register(registry)
+                .increment();
     }
 
     /** A delivery moved to the dead letters. */
-    public void deadLettered(String instance, String code) {
+    public void deadLettered(String instance, String kind, String code) {
         Counter.builder("chatbridge_deliveries_dead_lettered").description("Deliveries dead-lettered, by code")
-                .tags("instance_id", instance, "code", code == null ? "" : code).register(registry).increment();
+                .tags("instance_id", instance, "kind", kind, "code", code == null ? "" : code).register(registry)
+                .increment();
     }
 
     /** How long one {@code Driver.send} call took; {@code outcome} is {@code ok} or {@code failed}. */

@@ -214,7 +214,7 @@ class AdminPortTest {
                 .contains("chatbridge_messages_received_total{instance_id=\"a\",outcome=\"accepted\",reason=\"\"} 3.0")
                 .contains("chatbridge_messages_routed_total{rule=\"a-to-b\"} 3.0")
                 .contains("chatbridge_messages_received_total{instance_id=\"a\",outcome=\"rejected\",reason=\"bad_request\"} 1.0")
-                .contains("chatbridge_deliveries_sent_total{instance_id=\"b\"} 3.0")
+                .contains("chatbridge_deliveries_sent_total{instance_id=\"b\",kind=\"message\"} 3.0")
                 .contains("chatbridge_delivery_latency_seconds_bucket{instance_id=\"b\"")
                 .contains("chatbridge_send_duration_seconds_count{instance_id=\"b\",outcome=\"ok\",platform=\"memory\"} 3")
                 .contains("chatbridge_outbox_pending 0.0")
