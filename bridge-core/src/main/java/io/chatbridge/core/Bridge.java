@@ -630,7 +630,8 @@ public final class Bridge implements AutoCloseable {
                 List<OutboundMessage> deliveries = message.isRecall()
                         ? RecallTargets.complete(store, message, routed, now.instances()::containsKey)
                         : MentionMapping.apply(message, ReplyQuotes.resolve(store, message, routed),
-                                id -> now.instances().containsKey(id) ? now.instances().get(id).platform() : null);
+                                id -> now.instances().containsKey(id) ? now.instances().get(id).platform() : null,
+                                now.identities());
                 String dedupKey = message.id() == null ? null : def.id() + "\n" + message.id();
                 messages.add(message);
                 appends.add(new DeliveryStore.Append(dedupKey, deliveries));

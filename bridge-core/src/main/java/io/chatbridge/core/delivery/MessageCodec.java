@@ -28,6 +28,7 @@ import java.util.Map;
  *       JSON. Version 1 kept its property names, so the same records read them. (The {@code attempt} property is
  *       the attempt the row was written for; a claim replaces it from the {@code attempts} column.)</li>
  *   <li>{@code v: 1}: the form of messages. Its optional properties {@code quote}, {@code recallOf},
+ *       {@code mentions.names} (display names of mentioned ids),
  *       {@code sourceRef} (of an attachment) and the {@code richText} variant ({@code segments}) came with rich
  *       messages; rows without them read as before.</li>
  *   <li>{@code v: 2}: the same properties, written for recall deliveries ({@code recallOf} set) only. A release
@@ -235,14 +236,16 @@ final class MessageCodec {
         }
     }
 
-    record StoredMentions(List<String> userIds, List<String> mobiles, boolean all) {
+    /** {@code names} (display names by user id) is optional: absent in older rows, ignored by older readers. */
+    record StoredMentions(List<String> userIds, List<String> mobiles, boolean all, Map<String, String> names) {
 
         static StoredMentions of(Mentions m) {
-            return m == null || m.isEmpty() ? null : new StoredMentions(m.userIds(), m.mobiles(), m.all());
+            return m == null || m.isEmpty() ? null : new StoredMentions(m.userIds(), m.mobiles(), m.all(),
+                    m.names().isEmpty() ? null : m.names());
         }
 
         Mentions toMentions() {
-            return new Mentions(userIds, mobiles, all);
+            return new Mentions(userIds, mobiles, all, names);
         }
     }
 

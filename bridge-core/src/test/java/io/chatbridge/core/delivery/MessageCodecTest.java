@@ -42,6 +42,16 @@ class MessageCodecTest {
                 .extensions(Map.of("xvchatgroup", "g1")).attempt(3).build();
     }
 
+    @Test
+    void roundTripsTheDisplayNamesOfMentions() {
+        OutboundMessage m = fullMessage().toBuilder()
+                .mentions(new Mentions(List.of("u1", "u2"), List.of(), false, Map.of("u1", "Alice"))).build();
+        String json = MessageCodec.write(m);
+        assertThat(json).startsWith("{\"v\":1,").contains("\"names\":{\"u1\":\"Alice\"}");
+        assertThat(MessageCodec.read(json).mentions().nameOf("u1")).isEqualTo("Alice");
+        assertThat(MessageCodec.read(json)).isEqualTo(m);
+    }
+
     static Stream<RichContent> everyRichContent() {
         return Stream.of(
                 RichContent.markdown("Title", "# hi\n- a"),
