@@ -82,6 +82,26 @@ class MessageTypesTest {
     }
 
     @Test
+    void aMentionedIdGoesWhereTheTextWritesThePersonsName() throws Exception {
+        Mentions mentions = new Mentions(List.of("alice01", "bob02"), List.of(), false,
+                Map.of("alice01", "Alice", "bob02", "Bob"));
+        Messages m = webhook().text("Carol: @Alice, can you and @Bobby look? cc @Bob").mentions(mentions);
+        assertThat(webhookBody(m)).isEqualTo("{\"msgtype\":\"text\",\"text\":{\"content\":"
+                + "\"Carol: @alice01, can you and @Bobby look? cc @bob02\"},\"at\":{\"atMobiles\":[],"
+                + "\"atUserIds\":[\"alice01\",\"bob02\"],\"isAtAll\":false}}");
+    }
+
+    @Test
+    void appRobotTextAndMarkdownCarryMentionedIdsInTheText() throws Exception {
+        Mentions mentions = new Mentions(List.of("alice01", "dave03"), List.of("13800000000"), true,
+                Map.of("alice01", "Alice"));
+        assertThat(appBody(app().text("Carol: @Alice look").mentions(mentions)))
+                .isEqualTo("sampleText {\"content\":\"Carol: @alice01 look @dave03\"}");
+        assertThat(appBody(app().rich(RichContent.markdown("T", "**@Alice** look")).mentions(mentions)))
+                .isEqualTo("sampleMarkdown {\"title\":\"T\",\"text\":\"**@Alice** look @alice01 @dave03\"}");
+    }
+
+    @Test
     void atAllOption() throws Exception {
         assertThat(webhookBody(webhook().text("everyone").option("at_all", true))).isEqualTo(
                 "{\"msgtype\":\"text\",\"text\":{\"content\":\"everyone\"},"
