@@ -242,6 +242,34 @@ class AdminPortTest {
     }
 
     @Test
+    void reloadAppliesChangedIdentitiesToTheNextMessage() throws Exception {
+        start("{}", "{\"rules\": [" + rule("a-to-b", "b") + "]}");
+        publishMentioning("u-a");
+        await("first delivered", () -> MemoryDriverFactory.sent("b").size() == 1);
+        // same platform, no identity: the id as it is
+        assertThat(MemoryDriverFactory.sent("b").get(0).mentions().userIds()).containsExactly("u-a");
+
+        configFile = Files.write(dir, "config.json", """
+                {"global": {"database": {"path": "data/bridge.db"},
+                            "delivery": {"poll_interval": "50ms", "backoff_base": "10ms"},
+                            "admin": {"port": %d, "token": "%s"},
+                            "identities": [{"a": "u-a", "b": "u-b"}]},
+                 "memory": {"a": {"listen_port": 0}, "b": {}, "c": {}}}
+                """.formatted(adminPort, TOKEN));
+        HttpResponse<String> reload = admin("POST", "/admin/reload", TOKEN);
+        assertThat(reload.statusCode()).as(reload.body()).isEqualTo(200);
+
+        publishMentioning("u-a");
+        await("second delivered", () -> MemoryDriverFactory.sent("b").size() == 2);
+        assertThat(MemoryDriverFactory.sent("b").get(1).mentions().userIds()).containsExactly("u-b");
+    }
+
+    private static void publishMentioning(String userId) {
+        MemoryDriverFactory.context("a").publish(io.chatbridge.spi.InboundMessage.builder().text("@ann hi")
+                .mentions(new io.chatbridge.spi.Mentions(List.of(userId), List.of(), false)).build());
+    }
+
+    @Test
     void reloadWithASyntaxErrorIsRefusedAndTheRunningRulesStay() throws Exception {
         start("{}", "{\"rules\": [" + rule("a-to-b", "b") + "]}");
         Files.write(dir, "rules.json", "{\"rules\": [" + rule("a-to-c", "c") + ",]");
