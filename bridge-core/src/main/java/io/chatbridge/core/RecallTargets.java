@@ -56,8 +56,8 @@ final class RecallTargets {
         List<OutboundMessage> out = new ArrayList<>(routed);
         Origin origin = null;
         for (DeliveryStore.MessageLink link : links) {
-            if (!known.test(link.targetInstance())) {
-                continue;
+            if (!known.test(link.targetInstance()) || link.targetMessageId() == null) {
+                continue; // a removed instance, or a copy the target gave no id for: nothing to recall by id
             }
             Map<String, Object> channel = channel(link.targetChannel());
             if (channel == null) {

@@ -269,7 +269,7 @@ public final class DeliveryEngine implements AutoCloseable {
         RECALLED("recalled"),
         /** No copy of the message was delivered to the target (an unknown id, or a message that matched no rule). */
         NOTHING_DELIVERED("nothing_delivered"),
-        /** The target cannot recall messages; its copy stays. */
+        /** The target cannot recall messages (or gave no id for its copy); its copy stays. */
         NOT_SUPPORTED("not_supported");
 
         private final String label;
@@ -402,11 +402,21 @@ public final class DeliveryEngine implements AutoCloseable {
                     null, e);
         }
         List<String> ids = new java.util.ArrayList<>();
+        boolean copyWithoutId = false;
         for (DeliveryStore.MessageLink link : links) {
-            if (link.targetInstance().equals(m.instanceId()) && link.targetChannel().equals(channel)
-                    && link.targetMessageId() != null && !link.targetMessageId().isBlank()) {
-                ids.add(link.targetMessageId());
+            if (link.targetInstance().equals(m.instanceId()) && link.targetChannel().equals(channel)) {
+                if (link.targetMessageId() != null && !link.targetMessageId().isBlank()) {
+                    ids.add(link.targetMessageId());
+                } else {
+                    copyWithoutId = true;
+                }
             }
+        }
+        if (ids.isEmpty() && copyWithoutId) {
+            LOG.debug("recall of message {} from {}: {} gave no id for its copy; it cannot be recalled there",
+                    m.recallOf(), sourceInstance, m.instanceId());
+            events.recalled(m, RecallOutcome.NOT_SUPPORTED);
+            return null;
         }
         if (ids.isEmpty()) {
             LOG.debug("recall of message {} from {}: no copy was delivered to {} {}; nothing to recall",
