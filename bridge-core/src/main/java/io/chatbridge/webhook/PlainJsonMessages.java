@@ -161,7 +161,7 @@ final class PlainJsonMessages {
             throw RejectedRequest.badRequest("mentions.names: expected an object from user id to display name, got "
                     + JsonBodies.describe(named));
         }
-        named.fields().forEachRemaining(e -> names.put(e.getKey(), e.getValue().asText()));
+        named.properties().forEach(e -> names.put(e.getKey(), e.getValue().asText()));
         return new Mentions(userIds, mobiles, node.path("all").asBoolean(false), names);
     }
 
