@@ -86,7 +86,7 @@ public final class CustomRobotMessage {
     }
 
     /** Where {@code @name} stands in {@code text} as a whole mention (white space or the text's ends around it). */
-    private static int mentionedAt(String text, String name) {
+    static int mentionedAt(String text, String name) {
         String token = "@" + name;
         for (int at = text.indexOf(token); at >= 0; at = text.indexOf(token, at + 1)) {
             int end = at + token.length();
