@@ -34,6 +34,9 @@ final class EgressBody {
                 item.put("size", a.size());
             }
             putIfSet(item, "mime", a.mime());
+            if (a.durationMillis() >= 0) {
+                item.put("duration_ms", a.durationMillis());
+            }
         }
         if (message.rich() != null) {
             body.set("rich", RichContentJson.write(message.rich()));

@@ -117,6 +117,17 @@ class WebhookEgressTest {
     }
 
     @Test
+    void aVoiceMessagesDurationIsCarriedAsDurationMs() throws Exception {
+        startDriver(Map.of());
+
+        driver.send(message(Map.of()).toBuilder().attachments(List.of(Attachment.builder().type("audio")
+                .url("https://example.com/v.amr").name("voice message").durationMillis(4200).build())).build());
+
+        assertThat(json(received.get(0).body()).get("attachments")).isEqualTo(json("[{\"type\":\"audio\","
+                + "\"url\":\"https://example.com/v.amr\",\"name\":\"voice message\",\"duration_ms\":4200}]"));
+    }
+
+    @Test
     void postsMessageJsonWithConfiguredHeadersAndIdempotencyKey() throws Exception {
         startDriver(Map.of("headers", Map.of("Authorization", "Bearer egress-token", "X-Team", "ops")));
         responseBody = "{\"id\": \"remote-9\"}";

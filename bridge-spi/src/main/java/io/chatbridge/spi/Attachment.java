@@ -20,19 +20,22 @@ public final class Attachment {
     private final long size;
     private final String mime;
     private final String sourceRef;
+    private final long durationMillis;
 
-    private Attachment(String type, String url, String name, long size, String mime, String sourceRef) {
+    private Attachment(String type, String url, String name, long size, String mime, String sourceRef,
+            long durationMillis) {
         this.type = type;
         this.url = url;
         this.name = name;
         this.size = size;
         this.mime = mime;
         this.sourceRef = sourceRef;
+        this.durationMillis = durationMillis;
     }
 
     /** An attachment of a kind at a URL, with no name, size or media type. */
     public static Attachment of(String type, String url) {
-        return new Attachment(type, url, null, -1, null, null);
+        return new Attachment(type, url, null, -1, null, null, -1);
     }
 
     /** A new builder; the size starts unknown (-1), every other field {@code null}. */
@@ -42,7 +45,8 @@ public final class Attachment {
 
     /** A builder holding this attachment's fields, to make a changed copy. */
     public Builder toBuilder() {
-        return new Builder().type(type).url(url).name(name).size(size).mime(mime).sourceRef(sourceRef);
+        return new Builder().type(type).url(url).name(name).size(size).mime(mime).sourceRef(sourceRef)
+                .durationMillis(durationMillis);
     }
 
     /** A coarse kind: {@code image}, {@code file}, {@code audio}, {@code video}... */
@@ -76,6 +80,17 @@ public final class Attachment {
      */
     public String sourceRef() {
         return sourceRef;
+    }
+
+    /**
+     * How long a voice message or video plays, in milliseconds, or -1 when unknown (the default, and always for
+     * files and pictures). Set by source drivers that know it (DingTalk: the {@code duration} of {@code audio} and
+     * {@code video} callbacks); targets that need it (DingTalk's {@code sampleAudio} / {@code sampleVideo}) use it
+     * as given and fall back to their own default when it is -1. Added after the first release: a driver built
+     * before it never sets it.
+     */
+    public long durationMillis() {
+        return durationMillis;
     }
 
     /** A copy with another URL (e.g. a fresh one resolved at send time). */
@@ -114,20 +129,22 @@ public final class Attachment {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof Attachment a && size == a.size && Objects.equals(type, a.type)
+        return o instanceof Attachment a && size == a.size && durationMillis == a.durationMillis
+                && Objects.equals(type, a.type)
                 && Objects.equals(url, a.url) && Objects.equals(name, a.name) && Objects.equals(mime, a.mime)
                 && Objects.equals(sourceRef, a.sourceRef);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(type, url, name, size, mime, sourceRef);
+        return Objects.hash(type, url, name, size, mime, sourceRef, durationMillis);
     }
 
     @Override
     public String toString() {
         return "Attachment[type=" + type + ", url=" + url + ", name=" + name + ", size=" + size + ", mime=" + mime
-                + (sourceRef == null ? "" : ", sourceRef=" + sourceRef) + "]";
+                + (sourceRef == null ? "" : ", sourceRef=" + sourceRef)
+                + (durationMillis < 0 ? "" : ", durationMillis=" + durationMillis) + "]";
     }
 
     /** Builds an {@link Attachment}. Not thread-safe. */
@@ -138,6 +155,7 @@ public final class Attachment {
         private long size = -1;
         private String mime;
         private String sourceRef;
+        private long durationMillis = -1;
 
         private Builder() {
         }
@@ -174,8 +192,17 @@ public final class Attachment {
             return this;
         }
 
+        /**
+         * How long the voice message or video plays, in milliseconds; -1 (the default) for unknown. See
+         * {@link Attachment#durationMillis()}.
+         */
+        public Builder durationMillis(long durationMillis) {
+            this.durationMillis = durationMillis < 0 ? -1 : durationMillis;
+            return this;
+        }
+
         public Attachment build() {
-            return new Attachment(type, url, name, size, mime, sourceRef);
+            return new Attachment(type, url, name, size, mime, sourceRef, durationMillis);
         }
     }
 }

@@ -266,7 +266,7 @@ public final class DingTalkDriver implements Driver {
     }
 
     private static DeliveryPlan.Uploader uploader(AppRobotSender sender) {
-        return (name, mime, bytes) -> sender.upload("image", name, mime, bytes);
+        return sender::upload;
     }
 
     /** Whether DingTalk could fetch {@code url}; in sandbox mode the sandbox's own URLs count as public. */

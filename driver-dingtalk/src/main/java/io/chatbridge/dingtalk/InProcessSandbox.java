@@ -35,7 +35,9 @@ record InProcessSandbox(DingTalkSandbox sandbox, List<WebhookConfig> webhooks) {
             groups.put(group.openConversationId(), group);
         }
         for (String id : config.sandbox().groups()) {
-            groups.putIfAbsent(id, new SandboxSettings.Group(id, id));
+            if (!DingTalkSandbox.isDirectConversationId(id)) { // a one-to-one chat the rules name is no group
+                groups.putIfAbsent(id, new SandboxSettings.Group(id, id));
+            }
         }
         List<SandboxSettings.Webhook> robots = new ArrayList<>();
         for (WebhookConfig webhook : config.webhooks()) {

@@ -171,6 +171,42 @@ class AttachmentsAtSendTimeTest {
     }
 
     @Test
+    void aServerErrorWhileFetchingAFileForAnAppRobotFailsTheDeliveryForARetryInsteadOfALine() throws Exception {
+        String url = serve(503, "text/plain", "busy".getBytes(StandardCharsets.UTF_8));
+        Attachment file = Attachment.builder().type("file").url(url).name("report.pdf").build();
+
+        assertThatThrownBy(() -> fixture.driver.send(Messages.toGroup("cidGroupB").text("see").attachment(file)
+                .build())).isInstanceOfSatisfying(DeliveryException.class, e -> assertThat(e.retryable()).isTrue());
+        assertThat(sandbox.conversation("cidGroupB")).noneMatch(m -> m.shows("report.pdf"));
+    }
+
+    @Test
+    void aFileFromAPlainUrlIsUploadedAndSentAsSampleFileToOneToOneTargets() throws Exception {
+        byte[] bytes = "col1,col2\n1,2\n".getBytes(StandardCharsets.UTF_8);
+        String url = serve(200, "text/csv", bytes);
+        Attachment file = Attachment.builder().type("file").url(url).name("numbers.csv").build();
+
+        fixture.driver.send(Messages.to(Map.of("user_ids", List.of("manager01"))).text("").attachment(file).build());
+
+        SandboxMessage sent = sandbox.awaitDirectMessage("manager01", m -> "file".equals(m.content().type()), WAIT);
+        assertThat(sent.content().media()).containsEntry("fileName", "numbers.csv").containsEntry("fileType", "csv");
+        assertThat(get(sent.content().media().get("url")).body()).isEqualTo(bytes);
+        assertThat(sandbox.directMessages("manager01")).hasSize(1); // no empty text message before it
+    }
+
+    @Test
+    void customRobotsShowFilesVoiceAndVideoAsLinesWithNameAndSize() throws Exception {
+        fixture.driver.send(Messages.to(Map.of("chat_group", "ops")).text("Alice:")
+                .attachment(Attachment.builder().type("file").name("q3.pdf").size(1_300).sourceRef("dc-1").build())
+                .attachment(Attachment.builder().type("audio").name("voice message").sourceRef("dc-2")
+                        .durationMillis(4_000).build())
+                .from("dt").build());
+
+        SandboxMessage shown = sandbox.awaitMessage("cidRobot_ops", m -> m.shows("q3.pdf"), WAIT);
+        assertThat(shown.content().text()).isEqualTo("Alice:\n[file] q3.pdf (1.3 KiB)\n[audio] voice message");
+    }
+
+    @Test
     void aSixtyThousandByteMarkdownAlertIsSplitAndDeliveredCompleteAndInOrder() throws Exception {
         StringBuilder alert = new StringBuilder("### 1,200 alerts firing\n");
         for (int i = 1; alert.length() < 60_000; i++) {

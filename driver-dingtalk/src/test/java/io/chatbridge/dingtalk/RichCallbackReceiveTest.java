@@ -120,7 +120,7 @@ class RichCallbackReceiveTest {
                 "msgId":"f1","msgtype":"file","content":{"downloadCode":"DC-F","fileName":"report.pdf",
                 "fileId":"123","spaceId":"456"}}""");
         InboundMessage audio = receive("{" + COMMON + """
-                "msgId":"a1","msgtype":"audio","content":{"downloadCode":"DC-V","recognition":"ship it today"}}""");
+                "msgId":"a1","msgtype":"audio","content":{"downloadCode":"DC-V","duration":4000,"recognition":"ship it today"}}""");
         InboundMessage video = receive("{" + COMMON + """
                 "msgId":"v1","msgtype":"video","content":{"downloadCode":"DC-M","duration":"12","videoType":"mp4"}}""");
 
@@ -128,17 +128,20 @@ class RichCallbackReceiveTest {
             assertThat(a.type()).isEqualTo("file");
             assertThat(a.name()).isEqualTo("report.pdf");
             assertThat(a.mime()).isEqualTo("application/pdf");
+            assertThat(a.durationMillis()).isEqualTo(-1);
             assertThat(a.sourceRef()).isEqualTo("DC-F");
         });
         assertThat(audio.text()).isEqualTo("ship it today");
         assertThat(audio.attachments()).singleElement().satisfies(a -> {
             assertThat(a.type()).isEqualTo("audio");
             assertThat(a.sourceRef()).isEqualTo("DC-V");
+            assertThat(a.durationMillis()).isEqualTo(4000);
         });
         assertThat(video.attachments()).singleElement().satisfies(a -> {
             assertThat(a.type()).isEqualTo("video");
             assertThat(a.mime()).isEqualTo("video/mp4");
             assertThat(a.sourceRef()).isEqualTo("DC-M");
+            assertThat(a.durationMillis()).isEqualTo(12);
         });
     }
 

@@ -166,13 +166,15 @@ public final class LoadRun {
                     Window b = closedLoop(barePort, false, options.seconds);
                     b.cpuSeconds = (cpuTicks(bare.pid()) - bareCpu) / 100.0;
                     b.generatorCpuSeconds = (cpuTicks(self) - genCpu) / 100.0;
+                    b.jettyThreads = ThreadCpu.jettyThreads(ThreadCpu.snapshot(bare.pid()));
                     long bridgeCpu = cpuTicks(bridge.pid());
                     Map<String, long[]> threadsBefore = ThreadCpu.snapshot(bridge.pid());
                     genCpu = cpuTicks(self);
                     Window w = closedLoop(bridgePort, true, options.seconds);
                     w.cpuSeconds = (cpuTicks(bridge.pid()) - bridgeCpu) / 100.0;
-                    w.threadCpu = ThreadCpu.perRequest(ThreadCpu.delta(threadsBefore,
-                            ThreadCpu.snapshot(bridge.pid())), w.ok);
+                    Map<String, long[]> threadsAfter = ThreadCpu.snapshot(bridge.pid());
+                    w.threadCpu = ThreadCpu.perRequest(ThreadCpu.delta(threadsBefore, threadsAfter), w.ok);
+                    w.jettyThreads = ThreadCpu.jettyThreads(threadsAfter);
                     w.generatorCpuSeconds = (cpuTicks(self) - genCpu) / 100.0;
                     double drained = drain(180);
                     report.bare.add(b);
@@ -243,6 +245,11 @@ public final class LoadRun {
         double cpuSeconds;
         /** The bridge's CPU µs per accepted request by thread group (bridge windows only). */
         String threadCpu = "";
+        /**
+         * The server's Jetty threads right after the window: Jetty keeps an idle thread 60 s, so this is how many
+         * the saturation made it start.
+         */
+        int jettyThreads;
         /** CPU time of this process (load generator and stand-in) during the window. */
         double generatorCpuSeconds;
 

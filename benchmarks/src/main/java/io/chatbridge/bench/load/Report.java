@@ -71,7 +71,8 @@ final class Report {
         line(s, "Bridge CPU µs per accepted callback by thread group, per round (includes delivering it when rules match):");
         line(s, "");
         for (int i = 0; i < bridge.size(); i++) {
-            line(s, "- round %d: %s", i + 1, bridge.get(i).threadCpu);
+            line(s, "- round %d: %s; Jetty threads after the window: bridge %d, bare Javalin %d", i + 1,
+                    bridge.get(i).threadCpu, bridge.get(i).jettyThreads, bare.get(i).jettyThreads);
         }
         line(s, "");
         line(s, "Fixed rate %d req/s, open loop, %d s (achieved %.0f req/s):", o.rate, o.seconds,

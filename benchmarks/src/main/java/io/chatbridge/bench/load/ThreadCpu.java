@@ -15,6 +15,8 @@ import java.util.TreeMap;
  */
 final class ThreadCpu {
 
+    private static final String JETTY = "jetty (ingress)";
+
     private ThreadCpu() {
     }
 
@@ -50,6 +52,11 @@ final class ThreadCpu {
         return groups;
     }
 
+    /** How many of the threads in {@code snapshot} are Jetty's. */
+    static int jettyThreads(Map<String, long[]> snapshot) {
+        return (int) snapshot.keySet().stream().filter(k -> k.endsWith(" " + JETTY)).count();
+    }
+
     /** "jetty 61 µs, delivery 40 µs, …" per request. */
     static String perRequest(Map<String, Long> groups, long requests) {
         StringBuilder s = new StringBuilder();
@@ -63,7 +70,7 @@ final class ThreadCpu {
     private static String group(String comm) {
         String c = comm.toLowerCase(Locale.ROOT);
         if (c.startsWith("jettyserverthre") || c.startsWith("qtp")) {
-            return "jetty (ingress)";
+            return JETTY;
         }
         if (c.startsWith("dingtalk-")) {
             return "dingtalk api calls";

@@ -30,7 +30,8 @@ import java.util.Map;
  *   <li>{@code v: 1}: the form of messages. Its optional properties {@code quote}, {@code recallOf},
  *       {@code mentions.names} (display names of mentioned ids),
  *       {@code sourceRef} (of an attachment) and the {@code richText} variant ({@code segments}) came with rich
- *       messages; rows without them read as before.</li>
+ *       messages, an attachment's {@code durationMillis} with voice and video sends; rows without them read as
+ *       before.</li>
  *   <li>{@code v: 2}: the same properties, written for recall deliveries ({@code recallOf} set) only. A release
  *       that reads up to form 1 ignores {@code recallOf} as an unknown property and would send a recall as an
  *       empty message; form 2 makes it refuse the row instead (left unclaimed for a replica that can read it).
@@ -206,15 +207,17 @@ final class MessageCodec {
     }
 
     /** {@code sourceRef}: the source platform's handle to fetch it at send time (a DingTalk downloadCode). */
-    record StoredAttachment(String type, String url, String name, Long size, String mime, String sourceRef) {
+    record StoredAttachment(String type, String url, String name, Long size, String mime, String sourceRef,
+            Long durationMillis) {
 
         static StoredAttachment of(Attachment a) {
-            return new StoredAttachment(a.type(), a.url(), a.name(), a.size(), a.mime(), a.sourceRef());
+            return new StoredAttachment(a.type(), a.url(), a.name(), a.size(), a.mime(), a.sourceRef(),
+                    a.durationMillis() < 0 ? null : a.durationMillis());
         }
 
         Attachment toAttachment() {
             return Attachment.builder().type(type).url(url).name(name).size(size == null ? -1 : size).mime(mime)
-                    .sourceRef(sourceRef).build();
+                    .sourceRef(sourceRef).durationMillis(durationMillis == null ? -1 : durationMillis).build();
         }
     }
 

@@ -82,6 +82,19 @@ class MessageCodecTest {
         assertThat(read.isRecall()).isTrue();
     }
 
+    @Test
+    void roundTripsTheDurationOfAVoiceMessageAndLeavesItOutWhenUnknown() {
+        OutboundMessage m = fullMessage().toBuilder().attachments(List.of(
+                Attachment.builder().type("audio").name("voice message").sourceRef("dlc-2").durationMillis(4200)
+                        .build(),
+                Attachment.builder().type("file").name("a.pdf").sourceRef("dlc-3").build())).build();
+        String json = MessageCodec.write(m);
+        assertThat(json).contains("\"durationMillis\":4200").containsOnlyOnce("durationMillis");
+        OutboundMessage read = MessageCodec.read(json);
+        assertThat(read).isEqualTo(m);
+        assertThat(read.attachments()).extracting(Attachment::durationMillis).containsExactly(4200L, -1L);
+    }
+
     @ParameterizedTest
     @MethodSource("everyRichContent")
     void roundTripsEveryRichContentVariant(RichContent rich) {

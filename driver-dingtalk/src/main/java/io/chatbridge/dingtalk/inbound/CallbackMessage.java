@@ -104,13 +104,13 @@ public final class CallbackMessage {
                 String recognition = text(content, "recognition");
                 message.text(recognition == null ? "" : recognition.strip());
                 message.attachment(Attachment.builder().type("audio").name("voice message")
-                        .sourceRef(downloadCode(content)).build());
+                        .durationMillis(duration(content)).sourceRef(downloadCode(content)).build());
             }
             case "video" -> {
                 String videoType = text(content, "videoType");
                 String name = "video" + (videoType == null ? "" : "." + videoType);
                 message.attachment(Attachment.builder().type("video").name(name).mime(mimeOf(name))
-                        .sourceRef(downloadCode(content)).build());
+                        .durationMillis(duration(content)).sourceRef(downloadCode(content)).build());
             }
             default -> message.text(unsupported(msgtype));
         }
@@ -243,6 +243,24 @@ public final class CallbackMessage {
         String id = firstNonBlank(text(replied, "msgId"), text(content, "originalMsgId"));
         Sender sender = Sender.of(text(replied, "senderId"), text(replied, "senderNick"));
         return Quote.of(id, sender, quoted);
+    }
+
+    /**
+     * {@code content.duration} of an audio or video callback, in milliseconds (a number or a numeric string);
+     * -1 when absent or not a number.
+     */
+    private static long duration(JsonNode content) {
+        String value = text(content, "duration");
+        if (value == null) {
+            return -1;
+        }
+        try {
+            long ms = Math.round(Double.parseDouble(value.strip()));
+            return ms < 0 ? -1 : ms;
+        } catch (NumberFormatException e) {
+            LOG.debug("duration '{}' is not a number; left unknown", value);
+            return -1;
+        }
     }
 
     private static String mimeOf(String name) {

@@ -68,6 +68,31 @@ public record AppRobotMessage(String msgKey, Map<String, Object> msgParam) {
         return new AppRobotMessage("sampleImageMsg", params("photoURL", photoUrl));
     }
 
+    /** {@code sampleFile {mediaId, fileName, fileType}} (protocol §4): a file uploaded as type {@code file}. */
+    public static AppRobotMessage file(String mediaId, String fileName, String fileType) {
+        return new AppRobotMessage("sampleFile", params("mediaId", mediaId, "fileName", fileName,
+                "fileType", fileType));
+    }
+
+    /**
+     * {@code sampleAudio {mediaId, duration}}: a voice message uploaded as type {@code voice}.
+     *
+     * @param durationMillis how long it plays, milliseconds, as a string
+     */
+    public static AppRobotMessage audio(String mediaId, String durationMillis) {
+        return new AppRobotMessage("sampleAudio", params("mediaId", mediaId, "duration", durationMillis));
+    }
+
+    /**
+     * {@code sampleVideo {duration, videoMediaId, videoType, picMediaId}}: a video uploaded as type {@code video}
+     * and its cover picture uploaded as type {@code image}.
+     */
+    public static AppRobotMessage video(String videoMediaId, String durationMillis, String videoType,
+            String picMediaId) {
+        return new AppRobotMessage("sampleVideo", params("duration", durationMillis, "videoMediaId", videoMediaId,
+                "videoType", videoType, "picMediaId", picMediaId));
+    }
+
     private static AppRobotMessage actionCard(RichContent.ActionCard card) {
         List<RichContent.Button> buttons = card.buttons();
         if (card.singleUrl() != null) {

@@ -24,11 +24,17 @@ import org.slf4j.LoggerFactory;
  *       picture's own URL when it is public and lasting, else a {@code media_id} from uploading the bytes (fetched
  *       now through the source instance, so a DingTalk link that expired while the delivery waited does not
  *       matter).</li>
+ *   <li>App robot, files, voice and video: the bytes fetched now through the source instance, uploaded
+ *       ({@code media/upload} with type {@code file}, {@code voice} or {@code video}), then {@code sampleFile}
+ *       {@code {mediaId, fileName, fileType}}, {@code sampleAudio {mediaId, duration}} or {@code sampleVideo
+ *       {duration, videoMediaId, videoType, picMediaId}} ({@link #VIDEO_COVER} uploaded as the cover). An upload
+ *       DingTalk refuses (size, type) becomes a text line naming the file and the reason.</li>
  *   <li>Custom robot (no picture type): markdown with {@code ![name](url)} when a fresh URL is public, else a text
- *       line naming the picture.</li>
+ *       line naming the picture. Files, voice and video: a text line with name and size (custom robots have no
+ *       such types).</li>
  *   <li>Rich text (text and pictures in order): markdown with the pictures in place.</li>
- *   <li>A picture over {@code global.media.max_bytes}, or one the source cannot give any more: a text line with
- *       name and size or reason, never a failed delivery. Retryable problems (network) fail the delivery for a
+ *   <li>An attachment over {@code global.media.max_bytes}, or one the source cannot give any more: a text line
+ *       with name and size or reason, never a failed delivery. Retryable problems (network) fail the delivery for a
  *       retry.</li>
  *   <li>Text and markdown over DingTalk's size limits: numbered parts ({@link LongMessages}).</li>
  * </ul>
@@ -49,11 +55,25 @@ public final class DeliveryPlan {
         long maxBytes();
     }
 
-    /** Uploads picture bytes; returns the {@code media_id}. */
+    /** Uploads bytes with {@code media/upload}; returns the {@code media_id}. */
     @FunctionalInterface
     public interface Uploader {
-        String uploadImage(String name, String mime, byte[] bytes) throws DeliveryException;
+        /** @param type {@code image}, {@code voice}, {@code video} or {@code file} */
+        String upload(String type, String name, String mime, byte[] bytes) throws DeliveryException;
     }
+
+    /**
+     * The cover picture of every video sent to an app robot ({@code sampleVideo} needs a {@code picMediaId}, and
+     * the bridge has no frame of the video to show): a 320×180 dark PNG with a light play triangle, uploaded with
+     * each video.
+     */
+    public static final byte[] VIDEO_COVER = resource("video-cover.png");
+
+    /**
+     * The {@code duration} sent for a voice message or video whose source gave none ({@code sampleAudio} and
+     * {@code sampleVideo} require one): 1 s, in milliseconds.
+     */
+    public static final long UNKNOWN_DURATION_MS = 1_000;
 
     private final String instanceId;
     private final Media media;
@@ -73,22 +93,124 @@ public final class DeliveryPlan {
     public List<AppRobotMessage> forAppRobot(OutboundMessage message, Uploader uploader) throws DeliveryException {
         List<AppRobotMessage> out = new ArrayList<>();
         OutboundMessage base = richTextAsMarkdown(message);
-        List<Attachment> pictures = separatePictures(base);
-        OutboundMessage rest = pictures.isEmpty() ? base : withoutPictures(base);
+        List<Attachment> separate = separateMedia(base);
+        OutboundMessage rest = separate.isEmpty() ? base : withoutMedia(base);
         OutgoingContent content = OutgoingContent.of(rest);
-        if (pictures.isEmpty() || !content.isText() || !rest.renderedText().isBlank()) {
-            OutgoingContent shown = pictures.isEmpty() ? content
+        if (separate.isEmpty() || !content.isText() || !rest.renderedText().isBlank()) {
+            OutgoingContent shown = separate.isEmpty() ? content
                     : new OutgoingContent(null, rest.renderedText().strip(), content.mentions());
             for (OutgoingContent part : LongMessages.split(shown, LongMessages.APP_ROBOT_TEXT_BYTES)) {
                 out.add(AppRobotMessage.of(part));
             }
         }
-        for (Attachment picture : pictures) {
-            String photo = photo(message, picture, uploader);
-            out.add(photo.startsWith(LINE) ? AppRobotMessage.of(new OutgoingContent(null, photo.substring(1),
-                    content.mentions())) : AppRobotMessage.image(photo));
+        for (Attachment attachment : separate) {
+            if (IMAGE.equals(attachment.type())) {
+                String photo = photo(message, attachment, uploader);
+                out.add(photo.startsWith(LINE) ? AppRobotMessage.of(new OutgoingContent(null, photo.substring(1),
+                        content.mentions())) : AppRobotMessage.image(photo));
+            } else {
+                out.add(fileVoiceOrVideo(message, attachment, uploader, content));
+            }
         }
         return out;
+    }
+
+    /**
+     * {@code sampleFile}, {@code sampleAudio} or {@code sampleVideo} with the bytes uploaded now, else a text line
+     * naming the attachment and why (too large, no longer available, refused by DingTalk). Rethrows what a retry
+     * may fix (network, 5xx, throttling).
+     */
+    private AppRobotMessage fileVoiceOrVideo(OutboundMessage message, Attachment attachment, Uploader uploader,
+            OutgoingContent content) throws DeliveryException {
+        AttachmentContent bytes;
+        try {
+            if (attachment.size() > media.maxBytes()) {
+                throw new AttachmentTooLargeException(attachment.name(), attachment.size(), media.maxBytes());
+            }
+            bytes = media.open(attachment);
+        } catch (DeliveryException e) {
+            return line(unavailable(message, attachment, e), content);
+        }
+        String mime = bytes.mime() != null ? bytes.mime() : attachment.mime();
+        String fileName = uploadName(attachment, mime);
+        String type = attachment.type();
+        String uploadType = FILE.equals(type) ? "file" : AUDIO.equals(type) ? "voice" : "video";
+        try {
+            String mediaId = uploader.upload(uploadType, fileName, mime, bytes.bytes());
+            String duration = Long.toString(attachment.durationMillis() >= 0 ? attachment.durationMillis()
+                    : UNKNOWN_DURATION_MS);
+            if (FILE.equals(type)) {
+                return AppRobotMessage.file(mediaId, fileName, extension(fileName, mime, "file"));
+            }
+            if (AUDIO.equals(type)) {
+                return AppRobotMessage.audio(mediaId, duration);
+            }
+            String cover = uploader.upload(IMAGE, "video-cover.png", "image/png", VIDEO_COVER);
+            return AppRobotMessage.video(mediaId, duration, extension(fileName, mime, "mp4"), cover);
+        } catch (DeliveryException e) {
+            if (e.retryable()) {
+                throw e;
+            }
+            LOG.warn("[{}] delivery {}: DingTalk refused the {} upload of {} ({}), sent as a line: {}", instanceId,
+                    message.deliveryId(), uploadType, fileName, Attachment.humanSize(bytes.size()), e.getMessage());
+            return line("[" + kind(attachment) + "] " + nameOf(attachment) + " (" + Attachment.humanSize(bytes.size())
+                    + ", refused by DingTalk: " + refusalReason(e) + ")", content);
+        }
+    }
+
+    private static AppRobotMessage line(String text, OutgoingContent content) {
+        return AppRobotMessage.of(new OutgoingContent(null, text, content.mentions()));
+    }
+
+    /** DingTalk's words for a refused upload ({@code errcode 40006 …}), without the call's own prefix. */
+    private static String refusalReason(DeliveryException e) {
+        String text = e.getMessage() == null ? "" : e.getMessage();
+        int at = text.indexOf("errcode ");
+        return at < 0 ? (text.isBlank() ? "refused" : text) : text.substring(at);
+    }
+
+    /**
+     * The file name to upload: the attachment's, given an extension from its media type when it has none (DingTalk
+     * judges an upload's type by its name; a voice message arrives named {@code voice message}).
+     */
+    static String uploadName(Attachment attachment, String mime) {
+        String name = attachment.name() == null || attachment.name().isBlank() ? kind(attachment) : attachment.name();
+        if (name.lastIndexOf('.') > 0 && name.lastIndexOf('.') < name.length() - 1) {
+            return name;
+        }
+        String ext = MIME_EXTENSIONS.get(mime == null ? "" : mime.toLowerCase(Locale.ROOT).split(";")[0].strip());
+        String base = AUDIO.equals(attachment.type()) && name.equals("voice message") ? "voice" : name;
+        return ext == null ? name : base.replace(' ', '-') + "." + ext;
+    }
+
+    /** The extension of {@code fileName} ({@code pdf}), else of the media type, else {@code fallback}. */
+    static String extension(String fileName, String mime, String fallback) {
+        int dot = fileName.lastIndexOf('.');
+        if (dot > 0 && dot < fileName.length() - 1) {
+            return fileName.substring(dot + 1).toLowerCase(Locale.ROOT);
+        }
+        String ext = MIME_EXTENSIONS.get(mime == null ? "" : mime.toLowerCase(Locale.ROOT).split(";")[0].strip());
+        return ext == null ? fallback : ext;
+    }
+
+    private static final java.util.Map<String, String> MIME_EXTENSIONS = java.util.Map.ofEntries(
+            java.util.Map.entry("audio/amr", "amr"), java.util.Map.entry("audio/mpeg", "mp3"),
+            java.util.Map.entry("audio/mp3", "mp3"), java.util.Map.entry("audio/wav", "wav"),
+            java.util.Map.entry("audio/x-wav", "wav"), java.util.Map.entry("audio/wave", "wav"),
+            java.util.Map.entry("audio/ogg", "ogg"), java.util.Map.entry("audio/mp4", "m4a"),
+            java.util.Map.entry("video/mp4", "mp4"), java.util.Map.entry("video/quicktime", "mov"),
+            java.util.Map.entry("application/pdf", "pdf"), java.util.Map.entry("application/zip", "zip"),
+            java.util.Map.entry("text/plain", "txt"));
+
+    private static byte[] resource(String name) {
+        try (java.io.InputStream in = DeliveryPlan.class.getResourceAsStream(name)) {
+            if (in == null) {
+                throw new IllegalStateException("resource " + name + " is missing from the classpath");
+            }
+            return in.readAllBytes();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     /** The custom robot messages for {@code message}, in order. */
@@ -126,7 +248,7 @@ public final class DeliveryPlan {
             return LINE + unavailable(message, picture, e);
         }
         try {
-            return uploader.uploadImage(picture.name() == null ? "image" : picture.name(),
+            return uploader.upload(IMAGE, picture.name() == null ? "image" : picture.name(),
                     bytes.mime() != null ? bytes.mime() : picture.mime(), bytes.bytes());
         } catch (DeliveryException e) {
             if (e.retryable()) {
@@ -214,18 +336,40 @@ public final class DeliveryPlan {
         return m.toBuilder().text("").rich(RichContent.markdown(title, body.toString().strip())).attachments(List.of()).build();
     }
 
+    private static final String IMAGE = "image";
+    private static final String FILE = "file";
+    private static final String AUDIO = "audio";
+    private static final String VIDEO = "video";
+
     /** The pictures a message shows besides its content (not when a rule asks for another message type). */
     private static List<Attachment> separatePictures(OutboundMessage m) {
+        return separate(m, a -> IMAGE.equals(a.type()));
+    }
+
+    /** The pictures, files, voice and video an app robot sends as messages of their own, in order. */
+    private static List<Attachment> separateMedia(OutboundMessage m) {
+        return separate(m, DeliveryPlan::ownMessage);
+    }
+
+    private static boolean ownMessage(Attachment a) {
+        return IMAGE.equals(a.type()) || FILE.equals(a.type()) || AUDIO.equals(a.type()) || VIDEO.equals(a.type());
+    }
+
+    private static List<Attachment> separate(OutboundMessage m, Predicate<Attachment> which) {
         if (m.rich() != null || m.option(OutgoingContent.MSG_TYPE) != null
                 || m.extensions().get(OutgoingContent.XV_MSG_TYPE) != null) {
             return List.of();
         }
-        return m.attachments().stream().filter(a -> "image".equals(a.type())).toList();
+        return m.attachments().stream().filter(which).toList();
     }
 
     private static OutboundMessage withoutPictures(OutboundMessage m) {
-        return m.toBuilder().attachments(m.attachments().stream().filter(a -> !"image".equals(a.type())).toList())
+        return m.toBuilder().attachments(m.attachments().stream().filter(a -> !IMAGE.equals(a.type())).toList())
                 .build();
+    }
+
+    private static OutboundMessage withoutMedia(OutboundMessage m) {
+        return m.toBuilder().attachments(m.attachments().stream().filter(a -> !ownMessage(a)).toList()).build();
     }
 
     private static String markdownOf(OutgoingContent content, OutboundMessage m) {

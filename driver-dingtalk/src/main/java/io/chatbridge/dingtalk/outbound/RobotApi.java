@@ -129,8 +129,10 @@ public final class RobotApi {
                 .setMsgParam(json(message));
         OrgGroupSendHeaders headers = new OrgGroupSendHeaders();
         headers.xAcsDingtalkAccessToken = token;
-        beforeCall(GROUP_SEND);
-        OrgGroupSendResponseBody body = robot.orgGroupSendWithOptions(request, headers, runtime()).getBody();
+        OrgGroupSendResponseBody body;
+        try (OpenApiBudget.Call call = beforeCall(GROUP_SEND)) {
+            body = robot.orgGroupSendWithOptions(request, headers, runtime()).getBody();
+        }
         return body == null ? null : body.getProcessQueryKey();
     }
 
@@ -150,11 +152,10 @@ public final class RobotApi {
         this.budget = budget;
     }
 
-    private void beforeCall(String api) throws InterruptedException {
+    /** Waits for the budget of {@code api}; the caller closes the call when the answer came back. */
+    private OpenApiBudget.Call beforeCall(String api) throws InterruptedException {
         OpenApiBudget b = budget;
-        if (b != null) {
-            b.beforeCall(api);
-        }
+        return b == null ? OpenApiBudget.Call.UNPACED : b.beforeCall(api);
     }
 
     /** {@code POST /v1.0/robot/oToMessages/batchSend} for at most 20 staff ids. */
@@ -167,8 +168,9 @@ public final class RobotApi {
                 .setMsgParam(json(message));
         BatchSendOTOHeaders headers = new BatchSendOTOHeaders();
         headers.xAcsDingtalkAccessToken = token;
-        beforeCall(USERS_SEND);
-        return robot.batchSendOTOWithOptions(request, headers, runtime()).getBody();
+        try (OpenApiBudget.Call call = beforeCall(USERS_SEND)) {
+            return robot.batchSendOTOWithOptions(request, headers, runtime()).getBody();
+        }
     }
 
     /**
@@ -181,9 +183,10 @@ public final class RobotApi {
                 .setDownloadCode(downloadCode);
         RobotMessageFileDownloadHeaders headers = new RobotMessageFileDownloadHeaders();
         headers.xAcsDingtalkAccessToken = token;
-        beforeCall(FILE_DOWNLOAD);
-        RobotMessageFileDownloadResponseBody body =
-                robot.robotMessageFileDownloadWithOptions(request, headers, runtime()).getBody();
+        RobotMessageFileDownloadResponseBody body;
+        try (OpenApiBudget.Call call = beforeCall(FILE_DOWNLOAD)) {
+            body = robot.robotMessageFileDownloadWithOptions(request, headers, runtime()).getBody();
+        }
         if (body == null || body.getDownloadUrl() == null || body.getDownloadUrl().isBlank()) {
             throw new UnreadableAnswerException(200, "messageFiles/download answered without downloadUrl");
         }
@@ -210,12 +213,14 @@ public final class RobotApi {
         form.writeBytes(("\r\n--" + boundary + "--\r\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
         URI uri = URI.create(oapi + "/media/upload?access_token="
                 + java.net.URLEncoder.encode(token, java.nio.charset.StandardCharsets.UTF_8) + "&type=" + type);
-        beforeCall(MEDIA_UPLOAD);
-        java.net.http.HttpResponse<String> response = http.send(java.net.http.HttpRequest.newBuilder(uri)
-                .timeout(Duration.ofMillis(READ_TIMEOUT_MS * 3L))
-                .header("Content-Type", "multipart/form-data; boundary=" + boundary)
-                .POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(form.toByteArray())).build(),
-                java.net.http.HttpResponse.BodyHandlers.ofString());
+        java.net.http.HttpResponse<String> response;
+        try (OpenApiBudget.Call call = beforeCall(MEDIA_UPLOAD)) {
+            response = http.send(java.net.http.HttpRequest.newBuilder(uri)
+                    .timeout(Duration.ofMillis(READ_TIMEOUT_MS * 3L))
+                    .header("Content-Type", "multipart/form-data; boundary=" + boundary)
+                    .POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(form.toByteArray())).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+        }
         com.fasterxml.jackson.databind.JsonNode answer;
         try {
             answer = JSON.readTree(response.body());
@@ -250,8 +255,10 @@ public final class RobotApi {
         com.aliyun.dingtalkrobot_1_0.models.OrgGroupRecallHeaders headers =
                 new com.aliyun.dingtalkrobot_1_0.models.OrgGroupRecallHeaders();
         headers.xAcsDingtalkAccessToken = token;
-        beforeCall(GROUP_RECALL);
-        var body = robot.orgGroupRecallWithOptions(request, headers, runtime()).getBody();
+        com.aliyun.dingtalkrobot_1_0.models.OrgGroupRecallResponseBody body;
+        try (OpenApiBudget.Call call = beforeCall(GROUP_RECALL)) {
+            body = robot.orgGroupRecallWithOptions(request, headers, runtime()).getBody();
+        }
         return body == null || body.getFailedResult() == null ? Map.of() : body.getFailedResult();
     }
 
@@ -263,8 +270,10 @@ public final class RobotApi {
         com.aliyun.dingtalkrobot_1_0.models.BatchRecallOTOHeaders headers =
                 new com.aliyun.dingtalkrobot_1_0.models.BatchRecallOTOHeaders();
         headers.xAcsDingtalkAccessToken = token;
-        beforeCall(USERS_RECALL);
-        var body = robot.batchRecallOTOWithOptions(request, headers, runtime()).getBody();
+        com.aliyun.dingtalkrobot_1_0.models.BatchRecallOTOResponseBody body;
+        try (OpenApiBudget.Call call = beforeCall(USERS_RECALL)) {
+            body = robot.batchRecallOTOWithOptions(request, headers, runtime()).getBody();
+        }
         return body == null || body.getFailedResult() == null ? Map.of() : body.getFailedResult();
     }
 

@@ -147,6 +147,13 @@ public final class CallbackBody {
             return this;
         }
 
+        /** A one-to-one chat with the robot ({@code conversationType} 1, no title). */
+        public TextBuilder oneToOne() {
+            this.conversationType = ONE_TO_ONE;
+            this.conversationTitle = null;
+            return this;
+        }
+
         public TextBuilder atUser(String dingtalkId, String staffId) {
             atUsers.add(new AtUser(dingtalkId, staffId));
             return this;

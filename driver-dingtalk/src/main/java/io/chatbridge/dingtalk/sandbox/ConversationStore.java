@@ -82,6 +82,20 @@ final class ConversationStore {
         }
     }
 
+    /** Replaces the direct message to or from {@code userId} with the same id (e.g. once its delivery finished). */
+    void replaceDirect(String userId, SandboxMessage message) {
+        synchronized (lock) {
+            List<SandboxMessage> messages = directs.getOrDefault(userId, List.of());
+            for (int i = 0; i < messages.size(); i++) {
+                if (messages.get(i).id().equals(message.id())) {
+                    messages.set(i, message);
+                    changed();
+                    return;
+                }
+            }
+        }
+    }
+
     List<SandboxMessage> group(String openConversationId) {
         synchronized (lock) {
             List<SandboxMessage> messages = groups.get(openConversationId);

@@ -144,6 +144,7 @@ public final class DingTalkSandbox implements AutoCloseable {
             config.routes.get("/sandbox/web/{file}", this::webFile);
             config.routes.get("/sandbox/api/state", this::state);
             config.routes.post("/sandbox/api/groups/{id}/messages", this::memberMessage);
+            config.routes.post("/sandbox/api/directs/messages", this::directMessage);
             // Stream mode (protocol §6): the gateway, and the page's controls for it
             stream.routes(config.routes);
             config.routes.post("/sandbox/api/stream/disconnect", ctx -> ok(ctx, json.createObjectNode()
@@ -281,7 +282,7 @@ public final class DingTalkSandbox implements AutoCloseable {
         String msgId = "msg" + randomId(18);
         String session = randomId(24);
         long sessionExpires = now + SESSION_LIFETIME.toMillis();
-        sessions.put(session, new Session(openConversationId, sessionExpires));
+        sessions.put(session, new Session(openConversationId, null, sessionExpires));
         ObjectNode body = callbacks.body(group, msgId, nick, text, now,
                 baseUrl() + "/robot/sendBySession?session=" + session, sessionExpires);
         shape.accept(body);
@@ -400,6 +401,150 @@ public final class DingTalkSandbox implements AutoCloseable {
                 replied.putObject("content").put("originalMsgId", quoted.id());
             }
         }, text);
+    }
+
+    // ---- one-to-one chats with the robot (where DingTalk delivers files, voice and video) ----
+
+    /** The staff id the sandbox gives member {@code senderNick} ("Alice Smith" → {@code alicesmith}). */
+    public static String staffIdOf(String senderNick) {
+        return MemberCallbacks.staffId(senderNick == null || senderNick.isBlank() ? "Sandbox user" : senderNick.strip());
+    }
+
+    /**
+     * The {@code conversationId} of the one-to-one chat between user {@code userId} and the robot, as its callbacks
+     * carry it (a rule's {@code open_conversation_id} for messages from that chat); stable for a user id.
+     */
+    public static String directConversationId(String userId) {
+        return MemberCallbacks.directConversationId(userId);
+    }
+
+    /** Whether {@code conversationId} names a sandbox one-to-one chat ({@link #directConversationId}), not a group. */
+    public static boolean isDirectConversationId(String conversationId) {
+        return conversationId != null && conversationId.startsWith(MemberCallbacks.DIRECT_PREFIX);
+    }
+
+    /** The built-in voice message (1 s WAV) members send from the page. */
+    public static byte[] sampleVoice() {
+        return SandboxMedia.SAMPLE_VOICE.clone();
+    }
+
+    /** The built-in video members send from the page (an MP4 header only: named and typed as a video, not playable). */
+    public static byte[] sampleVideo() {
+        return SandboxMedia.SAMPLE_VIDEO.clone();
+    }
+
+    /**
+     * Acts as member {@code senderNick} writing {@code text} to the robot in their one-to-one chat
+     * ({@code conversationType} 1); shown in {@link #directMessages} of {@link #staffIdOf the member's staff id}.
+     */
+    public SandboxMessage postDirectAsMember(String senderNick, String text) {
+        if (text == null || text.isBlank()) {
+            throw new IllegalArgumentException("text is required");
+        }
+        return postDirect(senderNick, MessageContent.text(text), body -> {
+        }, text);
+    }
+
+    /**
+     * Acts as member {@code senderNick} sending a file to the robot in their one-to-one chat: a {@code file}
+     * callback with {@code content {downloadCode, fileName}}, the bytes served by {@code messageFiles/download}.
+     */
+    public SandboxMessage postFileAsDirectMember(String senderNick, String fileName, String mime, byte[] bytes) {
+        if (fileName == null || fileName.isBlank()) {
+            throw new IllegalArgumentException("a file name is required");
+        }
+        String type = mime == null || mime.isBlank() ? "application/octet-stream" : mime;
+        String code = media.addMemberFile(new SandboxMedia.File(fileName, type, bytes));
+        MessageContent shown = memberMedia("file", Map.of("fileName", fileName, "size", Long.toString(bytes.length),
+                "url", baseUrl() + "/sandbox/view/" + code));
+        return postDirect(senderNick, shown, body -> {
+            body.remove("text");
+            body.put("msgtype", "file");
+            body.putObject("content").put("downloadCode", code).put("fileName", fileName)
+                    .put("fileId", "sbxfile" + randomId(9)).put("spaceId", "sbxspace");
+        }, "");
+    }
+
+    /**
+     * Acts as member {@code senderNick} sending a voice message ({@code null} bytes: the built-in 1 s WAV) in their
+     * one-to-one chat: an {@code audio} callback with {@code content {downloadCode, duration, recognition}}.
+     *
+     * @param durationMillis {@code content.duration}; -1 leaves it out
+     * @param recognition DingTalk's speech-to-text of it, or {@code null}
+     */
+    public SandboxMessage postVoiceAsDirectMember(String senderNick, byte[] bytes, String mime, long durationMillis,
+            String recognition) {
+        byte[] voice = bytes == null ? SandboxMedia.SAMPLE_VOICE : bytes;
+        String code = media.addMemberFile(new SandboxMedia.File("voice", mime == null ? "audio/wav" : mime, voice));
+        long duration = bytes == null && durationMillis < 0 ? SandboxMedia.SAMPLE_VOICE_MILLIS : durationMillis;
+        Map<String, String> shown = new LinkedHashMap<>();
+        shown.put("url", baseUrl() + "/sandbox/view/" + code);
+        shown.put("size", Long.toString(voice.length));
+        if (duration >= 0) {
+            shown.put("duration", Long.toString(duration));
+        }
+        if (recognition != null) {
+            shown.put("recognition", recognition);
+        }
+        return postDirect(senderNick, memberMedia("audio", shown), body -> {
+            body.remove("text");
+            body.put("msgtype", "audio");
+            ObjectNode content = body.putObject("content").put("downloadCode", code);
+            if (duration >= 0) {
+                content.put("duration", duration);
+            }
+            if (recognition != null) {
+                content.put("recognition", recognition);
+            }
+        }, recognition == null ? "" : recognition);
+    }
+
+    /**
+     * Acts as member {@code senderNick} sending a video ({@code null} bytes: the built-in sample) in their one-to-one
+     * chat: a {@code video} callback with {@code content {downloadCode, duration, videoType: "mp4"}}.
+     */
+    public SandboxMessage postVideoAsDirectMember(String senderNick, byte[] bytes, long durationMillis) {
+        byte[] video = bytes == null ? SandboxMedia.SAMPLE_VIDEO : bytes;
+        String code = media.addMemberFile(new SandboxMedia.File("video.mp4", "video/mp4", video));
+        long duration = durationMillis < 0 ? 3_000 : durationMillis;
+        MessageContent shown = memberMedia("video", Map.of("url", baseUrl() + "/sandbox/view/" + code,
+                "size", Long.toString(video.length), "duration", Long.toString(duration), "videoType", "mp4"));
+        return postDirect(senderNick, shown, body -> {
+            body.remove("text");
+            body.put("msgtype", "video");
+            body.putObject("content").put("downloadCode", code).put("duration", duration).put("videoType", "mp4");
+        }, "");
+    }
+
+    private static MessageContent memberMedia(String type, Map<String, String> media) {
+        return new MessageContent(type, null, null, null, null, null, List.of(), List.of(), List.of(), List.of(),
+                false, media);
+    }
+
+    /** Records a member's one-to-one message and delivers its callback ({@code shape} turns the text body). */
+    private SandboxMessage postDirect(String senderNick, MessageContent shown,
+            java.util.function.Consumer<ObjectNode> shape, String text) {
+        String nick = senderNick == null || senderNick.isBlank() ? "Sandbox user" : senderNick.strip();
+        String userId = MemberCallbacks.staffId(nick);
+        long now = clock.millis();
+        String msgId = "msg" + randomId(18);
+        String session = randomId(24);
+        long sessionExpires = now + SESSION_LIFETIME.toMillis();
+        sessions.put(session, new Session(null, userId, sessionExpires));
+        ObjectNode body = callbacks.directBody(directConversationId(userId), msgId, nick, text, now,
+                baseUrl() + "/robot/sendBySession?session=" + session, sessionExpires);
+        shape.accept(body);
+        SandboxMessage message = new SandboxMessage(msgId, now, SandboxMessage.VIA_MEMBER, nick, shown,
+                SandboxMessage.Delivery.pending());
+        store.addDirect(userId, message);
+        (streamMode ? stream.push(body) : callbacks.deliver(body, now)).thenAccept(delivery -> {
+            if (delivery.state() == SandboxMessage.Delivery.State.FAILED) {
+                LOG.warn("one-to-one message {} of {} was not delivered to the bridge: {}", msgId, userId,
+                        delivery.detail());
+            }
+            store.replaceDirect(userId, message.withDelivery(delivery));
+        });
+        return message;
     }
 
     // ---- OpenAPI (protocol §2–§3) ----
@@ -547,6 +692,8 @@ public final class DingTalkSandbox implements AutoCloseable {
     private void downloadFile(Context ctx) {
         Object found = media.download(ctx.pathParam("code"), ctx.queryParam("expires"), ctx.queryParam("signature"));
         if (found instanceof SandboxMedia.File file) {
+            // as OSS does: the length up front, so a too large file is known before its bytes are read
+            ctx.header("Content-Length", Integer.toString(file.bytes().length));
             ctx.contentType(file.mime()).result(file.bytes());
             return;
         }
@@ -603,10 +750,28 @@ public final class DingTalkSandbox implements AutoCloseable {
             ok(ctx, answer.put("errcode", 40005).put("errmsg", "不合法的文件类型 (not an image)"));
             return;
         }
+        String format = extension(file.filename());
+        if ("voice".equals(type) && bytes.length > SandboxMedia.MAX_VOICE_BYTES) {
+            ok(ctx, answer.put("errcode", 40006).put("errmsg", "不合法的文件大小 (invalid voice size: " + bytes.length
+                    + " bytes; at most " + SandboxMedia.MAX_VOICE_BYTES + ")"));
+            return;
+        }
+        if (("voice".equals(type) && !SandboxMedia.VOICE_FORMATS.contains(format))
+                || ("video".equals(type) && !SandboxMedia.VIDEO_FORMATS.contains(format))) {
+            ok(ctx, answer.put("errcode", 40005).put("errmsg", "不合法的文件类型 (invalid " + type + " format '" + format
+                    + "'; accepted: " + String.join(", ", new java.util.TreeSet<>("voice".equals(type)
+                    ? SandboxMedia.VOICE_FORMATS : SandboxMedia.VIDEO_FORMATS)) + ")"));
+            return;
+        }
         String id = media.addUpload(new SandboxMedia.File(file.filename(),
                 file.contentType() == null ? "application/octet-stream" : file.contentType(), bytes));
         ok(ctx, answer.put("errcode", 0).put("errmsg", "ok").put("type", type).put("media_id", id)
                 .put("created_at", clock.millis()));
+    }
+
+    private static String extension(String fileName) {
+        int dot = fileName == null ? -1 : fileName.lastIndexOf('.');
+        return dot < 0 ? "" : fileName.substring(dot + 1).toLowerCase(java.util.Locale.ROOT);
     }
 
     private static boolean looksLikeImage(byte[] b) {
@@ -628,6 +793,9 @@ public final class DingTalkSandbox implements AutoCloseable {
 
     /** A media id in {@code photoURL} (protocol §8) is shown through the page's view of the upload. */
     private MessageContent withMediaShown(MessageContent content) throws OpenApiError {
+        if (List.of("file", "audio", "video").contains(content.type())) {
+            return withUploadShown(content);
+        }
         if (!"image".equals(content.type()) || content.picUrl() == null || !content.picUrl().startsWith("@")) {
             return content;
         }
@@ -638,6 +806,35 @@ public final class DingTalkSandbox implements AutoCloseable {
                 baseUrl() + "/sandbox/media/" + content.picUrl(), content.messageUrl(), content.btnOrientation(),
                 content.buttons(), content.links(), content.atMobiles(), content.atUserIds(), content.atAll(),
                 content.media());
+    }
+
+    /**
+     * {@code sampleFile}, {@code sampleAudio} and {@code sampleVideo} name uploads by media id: an unknown one is
+     * refused; a known one is shown with its URL and size ({@code url}, {@code size}; a video's cover as
+     * {@code picUrl}).
+     */
+    private MessageContent withUploadShown(MessageContent content) throws OpenApiError {
+        Map<String, String> shown = new LinkedHashMap<>(content.media());
+        String idField = "video".equals(content.type()) ? "videoMediaId" : "mediaId";
+        SandboxMedia.File upload = media.upload(shown.get(idField));
+        if (upload == null) {
+            throw OpenApiError.invalidParameter("msgParam", "msgParam." + idField + " names an unknown media id");
+        }
+        shown.put("url", baseUrl() + "/sandbox/media/" + shown.get(idField));
+        shown.put("size", Long.toString(upload.bytes().length));
+        if ("video".equals(content.type())) {
+            String cover = shown.get("picMediaId");
+            if (cover == null || media.upload(cover) == null) {
+                throw OpenApiError.invalidParameter("msgParam", "msgParam.picMediaId must name an uploaded picture");
+            }
+            shown.put("picUrl", baseUrl() + "/sandbox/media/" + cover);
+        }
+        if ("audio".equals(content.type()) && shown.get("duration") == null) {
+            throw OpenApiError.invalidParameter("msgParam", "msgParam.duration is required");
+        }
+        return new MessageContent(content.type(), content.title(), content.text(), content.picUrl(),
+                content.messageUrl(), content.btnOrientation(), content.buttons(), content.links(),
+                content.atMobiles(), content.atUserIds(), content.atAll(), shown);
     }
 
     private boolean tokenValid(String presented) {
@@ -744,8 +941,13 @@ public final class DingTalkSandbox implements AutoCloseable {
             throw new WebhookError(WebhookError.TOKEN_NOT_EXIST, "session does not exist or has expired");
         }
         MessageContent content = WebhookMessageBody.read(webhookBody(ctx));
-        store.addToGroup(session.openConversationId(), new SandboxMessage("ss" + randomId(18), clock.millis(),
-                SandboxMessage.VIA_SESSION, robotName(), content, null));
+        SandboxMessage message = new SandboxMessage("ss" + randomId(18), clock.millis(), SandboxMessage.VIA_SESSION,
+                robotName(), content, null);
+        if (session.userId() != null) {
+            store.addDirect(session.userId(), message);
+        } else {
+            store.addToGroup(session.openConversationId(), message);
+        }
         ok(ctx, json.createObjectNode().put("errcode", 0).put("errmsg", "ok"));
     }
 
@@ -823,6 +1025,7 @@ public final class DingTalkSandbox implements AutoCloseable {
         snapshot.directs().forEach((userId, messages) -> {
             ObjectNode node = directNodes.addObject();
             node.put("userId", userId);
+            node.put("conversationId", directConversationId(userId));
             node.set("messages", messagesJson(messages));
         });
         ok(ctx, answer);
@@ -891,6 +1094,57 @@ public final class DingTalkSandbox implements AutoCloseable {
         ctx.status(202).contentType("application/json").result(json.valueToTree(message).toString());
     }
 
+    /**
+     * The page's one-to-one compose box: JSON {@code {senderNick, text}} or {@code {senderNick, voice: true}} /
+     * {@code {senderNick, video: true}} (the built-in samples), or multipart with fields {@code senderNick} and
+     * {@code file} (a file the person picked) → 202 with the recorded message.
+     */
+    private void directMessage(Context ctx) {
+        String contentType = ctx.contentType() == null ? "" : ctx.contentType().toLowerCase(java.util.Locale.ROOT);
+        SandboxMessage message;
+        try {
+            if (contentType.startsWith("multipart/")) {
+                io.javalin.http.UploadedFile file = ctx.uploadedFile("file");
+                if (file == null) {
+                    throw new IllegalArgumentException("multipart field file is missing");
+                }
+                if (file.size() > SandboxMedia.MAX_UPLOAD_BYTES) {
+                    ctx.status(413).contentType("application/json").result(json.createObjectNode().put("error",
+                            "the file is " + file.size() + " bytes; the sandbox takes at most "
+                                    + SandboxMedia.MAX_UPLOAD_BYTES).toString());
+                    return;
+                }
+                byte[] bytes;
+                try (InputStream in = file.content()) {
+                    bytes = in.readAllBytes();
+                }
+                message = postFileAsDirectMember(ctx.formParam("senderNick"), file.filename(), file.contentType(),
+                        bytes);
+            } else {
+                JsonNode body = json.readTree(ctx.body());
+                if (body == null || !body.isObject()) {
+                    throw new IllegalArgumentException("the body must be a JSON object");
+                }
+                String nick = body.path("senderNick").asText("");
+                if (body.path("voice").asBoolean(false)) {
+                    message = postVoiceAsDirectMember(nick, null, null, -1, null);
+                } else if (body.path("video").asBoolean(false)) {
+                    message = postVideoAsDirectMember(nick, null, -1);
+                } else {
+                    message = postDirectAsMember(nick, body.path("text").asText(""));
+                }
+            }
+        } catch (IllegalArgumentException | JsonProcessingException e) {
+            ctx.status(400).contentType("application/json")
+                    .result(json.createObjectNode().put("error", e instanceof JsonProcessingException
+                            ? "the body is not valid JSON" : e.getMessage()).toString());
+            return;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        ctx.status(202).contentType("application/json").result(json.valueToTree(message).toString());
+    }
+
     private void webFile(Context ctx) {
         String file = ctx.pathParam("file");
         String type = WEB_FILES.get(file);
@@ -946,5 +1200,6 @@ public final class DingTalkSandbox implements AutoCloseable {
 
     private record IssuedToken(String token, long expiresAt) {}
 
-    private record Session(String openConversationId, long expiresAt) {}
+    /** A {@code sessionWebhook}: into group {@code openConversationId}, or the one-to-one chat of {@code userId}. */
+    private record Session(String openConversationId, String userId, long expiresAt) {}
 }

@@ -68,6 +68,37 @@ final class MemberCallbacks implements AutoCloseable {
                 .toJson();
     }
 
+    /**
+     * The callback body DingTalk would send for {@code text} written by {@code senderNick} to the robot in their
+     * one-to-one chat {@code conversationId}: no title, no mentions, the text as typed.
+     */
+    ObjectNode directBody(String conversationId, String msgId, String senderNick, String text, long createAt,
+            String sessionWebhook, long sessionWebhookExpiredTime) {
+        String staffId = staffId(senderNick);
+        return CallbackBody.text()
+                .conversation(conversationId, false)
+                .oneToOne()
+                .chatbot(CORP_ID, opaqueId("robot:" + robotCode))
+                .msgId(msgId)
+                .sender(senderNick, staffId, opaqueId("user:" + staffId), CORP_ID)
+                .createAt(createAt)
+                .sessionWebhook(sessionWebhook, sessionWebhookExpiredTime)
+                .content(text)
+                .robotCode(robotCode)
+                .toJson();
+    }
+
+    /** What the sandbox's one-to-one {@code conversationId}s start with (DingTalk's are {@code cid…} too). */
+    static final String DIRECT_PREFIX = "cidDirect-";
+
+    /**
+     * The {@code conversationId} of {@code staffId}'s one-to-one chat with the robot: {@code cidDirect-<staffId>},
+     * readable for rules, stable.
+     */
+    static String directConversationId(String staffId) {
+        return DIRECT_PREFIX + staffId;
+    }
+
     /** POSTs {@code body} with {@code timestamp}/{@code sign} headers; completes with how it went, never exceptionally. */
     CompletableFuture<SandboxMessage.Delivery> deliver(ObjectNode body, long timestamp) {
         if (callbackUrl == null) {

@@ -37,6 +37,42 @@ final class SandboxMedia {
             + "RGEVduEUbuEVvlAn6kxdqCt1ULfqXj2oJ3VUr+pdfapv9av+QpkoM2WhrJRB2Sp75aCclFG5KnflqbyVr/ILeSLP5IW8kgd5K+/l"
             + "g3ySR/kq3+Wn/Ja/8i+kiTSTFtJKGqSttJcO0kkapat0l57SW/pK/wG4fG0QBOUpEAAAAABJRU5ErkJggg==");
 
+    /**
+     * The upload limit of type {@code voice}, and the formats accepted for it (by file name), as DingTalk's upload
+     * page lists them (2 MB; amr, mp3, wav). Videos must be mp4.
+     */
+    static final long MAX_VOICE_BYTES = 2L * 1024 * 1024;
+    static final java.util.Set<String> VOICE_FORMATS = java.util.Set.of("amr", "mp3", "wav");
+    static final java.util.Set<String> VIDEO_FORMATS = java.util.Set.of("mp4");
+
+    /** How long {@link #SAMPLE_VOICE} plays. */
+    static final long SAMPLE_VOICE_MILLIS = 1_000;
+
+    /** The built-in voice message members send from the page: 1 s of a 440 Hz tone, WAV (8 kHz, 16 bit, mono). */
+    static final byte[] SAMPLE_VOICE = wav(8_000, SAMPLE_VOICE_MILLIS);
+
+    /**
+     * The built-in video members send from the page: only the {@code ftyp} box of an MP4 file, so it is named and
+     * typed like a video but does not play (the sandbox has no encoder); the page offers it as a download too.
+     */
+    static final byte[] SAMPLE_VIDEO = java.util.HexFormat.of().parseHex(
+            "0000001c667479706d703432000000006d70343269736f6d6d7034310000000866726565000000086d646174");
+
+    /** A WAV file of {@code millis} of a 440 Hz tone at {@code rate} samples a second. */
+    static byte[] wav(int rate, long millis) {
+        int samples = (int) (rate * millis / 1000);
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(44 + samples * 2).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        b.put("RIFF".getBytes(StandardCharsets.US_ASCII)).putInt(36 + samples * 2)
+                .put("WAVE".getBytes(StandardCharsets.US_ASCII)).put("fmt ".getBytes(StandardCharsets.US_ASCII))
+                .putInt(16).putShort((short) 1).putShort((short) 1).putInt(rate).putInt(rate * 2)
+                .putShort((short) 2).putShort((short) 16).put("data".getBytes(StandardCharsets.US_ASCII))
+                .putInt(samples * 2);
+        for (int i = 0; i < samples; i++) {
+            b.putShort((short) (Math.sin(2 * Math.PI * 440 * i / rate) * 6000));
+        }
+        return b.array();
+    }
+
     /** One stored file. */
     record File(String name, String mime, byte[] bytes) {
     }

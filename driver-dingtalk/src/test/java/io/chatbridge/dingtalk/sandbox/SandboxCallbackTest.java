@@ -173,6 +173,79 @@ class SandboxCallbackTest {
     }
 
     @Test
+    void aFileInAOneToOneChatIsAFileCallbackWhoseDownloadCodeMessageFilesDownloadServes() throws Exception {
+        byte[] bytes = "quarterly numbers".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        SandboxMessage sent = sandbox.postFileAsDirectMember("Alice", "q3.xlsx",
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", bytes);
+
+        JsonNode body = received.poll(5, TimeUnit.SECONDS).body();
+        assertThat(body.get("conversationType").asText()).isEqualTo("1");
+        assertThat(body.get("conversationId").asText()).isEqualTo(DingTalkSandbox.directConversationId("alice"))
+                .startsWith("cid");
+        assertThat(body.has("openConversationId")).isFalse();
+        assertThat(body.has("conversationTitle")).isFalse();
+        assertThat(body.get("atUsers")).isEmpty();
+        assertThat(body.get("msgId").asText()).isEqualTo(sent.id());
+        assertThat(body.get("msgtype").asText()).isEqualTo("file");
+        assertThat(body.has("text")).isFalse();
+        assertThat(body.get("content").get("fileName").asText()).isEqualTo("q3.xlsx");
+        String code = body.get("content").get("downloadCode").asText();
+
+        String token = SandboxHttp.token(sandbox);
+        Answer download = post(sandbox.baseUrl() + "/v1.0/robot/messageFiles/download",
+                Map.of("downloadCode", code, "robotCode", "sandbox-robot"),
+                Map.of("x-acs-dingtalk-access-token", token));
+        String url = download.body().get("downloadUrl").asText();
+        java.net.http.HttpResponse<byte[]> file = java.net.http.HttpClient.newHttpClient().send(
+                java.net.http.HttpRequest.newBuilder(URI.create(url)).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofByteArray());
+        assertThat(file.body()).isEqualTo(bytes);
+        assertThat(file.headers().firstValueAsLong("Content-Length")).hasValue(bytes.length);
+        // the member's message shows in the one-to-one chat, delivered
+        assertThat(sandbox.awaitDirectMessage("alice", m -> m.id().equals(sent.id())
+                && m.delivery().state() == State.DELIVERED, WAIT).content().type()).isEqualTo("file");
+    }
+
+    @Test
+    void voiceAndVideoInAOneToOneChatCarryTheirDurationAndRecognition() throws Exception {
+        sandbox.postVoiceAsDirectMember("Bob", null, null, 3_500, "on my way");
+        sandbox.postVideoAsDirectMember("Bob", null, 9_000);
+
+        JsonNode voice = received.poll(5, TimeUnit.SECONDS).body();
+        JsonNode video = received.poll(5, TimeUnit.SECONDS).body();
+        assertThat(voice.get("msgtype").asText()).isEqualTo("audio");
+        assertThat(voice.get("content").get("duration").asLong()).isEqualTo(3_500);
+        assertThat(voice.get("content").get("recognition").asText()).isEqualTo("on my way");
+        assertThat(voice.get("content").get("downloadCode").asText()).isNotBlank();
+        assertThat(video.get("msgtype").asText()).isEqualTo("video");
+        assertThat(video.get("content").get("duration").asLong()).isEqualTo(9_000);
+        assertThat(video.get("content").get("videoType").asText()).isEqualTo("mp4");
+    }
+
+    @Test
+    void sessionWebhookRepliesInAOneToOneChatLandInThatChat() throws Exception {
+        sandbox.postDirectAsMember("Carol", "hello robot");
+        String sessionWebhook = received.poll(5, TimeUnit.SECONDS).body().get("sessionWebhook").asText();
+
+        post(sessionWebhook, Map.of("msgtype", "text", "text", Map.of("content", "hello Carol")));
+
+        assertThat(sandbox.awaitDirectMessage("carol", m -> m.shows("hello Carol"), WAIT).via()).isEqualTo("session");
+    }
+
+    @Test
+    void thePageApiWritesInAOneToOneChatAndRefusesAnEmptyMessage() throws Exception {
+        Answer voice = post(sandbox.baseUrl() + "/sandbox/api/directs/messages",
+                Map.of("senderNick", "Dana", "voice", true));
+        Answer empty = post(sandbox.baseUrl() + "/sandbox/api/directs/messages", Map.of("senderNick", "Dana"));
+
+        assertThat(voice.status()).isEqualTo(202);
+        assertThat(received.poll(5, TimeUnit.SECONDS).body().get("msgtype").asText()).isEqualTo("audio");
+        assertThat(empty.status()).isEqualTo(400);
+        assertThat(empty.body().get("error").asText()).isEqualTo("text is required");
+        assertThat(sandbox.directMessages("dana")).hasSize(1);
+    }
+
+    @Test
     void sessionWebhookRepliesLandInTheGroup() throws Exception {
         sandbox.postAsMember("cidGroupB", "Alice", "reply please");
         String sessionWebhook = received.poll(5, TimeUnit.SECONDS).body().get("sessionWebhook").asText();

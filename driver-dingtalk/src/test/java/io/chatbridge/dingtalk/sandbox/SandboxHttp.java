@@ -60,6 +60,23 @@ final class SandboxHttp {
     }
 
     /** Written independently of protocol.DingTalkSignature, so the two check each other. */
+    /** {@code POST /media/upload?access_token=…&type=…} with {@code bytes} as multipart field {@code media}. */
+    static Answer upload(DingTalkSandbox sandbox, String token, String type, String fileName, String mime,
+            byte[] bytes) throws IOException, InterruptedException {
+        String boundary = "sandboxtest" + System.nanoTime();
+        java.io.ByteArrayOutputStream form = new java.io.ByteArrayOutputStream();
+        form.writeBytes(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"media\"; filename=\"" + fileName
+                + "\"\r\nContent-Type: " + mime + "\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        form.writeBytes(bytes);
+        form.writeBytes(("\r\n--" + boundary + "--\r\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        HttpResponse<String> response = CLIENT.send(HttpRequest.newBuilder(java.net.URI.create(sandbox.baseUrl()
+                        + "/media/upload?access_token=" + token + "&type=" + type))
+                .header("Content-Type", "multipart/form-data; boundary=" + boundary)
+                .POST(HttpRequest.BodyPublishers.ofByteArray(form.toByteArray())).build(),
+                HttpResponse.BodyHandlers.ofString());
+        return new Answer(response.statusCode(), JSON.readTree(response.body()));
+    }
+
     static String hmacBase64(String secret, String timestamp) {
         try {
             Mac mac = Mac.getInstance("HmacSHA256");

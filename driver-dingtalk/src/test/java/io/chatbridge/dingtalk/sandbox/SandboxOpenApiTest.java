@@ -181,10 +181,17 @@ class SandboxOpenApiTest {
                 "actionTitle3", "three", "actionURL3", "https://example.com/3"));
         catalog.put("sampleActionCard6", Map.of("title", "A6", "text", "side by side", "buttonTitle1", "yes",
                 "buttonUrl1", "https://example.com/y", "buttonTitle2", "no", "buttonUrl2", "https://example.com/n"));
-        catalog.put("sampleAudio", Map.of("mediaId", "@audio", "duration", "3000"));
-        catalog.put("sampleFile", Map.of("mediaId", "@file", "fileName", "a.pdf", "fileType", "pdf"));
-        catalog.put("sampleVideo", Map.of("duration", "10", "videoMediaId", "@video", "videoType", "mp4",
-                "picMediaId", "@pic"));
+        String voice = mediaId(SandboxHttp.upload(sandbox, token, "voice", "v.wav", "audio/wav",
+                DingTalkSandbox.sampleVoice()));
+        String file = mediaId(SandboxHttp.upload(sandbox, token, "file", "a.pdf", "application/pdf", new byte[] {1, 2}));
+        String video = mediaId(SandboxHttp.upload(sandbox, token, "video", "v.mp4", "video/mp4",
+                DingTalkSandbox.sampleVideo()));
+        String pic = mediaId(SandboxHttp.upload(sandbox, token, "image", "p.png", "image/png",
+                DingTalkSandbox.samplePicture()));
+        catalog.put("sampleAudio", Map.of("mediaId", voice, "duration", "3000"));
+        catalog.put("sampleFile", Map.of("mediaId", file, "fileName", "a.pdf", "fileType", "pdf"));
+        catalog.put("sampleVideo", Map.of("duration", "10", "videoMediaId", video, "videoType", "mp4",
+                "picMediaId", pic));
         for (Map.Entry<String, Map<String, String>> entry : catalog.entrySet()) {
             assertThat(groupSend(sandbox, token, "cidGroupB", entry.getKey(), entry.getValue()).status())
                     .as(entry.getKey()).isEqualTo(200);
@@ -199,7 +206,47 @@ class SandboxOpenApiTest {
         assertThat(contents.get(4).buttons()).containsExactly(new MessageContent.Button("Open", "https://example.com/a"));
         assertThat(contents.get(5).buttons()).extracting(MessageContent.Button::title).containsExactly("one", "two", "three");
         assertThat(contents.get(6).btnOrientation()).isEqualTo("1");
-        assertThat(contents.get(8).media()).containsEntry("fileName", "a.pdf");
+        assertThat(contents.get(8).media()).containsEntry("fileName", "a.pdf").containsEntry("size", "2")
+                .containsEntry("url", sandbox.baseUrl() + "/sandbox/media/" + file);
+        assertThat(contents.get(9).media()).containsEntry("picUrl", sandbox.baseUrl() + "/sandbox/media/" + pic);
+    }
+
+    private static String mediaId(Answer upload) {
+        assertThat(upload.body().path("errcode").asInt()).as(upload.body().toString()).isZero();
+        return upload.body().path("media_id").asText();
+    }
+
+    @Test
+    void sampleFileAudioAndVideoNamingAnUnknownMediaIdAreRefused() throws Exception {
+        String token = token(sandbox);
+        Answer file = groupSend(sandbox, token, "cidGroupB", "sampleFile",
+                Map.of("mediaId", "@never-uploaded", "fileName", "a.pdf", "fileType", "pdf"));
+        Answer video = groupSend(sandbox, token, "cidGroupB", "sampleVideo", Map.of("duration", "10",
+                "videoMediaId", mediaId(SandboxHttp.upload(sandbox, token, "video", "v.mp4", "video/mp4",
+                        DingTalkSandbox.sampleVideo())), "videoType", "mp4", "picMediaId", "@no-cover"));
+
+        assertThat(file.status()).isEqualTo(400);
+        assertThat(file.body().path("message").asText()).isEqualTo("msgParam.mediaId names an unknown media id");
+        assertThat(video.status()).isEqualTo(400);
+        assertThat(video.body().path("message").asText()).contains("picMediaId");
+        assertThat(sandbox.conversation("cidGroupB")).isEmpty();
+    }
+
+    @Test
+    void voiceUploadsOverTwoMegabytesOrNotAmrMp3OrWavAndVideosNotMp4AreRefusedWithDingTalksErrcodes()
+            throws Exception {
+        String token = token(sandbox);
+        Answer large = SandboxHttp.upload(sandbox, token, "voice", "long.wav", "audio/wav",
+                new byte[2 * 1024 * 1024 + 1]);
+        Answer ogg = SandboxHttp.upload(sandbox, token, "voice", "v.ogg", "audio/ogg", new byte[10]);
+        Answer mov = SandboxHttp.upload(sandbox, token, "video", "v.mov", "video/quicktime", new byte[10]);
+        Answer mp3 = SandboxHttp.upload(sandbox, token, "voice", "v.mp3", "audio/mpeg", new byte[10]);
+
+        assertThat(large.body().path("errcode").asInt()).isEqualTo(40006);
+        assertThat(ogg.body().path("errcode").asInt()).isEqualTo(40005);
+        assertThat(ogg.body().path("errmsg").asText()).contains("invalid voice format 'ogg'; accepted: amr, mp3, wav");
+        assertThat(mov.body().path("errcode").asInt()).isEqualTo(40005);
+        assertThat(mp3.body().path("errcode").asInt()).isZero();
     }
 
     @Test

@@ -159,6 +159,69 @@ class SandboxPageBrowserTest {
     }
 
     @Test
+    void aFilePickedInTheOneToOneChatIsShownWithNameSizeAndADownloadLinkAndGroupsSayWhereFilesGo()
+            throws Exception {
+        Path file = Files.createTempFile(profile, "report-", ".pdf");
+        byte[] bytes = new byte[2_500];
+        new java.util.Random(7).nextBytes(bytes);
+        Files.write(file, bytes);
+        try (DingTalkSandbox own = new DingTalkSandbox(SandboxSettings.defaults().withPort(0).withCallbackUrl(null))
+                .start()) {
+            browser.get(own.baseUrl() + "/");
+            // groups have no file button: DingTalk delivers files to robots only in one-to-one chats
+            assertThat(group("cidGroupA").findElements(By.cssSelector("input[type=file], button.send-file")))
+                    .isEmpty();
+            assertThat(group("cidGroupA").findElement(By.cssSelector(".files-one-to-one")).getText())
+                    .contains("only in one-to-one chats");
+
+            WebElement compose = browser.findElement(By.id("direct-compose"));
+            WebElement name = compose.findElement(By.cssSelector("input.sender-name"));
+            name.clear();
+            name.sendKeys("Erin");
+            compose.findElement(By.cssSelector("input[type=file]")).sendKeys(file.toString());
+            compose.findElement(By.cssSelector("button.send-file")).click();
+
+            WebElement card = new WebDriverWait(browser, WAIT).until(ExpectedConditions.presenceOfElementLocated(
+                    By.cssSelector("section.direct[data-user='erin'] li.message.from-member .file-card")));
+            assertThat(card.findElement(By.cssSelector(".file-name")).getText()).isEqualTo(file.getFileName()
+                    .toString());
+            assertThat(card.findElement(By.cssSelector(".file-size")).getText()).isEqualTo("(2.4 KiB)");
+            WebElement download = card.findElement(By.cssSelector("a.download"));
+            assertThat(download.getAttribute("download")).isEqualTo(file.getFileName().toString());
+            assertThat(java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                    URI.create(download.getAttribute("href"))).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofByteArray()).body()).isEqualTo(bytes);
+            assertThat(card.findElement(By.cssSelector(".media-kind")).getText()).isEqualToIgnoringCase("file");
+            // DingTalk offers quoting in groups; the page's Reply works there only, so one-to-one chats have none
+            assertThat(browser.findElements(By.cssSelector("section.direct button.reply"))).isEmpty();
+            assertThat(browser.findElement(By.cssSelector("section.direct[data-user='erin'] h3 .cid")).getText())
+                    .isEqualTo(DingTalkSandbox.directConversationId("erin"));
+            assertThat(own.directMessages("erin")).singleElement()
+                    .satisfies(m -> assertThat(m.content().media()).containsEntry("fileName",
+                            file.getFileName().toString()).containsEntry("size", "2500"));
+
+            // the built-in voice message plays in the page, and what the robot sends back shows like DingTalk's
+            compose.findElement(By.cssSelector("button.send-voice")).click();
+            WebElement player = new WebDriverWait(browser, WAIT).until(ExpectedConditions.presenceOfElementLocated(
+                    By.cssSelector("section.direct[data-user='erin'] .audio-card audio.player")));
+            assertThat(player.getAttribute("src")).startsWith(own.baseUrl() + "/sandbox/view/");
+            String token = SandboxHttp.token(own);
+            String mediaId = SandboxHttp.upload(own, token, "file", "notes.pdf", "application/pdf", bytes).body()
+                    .path("media_id").asText();
+            SandboxHttp.post(own.baseUrl() + "/v1.0/robot/oToMessages/batchSend", Map.of("robotCode",
+                    "sandbox-robot", "userIds", List.of("erin"), "msgKey", "sampleFile", "msgParam",
+                    JSON.writeValueAsString(Map.of("mediaId", mediaId, "fileName", "notes.pdf", "fileType", "pdf"))),
+                    Map.of("x-acs-dingtalk-access-token", token));
+            WebElement robotFile = new WebDriverWait(browser, WAIT).until(ExpectedConditions
+                    .presenceOfElementLocated(By.cssSelector(
+                            "section.direct[data-user='erin'] li.message[data-via='openapi'] .file-card")));
+            assertThat(robotFile.findElement(By.cssSelector(".file-name")).getText()).isEqualTo("notes.pdf");
+            assertThat(robotFile.findElement(By.cssSelector("a.download")).getAttribute("href"))
+                    .isEqualTo(own.baseUrl() + "/sandbox/media/" + mediaId);
+        }
+    }
+
+    @Test
     void replyOnAMessageQuotesItInTheNextMessage() {
         try (DingTalkSandbox own = new DingTalkSandbox(SandboxSettings.defaults().withPort(0)).start()) {
             replyIn(own);

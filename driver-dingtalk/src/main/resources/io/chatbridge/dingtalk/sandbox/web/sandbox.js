@@ -184,6 +184,10 @@
         });
         return feed;
       }
+      case 'file':
+      case 'audio':
+      case 'video':
+        return renderMedia(content);
       default: {
         var media = content.media || {};
         var parts = Object.keys(media).map(function (k) { return k + '=' + media[k]; });
@@ -237,7 +241,58 @@
     });
   }
 
-  function renderMessage(message) {
+  function humanSize(bytes) {
+    var n = Number(bytes);
+    if (!isFinite(n) || n < 0) return '';
+    if (n < 1024) return n + ' B';
+    if (n < 1024 * 1024) return (n / 1024).toFixed(1) + ' KiB';
+    return (n / (1024 * 1024)).toFixed(1) + ' MiB';
+  }
+
+  function seconds(ms) {
+    var n = Number(ms);
+    return isFinite(n) && n >= 0 ? (n / 1000).toFixed(1) + ' s' : '';
+  }
+
+  // a file (name, size, download link), a voice message or a video (a player and a download link)
+  function renderMedia(content) {
+    var media = content.media || {};
+    var box = el('div', 'media-card ' + content.type + '-card');
+    var url = safeUrl(media.url);
+    var name = media.fileName || (content.type === 'audio' ? 'voice message' : content.type === 'video'
+        ? 'video' + (media.videoType ? '.' + media.videoType : '') : 'file');
+    if (url && content.type === 'audio') {
+      var audio = el('audio', 'player');
+      audio.controls = true;
+      audio.preload = 'none';
+      audio.src = url;
+      box.appendChild(audio);
+    } else if (url && content.type === 'video') {
+      var video = el('video', 'player');
+      video.controls = true;
+      video.preload = 'none';
+      video.src = url;
+      if (safeUrl(media.picUrl)) video.poster = safeUrl(media.picUrl);
+      box.appendChild(video);
+    }
+    var line = el('div', 'media-line');
+    line.appendChild(el('span', 'media-kind', content.type === 'audio' ? 'Voice' : content.type === 'video' ? 'Video'
+        : 'File'));
+    line.appendChild(el('span', 'file-name', name));
+    var facts = [humanSize(media.size), content.type === 'file' ? '' : seconds(media.duration)]
+        .filter(function (f) { return f; });
+    if (facts.length) line.appendChild(el('span', 'file-size', ' (' + facts.join(', ') + ')'));
+    if (url) {
+      var download = link(url, 'Download', 'download');
+      download.setAttribute('download', name);
+      line.appendChild(download);
+    }
+    box.appendChild(line);
+    if (media.recognition) box.appendChild(el('div', 'recognition', media.recognition));
+    return box;
+  }
+
+  function renderMessage(message, canReply) {
     var item = el('li', 'message' + (message.via === 'member' ? ' from-member' : ''));
     item.setAttribute('data-msgid', message.id);
     item.setAttribute('data-type', message.content.type);
@@ -250,7 +305,7 @@
     var shown = renderContent(message.content);
     highlightMentions(shown, message.mentions);
     item.appendChild(shown);
-    if (message.content.type !== 'recalled') {
+    if (canReply && message.content.type !== 'recalled') { // quoting is offered in groups
       var reply = el('button', 'reply', 'Reply');
       reply.type = 'button';
       reply.setAttribute('data-msgid', message.id);
@@ -272,7 +327,7 @@
   function viaLabel(via) {
     if (via === 'openapi') return 'robot (OpenAPI)';
     if (via === 'session') return 'robot (sessionWebhook)';
-    if (via === 'member') return 'you, as a group member';
+    if (via === 'member') return 'you, as a member';
     if (via.indexOf('webhook:') === 0) return 'custom robot webhook';
     return via;
   }
@@ -284,7 +339,8 @@
     var atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
     while (list.firstChild) list.removeChild(list.firstChild);
     if (!messages.length) list.appendChild(el('li', 'empty', 'No messages yet.'));
-    messages.forEach(function (m) { list.appendChild(renderMessage(m)); });
+    var canReply = key.indexOf('group:') === 0;
+    messages.forEach(function (m) { list.appendChild(renderMessage(m, canReply)); });
     if (atBottom) list.scrollTop = list.scrollHeight;
   }
 
@@ -369,6 +425,9 @@
     var error = el('p', 'compose-error');
     error.setAttribute('role', 'alert');
     form.appendChild(error);
+    form.appendChild(el('p', 'compose-note files-one-to-one', 'Files, voice and video reach a robot only in'
+        + ' one-to-one chats (DingTalk delivers only text, pictures and rich text from groups): send them under'
+        + ' Direct messages.'));
     section.appendChild(form);
 
     text.addEventListener('keydown', function (event) {
@@ -447,7 +506,9 @@
         if (empty) directs.removeChild(empty);
         section = el('section', 'direct');
         section.setAttribute('data-user', d.userId);
-        section.appendChild(el('h3', null, 'to ' + d.userId));
+        var heading = el('h3', null, 'one-to-one with ' + d.userId);
+        heading.appendChild(el('span', 'cid', d.conversationId || ''));
+        section.appendChild(heading);
         var list = el('ol', 'messages');
         list.setAttribute('data-user', d.userId);
         section.appendChild(list);
@@ -456,6 +517,98 @@
       renderMessages(section.querySelector('ol.messages'), 'user:' + d.userId, d.messages);
     });
   }
+
+  // ---- the one-to-one compose box: a member writes to the robot directly, with files, voice and video ----
+
+  function buildDirectCompose() {
+    var form = el('form', 'compose direct-compose');
+    form.id = 'direct-compose';
+    var row = el('div', 'row');
+    var name = el('input', 'sender-name');
+    name.id = 'direct-name';
+    name.type = 'text';
+    name.placeholder = 'Your name';
+    name.value = localStorage.getItem('sandbox.senderNick') || 'Alice';
+    name.setAttribute('aria-label', 'Your name in the one-to-one chat');
+    var text = el('textarea', 'compose-text');
+    text.id = 'direct-text';
+    text.placeholder = 'Message to the robot in your one-to-one chat';
+    text.setAttribute('aria-label', 'One-to-one message');
+    var send = el('button', 'send', 'Send');
+    send.id = 'direct-send';
+    send.type = 'submit';
+    row.appendChild(name);
+    row.appendChild(text);
+    row.appendChild(send);
+    var media = el('div', 'row media-row');
+    var file = el('input', 'file-input');
+    file.id = 'direct-file';
+    file.type = 'file';
+    file.setAttribute('aria-label', 'File to send to the robot');
+    var sendFile = el('button', 'send-file', 'Send file');
+    sendFile.id = 'direct-send-file';
+    sendFile.type = 'button';
+    var voice = el('button', 'send-voice', 'Send voice');
+    voice.id = 'direct-send-voice';
+    voice.type = 'button';
+    voice.title = 'Send a built-in 1 s voice message';
+    var video = el('button', 'send-video', 'Send video');
+    video.id = 'direct-send-video';
+    video.type = 'button';
+    video.title = 'Send a built-in sample video';
+    media.appendChild(file);
+    media.appendChild(sendFile);
+    media.appendChild(voice);
+    media.appendChild(video);
+    var error = el('p', 'compose-error');
+    error.id = 'direct-error';
+    error.setAttribute('role', 'alert');
+    form.appendChild(row);
+    form.appendChild(media);
+    form.appendChild(error);
+
+    function submit(body, headers) {
+      error.textContent = '';
+      localStorage.setItem('sandbox.senderNick', name.value);
+      var options = { method: 'POST', body: body };
+      if (headers) options.headers = headers;
+      return fetch('/sandbox/api/directs/messages', options).then(function (response) {
+        if (!response.ok) {
+          return response.json().catch(function () { return {}; }).then(function (answer) {
+            throw new Error(answer.error || ('HTTP ' + response.status));
+          });
+        }
+        poll(true);
+        return true;
+      }).catch(function (e) {
+        error.textContent = 'Not sent: ' + (unreachable(e) ? notRunning() : e.message);
+        return false;
+      });
+    }
+    function json(payload) {
+      return submit(JSON.stringify(payload), { 'Content-Type': 'application/json' });
+    }
+    form.addEventListener('submit', function (event) {
+      event.preventDefault();
+      if (!text.value.trim()) return;
+      json({ senderNick: name.value, text: text.value }).then(function (sent) { if (sent) text.value = ''; });
+    });
+    sendFile.addEventListener('click', function () {
+      if (!file.files || !file.files.length) {
+        error.textContent = 'Choose a file first.';
+        return;
+      }
+      var data = new FormData();
+      data.append('senderNick', name.value);
+      data.append('file', file.files[0], file.files[0].name);
+      submit(data).then(function (sent) { if (sent) file.value = ''; });
+    });
+    voice.addEventListener('click', function () { json({ senderNick: name.value, voice: true }); });
+    video.addEventListener('click', function () { json({ senderNick: name.value, video: true }); });
+    return form;
+  }
+
+  document.getElementById('direct-compose-slot').appendChild(buildDirectCompose());
 
   // Stream mode: whether the bridge holds a connection to the sandbox's gateway, and the controls to break it
   function renderStream(stream) {
