@@ -59,6 +59,19 @@ class WebhookCloudEventIngressTest {
     }
 
     @Test
+    void aRecallEventInBinaryModeTakesTheBodyAsTheIdOrAsTheJsonNamingIt() {
+        assertThat(ingress.post("evt-42", "Content-Type", "text/plain", "Authorization", "Bearer "
+                + IngressFixture.TOKEN, "ce-specversion", "1.0", "ce-id", "r-9", "ce-source", "/monitoring/prometheus",
+                "ce-type", "io.chatbridge.recall").statusCode()).isEqualTo(202);
+        assertThat(ingress.post("{\"id\": \"evt-43\"}", "Content-Type", "application/json", "Authorization",
+                "Bearer " + IngressFixture.TOKEN, "ce-specversion", "1.0", "ce-id", "r-10", "ce-source",
+                "/monitoring/prometheus", "ce-type", "io.chatbridge.recall").statusCode()).isEqualTo(202);
+
+        assertThat(ingress.context.published()).extracting(InboundMessage::recallOf)
+                .containsExactly("/monitoring/prometheus\nevt-42", "/monitoring/prometheus\nevt-43");
+    }
+
+    @Test
     void aRecallEventWithoutTheIdOfTheEventToRecallIsRefusedNamingWhatIsMissing() {
         Map<String, String> expected = Map.of(
                 "{\"source\": \"ci\"}", "data.id: required for type io.chatbridge.recall, the id of the event to recall",
