@@ -173,15 +173,21 @@ public final class Bridge implements AutoCloseable {
 
             @Override
             public void sent(OutboundMessage message, Duration sinceAccepted) {
-                metrics.sent(message.instanceId(), sinceAccepted);
+                metrics.sent(message.instanceId(), BridgeMetrics.kind(message.isRecall()), sinceAccepted);
+            }
+
+            @Override
+            public void recalled(OutboundMessage recall, DeliveryEngine.RecallOutcome outcome) {
+                metrics.recall(recall.instanceId(), outcome.label());
             }
 
             @Override
             public void failed(OutboundMessage message, String code, boolean willRetry) {
+                String kind = BridgeMetrics.kind(message.isRecall());
                 if (willRetry) {
-                    metrics.retried(message.instanceId(), code);
+                    metrics.retried(message.instanceId(), kind, code);
                 } else {
-                    metrics.deadLettered(message.instanceId(), code);
+                    metrics.deadLettered(message.instanceId(), kind, code);
                 }
             }
         });
@@ -612,7 +618,8 @@ public final class Bridge implements AutoCloseable {
         try {
             for (InboundMessage r : raw) {
                 InboundMessage message = r.withOrigin(def.platform(), def.id());
-                List<OutboundMessage> routed = current.route(message);
+                // a recall goes where its rules route it and wherever a copy was delivered (RecallTargets)
+                List<OutboundMessage> routed = message.isRecall() ? current.preview(message) : current.route(message);
                 MessageRefusedException refused = refusal(routed);
                 if (refused != null) {
                     // the whole request is refused (400), nothing recorded: a sender's mistake, not a dead letter
@@ -620,9 +627,11 @@ public final class Bridge implements AutoCloseable {
                 }
                 // a reply reads the quoted message's links (one indexed read, only for a message that quotes)
                 Setup now = setup;
-                List<OutboundMessage> deliveries = MentionMapping.apply(message,
-                        ReplyQuotes.resolve(store, message, routed),
-                        id -> now.instances().containsKey(id) ? now.instances().get(id).platform() : null);
+                List<OutboundMessage> deliveries = message.isRecall()
+                        ? RecallTargets.complete(store, message, routed, now.instances()::containsKey)
+                        : MentionMapping.apply(message, ReplyQuotes.resolve(store, message, routed),
+                                id -> now.instances().containsKey(id) ? now.instances().get(id).platform() : null,
+                                now.identities());
                 String dedupKey = message.id() == null ? null : def.id() + "\n" + message.id();
                 messages.add(message);
                 appends.add(new DeliveryStore.Append(dedupKey, deliveries));

@@ -29,6 +29,8 @@ import java.util.Locale;
  *       Vanus sink's documented examples all share one id and differ in {@code xvmsgtype} / {@code xvchatgroup})
  *       are each delivered rather than dropped;
  *   <li>extensions: every extension attribute (e.g. Vanus' {@code xvchatgroup}, {@code xvmsgtype});
+ *   <li>type {@value #RECALL_TYPE}: a recall of the event its data names (see {@link #RECALL_TYPE}), with no
+ *       content of its own;
  *   <li>content: string data is the text; object data follows {@code xvmsgtype} (the Vanus DingTalk sink's five
  *       message types), else a native DingTalk body, else its {@code "text"} field, else the JSON itself. An
  *       event without data, with blank text or with rich content lacking a field DingTalk requires is refused.
@@ -40,7 +42,49 @@ final class CloudEventMessages {
     /** The extensions that make an event reusing an id a different event (they change where and how it is sent). */
     private static final List<String> FINGERPRINT_EXTENSIONS = List.of(MSGTYPE_EXTENSION, "xvchatgroup");
 
+    /**
+     * The type of an event that recalls an earlier one: its data names the event by {@code id} (and {@code source},
+     * by default the recall's own), as {@code {"id": "…", "source": "…"}} or as the id alone in string data.
+     */
+    static final String RECALL_TYPE = "io.chatbridge.recall";
+
     private CloudEventMessages() {
+    }
+
+    /**
+     * The recalled event as the message ids of the ingress know it without their fingerprint: {@code source\nid}, so
+     * every event that reused the id (with another type or {@code xvchatgroup}) is recalled.
+     */
+    private static String recalled(CloudEvent event, String where) throws RejectedRequest {
+        JsonNode data = data(event, where);
+        String source = event.getSource().toString();
+        String id;
+        if (data != null && data.isTextual()) {
+            id = data.asText();
+        } else if (data != null && data.isObject()) {
+            id = JsonBodies.text(data, "id");
+            String named = JsonBodies.text(data, "source");
+            if (named != null) {
+                if (named.isBlank()) {
+                    throw RejectedRequest.badRequest(where + "data.source: must not be empty (leave it out to "
+                            + "recall an event of this event's source)");
+                }
+                source = named;
+            }
+            if (id == null) {
+                throw RejectedRequest.badRequest(where + "data.id: required for type " + RECALL_TYPE
+                        + ", the id of the event to recall");
+            }
+        } else {
+            throw RejectedRequest.badRequest(where + "data: required for type " + RECALL_TYPE + ": {\"id\": \"<id of "
+                    + "the event to recall>\"} (optionally with \"source\"), or the id as string data"
+                    + (data == null || data.isNull() ? "" : ", got " + JsonBodies.describe(data)));
+        }
+        if (id.isBlank()) {
+            throw RejectedRequest.badRequest(where + (data.isTextual() ? "data" : "data.id")
+                    + ": must not be empty, the id of the event to recall");
+        }
+        return source + "\n" + id;
     }
 
     static InboundMessage toMessage(CloudEvent event, Instant now, String where) throws RejectedRequest {
@@ -53,6 +97,9 @@ final class CloudEventMessages {
         for (String name : event.getExtensionNames()) {
             Object value = event.getExtension(name);
             message.extension(name, value == null ? null : String.valueOf(value));
+        }
+        if (RECALL_TYPE.equals(event.getType())) {
+            return message.recallOf(recalled(event, where)).build();
         }
         Object msgtype = event.getExtension(MSGTYPE_EXTENSION);
         content(event, msgtype == null ? null : String.valueOf(msgtype), where).applyTo(message);

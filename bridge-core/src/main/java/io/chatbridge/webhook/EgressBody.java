@@ -45,6 +45,10 @@ final class EgressBody {
         mentions.set("user_ids", JsonBodies.MAPPER.valueToTree(message.mentions().userIds()));
         mentions.set("mobiles", JsonBodies.MAPPER.valueToTree(message.mentions().mobiles()));
         mentions.put("all", message.mentions().all());
+        if (!message.mentions().names().isEmpty()) {
+            // the display names as the text writes them ("alice01": "Alice" for @Alice)
+            mentions.set("names", JsonBodies.MAPPER.valueToTree(message.mentions().names()));
+        }
         if (message.header() != null) {
             ObjectNode header = body.putObject("header");
             putIfSet(header, "title", message.header().title());

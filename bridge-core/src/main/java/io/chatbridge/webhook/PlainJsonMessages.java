@@ -155,7 +155,14 @@ final class PlainJsonMessages {
         node.path("user_ids").forEach(n -> userIds.add(n.asText()));
         List<String> mobiles = new ArrayList<>();
         node.path("mobiles").forEach(n -> mobiles.add(n.asText()));
-        return new Mentions(userIds, mobiles, node.path("all").asBoolean(false));
+        java.util.Map<String, String> names = new java.util.LinkedHashMap<>();
+        JsonNode named = node.path("names");
+        if (!named.isMissingNode() && !named.isNull() && !named.isObject()) {
+            throw RejectedRequest.badRequest("mentions.names: expected an object from user id to display name, got "
+                    + JsonBodies.describe(named));
+        }
+        named.properties().forEach(e -> names.put(e.getKey(), e.getValue().asText()));
+        return new Mentions(userIds, mobiles, node.path("all").asBoolean(false), names);
     }
 
     private static Instant time(String text, Instant fallback) throws RejectedRequest {

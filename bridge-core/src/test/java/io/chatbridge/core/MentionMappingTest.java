@@ -2,6 +2,7 @@ package io.chatbridge.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.chatbridge.core.config.Identities;
 import io.chatbridge.spi.InboundMessage;
 import io.chatbridge.spi.Mentions;
 import io.chatbridge.spi.OutboundMessage;
@@ -11,7 +12,11 @@ import org.junit.jupiter.api.Test;
 
 class MentionMappingTest {
 
-    private static final Map<String, String> PLATFORMS = Map.of("dt", "dingtalk", "dt2", "dingtalk", "hook", "webhook");
+    private static final Map<String, String> PLATFORMS = Map.of("dt", "dingtalk", "dt2", "dingtalk", "hook",
+            "webhook", "tg", "telegram");
+    private static final Identities PEOPLE = Identities.of(List.of(
+            Map.of("tg", "123456789", "dt", "alice01"),
+            Map.of("tg", "987654321", "hook", "bob@corp.example")));
 
     private static InboundMessage from(String platform, String instance, String... ids) {
         return InboundMessage.builder().platform(platform).instanceId(instance)
@@ -23,22 +28,63 @@ class MentionMappingTest {
                 .mentions(m.mentions()).build();
     }
 
+    private static OutboundMessage map(InboundMessage m, OutboundMessage delivery) {
+        return MentionMapping.apply(m, List.of(delivery), PLATFORMS::get, PEOPLE).get(0);
+    }
+
     @Test
     void aTargetOfTheSamePlatformGetsTheMentionAsItIs() {
         InboundMessage m = from("dingtalk", "dt", "bob01");
 
-        OutboundMessage out = MentionMapping.apply(m, List.of(to("dt2", Map.of(), m)), PLATFORMS::get).get(0);
-
-        assertThat(out.mentions().userIds()).containsExactly("bob01");
+        assertThat(map(m, to("dt2", Map.of(), m)).mentions().userIds()).containsExactly("bob01");
     }
 
     @Test
     void theRulesMentionsMapTurnsAnotherPlatformsIdIntoTheTargets() {
         InboundMessage m = from("webhook", "hook", "bob@corp.example", "eve@corp.example");
 
-        OutboundMessage out = MentionMapping.apply(m,
-                List.of(to("dt", Map.of("mentions", Map.of("bob@corp.example", "bob01")), m)), PLATFORMS::get).get(0);
+        OutboundMessage out = map(m, to("dt", Map.of("mentions", Map.of("bob@corp.example", "bob01")), m));
 
         assertThat(out.mentions().userIds()).containsExactly("bob01");
+    }
+
+    @Test
+    void anIdentityTurnsTheSourceInstancesIdIntoTheTargetInstancesId() {
+        InboundMessage m = InboundMessage.builder().platform("telegram").instanceId("tg").text("@alice see this")
+                .mentions(new Mentions(List.of("123456789", "555"), List.of(), false,
+                        Map.of("123456789", "alice", "555", "carol"))).build();
+
+        OutboundMessage out = map(m, to("dt", Map.of(), m));
+
+        // 555 is nobody on dt: left to the text; alice's display name goes with her DingTalk id
+        assertThat(out.mentions().userIds()).containsExactly("alice01");
+        assertThat(out.mentions().names()).containsExactly(Map.entry("alice01", "alice"));
+    }
+
+    @Test
+    void theRulesMapWinsOverAnIdentity() {
+        InboundMessage m = from("telegram", "tg", "123456789");
+
+        OutboundMessage out = map(m, to("dt", Map.of("mentions", Map.of("123456789", "alice-on-call")), m));
+
+        assertThat(out.mentions().userIds()).containsExactly("alice-on-call");
+    }
+
+    @Test
+    void anIdentityWithoutAnIdOnTheTargetMapsNothing() {
+        InboundMessage m = from("telegram", "tg", "987654321");
+
+        assertThat(map(m, to("dt", Map.of(), m)).mentions().userIds()).isEmpty();
+        assertThat(map(m, to("hook", Map.of(), m)).mentions().userIds()).containsExactly("bob@corp.example");
+    }
+
+    @Test
+    void theSameOrganisationKeepsTheDisplayNameOfTheStaffId() {
+        InboundMessage m = InboundMessage.builder().platform("dingtalk").instanceId("dt").text("@Alice hi")
+                .mentions(new Mentions(List.of("alice01"), List.of(), false, Map.of("alice01", "Alice"))).build();
+
+        OutboundMessage out = map(m, to("dt2", Map.of(), m));
+
+        assertThat(out.mentions().nameOf("alice01")).isEqualTo("Alice");
     }
 }

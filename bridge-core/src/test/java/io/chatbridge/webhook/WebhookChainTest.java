@@ -23,7 +23,7 @@ class WebhookChainTest {
         return OutboundMessage.builder().deliveryId("del-7").ruleId("r1").instanceId("out")
                 .channel(Map.of("room", "ops")).text("hello").rich(RichContent.actionCard("T", "body", null, null,
                         List.of(RichContent.button("Open", "https://example.com")), "1")).attachments(List.of())
-                                .mentions(new Mentions(List.of("u1"), List.of(), false)).options(Map.of())
+                                .mentions(new Mentions(List.of("u1"), List.of(), false, Map.of("u1", "Alice"))).options(Map.of())
                                 .source(new Origin("dingtalk", "dt", Map.of(), "m1", Sender.of("u9", "Li"), null))
                                 .extensions(Map.of("xvchatgroup", "bot1")).attempt(1).build();
     }

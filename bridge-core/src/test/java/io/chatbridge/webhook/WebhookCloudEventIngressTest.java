@@ -37,6 +37,59 @@ class WebhookCloudEventIngressTest {
         return ingress.context.published().get(0);
     }
 
+    private static String recallEvent(String data) {
+        return "{\"specversion\": \"1.0\", \"id\": \"r-1\", \"source\": \"prometheus\", "
+                + "\"type\": \"io.chatbridge.recall\"" + (data == null ? "" : ", \"data\": " + data) + "}";
+    }
+
+    @Test
+    void aRecallEventNamesTheEventToRecallBySourceAndIdWithoutItsFingerprint() {
+        assertThat(ingress.post(CE_JSON, recallEvent("{\"id\": \"alert-7\"}")).statusCode()).isEqualTo(202);
+        assertThat(ingress.post(CE_JSON, recallEvent("\"alert-8\"").replace("r-1", "r-2")).statusCode())
+                .isEqualTo(202);
+        assertThat(ingress.post(CE_JSON, recallEvent("{\"id\": \"e-9\", \"source\": \"ci\"}").replace("r-1", "r-3"))
+                .statusCode()).isEqualTo(202);
+
+        assertThat(ingress.context.published()).extracting(InboundMessage::recallOf)
+                .containsExactly("prometheus\nalert-7", "prometheus\nalert-8", "ci\ne-9");
+        InboundMessage recall = ingress.context.published().get(0);
+        assertThat(recall.isRecall()).isTrue();
+        assertThat(recall.id()).startsWith("prometheus\nr-1\n");
+        assertThat(recall.channel()).containsEntry("type", "io.chatbridge.recall");
+    }
+
+    @Test
+    void aRecallEventInBinaryModeTakesTheBodyAsTheIdOrAsTheJsonNamingIt() {
+        assertThat(ingress.post("evt-42", "Content-Type", "text/plain", "Authorization", "Bearer "
+                + IngressFixture.TOKEN, "ce-specversion", "1.0", "ce-id", "r-9", "ce-source", "/monitoring/prometheus",
+                "ce-type", "io.chatbridge.recall").statusCode()).isEqualTo(202);
+        assertThat(ingress.post("{\"id\": \"evt-43\"}", "Content-Type", "application/json", "Authorization",
+                "Bearer " + IngressFixture.TOKEN, "ce-specversion", "1.0", "ce-id", "r-10", "ce-source",
+                "/monitoring/prometheus", "ce-type", "io.chatbridge.recall").statusCode()).isEqualTo(202);
+
+        assertThat(ingress.context.published()).extracting(InboundMessage::recallOf)
+                .containsExactly("/monitoring/prometheus\nevt-42", "/monitoring/prometheus\nevt-43");
+    }
+
+    @Test
+    void aRecallEventWithoutTheIdOfTheEventToRecallIsRefusedNamingWhatIsMissing() {
+        Map<String, String> expected = Map.of(
+                "{\"source\": \"ci\"}", "data.id: required for type io.chatbridge.recall, the id of the event to recall",
+                "{\"id\": \" \"}", "data.id: must not be empty, the id of the event to recall",
+                "\"\"", "data: must not be empty, the id of the event to recall",
+                "{\"id\": \"x\", \"source\": \"\"}", "data.source: must not be empty",
+                "42", "data: required for type io.chatbridge.recall");
+        expected.forEach((data, error) -> {
+            HttpResponse<String> response = ingress.post(CE_JSON, recallEvent(data));
+            assertThat(response.statusCode()).as(data).isEqualTo(400);
+            assertThat(response.body()).as(data).contains(error);
+        });
+        HttpResponse<String> none = ingress.post(CE_JSON, recallEvent(null));
+        assertThat(none.statusCode()).isEqualTo(400);
+        assertThat(none.body()).contains("data: required for type io.chatbridge.recall: {\\\"id\\\"");
+        assertThat(ingress.context.published()).isEmpty();
+    }
+
     @Test
     void acceptsVanusQuickstartTextEvent() {
         InboundMessage message = postVanusExample("quickstart");

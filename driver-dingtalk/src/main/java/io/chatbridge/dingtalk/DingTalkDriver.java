@@ -171,9 +171,9 @@ public final class DingTalkDriver implements Driver {
             for (int i = 0; i < parts.size(); i++) {
                 String memo = parts.size() == 1 ? message.deliveryId()
                         : message.deliveryId() == null ? null : message.deliveryId() + "#part" + i;
-                keys.add(sender.sendToUsers(ids, parts.get(i), memo).platformMessageId());
+                keys.addAll(sender.sendToUsers(ids, parts.get(i), memo).partMessageIds());
             }
-            return new SendResult(String.join(",", keys));
+            return SendResult.ofParts(keys);
         }
         String group = chatGroup(message);
         WebhookConfig webhook = group == null ? null : robots.get(group);

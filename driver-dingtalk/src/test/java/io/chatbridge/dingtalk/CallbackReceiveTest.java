@@ -237,6 +237,7 @@ class CallbackReceiveTest {
         InboundMessage m = fixture.context.published().get(0);
         assertThat(m.text()).isEqualTo("@Alice look");
         assertThat(m.mentions().userIds()).containsExactly("alice01");
+        assertThat(m.mentions().nameOf("alice01")).isEqualTo("Alice");
     }
 
     @Test
@@ -251,6 +252,38 @@ class CallbackReceiveTest {
         InboundMessage m = fixture.context.published().get(0);
         assertThat(m.text()).isEqualTo("@Alice look");
         assertThat(m.mentions().userIds()).containsExactly("alice01");
+    }
+
+    @Test
+    void mentionsKeepTheDisplayNameTheTextGivesEachId() throws Exception {
+        start(null);
+        String body = """
+                {"msgtype":"text","text":{"content":" @Alice @王小明 please review, cc ops@example.com"},
+                 "conversationId":"cid1","conversationType":"2","chatbotUserId":"$:bot","senderStaffId":"u1",
+                 "msgId":"m8","atUsers":[{"dingtalkId":"$:bot"},{"dingtalkId":"$:alice","staffId":"alice01"},
+                 {"dingtalkId":"$:wang","staffId":"wang02"}]}""";
+        post(body, null, null);
+
+        InboundMessage m = fixture.context.published().get(0);
+        assertThat(m.mentions().userIds()).containsExactly("alice01", "wang02");
+        assertThat(m.mentions().names()).containsExactly(Map.entry("alice01", "Alice"), Map.entry("wang02", "王小明"));
+        assertThat(m.text()).isEqualTo("@Alice @王小明 please review, cc ops@example.com");
+    }
+
+    @Test
+    void mentionsWhoseNamesTheTextDoesNotPairUpGoOnAsIdsOnly() throws Exception {
+        start(null);
+        // two people mentioned, one @name in the text (the other's was edited away): no name is guessed
+        String body = """
+                {"msgtype":"text","text":{"content":" @Alice look"},"conversationId":"cid1",
+                 "conversationType":"2","chatbotUserId":"$:bot","senderStaffId":"u1","msgId":"m9",
+                 "atUsers":[{"dingtalkId":"$:bot"},{"dingtalkId":"$:alice","staffId":"alice01"},
+                 {"dingtalkId":"$:bob","staffId":"bob02"}]}""";
+        post(body, null, null);
+
+        InboundMessage m = fixture.context.published().get(0);
+        assertThat(m.mentions().userIds()).containsExactly("alice01", "bob02");
+        assertThat(m.mentions().names()).isEmpty();
     }
 
     @Test

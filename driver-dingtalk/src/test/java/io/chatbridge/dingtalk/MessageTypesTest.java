@@ -82,6 +82,64 @@ class MessageTypesTest {
     }
 
     @Test
+    void aMentionedIdGoesWhereTheTextWritesThePersonsName() throws Exception {
+        Mentions mentions = new Mentions(List.of("alice01", "bob02"), List.of(), false,
+                Map.of("alice01", "Alice", "bob02", "Bob"));
+        Messages m = webhook().text("Carol: @Alice, can you and @Bobby look? cc @Bob").mentions(mentions);
+        assertThat(webhookBody(m)).isEqualTo("{\"msgtype\":\"text\",\"text\":{\"content\":"
+                + "\"Carol: @alice01, can you and @Bobby look? cc @bob02\"},\"at\":{\"atMobiles\":[],"
+                + "\"atUserIds\":[\"alice01\",\"bob02\"],\"isAtAll\":false}}");
+    }
+
+    @Test
+    void appRobotTextAndMarkdownCarryMentionedIdsInTheText() throws Exception {
+        Mentions mentions = new Mentions(List.of("alice01", "dave03"), List.of("13800000000"), true,
+                Map.of("alice01", "Alice"));
+        assertThat(appBody(app().text("Carol: @Alice look").mentions(mentions)))
+                .isEqualTo("sampleText {\"content\":\"Carol: @alice01 look @dave03\"}");
+        assertThat(appBody(app().rich(RichContent.markdown("T", "**@Alice** look")).mentions(mentions)))
+                .isEqualTo("sampleMarkdown {\"title\":\"T\",\"text\":\"**@Alice** look @alice01 @dave03\"}");
+    }
+
+    @Test
+    void aMessageSplitIntoPartsMentionsEachPersonOnceInThePartThatNamesThem() throws Exception {
+        StringBuilder text = new StringBuilder();
+        for (int i = 0; text.length() < 40_000; i++) {
+            text.append("line ").append(i).append(i == 2500 ? " needs @Alice" : "").append('\n');
+        }
+        Mentions mentions = new Mentions(List.of("alice01", "bob02"), List.of(), true, Map.of("alice01", "Alice"));
+        int before = fake.webhookPosts.size();
+        fixture.driver.send(webhook().text(text.toString()).mentions(mentions).build());
+
+        var bodies = fake.webhookPosts.subList(before, fake.webhookPosts.size()).stream()
+                .map(post -> post.json()).toList();
+        assertThat(bodies).hasSizeGreaterThan(2);
+        int withAlice = -1;
+        for (int i = 0; i < bodies.size(); i++) {
+            var at = bodies.get(i).path("at");
+            String content = bodies.get(i).path("text").path("content").asText();
+            if (content.contains("needs @alice01")) {
+                withAlice = i;
+            }
+            List<String> ids = new java.util.ArrayList<>();
+            at.path("atUserIds").forEach(n -> ids.add(n.asText()));
+            assertThat(at.path("isAtAll").asBoolean(false)).as("part " + i).isEqualTo(i == 0);
+            List<String> expected = new java.util.ArrayList<>();
+            if (content.contains("needs @alice01")) {
+                expected.add("alice01");
+            }
+            if (i == bodies.size() - 1) {
+                expected.add("bob02");
+                assertThat(content).endsWith(" @bob02");
+            } else {
+                assertThat(content).doesNotContain("@bob02");
+            }
+            assertThat(ids).as("part " + i).containsExactlyElementsOf(expected);
+        }
+        assertThat(withAlice).isBetween(1, bodies.size() - 2);
+    }
+
+    @Test
     void atAllOption() throws Exception {
         assertThat(webhookBody(webhook().text("everyone").option("at_all", true))).isEqualTo(
                 "{\"msgtype\":\"text\",\"text\":{\"content\":\"everyone\"},"

@@ -18,6 +18,8 @@ final class ConfigFile {
 
     final GlobalSettings global;
     final ConfigNode globalNode;
+    /** {@code global.identities} ({@link Identities#NONE} when only the global block was read). */
+    Identities identities = Identities.NONE;
     /** Valid instances by id, in file order. */
     final Map<String, InstanceDefinition> instances = new LinkedHashMap<>();
     /** Instance ids written in config.json, valid or not; {@code null} when config.json could not be read. */
@@ -57,6 +59,9 @@ final class ConfigFile {
                 parsed == null ? null : new LinkedHashSet<>());
         sensitive.collect(globalNode);
         config.readInstances(root, registry, sensitive);
+        // after the instances: an identity names them (all named ones, so a broken instance is reported once)
+        config.identities = Identities.from(globalNode,
+                config.namedInstances == null ? Set.of() : config.namedInstances);
         if (parsed != null && root.isObject() && config.instances.isEmpty() && !problems.hasErrors()) {
             root.problem("no instances configured; add at least one, e.g. {\"webhook\": {\"in\": {...}}}");
         }

@@ -40,7 +40,7 @@ public record GlobalSettings(Path databasePath, String databaseUrl, String datab
                              AdminSettings admin, boolean watchFiles) {
 
     static final Set<String> KEYS = Set.of("database", "strict_echo_match", "delivery", "dedup_window",
-            "shutdown_timeout", "http", "admin", "watch_files", "media");
+            "shutdown_timeout", "http", "admin", "watch_files", "media", Identities.KEY);
 
     private static final Pattern SIMPLE_DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h|d)");
 

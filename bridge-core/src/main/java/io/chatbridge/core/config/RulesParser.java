@@ -220,9 +220,34 @@ final class RulesParser {
         }
         msg.string(MessageKeys.MSG_FORMAT, null);
         msg.string("msg_type", null);
+        checkMentions(msg.get(MessageKeys.MENTIONS));
         // templates and mentions (issue 18): compiled here so validate reports a template's syntax errors with
         // file, rule path and line; template_file is read relative to rules.json
         return MsgOptions.check(msg);
+    }
+
+    /** {@code msg.mentions}: an object from a source user id to the target's user id, both non-empty. */
+    private static void checkMentions(ConfigNode mentions) {
+        if (mentions.isMissing()) {
+            return;
+        }
+        if (!mentions.isObject()) {
+            mentions.problem("expected an object from a mentioned user id to that person's user id on the target,"
+                    + " e.g. {\"alice@corp.example\": \"alice01\"}, got " + ConfigNode.describe(mentions.value()));
+            return;
+        }
+        for (String source : mentions.keys()) {
+            ConfigNode target = mentions.get(source);
+            Object value = target.value();
+            if (source.isBlank()) {
+                target.problem("a mentioned user id must not be empty");
+            } else if (!(value instanceof String || value instanceof Number)) {
+                target.problem("expected the user id on the target for mentions of this id (a string), got "
+                        + ConfigNode.describe(value));
+            } else if (target.asText().isBlank()) {
+                target.problem("must not be empty: the user id on the target for mentions of this id");
+            }
+        }
     }
 
     /** A stable id: type plus a hash of the rule without its {@code id} and {@code msg} blocks. */

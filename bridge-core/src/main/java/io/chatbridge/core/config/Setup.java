@@ -108,6 +108,11 @@ public final class Setup {
         return config.global;
     }
 
+    /** {@code global.identities}: a person's user ids on several instances, for mentions across them. */
+    public Identities identities() {
+        return config.identities;
+    }
+
     /** Instances by id, in file order. */
     public Map<String, InstanceDefinition> instances() {
         return config.instances;

@@ -254,8 +254,33 @@ public final class DeliveryEngine implements AutoCloseable {
         default void sent(OutboundMessage message, Duration sinceAccepted) {
         }
 
+        /** A recall delivery was done: what it did on its target (before {@link #sent} for it). */
+        default void recalled(OutboundMessage recall, RecallOutcome outcome) {
+        }
+
         /** An attempt failed with {@code code}; {@code willRetry} tells whether it is retried or dead-lettered. */
         default void failed(OutboundMessage message, String code, boolean willRetry) {
+        }
+    }
+
+    /** What a recall delivery did on its target. */
+    public enum RecallOutcome {
+        /** The target recalled its copies. */
+        RECALLED("recalled"),
+        /** No copy of the message was delivered to the target (an unknown id, or a message that matched no rule). */
+        NOTHING_DELIVERED("nothing_delivered"),
+        /** The target cannot recall messages (or gave no id for its copy); its copy stays. */
+        NOT_SUPPORTED("not_supported");
+
+        private final String label;
+
+        RecallOutcome(String label) {
+            this.label = label;
+        }
+
+        /** The metric label. */
+        public String label() {
+            return label;
         }
     }
 
@@ -323,9 +348,9 @@ public final class DeliveryEngine implements AutoCloseable {
             return;
         }
         // sent: from here on a store failure is retried as a store write, never as a second send
-        String targetId = result == null ? null : result.platformMessageId();
+        List<String> targetIds = result == null ? List.of() : result.partMessageIds();
         Instant sent = clock.instant();
-        record(d, "record as delivered", () -> store.delivered(d, targetId, sent));
+        record(d, "record as delivered", () -> store.deliveredParts(d, targetIds, sent));
         events.sent(message, Duration.between(d.createdAt(), sent));
     }
 
@@ -369,7 +394,7 @@ public final class DeliveryEngine implements AutoCloseable {
         String sourceInstance = m.source() == null ? null : m.source().instanceId();
         List<DeliveryStore.MessageLink> links;
         try {
-            links = store.links(sourceInstance, m.recallOf());
+            links = store.linksOfIdOrQualified(sourceInstance, m.recallOf());
         } catch (StoreException e) {
             // nothing was recalled yet: trying again later is safe
             throw new DeliveryException(DeliveryException.Category.RETRYABLE, DeliveryException.Reason.INTERNAL,
@@ -377,21 +402,35 @@ public final class DeliveryEngine implements AutoCloseable {
                     null, e);
         }
         List<String> ids = new java.util.ArrayList<>();
+        boolean copyWithoutId = false;
         for (DeliveryStore.MessageLink link : links) {
-            if (link.targetInstance().equals(m.instanceId()) && link.targetChannel().equals(channel)
-                    && link.targetMessageId() != null && !link.targetMessageId().isBlank()) {
-                ids.add(link.targetMessageId());
+            if (link.targetInstance().equals(m.instanceId()) && link.targetChannel().equals(channel)) {
+                if (link.targetMessageId() != null && !link.targetMessageId().isBlank()) {
+                    ids.add(link.targetMessageId());
+                } else {
+                    copyWithoutId = true;
+                }
             }
+        }
+        if (ids.isEmpty() && copyWithoutId) {
+            LOG.debug("recall of message {} from {}: {} gave no id for its copy; it cannot be recalled there",
+                    m.recallOf(), sourceInstance, m.instanceId());
+            events.recalled(m, RecallOutcome.NOT_SUPPORTED);
+            return null;
         }
         if (ids.isEmpty()) {
             LOG.debug("recall of message {} from {}: no copy was delivered to {} {}; nothing to recall",
                     m.recallOf(), sourceInstance, m.instanceId(), m.channel());
+            events.recalled(m, RecallOutcome.NOTHING_DELIVERED);
             return null;
         }
         if (!driver.recall(m, ids)) {
             LOG.debug("recall of message {} from {}: {} cannot recall messages; its copy stays", m.recallOf(),
                     sourceInstance, m.instanceId());
+            events.recalled(m, RecallOutcome.NOT_SUPPORTED);
+            return null;
         }
+        events.recalled(m, RecallOutcome.RECALLED);
         return null;
     }
 

@@ -86,6 +86,15 @@ public interface DeliveryStore extends AutoCloseable {
     /** The delivery was sent; records the target's message id for later replies and recalls. */
     void delivered(PendingDelivery delivery, String targetMessageId, Instant now);
 
+    /**
+     * The delivery was sent as these target messages (the parts of a split message, in order; empty when the
+     * target gave no id); records one message link per part, so a reply to any part finds the source message and
+     * a recall reaches every part. The default records them as one id joined with {@code ","}.
+     */
+    default void deliveredParts(PendingDelivery delivery, List<String> targetMessageIds, Instant now) {
+        delivered(delivery, targetMessageIds.isEmpty() ? null : String.join(",", targetMessageIds), now);
+    }
+
     /** The attempt failed and will be retried at {@code nextAttempt}; counts an attempt. */
     void retryLater(PendingDelivery delivery, Instant nextAttempt, String error);
 
@@ -118,6 +127,16 @@ public interface DeliveryStore extends AutoCloseable {
 
     /** Where the messages that {@code sourceMessageId} (of {@code sourceInstance}) produced were delivered. */
     List<MessageLink> links(String sourceInstance, String sourceMessageId);
+
+    /**
+     * Like {@link #links}, also for the source messages whose id is {@code messageId} followed by a newline and a
+     * qualifier: the webhook ingress gives a CloudEvent the id {@code source\nid\nfingerprint}, and a recall names
+     * the event by {@code source\nid} alone, recalling every event that reused that id (with another type or
+     * target). The default matches the id exactly.
+     */
+    default List<MessageLink> linksOfIdOrQualified(String sourceInstance, String messageId) {
+        return links(sourceInstance, messageId);
+    }
 
     /**
      * The other direction of {@link #links}: which source messages a target's message id was delivered for (a

@@ -104,6 +104,11 @@ public final class InMemoryDeliveryStore implements DeliveryStore {
 
     @Override
     public synchronized void delivered(PendingDelivery d, String targetMessageId, Instant now) {
+        deliveredParts(d, targetMessageId == null ? List.of() : List.of(targetMessageId), now);
+    }
+
+    @Override
+    public synchronized void deliveredParts(PendingDelivery d, List<String> targetMessageIds, Instant now) {
         Entry e = claimed(d);
         if (e == null) {
             return;
@@ -111,9 +116,12 @@ public final class InMemoryDeliveryStore implements DeliveryStore {
         queues.get(e.queueKey).pollFirst();
         delivered++;
         OutboundMessage m = e.message;
-        links.addLast(new Link(m.source().instanceId(), m.source().messageId(), new MessageLink(m.ruleId(),
-                m.instanceId(), Canonical.json(m.channel()), targetMessageId)));
-        if (links.size() > MAX_LINKS) {
+        List<String> ids = targetMessageIds.isEmpty() ? java.util.Collections.singletonList(null) : targetMessageIds;
+        for (String id : ids) {
+            links.addLast(new Link(m.source().instanceId(), m.source().messageId(), new MessageLink(m.ruleId(),
+                    m.instanceId(), Canonical.json(m.channel()), id)));
+        }
+        while (links.size() > MAX_LINKS) {
             links.removeFirst();
         }
     }
@@ -217,6 +225,15 @@ public final class InMemoryDeliveryStore implements DeliveryStore {
     public synchronized List<MessageLink> links(String sourceInstance, String sourceMessageId) {
         return links.stream()
                 .filter(l -> l.instance.equals(sourceInstance) && sourceMessageId.equals(l.messageId))
+                .map(Link::link).toList();
+    }
+
+    @Override
+    public synchronized List<MessageLink> linksOfIdOrQualified(String sourceInstance, String messageId) {
+        String qualified = messageId + "\n";
+        return links.stream()
+                .filter(l -> l.instance.equals(sourceInstance) && l.messageId != null
+                        && (l.messageId.equals(messageId) || l.messageId.startsWith(qualified)))
                 .map(Link::link).toList();
     }
 

@@ -317,9 +317,14 @@ public final class JdbcDeliveryStore implements DeliveryStore {
 
     @Override
     public void delivered(PendingDelivery d, String targetMessageId, Instant now) {
+        deliveredParts(d, targetMessageId == null ? List.of() : List.of(targetMessageId), now);
+    }
+
+    @Override
+    public void deliveredParts(PendingDelivery d, List<String> targetMessageIds, Instant now) {
         db.tx("record delivery", c -> {
             if (OutboxSql.delivered(c, d)) {
-                LinkSql.record(c, d.message(), targetMessageId, now);
+                LinkSql.record(c, d.message(), targetMessageIds, now);
             }
             return null;
         });
@@ -376,6 +381,11 @@ public final class JdbcDeliveryStore implements DeliveryStore {
     @Override
     public List<MessageLink> links(String sourceInstance, String sourceMessageId) {
         return db.tx("read message links", c -> LinkSql.links(c, sourceInstance, sourceMessageId));
+    }
+
+    @Override
+    public List<MessageLink> linksOfIdOrQualified(String sourceInstance, String messageId) {
+        return db.tx("read message links", c -> LinkSql.linksOfIdOrQualified(c, dialect, sourceInstance, messageId));
     }
 
     @Override

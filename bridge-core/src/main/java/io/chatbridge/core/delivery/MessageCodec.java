@@ -27,10 +27,15 @@ import java.util.Map;
  *   <li>no {@code v} (0): rows written up to schema v2, when the payload was the SPI's {@code OutboundMessage} as
  *       JSON. Version 1 kept its property names, so the same records read them. (The {@code attempt} property is
  *       the attempt the row was written for; a claim replaces it from the {@code attempts} column.)</li>
- *   <li>{@code v: 1}: the current form. Its optional properties {@code quote}, {@code recallOf},
+ *   <li>{@code v: 1}: the form of messages. Its optional properties {@code quote}, {@code recallOf},
+ *       {@code mentions.names} (display names of mentioned ids),
  *       {@code sourceRef} (of an attachment) and the {@code richText} variant ({@code segments}) came with rich
  *       messages, an attachment's {@code durationMillis} with voice and video sends; rows without them read as
  *       before.</li>
+ *   <li>{@code v: 2}: the same properties, written for recall deliveries ({@code recallOf} set) only. A release
+ *       that reads up to form 1 ignores {@code recallOf} as an unknown property and would send a recall as an
+ *       empty message; form 2 makes it refuse the row instead (left unclaimed for a replica that can read it).
+ *       Messages stay in form 1, so older replicas keep sending them during a rolling upgrade.</li>
  * </ul>
  *
  * <p>Unknown properties are ignored so that a row written by a newer build (one more field) can still be read by an
@@ -38,8 +43,12 @@ import java.util.Map;
  */
 final class MessageCodec {
 
-    /** The version {@link #write} writes. */
-    static final int VERSION = 1;
+    /** The newest form this build reads. */
+    static final int VERSION = 2;
+    /** The form {@link #write} writes for a message. */
+    static final int MESSAGE_FORM = 1;
+    /** The form {@link #write} writes for a recall, which a reader of form 1 must not take for a message. */
+    static final int RECALL_FORM = 2;
 
     private static final ObjectMapper JSON = new ObjectMapper()
             .registerModule(new JavaTimeModule())
@@ -80,14 +89,14 @@ final class MessageCodec {
 
     // ------------------------------------------------------------------------------------------------ stored form
 
-    /** Version 1 (and, without {@code v}, the rows of schema v2). */
+    /** Forms 1 and 2 (and, without {@code v}, the rows of schema v2). */
     record StoredDelivery(int v, String deliveryId, String ruleId, String instanceId, Map<String, Object> channel,
                           String text, StoredHeader header, StoredRich rich, List<StoredAttachment> attachments,
                           StoredMentions mentions, Map<String, Object> options, StoredOrigin source,
                           Map<String, String> extensions, Integer attempt, StoredQuote quote, String recallOf) {
 
         static StoredDelivery of(OutboundMessage m) {
-            return new StoredDelivery(VERSION, m.deliveryId(), m.ruleId(), m.instanceId(),
+            return new StoredDelivery(m.isRecall() ? RECALL_FORM : MESSAGE_FORM, m.deliveryId(), m.ruleId(), m.instanceId(),
                     m.channel(), m.text(),
                     m.header() == null ? null : new StoredHeader(m.header().title(), m.header().content()),
                     StoredRich.of(m.rich()),
@@ -230,14 +239,16 @@ final class MessageCodec {
         }
     }
 
-    record StoredMentions(List<String> userIds, List<String> mobiles, boolean all) {
+    /** {@code names} (display names by user id) is optional: absent in older rows, ignored by older readers. */
+    record StoredMentions(List<String> userIds, List<String> mobiles, boolean all, Map<String, String> names) {
 
         static StoredMentions of(Mentions m) {
-            return m == null || m.isEmpty() ? null : new StoredMentions(m.userIds(), m.mobiles(), m.all());
+            return m == null || m.isEmpty() ? null : new StoredMentions(m.userIds(), m.mobiles(), m.all(),
+                    m.names().isEmpty() ? null : m.names());
         }
 
         Mentions toMentions() {
-            return new Mentions(userIds, mobiles, all);
+            return new Mentions(userIds, mobiles, all, names);
         }
     }
 

@@ -113,10 +113,21 @@ public final class BridgeMetrics {
                 .increment();
     }
 
-    /** A delivery sent; {@code sinceAccepted} is the time from acceptance to the platform's answer. */
-    public void sent(String instance, Duration sinceAccepted) {
-        counter("chatbridge_deliveries_sent", "Deliveries sent, by target instance", "instance_id", instance)
-                .increment();
+    /** What a delivery is, as the bounded {@code kind} label: a message, or a recall of one. */
+    public static String kind(boolean recall) {
+        return recall ? "recall" : "message";
+    }
+
+    /**
+     * A delivery sent ({@code kind} {@code message} or {@code recall}); {@code sinceAccepted} is the time from
+     * acceptance to the platform's answer, recorded as delivery latency for messages only.
+     */
+    public void sent(String instance, String kind, Duration sinceAccepted) {
+        counter("chatbridge_deliveries_sent", "Deliveries sent, by target instance and kind",
+                "instance_id", instance, "kind", kind).increment();
+        if (!kind.equals("message")) {
+            return;
+        }
         Timer latency = (Timer) meters.computeIfAbsent(new MeterKey("chatbridge_delivery_latency", List.of(instance)),
                 k -> Timer.builder("chatbridge_delivery_latency")
                         .description("Time from acceptance to sent, by target instance")
@@ -126,16 +137,26 @@ public final class BridgeMetrics {
         latency.record(sinceAccepted.isNegative() ? Duration.ZERO : sinceAccepted);
     }
 
+    /**
+     * What a recall delivery did on its target: {@code recalled} (the target recalled its copies),
+     * {@code nothing_delivered} (no copy of the message reached it, e.g. an unknown id) or {@code not_supported}
+     * (the target cannot recall, its copy stays).
+     */
+    public void recall(String instance, String outcome) {
+        Counter.builder("chatbridge_recalls").description("Recall deliveries, by target instance and outcome")
+                .tags("instance_id", instance, "outcome", outcome).register(registry).increment();
+    }
+
     /** A failed attempt that will be retried. */
-    public void retried(String instance, String code) {
+    public void retried(String instance, String kind, String code) {
         counter("chatbridge_deliveries_retried", "Failed attempts retried later, by code",
-                "instance_id", instance, "code", code == null ? "" : code).increment();
+                "instance_id", instance, "kind", kind, "code", code == null ? "" : code).increment();
     }
 
     /** A delivery moved to the dead letters. */
-    public void deadLettered(String instance, String code) {
+    public void deadLettered(String instance, String kind, String code) {
         counter("chatbridge_deliveries_dead_lettered", "Deliveries dead-lettered, by code",
-                "instance_id", instance, "code", code == null ? "" : code).increment();
+                "instance_id", instance, "kind", kind, "code", code == null ? "" : code).increment();
     }
 
     /** How long one {@code Driver.send} call took; {@code outcome} is {@code ok} or {@code failed}. */

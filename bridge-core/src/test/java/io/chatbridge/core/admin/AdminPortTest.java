@@ -214,7 +214,7 @@ class AdminPortTest {
                 .contains("chatbridge_messages_received_total{instance_id=\"a\",outcome=\"accepted\",reason=\"\"} 3.0")
                 .contains("chatbridge_messages_routed_total{rule=\"a-to-b\"} 3.0")
                 .contains("chatbridge_messages_received_total{instance_id=\"a\",outcome=\"rejected\",reason=\"bad_request\"} 1.0")
-                .contains("chatbridge_deliveries_sent_total{instance_id=\"b\"} 3.0")
+                .contains("chatbridge_deliveries_sent_total{instance_id=\"b\",kind=\"message\"} 3.0")
                 .contains("chatbridge_delivery_latency_seconds_bucket{instance_id=\"b\"")
                 .contains("chatbridge_send_duration_seconds_count{instance_id=\"b\",outcome=\"ok\",platform=\"memory\"} 3")
                 .contains("chatbridge_outbox_pending 0.0")
@@ -239,6 +239,34 @@ class AdminPortTest {
         assertThat(MemoryDriverFactory.sent("c").get(0).text()).isEqualTo("after");
         assertThat(admin("GET", "/metrics", TOKEN).body())
                 .contains("chatbridge_reloads_total{outcome=\"applied\"} 1.0");
+    }
+
+    @Test
+    void reloadAppliesChangedIdentitiesToTheNextMessage() throws Exception {
+        start("{}", "{\"rules\": [" + rule("a-to-b", "b") + "]}");
+        publishMentioning("u-a");
+        await("first delivered", () -> MemoryDriverFactory.sent("b").size() == 1);
+        // same platform, no identity: the id as it is
+        assertThat(MemoryDriverFactory.sent("b").get(0).mentions().userIds()).containsExactly("u-a");
+
+        configFile = Files.write(dir, "config.json", """
+                {"global": {"database": {"path": "data/bridge.db"},
+                            "delivery": {"poll_interval": "50ms", "backoff_base": "10ms"},
+                            "admin": {"port": %d, "token": "%s"},
+                            "identities": [{"a": "u-a", "b": "u-b"}]},
+                 "memory": {"a": {"listen_port": 0}, "b": {}, "c": {}}}
+                """.formatted(adminPort, TOKEN));
+        HttpResponse<String> reload = admin("POST", "/admin/reload", TOKEN);
+        assertThat(reload.statusCode()).as(reload.body()).isEqualTo(200);
+
+        publishMentioning("u-a");
+        await("second delivered", () -> MemoryDriverFactory.sent("b").size() == 2);
+        assertThat(MemoryDriverFactory.sent("b").get(1).mentions().userIds()).containsExactly("u-b");
+    }
+
+    private static void publishMentioning(String userId) {
+        MemoryDriverFactory.context("a").publish(io.chatbridge.spi.InboundMessage.builder().text("@ann hi")
+                .mentions(new io.chatbridge.spi.Mentions(List.of(userId), List.of(), false)).build());
     }
 
     @Test

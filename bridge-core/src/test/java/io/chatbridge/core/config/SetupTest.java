@@ -432,6 +432,68 @@ class SetupTest {
     }
 
     @Test
+    void malformedRuleMentionsAreErrorsWithTheirPath() {
+        Setup setup = load("{\"memory\": {\"a\": {}, \"b\": {}}}", """
+                {"rules": [
+                  {"from": {"a": {}}, "to": {"b": {}}, "msg": {"mentions": ["alice01"]}},
+                  {"from": {"a": {}}, "to": {"b": {}}, "msg": {"mentions": {"alice@corp": "", "bob@corp": {"id": 1}}}}
+                ]}
+                """);
+        assertThat(errors(setup)).containsExactly(
+                "rules.json: rules[0].msg.mentions: expected an object from a mentioned user id to that person's user"
+                        + " id on the target, e.g. {\"alice@corp.example\": \"alice01\"}, got an array",
+                "rules.json: rules[1].msg.mentions[\"alice@corp\"]: must not be empty: the user id on the target "
+                        + "for mentions of this id",
+                "rules.json: rules[1].msg.mentions[\"bob@corp\"]: expected the user id on the target for mentions "
+                        + "of this id (a string), got an object");
+    }
+
+    @Test
+    void identitiesMapAPersonsIdsAcrossInstances() {
+        Setup setup = load("""
+                {"global": {"identities": [{"a": "123456789", "b": "alice01"}, {"a": 42, "b": "bob02"}]},
+                 "memory": {"a": {}, "b": {}}}
+                """, RULES);
+        assertThat(setup.valid()).as(Setup.render(setup.problems())).isTrue();
+        assertThat(setup.identities().map("a", "123456789", "b")).isEqualTo("alice01");
+        assertThat(setup.identities().map("b", "bob02", "a")).isEqualTo("42");
+        assertThat(setup.identities().map("a", "nobody", "b")).isNull();
+    }
+
+    @Test
+    void malformedIdentitiesAreErrorsWithTheirPathAndTheInstanceMeant() {
+        Setup setup = load("""
+                {"global": {"identities": [
+                  {"a": "123", "bb": "alice01"},
+                  {"a": "124"},
+                  "alice",
+                  {"a": "", "b": ["x"]},
+                  {"a": "123", "b": "alice02"}
+                ]},
+                 "memory": {"a": {}, "b": {}}}
+                """, RULES);
+        assertThat(errors(setup)).containsExactly(
+                "config.json: global.identities[0].bb: unknown instance; did you mean b? (instances: a, b)",
+                "config.json: global.identities[1]: names one instance only; a person maps the user ids of two or"
+                        + " more instances",
+                "config.json: global.identities[2]: expected an object from instance id to user id, e.g. {\"tg\": "
+                        + "\"123456789\", \"dt_main\": \"alice01\"}, got a string",
+                "config.json: global.identities[3].a: must not be empty: the person's user id on a",
+                "config.json: global.identities[3].b: expected the person's user id on b (a string), got an array",
+                "config.json: global.identities[4].a: user id \"123\" of a is already given in"
+                        + " global.identities[0]; one id can be one person only");
+    }
+
+    @Test
+    void identitiesMustBeAList() {
+        Setup setup = load("{\"global\": {\"identities\": {\"a:123\": \"b:alice01\"}}, "
+                + "\"memory\": {\"a\": {}, \"b\": {}}}", RULES);
+        assertThat(errors(setup)).containsExactly("config.json: global.identities: expected an array of people, "
+                + "each mapping instance ids to that person's user id there, e.g. [{\"tg\": \"123456789\", "
+                + "\"dt_main\": \"alice01\"}], got an object");
+    }
+
+    @Test
     void aMsgBlockOnASourceAddressIsWarnedAsUnused() {
         Setup setup = loadDeclaring("{\"declaring\": {\"d\": {}}, \"memory\": {\"m\": {}}}", """
                 {"rules": [{"from": {"m": {"msg": {"msg_format": "{msg}"}}}, "to": {"d": {}}}]}

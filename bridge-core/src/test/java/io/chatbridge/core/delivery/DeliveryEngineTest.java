@@ -364,7 +364,7 @@ class DeliveryEngineTest {
 
     @Test
     void aStoreFailureRecordingASentDeliveryIsRetriedAsAStoreWriteNeverAsASecondSend() throws Exception {
-        FailingStore failing = new FailingStore(store).failNext("delivered", 3);
+        FailingStore failing = new FailingStore(store).failNext("deliveredParts", 3);
         RecordingDriver driver = new RecordingDriver();
         engine = new DeliveryEngine(failing.store(), Map.of("t", driver),
                 new RetryPolicy(5, Duration.ofHours(1), Duration.ofMillis(1), Duration.ofMillis(1)), clock, 2,
@@ -375,7 +375,7 @@ class DeliveryEngineTest {
         engine.wake();
 
         await(() -> store.stats(clock.instant()).pending() == 0);
-        assertThat(failing.calls("delivered")).isEqualTo(4);
+        assertThat(failing.calls("deliveredParts")).isEqualTo(4);
         assertThat(driver.sent).containsExactly("once");
         assertThat(store.stats(clock.instant()).delivered()).isEqualTo(1);
         assertThat(store.deadLetters(10)).isEmpty();
@@ -384,7 +384,7 @@ class DeliveryEngineTest {
     /** Lease renewals fail too, and a failed renewal skips the claim: the lapsed lease is never taken over. */
     @Test
     void aStoreDownLongerThanTheLeaseStillNeverSendsARecordedSendAgain() throws Exception {
-        FailingStore failing = new FailingStore(store).fail("delivered").fail("renew");
+        FailingStore failing = new FailingStore(store).fail("deliveredParts").fail("renew");
         RecordingDriver driver = new RecordingDriver();
         engine = new DeliveryEngine(failing.store(), Map.of("t", driver),
                 new RetryPolicy(5, Duration.ofHours(1), Duration.ofMillis(1), Duration.ofMillis(1)), clock, 2,
@@ -393,7 +393,7 @@ class DeliveryEngineTest {
         engine.start();
         store.append(null, List.of(message("t", "ops", "once")), clock.instant(), Duration.ofMinutes(10));
         engine.wake();
-        await(() -> failing.calls("delivered") >= 2);
+        await(() -> failing.calls("deliveredParts") >= 2);
         clock.advance(Duration.ofMinutes(3)); // three leases pass while the store is down
         Thread.sleep(100);
         failing.heal();

@@ -290,6 +290,37 @@ abstract class DeliveryStoreContract {
     }
 
     @Test
+    void findsTheLinksOfAnIdAndOfTheIdsQualifyingItButNoOther() {
+        // a CloudEvent's id is source\nid\nfingerprint; a recall names source\nid
+        for (String id : List.of("s\ne1\nf1", "s\ne1\nf2", "s\ne1", "s\ne10\nf1", "s\nE1\nf1", "s\ne", "s\ne1x")) {
+            OutboundMessage m = message("t", "a", id);
+            store.append(null, List.of(m.toBuilder().source(new Origin("webhook", "src", Map.of(), id,
+                    Sender.UNKNOWN, null)).build()), t0, WINDOW);
+            PendingDelivery d = store.claim(1, t0, LEASE).get(0);
+            store.delivered(d, "tid-" + id.replace('\n', '/'), t0);
+        }
+        assertThat(store.linksOfIdOrQualified("src", "s\ne1")).extracting(DeliveryStore.MessageLink::targetMessageId)
+                .containsExactlyInAnyOrder("tid-s/e1/f1", "tid-s/e1/f2", "tid-s/e1");
+        assertThat(store.linksOfIdOrQualified("src", "s\ne1\nf2"))
+                .extracting(DeliveryStore.MessageLink::targetMessageId).containsExactly("tid-s/e1/f2");
+        assertThat(store.linksOfIdOrQualified("src", "s\nnone")).isEmpty();
+        assertThat(store.linksOfIdOrQualified("other", "s\ne1")).isEmpty();
+    }
+
+    @Test
+    void aMessageSentInPartsHasOneLinkPerPart() {
+        store.append(null, List.of(message("t", "a", "1")), t0, WINDOW);
+        PendingDelivery d = store.claim(1, t0, LEASE).get(0);
+        store.deliveredParts(d, List.of("k1", "k2", "k3"), t0);
+        assertThat(store.links("src", "m-1")).extracting(DeliveryStore.MessageLink::targetMessageId)
+                .containsExactly("k1", "k2", "k3");
+        for (String part : List.of("k1", "k2", "k3")) {
+            assertThat(store.sources("t", part)).containsExactly(new DeliveryStore.SourceLink("src", "m-1", "rule-1"));
+        }
+        assertThat(store.stats(t0).delivered()).isEqualTo(1);
+    }
+
+    @Test
     void findsTheSourceMessageOfATargetsMessageId() {
         store.append(null, List.of(message("t", "a", "1"), message("u", "b", "1")), t0, WINDOW);
         for (PendingDelivery d : store.claim(5, t0, LEASE)) {

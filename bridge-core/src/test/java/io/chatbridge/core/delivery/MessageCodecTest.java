@@ -42,6 +42,16 @@ class MessageCodecTest {
                 .extensions(Map.of("xvchatgroup", "g1")).attempt(3).build();
     }
 
+    @Test
+    void roundTripsTheDisplayNamesOfMentions() {
+        OutboundMessage m = fullMessage().toBuilder()
+                .mentions(new Mentions(List.of("u1", "u2"), List.of(), false, Map.of("u1", "Alice"))).build();
+        String json = MessageCodec.write(m);
+        assertThat(json).startsWith("{\"v\":1,").contains("\"names\":{\"u1\":\"Alice\"}");
+        assertThat(MessageCodec.read(json).mentions().nameOf("u1")).isEqualTo("Alice");
+        assertThat(MessageCodec.read(json)).isEqualTo(m);
+    }
+
     static Stream<RichContent> everyRichContent() {
         return Stream.of(
                 RichContent.markdown("Title", "# hi\n- a"),
@@ -63,7 +73,7 @@ class MessageCodecTest {
                 .quote(Quote.of("msg-7", Sender.of("staff2", "Bob"), "the quoted text").withTargetMessageId("pqk-3"))
                 .recallOf("msg-5").build();
         String json = MessageCodec.write(m);
-        assertThat(json).startsWith("{\"v\":1,").contains("\"sourceRef\":\"dlc-1\"")
+        assertThat(json).startsWith("{\"v\":2,").contains("\"sourceRef\":\"dlc-1\"")
                 .contains("\"recallOf\":\"msg-5\"").contains("\"targetMessageId\":\"pqk-3\"");
         OutboundMessage read = MessageCodec.read(json);
         assertThat(read).isEqualTo(m);
@@ -159,6 +169,31 @@ class MessageCodecTest {
         assertThatThrownBy(() -> MessageCodec.read("{\"v\":7,\"deliveryId\":\"d\"}"))
                 .isInstanceOf(StoreException.class)
                 .hasMessage("cannot read a stored delivery: it was written in form 7 by a newer build, this one "
-                        + "reads forms up to 1; upgrade the bridge");
+                        + "reads forms up to 2; upgrade the bridge");
+    }
+
+    @Test
+    void aRecallIsWrittenInAFormThatAReaderOfForm1Refuses() throws Exception {
+        // a release reading forms up to 1 ignores recallOf (an unknown property to it) and would send the recall
+        // as an empty message; it refuses any form above 1, so a recall must never be written as form 1
+        OutboundMessage recall = OutboundMessage.builder().deliveryId("d-r").ruleId("rule-1").instanceId("dt_main")
+                .channel(Map.of("open_conversation_id", "cid1")).recallOf("msg-5")
+                .source(new Origin("webhook", "events", Map.of(), "r-1", Sender.UNKNOWN, null)).build();
+        com.fasterxml.jackson.databind.JsonNode stored = new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(MessageCodec.write(recall));
+        assertThat(stored.get("v").asInt()).isGreaterThan(1).isEqualTo(MessageCodec.RECALL_FORM);
+        assertThat(MessageCodec.read(MessageCodec.write(recall))).isEqualTo(recall);
+    }
+
+    @Test
+    void aMessageStaysInForm1SoOlderReplicasKeepSendingItDuringARollingUpgrade() {
+        assertThat(MessageCodec.write(fullMessage())).startsWith("{\"v\":1,");
+    }
+
+    @Test
+    void aRecallRowOfForm1WrittenBeforeRecallsHadTheirOwnFormIsStillARecall() {
+        String v1 = "{\"v\":1,\"deliveryId\":\"d\",\"ruleId\":\"r\",\"instanceId\":\"dt\",\"channel\":{},"
+                + "\"text\":\"\",\"recallOf\":\"msg-5\"}";
+        assertThat(MessageCodec.read(v1).recallOf()).isEqualTo("msg-5");
     }
 }

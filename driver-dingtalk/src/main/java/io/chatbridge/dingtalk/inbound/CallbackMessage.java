@@ -11,7 +11,9 @@ import io.chatbridge.spi.Sender;
 import java.net.URLConnection;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
@@ -33,6 +35,8 @@ public final class CallbackMessage {
     private static final Pattern LEADING_MENTION = Pattern.compile("^@\\S+\\s*");
     /** An @name: at the start or after white space, so "a@b.com" is none. */
     private static final Pattern MENTION_TOKEN = Pattern.compile("(?:^|\\s)@\\S");
+    /** The name of an @name, up to white space or the next @. */
+    private static final Pattern MENTION_NAME = Pattern.compile("(?:^|(?<=\\s))@([^\\s@]+)");
 
     private CallbackMessage() {
     }
@@ -77,8 +81,12 @@ public final class CallbackMessage {
         JsonNode content = json.path("content");
         switch (msgtype) {
             case "text" -> {
-                message.text(stripRobotMention(body.textContent(), group, robotMentioned, atUsers.size(),
-                        mentioned.isEmpty()));
+                String text = stripRobotMention(body.textContent(), group, robotMentioned, atUsers.size(),
+                        mentioned.isEmpty());
+                message.text(text);
+                if (!mentioned.isEmpty()) {
+                    message.mentions(new Mentions(mentioned, List.of(), false, names(text, mentioned)));
+                }
                 Quote quote = quote(json.path("text"));
                 if (quote != null) {
                     message.quote(quote);
@@ -111,6 +119,24 @@ public final class CallbackMessage {
             message.time(Instant.ofEpochMilli(createAt));
         }
         return message.build();
+    }
+
+    /**
+     * The display names of the mentioned ids as the text writes them: {@code atUsers} gives ids only, the text
+     * {@code @Alice @Bob}. When the text holds exactly one {@code @name} per mentioned user, they are paired in
+     * order (DingTalk lists {@code atUsers} in the order of the text, as far as seen); otherwise no name is
+     * guessed, and the ids go on without names.
+     */
+    static Map<String, String> names(String text, List<String> mentioned) {
+        List<String> tokens = MENTION_NAME.matcher(text).results().map(r -> r.group(1)).toList();
+        if (tokens.size() != mentioned.size()) {
+            return Map.of();
+        }
+        Map<String, String> names = new LinkedHashMap<>();
+        for (int i = 0; i < tokens.size(); i++) {
+            names.putIfAbsent(mentioned.get(i), tokens.get(i));
+        }
+        return names;
     }
 
     /** Whether {@link #fromJson} understands {@code msgtype}, rather than routing it as an unsupported line. */

@@ -14,14 +14,20 @@ import java.util.Map;
  */
 public record AppRobotMessage(String msgKey, Map<String, Object> msgParam) {
 
-    /** The app robot message for {@code content}. */
+    /**
+     * The app robot message for {@code content}. Robot v1.0 sends have no {@code at} field: mentioned user ids are
+     * written into a text or markdown message as {@code @userId}, where the text has the person's {@code @name}
+     * (else at the end), as on custom robots.
+     */
     public static AppRobotMessage of(OutgoingContent content) {
         RichContent rich = content.rich();
         if (rich == null) {
-            return new AppRobotMessage("sampleText", params("content", content.text()));
+            return new AppRobotMessage("sampleText", params("content",
+                    CustomRobotMessage.withMentions(content.text(), userMentions(content))));
         }
         if (rich instanceof RichContent.Markdown md) {
-            return markdown(md.title(), md.text());
+            return markdown(md.title(), CustomRobotMessage.withMentions(OutgoingContent.nz(md.text()),
+                    userMentions(content)));
         }
         if (rich instanceof RichContent.Link link) {
             return new AppRobotMessage("sampleLink", params("title", link.title(), "text", link.text(),
@@ -48,6 +54,13 @@ public record AppRobotMessage(String msgKey, Map<String, Object> msgParam) {
         }
         String title = feed.links().isEmpty() ? "feed" : OutgoingContent.nz(feed.links().get(0).title());
         return markdown(title, text.toString());
+    }
+
+    /** The user ids only: mentions by mobile number and of everybody are custom-robot features. */
+    private static io.chatbridge.spi.Mentions userMentions(OutgoingContent content) {
+        io.chatbridge.spi.Mentions m = content.mentions();
+        return m == null ? io.chatbridge.spi.Mentions.NONE
+                : new io.chatbridge.spi.Mentions(m.userIds(), java.util.List.of(), false, m.names());
     }
 
     /** {@code sampleImageMsg}: {@code photoURL} is a fetchable URL or a {@code media_id} (protocol §8). */

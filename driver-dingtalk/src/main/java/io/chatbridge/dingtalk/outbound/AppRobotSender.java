@@ -89,7 +89,7 @@ public final class AppRobotSender {
             }
             keys.add(key);
         }
-        return new SendResult(String.join(",", keys));
+        return SendResult.ofParts(keys);
     }
 
     /** A fresh temporary URL for a {@code downloadCode} ({@code messageFiles/download}). */
@@ -134,7 +134,7 @@ public final class AppRobotSender {
      * Sends several messages to a group in order, as one delivery: parts that went out on an earlier attempt (kept
      * for an hour by {@code deliveryId}) are not sent again.
      *
-     * @return the {@code processQueryKey}s, comma-separated, in order
+     * @return the {@code processQueryKey}s in order (one per part, see {@link SendResult#ofParts})
      */
     public SendResult sendPartsToGroup(String openConversationId, List<AppRobotMessage> parts, String deliveryId)
             throws DeliveryException {
@@ -158,7 +158,7 @@ public final class AppRobotSender {
             }
             keys.add(key);
         }
-        return new SendResult(String.join(",", keys));
+        return SendResult.ofParts(keys);
     }
 
     private <T> T withToken(String where, TokenCall<T> call) throws DeliveryException {

@@ -62,15 +62,46 @@ public final class CustomRobotMessage {
         return new CustomRobotBody.Text(withMentions(content.text(), content.mentions()), at(content.mentions()));
     }
 
-    /** DingTalk only highlights a mention whose {@code @mobile}/{@code @userId} also appears in the text. */
+    /**
+     * DingTalk only highlights a mention whose {@code @mobile}/{@code @userId} also appears in the text, and shows
+     * it as the person's name. So a mentioned id goes where the text writes that person's {@code @name} (its
+     * display name, {@link Mentions#nameOf}); without one in the text it is added at the end.
+     */
     static String withMentions(String text, Mentions mentions) {
-        StringBuilder out = new StringBuilder(text);
+        String out = text;
+        StringBuilder added = new StringBuilder();
         for (String id : concat(mentions.mobiles(), mentions.userIds())) {
-            if (!text.contains("@" + id)) {
-                out.append(out.isEmpty() ? "" : " ").append('@').append(id);
+            if (mentionedAt(out, id) >= 0) {
+                continue;
+            }
+            String name = mentions.nameOf(id);
+            int at = name == null || name.equals(id) ? -1 : mentionedAt(out, name);
+            if (at >= 0) {
+                out = out.substring(0, at + 1) + id + out.substring(at + 1 + name.length());
+            } else {
+                added.append(out.isEmpty() && added.isEmpty() ? "" : " ").append('@').append(id);
             }
         }
-        return out.toString();
+        return out + added;
+    }
+
+    /** Where {@code @name} stands in {@code text} as a whole mention (white space or the text's ends around it). */
+    static int mentionedAt(String text, String name) {
+        String token = "@" + name;
+        for (int at = text.indexOf(token); at >= 0; at = text.indexOf(token, at + 1)) {
+            int end = at + token.length();
+            boolean startsWord = at == 0 || Character.isWhitespace(text.charAt(at - 1));
+            boolean endsWord = end == text.length() || Character.isWhitespace(text.charAt(end))
+                    || text.charAt(end) == '@' || isPunctuation(text.charAt(end));
+            if (startsWord && endsWord) {
+                return at;
+            }
+        }
+        return -1;
+    }
+
+    private static boolean isPunctuation(char c) {
+        return ",.;:!?，。；：！？、)）".indexOf(c) >= 0;
     }
 
     private static CustomRobotBody.At at(Mentions mentions) {

@@ -1,5 +1,6 @@
 package io.chatbridge.dingtalk.outbound;
 
+import io.chatbridge.spi.Mentions;
 import io.chatbridge.spi.RichContent;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -28,20 +29,22 @@ public final class LongMessages {
         RichContent rich = content.rich();
         if (rich == null) {
             List<String> parts = splitText(content.text(), maxBytes, "\n");
+            List<Mentions> mentions = mentionsOfParts(parts, content.mentions());
             List<OutgoingContent> out = new ArrayList<>();
-            for (String part : parts) {
-                out.add(new OutgoingContent(null, part, content.mentions()));
+            for (int i = 0; i < parts.size(); i++) {
+                out.add(new OutgoingContent(null, parts.get(i), mentions.get(i)));
             }
             return out;
         }
         if (rich instanceof RichContent.Markdown md) {
             List<String> parts = splitText(OutgoingContent.nz(md.text()), maxBytes, "\n\n");
+            List<Mentions> mentions = mentionsOfParts(parts, content.mentions());
             List<OutgoingContent> out = new ArrayList<>();
             for (int i = 0; i < parts.size(); i++) {
                 String title = md.title() == null ? null
                         : parts.size() == 1 ? md.title() : md.title() + " (" + (i + 1) + "/" + parts.size() + ")";
                 out.add(new OutgoingContent(RichContent.markdown(title, parts.get(i)), content.text(),
-                        content.mentions()));
+                        mentions.get(i)));
             }
             return out;
         }
@@ -55,6 +58,44 @@ public final class LongMessages {
                     card.buttonOrientation()), content.text(), content.mentions()));
         }
         return List.of(content);
+    }
+
+    /**
+     * Who each part mentions, so a split message mentions everybody once, not once per part: a mentioned id or
+     * mobile in the first part whose text writes it ({@code @id}, or the person's {@code @name}), else in the last
+     * part (where it is appended); {@code @all} in the first part.
+     */
+    static List<Mentions> mentionsOfParts(List<String> parts, Mentions mentions) {
+        if (parts.size() == 1 || mentions == null || mentions.isEmpty()) {
+            return java.util.Collections.nCopies(parts.size(), mentions);
+        }
+        List<List<String>> users = new ArrayList<>();
+        List<List<String>> mobiles = new ArrayList<>();
+        for (int i = 0; i < parts.size(); i++) {
+            users.add(new ArrayList<>());
+            mobiles.add(new ArrayList<>());
+        }
+        for (String id : mentions.userIds()) {
+            users.get(partWriting(parts, id, mentions.nameOf(id))).add(id);
+        }
+        for (String mobile : mentions.mobiles()) {
+            mobiles.get(partWriting(parts, mobile, null)).add(mobile);
+        }
+        List<Mentions> out = new ArrayList<>();
+        for (int i = 0; i < parts.size(); i++) {
+            out.add(new Mentions(users.get(i), mobiles.get(i), i == 0 && mentions.all(), mentions.names()));
+        }
+        return out;
+    }
+
+    private static int partWriting(List<String> parts, String id, String name) {
+        for (int i = 0; i < parts.size(); i++) {
+            if (CustomRobotMessage.mentionedAt(parts.get(i), id) >= 0
+                    || (name != null && CustomRobotMessage.mentionedAt(parts.get(i), name) >= 0)) {
+                return i;
+            }
+        }
+        return parts.size() - 1;
     }
 
     /**

@@ -22,7 +22,7 @@ import java.util.Set;
  *
  * @param rich the rich content, or {@code null} for a text message
  * @param text the text of a text message (header line, text, attachment lines)
- * @param mentions who to mention (custom robots only)
+ * @param mentions who to mention (custom robots: {@code at}; app robots: {@code @userId} in a text or markdown)
  */
 public record OutgoingContent(RichContent rich, String text, Mentions mentions) {
 
@@ -134,7 +134,7 @@ public record OutgoingContent(RichContent rich, String text, Mentions mentions) 
         Set<String> mobiles = new LinkedHashSet<>(m.mentions().mobiles());
         mobiles.addAll(optionList(m, "at_mobiles"));
         boolean all = m.mentions().all() || "true".equalsIgnoreCase(m.option("at_all"));
-        return new Mentions(List.copyOf(users), List.copyOf(mobiles), all);
+        return new Mentions(List.copyOf(users), List.copyOf(mobiles), all, m.mentions().names());
     }
 
     /** A list option, given as a JSON array or a comma-separated string. */

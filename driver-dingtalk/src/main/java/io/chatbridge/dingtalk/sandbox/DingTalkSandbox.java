@@ -89,6 +89,7 @@ public final class DingTalkSandbox implements AutoCloseable {
     private final MemberCallbacks callbacks;
     private final SandboxMedia media;
     private final StreamGateway stream;
+    private final SandboxMentions mentions = new SandboxMentions();
     private volatile boolean streamMode;
     private volatile String bridgeInstance;
     private Javalin app;
@@ -285,6 +286,11 @@ public final class DingTalkSandbox implements AutoCloseable {
         ObjectNode body = callbacks.body(group, msgId, nick, text, now,
                 baseUrl() + "/robot/sendBySession?session=" + session, sessionExpires);
         shape.accept(body);
+        mentions.member(nick);
+        if ("text".equals(body.path("msgtype").asText())) {
+            // "@Bob" in a member's text mentions the member Bob, as picking him from DingTalk's list does
+            mentions.addToCallback(body, text);
+        }
         SandboxMessage message = new SandboxMessage(msgId, now, SandboxMessage.VIA_MEMBER, nick,
                 shown, SandboxMessage.Delivery.pending());
         store.addToGroup(openConversationId, message);
@@ -1013,16 +1019,33 @@ public final class DingTalkSandbox implements AutoCloseable {
             settings.webhooks().stream().filter(w -> w.openConversationId().equals(group.openConversationId()))
                     .forEach(w -> webhooks.addObject().put("name", w.name()).put("url", webhookUrl(w.name()))
                             .put("signed", w.secret() != null));
-            node.set("messages", json.valueToTree(snapshot.groups().get(group.openConversationId())));
+            node.set("messages", messagesJson(snapshot.groups().get(group.openConversationId())));
         }
         ArrayNode directNodes = answer.putArray("directs");
         snapshot.directs().forEach((userId, messages) -> {
             ObjectNode node = directNodes.addObject();
             node.put("userId", userId);
             node.put("conversationId", directConversationId(userId));
-            node.set("messages", json.valueToTree(messages));
+            node.set("messages", messagesJson(messages));
         });
         ok(ctx, answer);
+    }
+
+    /** The messages as the page reads them, each with the {@code mentions} it highlights. */
+    private ArrayNode messagesJson(List<SandboxMessage> messages) {
+        ArrayNode out = json.createArrayNode();
+        if (messages == null) {
+            return out;
+        }
+        for (SandboxMessage message : messages) {
+            ObjectNode node = json.valueToTree(message);
+            ArrayNode highlighted = node.putArray("mentions");
+            for (SandboxMentions.Highlight h : mentions.highlights(message)) {
+                highlighted.addObject().put("token", h.token()).put("shown", h.shown());
+            }
+            out.add(node);
+        }
+        return out;
     }
 
     private void memberMessage(Context ctx) {

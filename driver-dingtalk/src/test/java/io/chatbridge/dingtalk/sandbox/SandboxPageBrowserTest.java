@@ -245,6 +245,39 @@ class SandboxPageBrowserTest {
     }
 
     @Test
+    void mentionsAreShownHighlightedAsTheirNamesAsDingTalkShowsThem() throws Exception {
+        try (DingTalkSandbox own = new DingTalkSandbox(SandboxSettings.defaults().withPort(0)
+                .withWebhooks(List.of(new SandboxSettings.Webhook("ops", "ops-token", null, "cidGroupB")))).start()) {
+            browser.get(own.baseUrl() + "/");
+            // a member mentions another by typing @Name
+            type("cidGroupA", "Carol", "@Bob can you look, cc ops@example.com");
+            WebElement typed = new WebDriverWait(browser, WAIT).until(ExpectedConditions.presenceOfElementLocated(
+                    By.cssSelector("section[data-group='cidGroupA'] li.message.from-member .mention")));
+            assertThat(typed.getText()).isEqualTo("@Bob");
+            assertThat(group("cidGroupA").findElements(By.cssSelector("li.message.from-member .mention"))).hasSize(1);
+
+            // a custom robot mentions by staff id (in at.atUserIds and in the text): shown as the member's name
+            SandboxHttp.post(own.webhookUrl("ops"), Map.of("msgtype", "text", "text",
+                    Map.of("content", "deploy done @bob @nobody"), "at", Map.of("atUserIds", List.of("bob"))));
+            // an app robot writes @userId into a markdown text
+            SandboxHttp.groupSend(own, SandboxHttp.token(own), "cidGroupB", "sampleMarkdown",
+                    Map.of("title", "t", "text", "**review** by @carol please"));
+            WebDriverWait wait = new WebDriverWait(browser, WAIT);
+            WebElement fromHook = wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector(
+                    "section[data-group='cidGroupB'] li.message[data-via='webhook:ops'] .mention")));
+            assertThat(fromHook.getText()).isEqualTo("@Bob");
+            assertThat(fromHook.getAttribute("data-token")).isEqualTo("@bob");
+            // @nobody is not in at.atUserIds: plain text, as DingTalk leaves it
+            assertThat(browser.findElement(By.cssSelector(
+                    "section[data-group='cidGroupB'] li.message[data-via='webhook:ops'] .text")).getText())
+                    .startsWith("deploy done @Bob @nobody");
+            WebElement fromApp = wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector(
+                    "section[data-group='cidGroupB'] li.message[data-type='markdown'] .mention")));
+            assertThat(fromApp.getText()).isEqualTo("@Carol");
+        }
+    }
+
+    @Test
     void aMessageTypedInGroupAAppearsBridgedInGroupB() {
         browser.get(sandbox.baseUrl() + "/");
         type("cidGroupA", "Alice", "hello <b>raw</b> from the browser");

@@ -196,6 +196,51 @@
     }
   }
 
+  // ---- mentions: DingTalk shows each as the person's @name, highlighted (the server says which tokens are) ----
+
+  var TOKEN_END = /[\s@,.;:!?\uFF0C\u3002\uFF1B\uFF1A\uFF01\uFF1F\u3001]/;
+
+  /** Where token stands in text from position from on, as a whole mention; -1 when it does not. */
+  function tokenAt(text, token, from) {
+    for (var at = text.indexOf(token, from); at >= 0; at = text.indexOf(token, at + 1)) {
+      var end = at + token.length;
+      var starts = at === 0 || /\s/.test(text.charAt(at - 1));
+      var ends = end === text.length || TOKEN_END.test(text.charAt(end));
+      if (starts && ends) return at;
+    }
+    return -1;
+  }
+
+  function highlightMentions(root, mentions) {
+    if (!mentions || !mentions.length) return;
+    var walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+    var nodes = [];
+    while (walker.nextNode()) nodes.push(walker.currentNode);
+    nodes.forEach(function (node) {
+      var text = node.nodeValue;
+      var pos = 0;
+      var out = document.createDocumentFragment();
+      var changed = false;
+      for (;;) {
+        var best = null;
+        mentions.forEach(function (m) {
+          var at = tokenAt(text, m.token, pos);
+          if (at >= 0 && (best === null || at < best.at)) best = { at: at, mention: m };
+        });
+        if (!best) break;
+        changed = true;
+        if (best.at > pos) out.appendChild(document.createTextNode(text.slice(pos, best.at)));
+        var span = el('span', 'mention', best.mention.shown);
+        span.setAttribute('data-token', best.mention.token);
+        out.appendChild(span);
+        pos = best.at + best.mention.token.length;
+      }
+      if (!changed) return;
+      if (pos < text.length) out.appendChild(document.createTextNode(text.slice(pos)));
+      node.parentNode.replaceChild(out, node);
+    });
+  }
+
   function humanSize(bytes) {
     var n = Number(bytes);
     if (!isFinite(n) || n < 0) return '';
@@ -257,7 +302,9 @@
     meta.appendChild(el('span', 'via', viaLabel(message.via)));
     meta.appendChild(el('time', 'time', ' · ' + new Date(message.time).toLocaleTimeString()));
     item.appendChild(meta);
-    item.appendChild(renderContent(message.content));
+    var shown = renderContent(message.content);
+    highlightMentions(shown, message.mentions);
+    item.appendChild(shown);
     if (canReply && message.content.type !== 'recalled') { // quoting is offered in groups
       var reply = el('button', 'reply', 'Reply');
       reply.type = 'button';
@@ -355,7 +402,8 @@
     name.setAttribute('aria-label', 'Your name in ' + group.title);
     var text = el('textarea', 'compose-text');
     text.id = 'text-' + cid;
-    text.placeholder = 'Message to the robot in ' + group.title + ' (Enter sends, Shift+Enter adds a line)';
+    text.placeholder = 'Message to the robot in ' + group.title + ' (Enter sends, Shift+Enter adds a line;'
+        + ' @Name mentions a member)';
     text.setAttribute('aria-label', 'Message in ' + group.title);
     var send = el('button', 'send', 'Send');
     send.id = 'send-' + cid;
