@@ -427,13 +427,15 @@ public final class HttpServers implements AutoCloseable {
                     + routeMethod + " " + ctx.path()));
             return;
         }
-        Map<String, List<String>> headers = new TreeMap<>();
+        Map<String, List<String>> names = new HashMap<>();
         for (String name : Collections.list(ctx.req().getHeaderNames())) {
-            headers.put(name.toLowerCase(Locale.ROOT), Collections.list(ctx.req().getHeaders(name)));
+            names.put(name.toLowerCase(Locale.ROOT), Collections.list(ctx.req().getHeaders(name)));
         }
+        // immutable once, so the guard's and the handler's requests share them instead of copying them again
+        Map<String, List<String>> headers = Map.copyOf(names);
         String method = ctx.method().name();
         String path = ctx.path();
-        Map<String, List<String>> query = ctx.queryParamMap();
+        Map<String, List<String>> query = Map.copyOf(ctx.queryParamMap());
         String peer = ctx.ip();
         long declared = ctx.req().getContentLengthLong();
         boolean chunked = declared < 0 && headers.containsKey("transfer-encoding");

@@ -14,6 +14,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -42,7 +43,7 @@ public final class Router {
     private final boolean strictEchoMatch;
     private final Clock clock;
     private final AtomicLong unmatched = new AtomicLong();
-    private final ConcurrentHashMap<String, Instant> unmatchedLogged = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<List<Object>, Instant> unmatchedLogged = new ConcurrentHashMap<>();
 
     /**
      * @param rules the rules in file order
@@ -130,8 +131,8 @@ public final class Router {
 
     private void unmatched(InboundMessage message) {
         unmatched.incrementAndGet();
-        String channel = describe(message.channel());
-        String key = message.instanceId() + "\n" + channel;
+        // keyed by the channel itself: it is described only when logged, not for every message
+        List<Object> key = Arrays.asList(message.instanceId(), message.channel());
         Instant now = clock.instant();
         Instant last = unmatchedLogged.get(key);
         if (last != null && now.isBefore(last.plus(UNMATCHED_LOG_WINDOW))) {
@@ -142,7 +143,7 @@ public final class Router {
         }
         if ((last == null ? unmatchedLogged.putIfAbsent(key, now) == null
                 : unmatchedLogged.replace(key, last, now))) {
-            LOG.info("message from {} {} matched no rule", message.instanceId(), channel);
+            LOG.info("message from {} {} matched no rule", message.instanceId(), describe(message.channel()));
         }
     }
 

@@ -51,6 +51,9 @@ public final class CallbackHandler implements AsyncHttpHandler, RequestGuard {
             LOG.warn("[{}] DingTalk msgtype '{}' is not supported; routed as the line \"{}\" (msgId={}; logged once "
                     + "per type)", context.instanceId(), msgtype, CallbackMessage.unsupported(msgtype), message.id());
         }
+        if (message.attachments().isEmpty()) {
+            return;
+        }
         message.attachments().stream().filter(a -> !a.retrievable()).forEach(a -> LOG.warn(
                 "[{}] {} callback msgId={} has a {} without downloadCode; routed as a line naming it",
                 context.instanceId(), msgtype, message.id(), a.type()));
@@ -74,10 +77,8 @@ public final class CallbackHandler implements AsyncHttpHandler, RequestGuard {
 
     @Override
     public CompletionStage<HttpResponse> handle(HttpRequest request) {
-        HttpResponse refused = check(request); // again: harmless, and right on a server that ignores guards
-        if (refused != null) {
-            return CompletableFuture.completedFuture(refused);
-        }
+        // the signature was checked by check() before the body was read: the handler is routed with itself as its
+        // guard, and a request the guard refuses never reaches the handler (HttpRoutes.routeAsync)
         JsonNode body;
         try {
             body = JSON.readTree(request.body());
