@@ -533,13 +533,28 @@ public final class HttpServers implements AutoCloseable {
         return HttpResponse.error(500, "internal error");
     }
 
+    /**
+     * Writes {@code response} to the servlet response directly, with its length: Javalin would copy a result
+     * through a stream and a fresh 32 KiB buffer per answer (measured with JFR: a quarter of the committer's time
+     * when it answers a batch of callbacks).
+     */
     private static void write(Context ctx, HttpResponse response) {
-        ctx.status(response.status());
-        response.headers().forEach(ctx::header);
+        HttpServletResponse res = ctx.res();
+        res.setStatus(response.status());
+        response.headers().forEach(res::setHeader);
         if (response.contentType() != null) {
-            ctx.contentType(response.contentType());
+            res.setContentType(response.contentType());
         }
-        ctx.result(response.body());
+        byte[] body = response.body();
+        res.setContentLength(body.length);
+        if (body.length == 0) {
+            return;
+        }
+        try {
+            res.getOutputStream().write(body);
+        } catch (IOException e) {
+            LOG.debug("could not write an answer ({} {}): {}", ctx.method(), ctx.path(), e.toString());
+        }
     }
 
     /**
