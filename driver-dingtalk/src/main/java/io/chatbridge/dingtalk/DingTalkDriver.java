@@ -340,6 +340,11 @@ public final class DingTalkDriver implements Driver {
         this.openApiBudget = budget;
     }
 
+    /** The OpenAPI budget this instance's app robot calls are paced with; {@code null} when unpaced. */
+    OpenApiBudget openApiBudget() {
+        return openApiBudget;
+    }
+
     private Duration openApiDelay(String api, OutboundMessage message) {
         OpenApiBudget budget = openApiBudget;
         if (budget == null || app == null) {

@@ -11,6 +11,8 @@ import io.chatbridge.spi.DriverFactory;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The {@code dingtalk} platform: app robots (HTTP-mode callbacks, Robot v1.0 group and one-to-one sends) and custom
@@ -22,6 +24,8 @@ public final class DingTalkDriverFactory implements DriverFactory {
     static final int DEFAULT_API_RATE_PER_SECOND = 15;
 
     /** One OpenAPI budget per app key, shared by every instance of this bridge naming that app. */
+    private static final Logger LOG = LoggerFactory.getLogger(DingTalkDriverFactory.class);
+
     private final Map<String, OpenApiBudget> budgets = new ConcurrentHashMap<>();
 
     @Override
@@ -31,10 +35,13 @@ public final class DingTalkDriverFactory implements DriverFactory {
 
     @Override
     public Driver create(DriverConfig config) {
-        int rate = config.settings().integer("api_rate_per_second", DEFAULT_API_RATE_PER_SECOND, 1, 1000);
+        int rate = config.settings().integer("api_rate_per_second", DEFAULT_API_RATE_PER_SECOND, 0, 1000);
         DingTalkDriver driver = create(config, Ticker.systemTicker(), Sleeper.SYSTEM);
         String appKey = driver.config().hasApp() ? driver.config().appKey() : null;
-        if (appKey != null) {
+        if (appKey != null && rate == 0) {
+            // for a DingTalk stand-in or a dedicated deployment with its own limits: this instance's calls go unpaced
+            LOG.info("[{}] api_rate_per_second is 0: app robot OpenAPI calls are not paced", config.instanceId());
+        } else if (appKey != null) {
             OpenApiBudget budget = budgets.computeIfAbsent(appKey, k -> new OpenApiBudget(rate, Ticker.systemTicker()));
             budget.limitTo(rate);
             driver.paceOpenApi(budget);

@@ -474,6 +474,11 @@ public final class LoadRun {
 
     // ---------------------------------------------------------------- setup
 
+    /**
+     * The bridge's configuration. {@code api_rate_per_second} is 0 (no pacing): the run measures what the bridge
+     * can deliver to a stand-in, not DingTalk's per-app limit (paced at the default 15 calls/s, every delivery of a
+     * saturated window waits in the outbox for its slot, postponed once, and the backlog cannot drain).
+     */
     static String configJson(Options options, Path dir, int port, int standInPort) {
         String database = options.memoryStore ? ":memory:" : dir.resolve("bench.db").toString();
         return "{\n"
@@ -484,7 +489,8 @@ public final class LoadRun {
                 + "                 \"robot_code\": \"dingbenchrobot\", \"signing_secret\": \"" + SIGNING_SECRET
                 + "\",\n"
                 + "                 \"listen_port\": " + port + ", \"listen_path\": \"" + CALLBACK_PATH + "\",\n"
-                + "                 \"api_endpoint\": \"http://127.0.0.1:" + standInPort + "\"}\n"
+                + "                 \"api_endpoint\": \"http://127.0.0.1:" + standInPort + "\",\n"
+                + "                 \"api_rate_per_second\": 0}\n"
                 + "  }\n"
                 + "}\n";
     }
