@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadLocalRandom;
@@ -44,9 +45,11 @@ public final class DeliveryEngine implements AutoCloseable {
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
     private final AtomicInteger inFlight = new AtomicInteger();
-    /** Deliveries being sent; their leases are renewed every third of a lease while the send lasts. */
-    private final java.util.Set<DeliveryStore.PendingDelivery> sending =
-            java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /**
+     * Deliveries being sent, by id (a record key would hash the whole message each time); their leases are renewed
+     * every third of a lease while the send lasts.
+     */
+    private final Map<Long, DeliveryStore.PendingDelivery> sending = new ConcurrentHashMap<>();
     private Instant nextRenewal = Instant.MIN;
     private volatile boolean running;
     private volatile boolean signalled;
@@ -124,7 +127,7 @@ public final class DeliveryEngine implements AutoCloseable {
      */
     public boolean awaitIdle(String instanceId, Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
-        while (sending.stream().anyMatch(d -> d.message().instanceId().equals(instanceId))) {
+        while (sending.values().stream().anyMatch(d -> d.message().instanceId().equals(instanceId))) {
             if (System.nanoTime() > deadline) {
                 return false;
             }
@@ -180,7 +183,7 @@ public final class DeliveryEngine implements AutoCloseable {
                         ? store.claim(free, clock.instant(), lease) : List.of();
                 for (DeliveryStore.PendingDelivery d : batch) {
                     inFlight.incrementAndGet();
-                    sending.add(d);
+                    sending.put(d.id(), d);
                     pool.execute(() -> runWorker(d));
                 }
                 if (batch.isEmpty() || inFlight.get() >= workers) {
@@ -201,7 +204,7 @@ public final class DeliveryEngine implements AutoCloseable {
         if (sending.isEmpty() || now.isBefore(nextRenewal)) {
             return;
         }
-        store.renew(List.copyOf(sending), now.plus(lease));
+        store.renew(List.copyOf(sending.values()), now.plus(lease));
         nextRenewal = now.plus(lease.dividedBy(3));
     }
 
@@ -234,7 +237,7 @@ public final class DeliveryEngine implements AutoCloseable {
             LOG.error("delivery {} to {}: unexpected {}; the worker carries on", d.id(), d.message().instanceId(),
                     e.toString(), e);
         } finally {
-            sending.remove(d);
+            sending.remove(d.id());
             inFlight.decrementAndGet();
             wake();
         }
