@@ -71,6 +71,12 @@ final class MentionMapping {
                     names.putIfAbsent(mapped, name);
                 }
             }
+            // ids the rule itself added (msg.at_user_ids) are already the target's: kept as they are
+            for (String id : delivery.mentions().userIds()) {
+                if (!message.mentions().userIds().contains(id) && !ids.contains(id)) {
+                    ids.add(id);
+                }
+            }
             Mentions mentions = new Mentions(ids, delivery.mentions().mobiles(), delivery.mentions().all(), names);
             out.add(mentions.equals(delivery.mentions()) ? delivery : delivery.toBuilder().mentions(mentions).build());
         }

@@ -40,6 +40,16 @@ class MentionMappingTest {
     }
 
     @Test
+    void idsTheRuleItselfAddsAreKeptBesideTheMappedMentions() {
+        InboundMessage m = from("webhook", "hook", "bob@corp.example");
+        // the rule's msg.at_user_ids added oncall01 to the delivery's mentions
+        OutboundMessage delivery = to("dt", Map.of("mentions", Map.of("bob@corp.example", "bob01")), m).toBuilder()
+                .mentions(new Mentions(List.of("bob@corp.example", "oncall01"), List.of(), false)).build();
+
+        assertThat(map(m, delivery).mentions().userIds()).containsExactly("bob01", "oncall01");
+    }
+
+    @Test
     void theRulesMentionsMapTurnsAnotherPlatformsIdIntoTheTargets() {
         InboundMessage m = from("webhook", "hook", "bob@corp.example", "eve@corp.example");
 

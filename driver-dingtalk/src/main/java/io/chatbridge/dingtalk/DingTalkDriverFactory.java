@@ -41,6 +41,11 @@ public final class DingTalkDriverFactory implements DriverFactory {
         if (appKey != null && rate == 0) {
             // for a DingTalk stand-in or a dedicated deployment with its own limits: this instance's calls go unpaced
             LOG.info("[{}] api_rate_per_second is 0: app robot OpenAPI calls are not paced", config.instanceId());
+            if (budgets.containsKey(appKey)) {
+                LOG.warn("[{}] api_rate_per_second is 0 but another instance paces the same app_key: this instance's"
+                        + " calls count against DingTalk's limit without counting against that budget",
+                        config.instanceId());
+            }
         } else if (appKey != null) {
             OpenApiBudget budget = budgets.computeIfAbsent(appKey, k -> new OpenApiBudget(rate, Ticker.systemTicker()));
             budget.limitTo(rate);

@@ -237,7 +237,7 @@ public final class DeliveryEngine implements AutoCloseable {
             LOG.error("delivery {} to {}: unexpected {}; the worker carries on", d.id(), d.message().instanceId(),
                     e.toString(), e);
         } finally {
-            sending.remove(d.id());
+            sending.remove(d.id(), d); // not another claim of the same id (a lease that expired meanwhile)
             inFlight.decrementAndGet();
             wake();
         }

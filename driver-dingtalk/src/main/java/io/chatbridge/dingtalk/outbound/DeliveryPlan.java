@@ -4,6 +4,7 @@ import io.chatbridge.spi.Attachment;
 import io.chatbridge.spi.AttachmentContent;
 import io.chatbridge.spi.AttachmentTooLargeException;
 import io.chatbridge.spi.DeliveryException;
+import io.chatbridge.spi.Mentions;
 import io.chatbridge.spi.OutboundMessage;
 import io.chatbridge.spi.RichContent;
 import java.net.InetAddress;
@@ -103,14 +104,20 @@ public final class DeliveryPlan {
                 out.add(AppRobotMessage.of(part));
             }
         }
+        // the people mentioned are notified once: by the text when it was sent, else by the first line below
+        Mentions unsent = out.isEmpty() ? content.mentions() : Mentions.NONE;
         for (Attachment attachment : separate) {
+            AppRobotMessage next;
             if (IMAGE.equals(attachment.type())) {
                 String photo = photo(message, attachment, uploader);
-                out.add(photo.startsWith(LINE) ? AppRobotMessage.of(new OutgoingContent(null, photo.substring(1),
-                        content.mentions())) : AppRobotMessage.image(photo));
+                next = photo.startsWith(LINE) ? line(photo.substring(1), unsent) : AppRobotMessage.image(photo);
             } else {
-                out.add(fileVoiceOrVideo(message, attachment, uploader, content));
+                next = fileVoiceOrVideo(message, attachment, uploader, unsent);
             }
+            if (TEXT_KEY.equals(next.msgKey())) {
+                unsent = Mentions.NONE;
+            }
+            out.add(next);
         }
         return out;
     }
@@ -121,7 +128,7 @@ public final class DeliveryPlan {
      * may fix (network, 5xx, throttling).
      */
     private AppRobotMessage fileVoiceOrVideo(OutboundMessage message, Attachment attachment, Uploader uploader,
-            OutgoingContent content) throws DeliveryException {
+            Mentions mentions) throws DeliveryException {
         AttachmentContent bytes;
         try {
             if (attachment.size() > media.maxBytes()) {
@@ -129,7 +136,7 @@ public final class DeliveryPlan {
             }
             bytes = media.open(attachment);
         } catch (DeliveryException e) {
-            return line(unavailable(message, attachment, e), content);
+            return line(unavailable(message, attachment, e), mentions);
         }
         String mime = bytes.mime() != null ? bytes.mime() : attachment.mime();
         String fileName = uploadName(attachment, mime);
@@ -154,12 +161,15 @@ public final class DeliveryPlan {
             LOG.warn("[{}] delivery {}: DingTalk refused the {} upload of {} ({}), sent as a line: {}", instanceId,
                     message.deliveryId(), uploadType, fileName, Attachment.humanSize(bytes.size()), e.getMessage());
             return line("[" + kind(attachment) + "] " + nameOf(attachment) + " (" + Attachment.humanSize(bytes.size())
-                    + ", refused by DingTalk: " + refusalReason(e) + ")", content);
+                    + ", refused by DingTalk: " + refusalReason(e) + ")", mentions);
         }
     }
 
-    private static AppRobotMessage line(String text, OutgoingContent content) {
-        return AppRobotMessage.of(new OutgoingContent(null, text, content.mentions()));
+    /** The {@code sampleText} of a line standing for an attachment. */
+    private static final String TEXT_KEY = "sampleText";
+
+    private static AppRobotMessage line(String text, Mentions mentions) {
+        return AppRobotMessage.of(new OutgoingContent(null, text, mentions));
     }
 
     /** DingTalk's words for a refused upload ({@code errcode 40006 …}), without the call's own prefix. */

@@ -53,7 +53,8 @@ public final class OpenApiBudget {
     public synchronized void limitTo(int callsPerSecond) {
         if (callsPerSecond >= 1 && callsPerSecond < budget) {
             budget = callsPerSecond;
-            apis.clear();
+            // the calls in flight or answered in the last second still count; the slots are booked anew
+            apis.values().forEach(Api::rebook);
         }
     }
 
@@ -200,6 +201,12 @@ public final class OpenApiBudget {
             }
             frees.sort(Long::compare);
             return frees.get(over);
+        }
+
+        void rebook() {
+            bookings.clear();
+            nextFree = Long.MIN_VALUE;
+            lastRebooked = Long.MIN_VALUE / 2;
         }
 
         void expire(long now) {
