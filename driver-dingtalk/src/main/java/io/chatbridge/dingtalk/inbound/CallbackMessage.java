@@ -37,6 +37,8 @@ public final class CallbackMessage {
     private static final Pattern MENTION_TOKEN = Pattern.compile("(?:^|\\s)@\\S");
     /** The name of an @name, up to white space or the next @. */
     private static final Pattern MENTION_NAME = Pattern.compile("(?:^|(?<=\\s))@([^\\s@]+)");
+    /** Punctuation that ends a sentence rather than a name ({@code @Alice, see}); brackets may be part of one. */
+    private static final Pattern TRAILING_PUNCTUATION = Pattern.compile("[,.;:!?，。；：！？、]+$");
 
     private CallbackMessage() {
     }
@@ -128,7 +130,8 @@ public final class CallbackMessage {
      * guessed, and the ids go on without names.
      */
     static Map<String, String> names(String text, List<String> mentioned) {
-        List<String> tokens = MENTION_NAME.matcher(text).results().map(r -> r.group(1)).toList();
+        List<String> tokens = MENTION_NAME.matcher(text).results()
+                .map(r -> TRAILING_PUNCTUATION.matcher(r.group(1)).replaceFirst("")).toList();
         if (tokens.size() != mentioned.size()) {
             return Map.of();
         }

@@ -335,12 +335,18 @@ public final class RobotApi {
         }
     }
 
+    /** Idle connections the SDK keeps to the API host: more than the bridge's delivery workers. */
+    static final int MAX_IDLE_CONNECTIONS = 32;
+
     private static RuntimeOptions runtime() {
         RuntimeOptions runtime = new RuntimeOptions();
         runtime.connectTimeout = CONNECT_TIMEOUT_MS;
         runtime.readTimeout = READ_TIMEOUT_MS;
         // retries are the bridge's job (with backoff and dead letters), not the SDK's
         runtime.autoretry = false;
+        // the SDK's OkHttp pool keeps 5 idle connections by default: with more delivery workers than that, every
+        // round of sends closed some and opened (TLS-handshook) new ones (seen as connectSocket in a JFR profile)
+        runtime.maxIdleConns = MAX_IDLE_CONNECTIONS;
         return runtime;
     }
 }
