@@ -3,8 +3,6 @@ package io.chatbridge.dingtalk;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.chatbridge.core.Bridge;
-import io.chatbridge.core.config.Setup;
-import io.chatbridge.core.plugins.DriverRegistry;
 import io.chatbridge.dingtalk.outbound.DeliveryPlan;
 import io.chatbridge.dingtalk.sandbox.DingTalkSandbox;
 import io.chatbridge.dingtalk.sandbox.SandboxMessage;
@@ -12,7 +10,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -38,6 +35,7 @@ class FilesVoiceVideoSandboxTest {
     Path dir;
 
     private final HttpClient http = HttpClient.newHttpClient();
+    private SandboxBridge running;
     private Bridge bridge;
     private DingTalkSandbox sandbox;
     private LogCapture logs;
@@ -49,24 +47,21 @@ class FilesVoiceVideoSandboxTest {
                 {"global": {"database": {"path": ":memory:"}, "strict_echo_match": true,
                             "media": {"max_bytes": %d}},
                  "dingtalk": {"dt": {"sandbox": true, "sandbox_port": 0, "listen_port": %d}}}
-                """.formatted(MAX_BYTES, RichMessagesSandboxTest.freePort());
+                """.formatted(MAX_BYTES, SandboxBridge.freePort());
         String rules = """
                 {"rules": [
                   {"id": "alice-to-b", "from": {"dt": {"open_conversation_id": "%s"}},
                    "to": {"dt": {"open_conversation_id": "cidGroupB"}}}
                 ]}""".formatted(DingTalkSandbox.directConversationId(DingTalkSandbox.staffIdOf("Alice")));
-        Setup setup = Setup.load(Files.writeString(dir.resolve("config.json"), config),
-                Files.writeString(dir.resolve("rules.json"), rules), DriverRegistry.discover(null), k -> null,
-                new Setup.Options().allowRandomPorts());
-        assertThat(setup.valid()).as(Setup.render(setup.problems())).isTrue();
-        bridge = Bridge.start(setup, new Bridge.Options().httpHost("127.0.0.1").retryBase(Duration.ofMillis(10)));
-        sandbox = ((DingTalkDriver) setup.drivers().get("dt")).sandbox();
+        running = SandboxBridge.start(dir, config, rules);
+        bridge = running.bridge;
+        sandbox = running.sandbox;
     }
 
     @AfterEach
     void stop() {
-        if (bridge != null) {
-            bridge.close();
+        if (running != null) {
+            running.close();
         }
         if (logs != null) {
             logs.close();

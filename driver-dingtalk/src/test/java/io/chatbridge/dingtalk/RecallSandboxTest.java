@@ -3,20 +3,13 @@ package io.chatbridge.dingtalk;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.sun.net.httpserver.HttpServer;
 import io.chatbridge.core.Bridge;
-import io.chatbridge.core.config.Setup;
-import io.chatbridge.core.plugins.DriverRegistry;
 import io.chatbridge.dingtalk.sandbox.DingTalkSandbox;
 import io.chatbridge.dingtalk.sandbox.SandboxMessage;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -36,29 +29,25 @@ class RecallSandboxTest {
     Path dir;
 
     private final HttpClient http = HttpClient.newHttpClient();
+    private SandboxBridge running;
     private Bridge bridge;
     private DingTalkSandbox sandbox;
     private int ingressPort;
 
-    private final LinkedBlockingQueue<JsonNode> egress = new LinkedBlockingQueue<>();
-    private HttpServer receiver;
+    private LinkedBlockingQueue<JsonNode> egress;
+    private SandboxBridge.Receiver receiver;
 
     @BeforeEach
     void startBridge() throws Exception {
-        receiver = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-        receiver.createContext("/hook", exchange -> {
-            egress.add(new ObjectMapper().readTree(exchange.getRequestBody().readAllBytes()));
-            exchange.sendResponseHeaders(204, -1);
-            exchange.close();
-        });
-        receiver.start();
-        ingressPort = RichMessagesSandboxTest.freePort();
+        receiver = new SandboxBridge.Receiver();
+        egress = receiver.bodies;
+        ingressPort = SandboxBridge.freePort();
         String config = """
                 {"global": {"database": {"path": ":memory:"}},
                  "dingtalk": {"dt": {"sandbox": true, "sandbox_port": 0, "listen_port": %d}},
                  "webhook": {"events": {"listen_port": %d, "token": "t0ken-for-tests",
-                                        "url": "http://127.0.0.1:%d/hook"}}}
-                """.formatted(RichMessagesSandboxTest.freePort(), ingressPort, receiver.getAddress().getPort());
+                                        "url": "%s"}}}
+                """.formatted(SandboxBridge.freePort(), ingressPort, receiver.url());
         String rules = """
                 {"rules": [
                   {"id": "ops-to-a", "from": {"events": {"room": "ops"}}, "to": {"dt": {"open_conversation_id": "cidGroupA"}}},
@@ -68,21 +57,18 @@ class RecallSandboxTest {
                   {"id": "long-to-c", "from": {"events": {"room": "long"}}, "to": {"dt": {"open_conversation_id": "cidGroupC"}}},
                   {"id": "c-back", "from": {"dt": {"open_conversation_id": "cidGroupC"}}, "to": {"events": {}}}
                 ]}""";
-        Setup setup = Setup.load(Files.writeString(dir.resolve("config.json"), config),
-                Files.writeString(dir.resolve("rules.json"), rules), DriverRegistry.discover(null), k -> null,
-                new Setup.Options().allowRandomPorts());
-        assertThat(setup.valid()).as(Setup.render(setup.problems())).isTrue();
-        bridge = Bridge.start(setup, new Bridge.Options().httpHost("127.0.0.1").retryBase(Duration.ofMillis(10)));
-        sandbox = ((DingTalkDriver) setup.drivers().get("dt")).sandbox();
+        running = SandboxBridge.start(dir, config, rules);
+        bridge = running.bridge;
+        sandbox = running.sandbox;
     }
 
     @AfterEach
     void stop() {
-        if (bridge != null) {
-            bridge.close();
+        if (running != null) {
+            running.close();
         }
         if (receiver != null) {
-            receiver.stop(0);
+            receiver.close();
         }
     }
 

@@ -4,26 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.sun.net.httpserver.HttpServer;
 import io.chatbridge.core.Bridge;
-import io.chatbridge.core.config.Setup;
-import io.chatbridge.core.plugins.DriverRegistry;
 import io.chatbridge.dingtalk.sandbox.DingTalkSandbox;
 import io.chatbridge.dingtalk.sandbox.SandboxMessage;
-import io.chatbridge.testkit.MutableClock;
-import java.io.IOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -45,25 +34,21 @@ class RichMessagesSandboxTest {
     Path dir;
 
     private final HttpClient http = HttpClient.newHttpClient();
-    private final LinkedBlockingQueue<JsonNode> egress = new LinkedBlockingQueue<>();
-    private HttpServer receiver;
+    private LinkedBlockingQueue<JsonNode> egress;
+    private SandboxBridge.Receiver receiver;
+    private SandboxBridge running;
     private Bridge bridge;
     private DingTalkSandbox sandbox;
 
     @BeforeEach
     void startBridge() throws Exception {
-        receiver = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-        receiver.createContext("/hook", exchange -> {
-            egress.add(JSON.readTree(exchange.getRequestBody().readAllBytes()));
-            exchange.sendResponseHeaders(204, -1);
-            exchange.close();
-        });
-        receiver.start();
+        receiver = new SandboxBridge.Receiver();
+        egress = receiver.bodies;
         String config = """
                 {"global": {"database": {"path": ":memory:"}, "strict_echo_match": true},
                  "dingtalk": {"dt": {"sandbox": true, "sandbox_port": 0, "listen_port": %d}},
-                 "webhook": {"hook": {"url": "http://127.0.0.1:%d/hook"}}}
-                """.formatted(freePort(), receiver.getAddress().getPort());
+                 "webhook": {"hook": {"url": "%s"}}}
+                """.formatted(SandboxBridge.freePort(), receiver.url());
         String rules = """
                 {"rules": [
                   {"id": "a-to-b", "from": {"dt": {"open_conversation_id": "cidGroupA"}},
@@ -71,21 +56,18 @@ class RichMessagesSandboxTest {
                   {"id": "b-to-a", "from": {"dt": {"open_conversation_id": "cidGroupB"}},
                    "to": {"dt": {"open_conversation_id": "cidGroupA"}}}
                 ]}""";
-        Setup setup = Setup.load(Files.writeString(dir.resolve("config.json"), config),
-                Files.writeString(dir.resolve("rules.json"), rules), DriverRegistry.discover(null), k -> null,
-                new Setup.Options().allowRandomPorts());
-        assertThat(setup.valid()).as(Setup.render(setup.problems())).isTrue();
-        bridge = Bridge.start(setup, new Bridge.Options().httpHost("127.0.0.1").retryBase(Duration.ofMillis(10)));
-        sandbox = ((DingTalkDriver) setup.drivers().get("dt")).sandbox();
+        running = SandboxBridge.start(dir, config, rules);
+        bridge = running.bridge;
+        sandbox = running.sandbox;
     }
 
     @AfterEach
     void stop() {
-        if (bridge != null) {
-            bridge.close();
+        if (running != null) {
+            running.close();
         }
         if (receiver != null) {
-            receiver.stop(0);
+            receiver.close();
         }
     }
 
@@ -172,9 +154,4 @@ class RichMessagesSandboxTest {
         return http.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofByteArray());
     }
 
-    static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        }
-    }
 }
