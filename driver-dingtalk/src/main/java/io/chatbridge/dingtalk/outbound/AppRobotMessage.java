@@ -14,6 +14,9 @@ import java.util.Map;
  */
 public record AppRobotMessage(String msgKey, Map<String, Object> msgParam) {
 
+    /** The msgKey of a text message. */
+    public static final String SAMPLE_TEXT = "sampleText";
+
     /**
      * The app robot message for {@code content}. Robot v1.0 sends have no {@code at} field: mentioned user ids are
      * written into a text or markdown message as {@code @userId}, where the text has the person's {@code @name}
@@ -22,7 +25,7 @@ public record AppRobotMessage(String msgKey, Map<String, Object> msgParam) {
     public static AppRobotMessage of(OutgoingContent content) {
         RichContent rich = content.rich();
         if (rich == null) {
-            return new AppRobotMessage("sampleText", params("content",
+            return new AppRobotMessage(SAMPLE_TEXT, params("content",
                     CustomRobotMessage.withMentions(content.text(), userMentions(content))));
         }
         if (rich instanceof RichContent.Markdown md) {

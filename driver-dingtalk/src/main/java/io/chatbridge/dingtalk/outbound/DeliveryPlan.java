@@ -114,7 +114,7 @@ public final class DeliveryPlan {
             } else {
                 next = fileVoiceOrVideo(message, attachment, uploader, unsent);
             }
-            if (TEXT_KEY.equals(next.msgKey())) {
+            if (AppRobotMessage.SAMPLE_TEXT.equals(next.msgKey())) {
                 unsent = Mentions.NONE;
             }
             out.add(next);
@@ -164,9 +164,6 @@ public final class DeliveryPlan {
                     + ", refused by DingTalk: " + refusalReason(e) + ")", mentions);
         }
     }
-
-    /** The {@code sampleText} of a line standing for an attachment. */
-    private static final String TEXT_KEY = "sampleText";
 
     private static AppRobotMessage line(String text, Mentions mentions) {
         return AppRobotMessage.of(new OutgoingContent(null, text, mentions));
