@@ -232,6 +232,8 @@ class DeliveryEngineTest {
         store.append(null, List.of(message("t", "ops", "x")), clock.instant(), Duration.ofMinutes(10));
         engine.wake();
         await(() -> down.attempts.size() == 1);
+        // the retry is recorded after the send, with the time then: let it be recorded before the clock jumps
+        await(() -> store.stats(clock.instant()).pending() == 1 && engine.inFlight() == 0);
 
         clock.advance(Duration.ofMinutes(9).plusSeconds(58)); // past the 1 s backoff, still younger than max_age
         await(() -> down.attempts.size() == 2);
