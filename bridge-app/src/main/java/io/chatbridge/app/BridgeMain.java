@@ -10,6 +10,7 @@ public final class BridgeMain {
     }
 
     public static void main(String[] args) {
+        Main.configureLoggingInBackground();
         Main.run(Main.commandLine(new SimulateCommand(), new SandboxCommand()), args);
     }
 }

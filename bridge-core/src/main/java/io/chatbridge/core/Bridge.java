@@ -35,6 +35,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
@@ -63,15 +64,22 @@ public final class Bridge implements AutoCloseable {
     private final HttpServers http;
     private final String httpHost;
     private final InstanceHealth health = new InstanceHealth();
-    private final DeliveryStore store;
+    /** Set once by {@link #startAll}, when the store opened and before {@link #accepting} turns true. */
+    private volatile DeliveryStore store;
+    /** The store opening on its own thread while the drivers start; {@code null} before {@link #start}. */
+    private volatile CompletableFuture<DeliveryStore> storeOpening;
     private volatile Router router;
     private final java.util.function.Supplier<Setup> reloadSource;
-    private final DeliveryEngine engine;
+    /** Created by {@link #startAll} once the store is open; {@code null} before. */
+    private volatile DeliveryEngine engine;
+    private final RetryPolicy retryPolicy;
+    private final Duration pollInterval;
     private final ScheduledExecutorService scheduler;
     private final Map<String, Driver> started = new LinkedHashMap<>();
     /** The running drivers as publish threads see them: replaced whole by start and reload, never changed. */
     private volatile Map<String, Driver> liveDrivers = Map.of();
-    private final BridgeMetrics metrics = new BridgeMetrics();
+    /** JVM and process metrics are bound on the store's opening thread ({@link #openStore}). */
+    private final BridgeMetrics metrics = BridgeMetrics.withoutJvmMetrics();
     private volatile AdminServer admin;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile boolean accepting;
@@ -87,14 +95,11 @@ public final class Bridge implements AutoCloseable {
         this.httpHost = options.httpHost != null ? options.httpHost : global.httpHost();
         this.http = new HttpServers(httpHost);
         http.readiness(this::readiness);
-        this.store = options.store != null ? options.store : DeliveryStores.open(global);
         this.router = router(setup, clock);
         this.reloadSource = options.reloadSource;
-        this.engine = new DeliveryEngine(store, Map.of(),
-                new RetryPolicy(global.maxAttempts(), global.maxAge(),
-                        options.retryBase != null ? options.retryBase : global.backoffBase(), global.backoffMax()),
-                clock, global.workers(), global.lease(),
-                options.pollInterval != null ? options.pollInterval : global.pollInterval());
+        this.retryPolicy = new RetryPolicy(global.maxAttempts(), global.maxAge(),
+                options.retryBase != null ? options.retryBase : global.backoffBase(), global.backoffMax());
+        this.pollInterval = options.pollInterval != null ? options.pollInterval : global.pollInterval();
         AtomicInteger n = new AtomicInteger();
         this.scheduler = Executors.newScheduledThreadPool(2, r -> {
             Thread t = new Thread(r, "bridge-scheduler-" + n.incrementAndGet());
@@ -104,7 +109,10 @@ public final class Bridge implements AutoCloseable {
     }
 
     /**
-     * Starts a bridge.
+     * Starts a bridge. The store opens (and migrates) on a thread of its own while the drivers start and the HTTP
+     * ports open on this one; the bridge accepts messages and {@code /healthz} answers 200 only once all of them
+     * are done. When the store cannot open, its error is the one reported (also when a driver or port failed
+     * meanwhile), after the drivers and ports already started were stopped.
      *
      * @throws IllegalArgumentException when the setup is not valid
      * @throws BridgeStartException when a driver, port or the store cannot start; nothing is left running
@@ -116,16 +124,11 @@ public final class Bridge implements AutoCloseable {
         long begin = System.nanoTime();
         // this bridge's secrets, masked in log lines while it runs (Logback's converters see every live bridge's)
         Secrets secrets = new Secrets().add(setup.sensitiveValues()).live();
-        Bridge bridge;
+        Bridge bridge = new Bridge(setup, options, secrets);
         try {
-            bridge = new Bridge(setup, options, secrets);
-        } catch (StoreException e) {
-            secrets.close();
-            throw new BridgeStartException(e.getMessage(), e);
-        }
-        try {
+            bridge.storeOpening = bridge.openStore(options.store);
             bridge.startAll();
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
             bridge.close();
             throw e;
         }
@@ -135,36 +138,78 @@ public final class Bridge implements AutoCloseable {
         return bridge;
     }
 
-    private void startAll() {
-        for (Map.Entry<String, Driver> e : setup.drivers().entrySet()) {
-            String id = e.getKey();
-            InstanceDefinition def = setup.instances().get(id);
+    /**
+     * Opens the store {@code global.database} names (or takes {@code given}) and binds the JVM metrics, on a new
+     * thread: both take a few hundred milliseconds of class loading and file work that need nothing the drivers
+     * do. The future fails with the {@link StoreException} of a store that cannot open; a store it opened is
+     * closed again if binding the metrics fails after it.
+     */
+    private CompletableFuture<DeliveryStore> openStore(DeliveryStore given) {
+        CompletableFuture<DeliveryStore> opened = new CompletableFuture<>();
+        Thread opening = new Thread(() -> {
             try {
-                e.getValue().start(new InstanceContext(def, setup.driverConfigs().get(id),
-                        port -> http.routes(port, id)));
-                started.put(id, e.getValue());
-            } catch (Exception ex) {
-                throw new BridgeStartException("instance \"" + id + "\" (" + def.platform() + ") failed to start: "
-                        + secrets.mask(String.valueOf(ex.getMessage())), ex);
-            }
-        }
-        setup.drivers().forEach((id, driver) -> {
-            for (io.chatbridge.spi.PortClaim claim : driver.portClaims()) {
-                if (!claim.isOwnServer()) {
-                    http.nameSetting(claim.port(), setup.instances().get(id).platform() + "." + id + "."
-                            + claim.portSetting());
+                DeliveryStore s = given != null ? given : DeliveryStores.open(setup.global());
+                try {
+                    metrics.bindJvmMetrics();
+                } catch (RuntimeException | Error e) {
+                    if (given == null) {
+                        s.close();
+                    }
+                    throw e;
                 }
+                opened.complete(s);
+            } catch (Throwable e) {
+                opened.completeExceptionally(e);
             }
-        });
-        if (http.isEmpty()) {
-            LOG.info("no instance listens for HTTP; no port opened");
-        } else {
-            try {
-                http.start();
-            } catch (IllegalStateException ex) {
-                throw new BridgeStartException(ex.getMessage(), ex);
+        }, "bridge-store-open");
+        opening.setDaemon(true);
+        opening.start();
+        return opened;
+    }
+
+    /** Waits for {@link #openStore}; its failure as thrown there (a {@link StoreException} as the start error). */
+    private DeliveryStore awaitStore() {
+        try {
+            return storeOpening.join();
+        } catch (CompletionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof StoreException store) {
+                throw new BridgeStartException(store.getMessage(), store);
             }
+            if (cause instanceof RuntimeException runtime) {
+                throw runtime;
+            }
+            if (cause instanceof Error error) {
+                throw error;
+            }
+            throw e;
         }
+    }
+
+    private void startAll() {
+        RuntimeException failed = null;
+        try {
+            startDriversAndPorts();
+        } catch (RuntimeException e) {
+            failed = e;
+        }
+        DeliveryStore opened;
+        try {
+            opened = awaitStore();
+        } catch (RuntimeException e) {
+            // the store's error first, as when it opened before anything else: the other failure may follow
+            // from the same cause (a second bridge on the same file and the same ports)
+            if (failed != null) {
+                e.addSuppressed(failed);
+            }
+            throw e;
+        }
+        store = opened;
+        if (failed != null) {
+            throw failed;
+        }
+        engine = new DeliveryEngine(store, Map.of(), retryPolicy, clock, setup.global().workers(),
+                setup.global().lease(), pollInterval);
         engine.events(new DeliveryEngine.Events() {
             @Override
             public void sendCall(OutboundMessage message, Duration took, boolean ok) {
@@ -210,6 +255,39 @@ public final class Bridge implements AutoCloseable {
         if (setup.global().admin().enabled()) {
             try {
                 admin = AdminServer.start(setup.global().admin(), new AdminBackend(this));
+            } catch (IllegalStateException ex) {
+                throw new BridgeStartException(ex.getMessage(), ex);
+            }
+        }
+    }
+
+    /** Starts every driver (on this thread, as the SPI says) and opens the HTTP ports they registered. */
+    private void startDriversAndPorts() {
+        for (Map.Entry<String, Driver> e : setup.drivers().entrySet()) {
+            String id = e.getKey();
+            InstanceDefinition def = setup.instances().get(id);
+            try {
+                e.getValue().start(new InstanceContext(def, setup.driverConfigs().get(id),
+                        port -> http.routes(port, id)));
+                started.put(id, e.getValue());
+            } catch (Exception ex) {
+                throw new BridgeStartException("instance \"" + id + "\" (" + def.platform() + ") failed to start: "
+                        + secrets.mask(String.valueOf(ex.getMessage())), ex);
+            }
+        }
+        setup.drivers().forEach((id, driver) -> {
+            for (io.chatbridge.spi.PortClaim claim : driver.portClaims()) {
+                if (!claim.isOwnServer()) {
+                    http.nameSetting(claim.port(), setup.instances().get(id).platform() + "." + id + "."
+                            + claim.portSetting());
+                }
+            }
+        });
+        if (http.isEmpty()) {
+            LOG.info("no instance listens for HTTP; no port opened");
+        } else {
+            try {
+                http.start();
             } catch (IllegalStateException ex) {
                 throw new BridgeStartException(ex.getMessage(), ex);
             }
@@ -539,7 +617,10 @@ public final class Bridge implements AutoCloseable {
         long deadline = System.nanoTime() + setup.global().shutdownTimeout().toNanos();
         accepting = false;
         http.stopAccepting();
-        engine.stop(remaining(deadline));
+        DeliveryEngine running = engine;
+        if (running != null) {
+            running.stop(remaining(deadline));
+        }
         List<String> ids = new ArrayList<>(started.keySet());
         java.util.Collections.reverse(ids);
         for (String id : ids) {
@@ -560,10 +641,29 @@ public final class Bridge implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        store.close();
+        closeStore();
         LOG.info("bridge stopped");
         secrets.close();
         stopped.countDown();
+    }
+
+    /**
+     * Closes the store; when start failed before it was taken over, waits for its opening thread first, so that
+     * a store that opened meanwhile (its lock, its watchdog) is not left behind.
+     */
+    private void closeStore() {
+        DeliveryStore open = store;
+        CompletableFuture<DeliveryStore> opening = storeOpening;
+        if (open == null && opening != null) {
+            try {
+                open = opening.join();
+            } catch (CompletionException | CancellationException e) {
+                // it did not open: nothing to close (start reports why)
+            }
+        }
+        if (open != null) {
+            open.close();
+        }
     }
 
     private static Duration remaining(long deadline) {

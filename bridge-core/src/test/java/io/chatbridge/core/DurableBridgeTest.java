@@ -271,6 +271,69 @@ class DurableBridgeTest {
                 + " (a file of that name exists)\n");
     }
 
+    private Path configOnPort(int port) {
+        return Files.write(dir, "config.json", """
+                {"global": {"database": {"path": "data/bridge.db"}, "http": {"host": "127.0.0.1"}},
+                 "memory": {"a": {"listen_port": %d}, "b": {}}}
+                """.formatted(port));
+    }
+
+    private static int freePort() throws java.io.IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    /** Binds {@code port} on loopback: throws when something still listens there. */
+    private static void assertNothingListensOn(int port) throws java.io.IOException {
+        try (ServerSocket s = new ServerSocket()) {
+            s.setReuseAddress(true);
+            s.bind(new java.net.InetSocketAddress("127.0.0.1", port));
+        }
+    }
+
+    @Test
+    void aStoreFailingWhileTheDriversStartStopsStartUpWithItsMessageAndLeavesNothingRunning() throws Exception {
+        // the store opens on its own thread while the drivers start and their port opens: its failure must still
+        // end the run with the store's message and exit code, the drivers stopped and the port closed again
+        int port = freePort();
+        Files.write(dir, "data", "a file where the directory should be");
+        Path config = configOnPort(port);
+        Path rules = Files.write(dir, "rules.json", "{\"rules\": [{\"from\": {\"a\": {}}, \"to\": {\"b\": {}}}]}");
+        assertThat(cli("run", "--config", config.toString(), "--rules", rules.toString())).isEqualTo(1);
+        assertThat(err.toString()).isEqualTo("error: global.database.path: cannot open database "
+                + dir.resolve("data/bridge.db") + ": cannot create directory " + dir.resolve("data")
+                + " (a file of that name exists)\n");
+        assertThat(MemoryDriverFactory.context("a")).as("instance a was started").isNotNull();
+        assertThat(MemoryDriverFactory.stopped("a")).as("instance a was stopped again").isTrue();
+        assertThat(MemoryDriverFactory.stopped("b")).as("instance b was stopped again").isTrue();
+        assertNothingListensOn(port);
+    }
+
+    @Test
+    void aSecondBridgeOnTheSameFileAndPortIsRefusedForTheFileAndTheFirstKeepsServing() throws Exception {
+        int port = freePort();
+        Path config = configOnPort(port);
+        Path rules = Files.write(dir, "rules.json", "{\"rules\": [{\"from\": {\"a\": {}}, \"to\": {\"b\": {}}}]}");
+        Setup setup = Setup.load(config, rules, DriverRegistry.discover(null), k -> null, new Setup.Options());
+        assertThat(setup.valid()).as(Setup.render(setup.problems())).isTrue();
+        bridge = Bridge.start(setup, new Bridge.Options());
+        // the second run fails twice at once, on the database's lock and on the port: the store's error is the one
+        // reported, as when the store opened before anything else
+        assertThat(cli("run", "--config", config.toString(), "--rules", rules.toString())).isEqualTo(1);
+        assertThat(err.toString()).startsWith("error: global.database.path: cannot open database "
+                + dir.resolve("data/bridge.db") + ": another bridge process is using it").doesNotContain("listen");
+        HttpResponse<String> health = client.send(HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + port + "/healthz")).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(health.statusCode()).isEqualTo(200);
+        HttpResponse<String> posted = client.send(HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + port + "/memory/a"))
+                .POST(HttpRequest.BodyPublishers.ofString("{\"text\": \"still here\", \"id\": \"m1\"}")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(posted.statusCode()).isEqualTo(202);
+        await("the first bridge delivers", () -> MemoryDriverFactory.sent("b").size() == 1);
+    }
+
     @Test
     void anUnreachablePostgresIsAClearErrorWithoutThePassword() throws Exception {
         int port;

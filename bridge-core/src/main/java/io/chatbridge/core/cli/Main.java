@@ -61,6 +61,7 @@ public class Main implements Callable<Integer> {
      * runs when it has an option of that name, and are a usage error otherwise.
      */
     private static int execute(ParseResult top) {
+        awaitLogging();
         ParseResult leaf = top;
         boolean helpRequested = top.isUsageHelpRequested() || top.isVersionHelpRequested();
         while (leaf.hasSubcommand()) {
@@ -94,7 +95,43 @@ public class Main implements Callable<Integer> {
     }
 
     public static void main(String[] args) {
+        configureLoggingInBackground();
         run(commandLine(), args);
+    }
+
+    /** The thread configuring logging, while the command line is built and parsed; {@code null} when none. */
+    private static volatile Thread loggingSetUp;
+
+    /**
+     * Configures logging (Logback's first logger loads and configures it: a tenth of a second of class loading at
+     * start-up) on a thread of its own, so that it runs while the command line is built and parsed. A process's
+     * {@code main} calls it first; every command then waits for it before it runs ({@link #execute}), so no
+     * command logs, or looks up a logger, before Logback is configured. Nothing before a command runs logs.
+     */
+    public static void configureLoggingInBackground() {
+        Thread t = new Thread(org.slf4j.LoggerFactory::getILoggerFactory, "logging-setup");
+        t.setDaemon(true);
+        loggingSetUp = t;
+        t.start();
+    }
+
+    private static void awaitLogging() {
+        Thread t = loggingSetUp;
+        if (t == null) {
+            return;
+        }
+        boolean interrupted = false;
+        while (true) {
+            try {
+                t.join();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** The version from the jar manifest, or {@code dev} when run from classes. */

@@ -11,7 +11,7 @@ import org.slf4j.LoggerFactory;
 
 /** The console log format chosen with {@code --log-format}: readable lines (the default) or JSON lines. */
 public enum LogFormat {
-    /** One readable line per event (logback.xml's pattern). */
+    /** One readable line per event ({@link ConsoleLogConfigurator#PATTERN}). */
     TEXT,
     /** One JSON object per line, see {@link JsonLogEncoder}. */
     JSON;

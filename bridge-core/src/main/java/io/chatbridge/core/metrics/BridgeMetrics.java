@@ -57,6 +57,22 @@ public final class BridgeMetrics {
 
     /** A registry with the JVM and process metrics bound. */
     public BridgeMetrics() {
+        bindJvmMetrics();
+    }
+
+    private BridgeMetrics(boolean unused) {
+    }
+
+    /**
+     * A registry without the JVM and process metrics yet: {@link #bindJvmMetrics} adds them (the bridge does it on
+     * a start-up thread of its own: the binders' management beans take a few hundred milliseconds to load).
+     */
+    public static BridgeMetrics withoutJvmMetrics() {
+        return new BridgeMetrics(false);
+    }
+
+    /** Binds the JVM (memory, GC, threads, classes) and process (CPU, uptime, file descriptors) metrics. Once. */
+    public void bindJvmMetrics() {
         new JvmMemoryMetrics().bindTo(registry);
         new JvmGcMetrics().bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);

@@ -31,6 +31,12 @@ public final class MemoryDriverFactory implements DriverFactory {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Map<String, List<OutboundMessage>> SENT = new ConcurrentHashMap<>();
     private static final Map<String, DriverContext> CONTEXTS = new ConcurrentHashMap<>();
+    private static final java.util.Set<String> STOPPED = ConcurrentHashMap.newKeySet();
+
+    /** Whether the bridge stopped instance {@code instanceId} (since the last {@link #reset}). */
+    public static boolean stopped(String instanceId) {
+        return STOPPED.contains(instanceId);
+    }
 
     /** The context the bridge started instance {@code instanceId} with, or {@code null}. */
     public static DriverContext context(String instanceId) {
@@ -46,6 +52,7 @@ public final class MemoryDriverFactory implements DriverFactory {
     public static void reset() {
         SENT.clear();
         CONTEXTS.clear();
+        STOPPED.clear();
     }
 
     @Override
@@ -123,7 +130,7 @@ public final class MemoryDriverFactory implements DriverFactory {
 
         @Override
         public void stop() {
-            // nothing to release
+            STOPPED.add(id);
         }
     }
 }

@@ -45,8 +45,11 @@ public final class RobotApi {
     private final com.aliyun.dingtalkrobot_1_0.Client robot;
     /** The legacy API's base URL ({@code https://oapi.dingtalk.com} for the real one) for media uploads. */
     private final String oapi;
-    private final java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder()
-            .connectTimeout(Duration.ofMillis(CONNECT_TIMEOUT_MS)).build();
+    /**
+     * The client of the legacy media upload, built on the first upload: building a JDK client loads the default
+     * TLS context (the CA certificates, a fifth of a second at start-up) also for an instance that never sends media.
+     */
+    private volatile java.net.http.HttpClient uploads;
 
     /**
      * @param endpoint {@code https://api.dingtalk.com} or any {@code http(s)://host[:port]} standing in for it
@@ -66,6 +69,21 @@ public final class RobotApi {
         this.robot = new com.aliyun.dingtalkrobot_1_0.Client(sdkConfig(endpoint));
         keepStatusOfUnreadableAnswers(oauth, clock);
         keepStatusOfUnreadableAnswers(robot, clock);
+    }
+
+    private java.net.http.HttpClient uploadClient() {
+        java.net.http.HttpClient client = uploads;
+        if (client == null) {
+            synchronized (this) {
+                client = uploads;
+                if (client == null) {
+                    client = java.net.http.HttpClient.newBuilder()
+                            .connectTimeout(Duration.ofMillis(CONNECT_TIMEOUT_MS)).build();
+                    uploads = client;
+                }
+            }
+        }
+        return client;
     }
 
     /** The API's host name, e.g. {@code api.dingtalk.com}: named in network errors. */
@@ -215,7 +233,7 @@ public final class RobotApi {
                 + java.net.URLEncoder.encode(token, java.nio.charset.StandardCharsets.UTF_8) + "&type=" + type);
         java.net.http.HttpResponse<String> response;
         try (OpenApiBudget.Call call = beforeCall(MEDIA_UPLOAD)) {
-            response = http.send(java.net.http.HttpRequest.newBuilder(uri)
+            response = uploadClient().send(java.net.http.HttpRequest.newBuilder(uri)
                     .timeout(Duration.ofMillis(READ_TIMEOUT_MS * 3L))
                     .header("Content-Type", "multipart/form-data; boundary=" + boundary)
                     .POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(form.toByteArray())).build(),
