@@ -120,6 +120,7 @@ public final class JdbcDeliveryStore implements DeliveryStore {
     public static JdbcDeliveryStore openSqlite(Path file, boolean owner) {
         String name = file.toString();
         SqliteFile.check(file);
+        SqliteNativeLibrary.prepare();
         SqliteFile.OwnerLock lock = owner ? SqliteFile.OwnerLock.take(file) : null;
         String url = "jdbc:sqlite:" + file.toAbsolutePath();
         SqliteFile.FileGuard guard = new SqliteFile.FileGuard(file);
