@@ -13,8 +13,6 @@ import io.chatbridge.dingtalk.sandbox.SandboxMessage;
 import io.chatbridge.dingtalk.sandbox.SandboxSettings;
 import io.chatbridge.dingtalk.sandbox.StreamGateway;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -49,6 +47,7 @@ class StreamModeBridgeTest {
     Path dir;
 
     private final List<Bridge> bridges = new ArrayList<>();
+    private final List<Setup> setups = new ArrayList<>();
     private DingTalkSandbox sandbox;
 
     @AfterEach
@@ -60,9 +59,14 @@ class StreamModeBridgeTest {
     }
 
     private Bridge start(String name, String config) throws IOException {
+        return start(name, config, new Setup.Options());
+    }
+
+    private Bridge start(String name, String config, Setup.Options options) throws IOException {
         Path c = Files.writeString(dir.resolve(name + ".json"), config);
         Path r = Files.writeString(dir.resolve("rules.json"), RULES);
-        Setup setup = Setup.load(c, r, DriverRegistry.discover(null), k -> null);
+        Setup setup = Setup.load(c, r, DriverRegistry.discover(null), k -> null, options);
+        setups.add(setup);
         assertThat(setup.valid()).as(Setup.render(setup.problems())).isTrue();
         Bridge bridge = Bridge.start(setup, new Bridge.Options().httpHost("127.0.0.1")
                 .retryBase(Duration.ofMillis(20)).pollInterval(Duration.ofMillis(50)));
@@ -106,11 +110,11 @@ class StreamModeBridgeTest {
 
     @Test
     void theInProcessSandboxServesTheGatewayAndItsPageShowsTheConnection() throws Exception {
-        int port = freePort();
         start("config", """
                 {"global": {"database": {"path": "%s"}, "strict_echo_match": true},
-                 "dingtalk": {"dt": {"sandbox": true, "sandbox_port": %d, "receive_mode": "stream"}}}
-                """.formatted(dir.resolve("bridge.db"), port));
+                 "dingtalk": {"dt": {"sandbox": true, "sandbox_port": 0, "receive_mode": "stream"}}}
+                """.formatted(dir.resolve("bridge.db")), new Setup.Options().allowRandomPorts());
+        int port = ((DingTalkDriver) setups.get(0).drivers().get("dt")).sandbox().port();
         HttpClient http = HttpClient.newHttpClient();
         String base = "http://127.0.0.1:" + port;
         JsonNode state = awaitState(http, base, s -> s.path("stream").path("connected").asBoolean());
@@ -196,9 +200,4 @@ class StreamModeBridgeTest {
         }
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        }
-    }
 }

@@ -11,6 +11,7 @@ import io.chatbridge.core.logging.Secrets;
 import io.chatbridge.core.plugins.DriverRegistry;
 import io.chatbridge.core.testing.Files;
 import io.chatbridge.core.testing.MemoryDriverFactory;
+import io.chatbridge.core.testing.Ports;
 import io.chatbridge.spi.OutboundMessage;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -61,12 +62,6 @@ class AdminPortTest {
 
     private int adminPort;
 
-    private static int freePort() throws Exception {
-        try (ServerSocket socket = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        }
-    }
-
     private void writeConfig(String instances) {
         configFile = Files.write(dir, "config.json", """
                 {"global": {"database": {"path": "data/bridge.db"},
@@ -77,12 +72,15 @@ class AdminPortTest {
     }
 
     private void start(String targetSettings, String rules) throws Exception {
-        adminPort = freePort();
-        writeConfig("{\"a\": {\"listen_port\": 0}, \"b\": " + targetSettings + ", \"c\": {}}");
-        rulesFile = Files.write(dir, "rules.json", rules);
-        Setup setup = load();
-        assertThat(setup.valid()).as(Setup.render(setup.problems())).isTrue();
-        bridge = Bridge.start(setup, new Bridge.Options().httpHost("127.0.0.1").reloadFrom(this::load));
+        // the admin port cannot be 0 (that means none): a fixed one, chosen again when it was taken meanwhile
+        bridge = Ports.retryingBindFailures(() -> {
+            adminPort = Ports.freePort();
+            writeConfig("{\"a\": {\"listen_port\": 0}, \"b\": " + targetSettings + ", \"c\": {}}");
+            rulesFile = Files.write(dir, "rules.json", rules);
+            Setup setup = load();
+            assertThat(setup.valid()).as(Setup.render(setup.problems())).isTrue();
+            return Bridge.start(setup, new Bridge.Options().httpHost("127.0.0.1").reloadFrom(this::load));
+        });
     }
 
     private Setup load() {
@@ -338,10 +336,15 @@ class AdminPortTest {
     void reloadMovesAnInstanceToANewPortStartsAnAddedOneAndKeepsTheRestRunning() throws Exception {
         start("{}", "{\"rules\": [" + rule("a-to-b", "b") + "]}");
         int oldPort = bridge.port(0);
-        int newPort = freePort();
-        writeConfig("{\"a\": {\"listen_port\": " + newPort + "}, \"b\": {}, \"c\": {}, \"d\": {}}");
-        Files.write(dir, "rules.json", "{\"rules\": [" + rule("a-to-b", "b") + ", " + rule("a-to-d", "d") + "]}");
-        HttpResponse<String> reload = admin("POST", "/admin/reload", TOKEN);
+        int newPort;
+        HttpResponse<String> reload;
+        int attempts = 0;
+        do { // a reload refused because the new port was taken meanwhile is tried again with another port
+            newPort = Ports.freePort();
+            writeConfig("{\"a\": {\"listen_port\": " + newPort + "}, \"b\": {}, \"c\": {}, \"d\": {}}");
+            Files.write(dir, "rules.json", "{\"rules\": [" + rule("a-to-b", "b") + ", " + rule("a-to-d", "d") + "]}");
+            reload = admin("POST", "/admin/reload", TOKEN);
+        } while (reload.statusCode() == 422 && Ports.isBindFailure(reload.body()) && ++attempts < Ports.ATTEMPTS);
         assertThat(reload.statusCode()).as(reload.body()).isEqualTo(200);
         assertThat(reload.body()).contains("started d").contains("restarted a");
 
