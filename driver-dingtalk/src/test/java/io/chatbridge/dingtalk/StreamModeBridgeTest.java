@@ -109,6 +109,43 @@ class StreamModeBridgeTest {
     }
 
     @Test
+    void eachHealthChangeOfAStreamInstanceIsLoggedOnceWithItsReason() throws Exception {
+        sandbox = new DingTalkSandbox(SandboxSettings.defaults().withPort(0).withCallbackUrl(null)).useStreamMode()
+                .start();
+        List<String> lines;
+        try (LogCapture logs = new LogCapture()) {
+            start("config", streamInstance("{\"path\": \"" + dir.resolve("bridge.db") + "\"}"));
+            awaitConnections(1);
+            sandbox.streamGateway().drop(); // the socket is cut without a close frame; the bridge reconnects
+            long deadline = System.nanoTime() + WAIT.toNanos();
+            while (logs.lines().stream().noneMatch(l -> l.contains("InstanceHealth") && l.contains("(connection 2)"))) {
+                assertThat(System.nanoTime()).as("reconnected:\n%s", logs.all()).isLessThan(deadline);
+                Thread.sleep(10);
+            }
+            // the bridge's and the driver's lines (not the sandbox's own)
+            lines = logs.lines().stream().filter(l -> l.contains(" io.chatbridge.core.InstanceHealth ")
+                    || l.contains(".stream.StreamClient ")).toList();
+        }
+        String all = String.join("\n", lines);
+        // one line per change, the bridge's (the contract for every driver), with the driver's reason
+        assertThat(lines).filteredOn(l -> l.contains("connecting through")).as(all).singleElement().asString()
+                .startsWith("WARN io.chatbridge.core.InstanceHealth instance dt (dingtalk) reconnecting: Stream mode:"
+                        + " connecting through http://127.0.0.1:");
+        assertThat(lines).filteredOn(l -> l.contains("(connection 1)")).as(all).singleElement().asString()
+                .startsWith("INFO io.chatbridge.core.InstanceHealth instance dt (dingtalk) connected: Stream mode,"
+                        + " ws://127.0.0.1:").endsWith("/connect (connection 1); receiving robot messages");
+        assertThat(lines).filteredOn(l -> l.contains("connection 1 ") && l.contains("attempt 2")).as(all)
+                .singleElement().asString()
+                .matches("WARN io.chatbridge.core.InstanceHealth instance dt \\(dingtalk\\) reconnecting: connection 1"
+                        + " .+; next attempt in [0-9.]+ s \\(attempt 2\\)");
+        assertThat(lines).filteredOn(l -> l.contains("(connection 2)")).as(all).singleElement().asString()
+                .startsWith("INFO io.chatbridge.core.InstanceHealth instance dt (dingtalk) connected: Stream mode,"
+                        + " ws://127.0.0.1:").contains("/connect (connection 2) after 1 failed attempt(s), ");
+        assertThat(lines).filteredOn(l -> l.contains("StreamClient")).as(all)
+                .noneMatch(l -> l.contains("connected") || l.contains("reconnecting") || l.contains("connecting"));
+    }
+
+    @Test
     void theInProcessSandboxServesTheGatewayAndItsPageShowsTheConnection() throws Exception {
         start("config", """
                 {"global": {"database": {"path": "%s"}, "strict_echo_match": true},
