@@ -13,6 +13,7 @@ import io.chatbridge.core.http.HttpServers;
 import io.chatbridge.core.logging.Secrets;
 import io.chatbridge.core.metrics.BridgeMetrics;
 import io.chatbridge.core.routing.Router;
+import io.chatbridge.core.routing.UnmatchedMessages;
 import io.chatbridge.spi.Attachment;
 import io.chatbridge.spi.AttachmentContent;
 import io.chatbridge.spi.AttachmentTooLargeException;
@@ -65,6 +66,8 @@ public final class Bridge implements AutoCloseable {
     private final InstanceHealth health = new InstanceHealth();
     private final DeliveryStore store;
     private volatile Router router;
+    /** Shared by every router this bridge builds: the counts are since start, across reloads. */
+    private final UnmatchedMessages unmatched;
     private final java.util.function.Supplier<Setup> reloadSource;
     private final DeliveryEngine engine;
     private final ScheduledExecutorService scheduler;
@@ -88,7 +91,8 @@ public final class Bridge implements AutoCloseable {
         this.http = new HttpServers(httpHost);
         http.readiness(this::readiness);
         this.store = options.store != null ? options.store : DeliveryStores.open(global);
-        this.router = router(setup, clock);
+        this.unmatched = new UnmatchedMessages(clock, metrics::unrouted);
+        this.router = router(setup, unmatched);
         this.reloadSource = options.reloadSource;
         this.engine = new DeliveryEngine(store, Map.of(),
                 new RetryPolicy(global.maxAttempts(), global.maxAge(),
@@ -272,10 +276,10 @@ public final class Bridge implements AutoCloseable {
         }
     }
 
-    private static Router router(Setup setup, Clock clock) {
+    private static Router router(Setup setup, UnmatchedMessages unmatched) {
         Map<String, String> platformOf = new LinkedHashMap<>();
         setup.instances().forEach((id, def) -> platformOf.put(id, def.platform()));
-        return new Router(setup.rules(), platformOf, setup.global().strictEchoMatch(), clock);
+        return new Router(setup.rules(), platformOf, setup.global().strictEchoMatch(), unmatched);
     }
 
     /**
@@ -357,7 +361,7 @@ public final class Bridge implements AutoCloseable {
         liveDrivers = Map.copyOf(started);
         engine.drivers(started);
         int rulesBefore = setup.rules().size();
-        router = router(next, clock);
+        router = router(next, unmatched);
         setup = next;
         List<Integer> unusedPorts = staging.commit();
         startedNow.keySet().forEach(id -> metrics.instanceHealth(id, () -> health.of(id).orElse(null)));
@@ -510,9 +514,17 @@ public final class Bridge implements AutoCloseable {
         return health.snapshot();
     }
 
-    /** How many published messages matched no rule since start (answered 2xx, logged once per channel). */
+    /**
+     * How many published messages matched no rule since start, reloads included (answered 2xx, logged once per
+     * channel per window).
+     */
     public long unmatchedMessages() {
-        return router.unmatched();
+        return unmatched.total();
+    }
+
+    /** {@link #unmatchedMessages()} by source instance id (sorted). */
+    public Map<String, Long> unmatchedMessagesByInstance() {
+        return unmatched.byInstance();
     }
 
     /** The outbox. */

@@ -333,6 +333,51 @@ class AdminPortTest {
     }
 
     @Test
+    void messagesThatMatchNoRuleAreCountedSinceStartAcrossAReloadAndTheirCounterOnlyRises() throws Exception {
+        String opsToB = "{\"id\": \"ops-to-b\", \"from\": {\"a\": {\"room\": \"ops\"}}, \"to\": {\"b\": {}}}";
+        start("{}", "{\"rules\": [" + opsToB + "]}");
+        postInRoom("random", "one");
+        postInRoom("random", "two");
+        postInRoom("ops", "routed");
+        assertThat(bridge.unmatchedMessages()).isEqualTo(2);
+        assertThat(unrouted()).isEqualTo(2.0);
+
+        // the rules change (one more rule, from another room): the counts go on from where they were
+        String devToC = "{\"id\": \"dev-to-c\", \"from\": {\"a\": {\"room\": \"dev\"}}, \"to\": {\"c\": {}}}";
+        Files.write(dir, "rules.json", "{\"rules\": [" + opsToB + ", " + devToC + "]}");
+        HttpResponse<String> reload = admin("POST", "/admin/reload", TOKEN);
+        assertThat(reload.statusCode()).as(reload.body()).isEqualTo(200);
+        postInRoom("random", "three");
+        postInRoom("dev", "routed now");
+
+        assertThat(bridge.unmatchedMessages()).isEqualTo(3);
+        assertThat(bridge.unmatchedMessagesByInstance()).containsExactly(java.util.Map.entry("a", 3L));
+        JsonNode status = JSON.readTree(admin("GET", "/admin/status", TOKEN).body());
+        assertThat(status.path("unmatched_messages").path("total").asLong()).isEqualTo(3);
+        assertThat(status.path("unmatched_messages").path("by_instance").path("a").asLong()).isEqualTo(3);
+        assertThat(unrouted()).as("the Prometheus counter did not restart").isEqualTo(3.0);
+        await("delivered to b and c", () -> MemoryDriverFactory.sent("b").size() == 1
+                && MemoryDriverFactory.sent("c").size() == 1);
+    }
+
+    private void postInRoom(String room, String text) throws Exception {
+        HttpResponse<String> r = client.send(HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + bridge.port(0) + "/memory/a"))
+                .POST(HttpRequest.BodyPublishers.ofString("{\"channel\": {\"room\": \"" + room + "\"}, \"text\": \""
+                        + text + "\"}")).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).as(r.body()).isBetween(200, 299);
+    }
+
+    /** {@code chatbridge_messages_unrouted_total{instance_id="a"}} as the admin port's scrape shows it. */
+    private double unrouted() throws Exception {
+        String scrape = admin("GET", "/metrics", TOKEN).body();
+        java.util.regex.Matcher m = java.util.regex.Pattern
+                .compile("(?m)^chatbridge_messages_unrouted_total\\{instance_id=\"a\"[^}]*} (\\S+)$").matcher(scrape);
+        assertThat(m.find()).as(scrape).isTrue();
+        return Double.parseDouble(m.group(1));
+    }
+
+    @Test
     void reloadMovesAnInstanceToANewPortStartsAnAddedOneAndKeepsTheRestRunning() throws Exception {
         start("{}", "{\"rules\": [" + rule("a-to-b", "b") + "]}");
         int oldPort = bridge.port(0);
