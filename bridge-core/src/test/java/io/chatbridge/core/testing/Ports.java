@@ -3,7 +3,9 @@ package io.chatbridge.core.testing;
 import java.io.IOException;
 import java.net.BindException;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -38,6 +40,41 @@ public final class Ports {
     public static int freePort() throws IOException {
         try (ServerSocket socket = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
             return socket.getLocalPort();
+        }
+    }
+
+    /**
+     * A loopback port nothing answers on, for a test of "connection refused", held until closed: a socket bound to
+     * it that does not listen refuses every connection and keeps any other process from listening there (a port
+     * that was merely free a moment ago may be taken by then, and answer).
+     */
+    public static ClosedPort closedPort() throws IOException {
+        Socket socket = new Socket();
+        try {
+            socket.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+        } catch (IOException e) {
+            socket.close();
+            throw e;
+        }
+        return new ClosedPort(socket);
+    }
+
+    /** See {@link #closedPort()}. */
+    public static final class ClosedPort implements AutoCloseable {
+        private final Socket socket;
+
+        private ClosedPort(Socket socket) {
+            this.socket = socket;
+        }
+
+        /** The port. */
+        public int port() {
+            return socket.getLocalPort();
+        }
+
+        @Override
+        public void close() throws IOException {
+            socket.close();
         }
     }
 

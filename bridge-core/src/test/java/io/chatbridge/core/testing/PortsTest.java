@@ -53,4 +53,14 @@ class PortsTest {
         })).hasMessageContaining("Address already in use");
         assertThat(calls).hasSize(Ports.ATTEMPTS);
     }
+
+    @Test
+    void aClosedPortRefusesConnectionsAndCannotBeListenedOnWhileHeld() throws Exception {
+        try (Ports.ClosedPort closed = Ports.closedPort()) {
+            assertThatThrownBy(() -> new java.net.Socket(InetAddress.getLoopbackAddress(), closed.port()).close())
+                    .isInstanceOf(java.net.ConnectException.class);
+            assertThatThrownBy(() -> new ServerSocket(closed.port(), 50, InetAddress.getLoopbackAddress()).close())
+                    .isInstanceOf(java.net.BindException.class);
+        }
+    }
 }
