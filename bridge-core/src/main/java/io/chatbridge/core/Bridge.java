@@ -86,13 +86,13 @@ public final class Bridge implements AutoCloseable {
         this.setup = setup;
         this.secrets = secrets;
         this.clock = options.clock;
+        this.unmatched = new UnmatchedMessages(clock, metrics::unrouted);
         GlobalSettings global = setup.global();
         this.httpHost = options.httpHost != null ? options.httpHost : global.httpHost();
         this.http = new HttpServers(httpHost);
         http.readiness(this::readiness);
         this.store = options.store != null ? options.store : DeliveryStores.open(global);
-        this.unmatched = new UnmatchedMessages(clock, metrics::unrouted);
-        this.router = router(setup, unmatched);
+        this.router = router(setup, clock);
         this.reloadSource = options.reloadSource;
         this.engine = new DeliveryEngine(store, Map.of(),
                 new RetryPolicy(global.maxAttempts(), global.maxAge(),
@@ -276,7 +276,8 @@ public final class Bridge implements AutoCloseable {
         }
     }
 
-    private static Router router(Setup setup, UnmatchedMessages unmatched) {
+    /** A router for {@code setup}'s rules, sharing {@link #unmatched} (made with {@code clock}) with the others. */
+    private Router router(Setup setup, Clock clock) {
         Map<String, String> platformOf = new LinkedHashMap<>();
         setup.instances().forEach((id, def) -> platformOf.put(id, def.platform()));
         return new Router(setup.rules(), platformOf, setup.global().strictEchoMatch(), unmatched);
@@ -361,7 +362,7 @@ public final class Bridge implements AutoCloseable {
         liveDrivers = Map.copyOf(started);
         engine.drivers(started);
         int rulesBefore = setup.rules().size();
-        router = router(next, unmatched);
+        router = router(next, clock);
         setup = next;
         List<Integer> unusedPorts = staging.commit();
         startedNow.keySet().forEach(id -> metrics.instanceHealth(id, () -> health.of(id).orElse(null)));
