@@ -301,7 +301,7 @@ public final class JdbcDeliveryStore implements DeliveryStore {
 
     @Override
     public List<PendingDelivery> claim(int max, Instant now, Duration lease) {
-        return db.tx("claim", c -> outbox.claim(c, max, now.toEpochMilli(), lease));
+        return write("claim", c -> outbox.claim(c, max, now.toEpochMilli(), lease));
     }
 
     @Override
@@ -322,7 +322,7 @@ public final class JdbcDeliveryStore implements DeliveryStore {
 
     @Override
     public void deliveredParts(PendingDelivery d, List<String> targetMessageIds, Instant now) {
-        db.tx("record delivery", c -> {
+        write("record delivery", c -> {
             if (OutboxSql.delivered(c, d)) {
                 LinkSql.record(c, d.message(), targetMessageIds, now);
             }
@@ -332,20 +332,28 @@ public final class JdbcDeliveryStore implements DeliveryStore {
 
     @Override
     public void retryLater(PendingDelivery d, Instant nextAttempt, String error) {
-        db.tx("reschedule delivery", c -> OutboxSql.retryLater(c, d, nextAttempt, error));
+        write("reschedule delivery", c -> OutboxSql.retryLater(c, d, nextAttempt, error));
     }
 
     @Override
     public void postpone(PendingDelivery d, Instant notBefore) {
-        db.tx("postpone delivery", c -> OutboxSql.postpone(c, d, notBefore));
+        write("postpone delivery", c -> OutboxSql.postpone(c, d, notBefore));
     }
 
     @Override
     public void deadLetter(PendingDelivery d, String error, Instant now) {
-        db.tx("move delivery to dead letters", c -> {
+        write("move delivery to dead letters", c -> {
             DeadLetterSql.move(c, d, error, now);
             return null;
         });
+    }
+
+    /**
+     * One write of the delivery engine: on SQLite in the committer's next batch (see {@link GroupCommit#write}),
+     * on PostgreSQL a transaction of its own on the caller's thread.
+     */
+    private <T> T write(String what, Transactions.Work<T> work) {
+        return groupCommit != null ? groupCommit.write(what, work) : db.tx(what, work);
     }
 
     @Override
