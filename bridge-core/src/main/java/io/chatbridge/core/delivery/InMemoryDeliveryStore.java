@@ -9,7 +9,6 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -84,7 +83,7 @@ public final class InMemoryDeliveryStore implements DeliveryStore {
                     || (head.claimToken != null && head.leaseUntil.isAfter(now))) {
                 continue;
             }
-            head.claimToken = UUID.randomUUID().toString();
+            head.claimToken = RandomIds.next();
             head.leaseUntil = now.plus(lease);
             out.add(new PendingDelivery(head.id, head.queueKey, head.message.withAttempt(head.attempts + 1),
                     head.createdAt, head.claimToken));

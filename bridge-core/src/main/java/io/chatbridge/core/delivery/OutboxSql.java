@@ -14,7 +14,6 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.TreeSet;
-import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -168,7 +167,7 @@ final class OutboxSql {
                         continue;
                     }
                     out.add(new PendingDelivery(id, rs.getString(2), m, Instant.ofEpochMilli(rs.getLong(5)),
-                            UUID.randomUUID().toString()));
+                            RandomIds.next()));
                 }
             }
         }

@@ -1,6 +1,7 @@
 package io.chatbridge.core.routing;
 
 import io.chatbridge.core.config.Rule;
+import io.chatbridge.core.delivery.RandomIds;
 import io.chatbridge.core.templates.Payloads;
 import io.chatbridge.core.templates.RuleTemplate;
 import io.chatbridge.spi.InboundMessage;
@@ -19,7 +20,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
-import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
@@ -212,7 +212,7 @@ public final class Router {
                 mentions = applied.mentions();
                 options = applied.options();
             }
-            out.add(OutboundMessage.builder().deliveryId(UUID.randomUUID().toString()).ruleId(rule.rule.id())
+            out.add(OutboundMessage.builder().deliveryId(RandomIds.next()).ruleId(rule.rule.id())
                     .instanceId(endpoint.instanceId()).channel(endpoint.address()).text(text)
                     .header(target.template.header(message)).rich(rich).attachments(message.attachments())
                     .mentions(mentions).options(options).source(origin)
