@@ -49,6 +49,8 @@ public final class JdbcDeliveryStore implements DeliveryStore {
     static final Duration POOL_WAIT = Duration.ofSeconds(5);
     /** How long the source ↔ target message id links are kept (replies and recalls come within days). */
     static final Duration LINK_RETENTION = Duration.ofDays(7);
+    /** How long a row this build cannot read waits before this bridge looks at it again. */
+    static final Duration UNREADABLE_RECHECK = Duration.ofSeconds(10);
 
     private final Dialect dialect;
     private final String name;
@@ -301,7 +303,29 @@ public final class JdbcDeliveryStore implements DeliveryStore {
 
     @Override
     public List<PendingDelivery> claim(int max, Instant now, Duration lease) {
-        return write("claim", c -> outbox.claim(c, max, now.toEpochMilli(), lease));
+        List<OutboxSql.ClaimedRow> rows = write("claim", c -> outbox.claim(c, max, now.toEpochMilli(), lease));
+        List<PendingDelivery> claimed = new ArrayList<>(rows.size());
+        List<OutboxSql.ClaimedRow> unreadable = new ArrayList<>();
+        for (OutboxSql.ClaimedRow row : rows) {
+            PendingDelivery d = outbox.decode(row);
+            if (d == null) {
+                unreadable.add(row);
+            } else {
+                claimed.add(d);
+            }
+        }
+        if (!unreadable.isEmpty()) {
+            long recheckAt = now.plus(UNREADABLE_RECHECK).toEpochMilli();
+            try {
+                write("give back unreadable claims", c -> {
+                    OutboxSql.unclaim(c, unreadable, recheckAt);
+                    return null;
+                });
+            } catch (StoreException e) {
+                LOG.warn("outbox {}: {}; those deliveries wait for their lease to expire", name, e.getMessage());
+            }
+        }
+        return claimed;
     }
 
     @Override

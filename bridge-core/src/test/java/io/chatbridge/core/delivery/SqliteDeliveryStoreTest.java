@@ -66,6 +66,11 @@ class SqliteDeliveryStoreTest extends DeliveryStoreContract {
         assertThat(store.claim(5, t0, LEASE)).extracting(d -> d.message().text()).containsExactly("fine");
         assertThat(store.stats(t0).pending()).as("the unreadable row stays for a bridge that can read it")
                 .isEqualTo(2);
+        assertThat(store.stats(t0).inFlight()).as("and is not left claimed").isEqualTo(1);
+        assertThat(store.nextDue()).as("looked at again later, not at once (the dispatcher would spin on it)")
+                .isEqualTo(t0.plus(JdbcDeliveryStore.UNREADABLE_RECHECK));
+        assertThat(store.claim(5, t0.plus(JdbcDeliveryStore.UNREADABLE_RECHECK), LEASE)).as("nor claimed meanwhile")
+                .isEmpty();
     }
 
     @Test
