@@ -198,17 +198,40 @@ final class GroupCommit implements AutoCloseable {
         }
     }
 
+    /**
+     * One batch in one transaction. Only accepted messages depend on the {@link SqliteFile.FileGuard}: into a file
+     * that went away they are refused (before writing, and also when it went away during the commit), while the
+     * delivery engine's writes go on, so messages accepted before are still delivered from the open file.
+     */
     private void commit(List<Request> batch) {
+        if (batch.stream().anyMatch(Request::isAppend)) {
+            try {
+                guard.check();
+            } catch (StoreException gone) {
+                List<Request> writes = new ArrayList<>();
+                for (Request r : batch) {
+                    if (r.isAppend()) {
+                        r.future().completeExceptionally(gone);
+                    } else {
+                        writes.add(r);
+                    }
+                }
+                if (writes.isEmpty()) {
+                    return;
+                }
+                batch = writes;
+            }
+        }
+        List<Request> requests = batch;
+        boolean appends = requests.stream().anyMatch(Request::isAppend);
         List<Object> results;
-        boolean appends = batch.stream().anyMatch(Request::isAppend);
         try {
             results = db.tx(appends ? "append" : "write delivery outcomes", appends, c -> {
-                guard.check();
-                List<Object> all = new ArrayList<>(batch.size());
+                List<Object> all = new ArrayList<>(requests.size());
                 PreparedStatement dedup = null;
                 PreparedStatement delivery = null;
                 try {
-                    for (Request r : batch) {
+                    for (Request r : requests) {
                         if (!r.isAppend()) {
                             all.add(r.work().run(c));
                             continue;
@@ -229,16 +252,20 @@ final class GroupCommit implements AutoCloseable {
                 }
                 return all;
             });
-            guard.check(); // never acknowledge into a file that went away during the commit
         } catch (StoreException e) {
-            if (batch.size() == 1 || guard.goneReason() != null) {
-                batch.forEach(r -> r.future().completeExceptionally(e));
+            if (requests.size() == 1) {
+                requests.get(0).future().completeExceptionally(e);
                 return;
             }
-            for (Request r : batch) {
+            for (Request r : requests) {
                 try {
+                    if (r.isAppend()) {
+                        guard.check();
+                    }
                     Object result = r.runAlone(db, sql);
-                    guard.check();
+                    if (r.isAppend()) {
+                        guard.check();
+                    }
                     r.future().complete(result);
                 } catch (StoreException single) {
                     r.future().completeExceptionally(single);
@@ -246,8 +273,21 @@ final class GroupCommit implements AutoCloseable {
             }
             return;
         }
-        for (int i = 0; i < batch.size(); i++) {
-            batch.get(i).future().complete(results.get(i));
+        StoreException goneDuringCommit = null;
+        if (appends) {
+            try {
+                guard.check(); // never acknowledge into a file that went away during the commit
+            } catch (StoreException e) {
+                goneDuringCommit = e;
+            }
+        }
+        for (int i = 0; i < requests.size(); i++) {
+            Request r = requests.get(i);
+            if (goneDuringCommit != null && r.isAppend()) {
+                r.future().completeExceptionally(goneDuringCommit);
+            } else {
+                r.future().complete(results.get(i));
+            }
         }
     }
 

@@ -315,6 +315,24 @@ class SqliteDeliveryStoreTest extends DeliveryStoreContract {
     }
 
     @Test
+    void messagesAcceptedBeforeTheFileWasDeletedAreStillClaimedAndRecordedAsDelivered() throws Exception {
+        append("t:a:1");
+        append("t:a:2");
+        for (String suffix : List.of("", "-wal", "-shm")) {
+            Files.deleteIfExists(dir.resolve("bridge.db" + suffix));
+        }
+        assertThatThrownBy(() -> append("t:a:3")).isInstanceOf(StoreException.class);
+        List<DeliveryStore.PendingDelivery> first = store.claim(5, t0, LEASE);
+        assertThat(first).extracting(d -> d.message().text()).containsExactly("1");
+        store.delivered(first.get(0), "target-1", t0);
+        List<DeliveryStore.PendingDelivery> second = store.claim(5, t0, LEASE);
+        assertThat(second).extracting(d -> d.message().text()).as("the queue went on").containsExactly("2");
+        store.delivered(second.get(0), "target-2", t0);
+        assertThat(store.stats(t0).pending()).isZero();
+        assertThat(store.stats(t0).delivered()).isEqualTo(2);
+    }
+
+    @Test
     void onlyTheWalFileDeletedIsDetectedToo() throws Exception {
         append("t:a:1");
         Files.delete(dir.resolve("bridge.db-wal"));
