@@ -58,7 +58,7 @@ public final class LoadRun {
     private final AtomicLongArray acceptedAt;
     private final StandIn standIn;
 
-    private LoadRun(Options options, PrintStream out) {
+    private LoadRun(Options options, PrintStream out) throws java.io.IOException {
         this.options = options;
         this.out = out;
         int capacity = (int) Math.min(Integer.MAX_VALUE - 8L,
