@@ -303,7 +303,11 @@ public final class JdbcDeliveryStore implements DeliveryStore {
 
     @Override
     public List<PendingDelivery> claim(int max, Instant now, Duration lease) {
-        List<OutboxSql.ClaimedRow> rows = write("claim", c -> outbox.claim(c, max, now.toEpochMilli(), lease));
+        return decode(write("claim", c -> outbox.claim(c, max, now.toEpochMilli(), lease)), now);
+    }
+
+    /** Claimed rows decoded; those this build cannot read are given back (see {@link OutboxSql#unclaim}). */
+    private List<PendingDelivery> decode(List<OutboxSql.ClaimedRow> rows, Instant now) {
         List<PendingDelivery> claimed = new ArrayList<>(rows.size());
         List<OutboxSql.ClaimedRow> unreadable = new ArrayList<>();
         for (OutboxSql.ClaimedRow row : rows) {
@@ -352,6 +356,23 @@ public final class JdbcDeliveryStore implements DeliveryStore {
             }
             return null;
         });
+    }
+
+    @Override
+    public PendingDelivery deliveredAndClaimNext(PendingDelivery d, List<String> targetMessageIds, Instant now,
+                                                 Duration lease) {
+        OutboxSql.ClaimedRow next = write("record delivery", c -> {
+            if (!OutboxSql.delivered(c, d)) {
+                return null;
+            }
+            LinkSql.record(c, d.message(), targetMessageIds, now);
+            return outbox.claimHead(c, d.queueKey(), now.toEpochMilli(), lease);
+        });
+        if (next == null) {
+            return null;
+        }
+        List<PendingDelivery> decoded = decode(List.of(next), now);
+        return decoded.isEmpty() ? null : decoded.get(0);
     }
 
     @Override

@@ -180,6 +180,38 @@ final class OutboxSql {
     }
 
     /**
+     * Claims the head of one queue when it is due and unclaimed: {@link #claim}'s rule for a single queue (the head
+     * is found first and then locked, so on PostgreSQL a head locked by another replica is skipped, never the one
+     * behind it).
+     */
+    ClaimedRow claimHead(Connection c, String queueKey, long nowMs, Duration lease) throws SQLException {
+        ClaimedRow row = null;
+        try (PreparedStatement ps = c.prepareStatement("SELECT id, queue_key, payload, attempts, created_at "
+                + "FROM deliveries WHERE id = (SELECT min(id) FROM deliveries WHERE queue_key = ?) "
+                + "AND not_before <= ? AND (claim_token IS NULL OR lease_until <= ?)" + dialect.lockRows)) {
+            ps.setString(1, queueKey);
+            ps.setLong(2, nowMs);
+            ps.setLong(3, nowMs);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (rs.next()) {
+                    row = new ClaimedRow(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getInt(4),
+                            rs.getLong(5), RandomIds.next());
+                }
+            }
+        }
+        if (row != null) {
+            try (PreparedStatement ps = c.prepareStatement(
+                    "UPDATE deliveries SET claim_token = ?, lease_until = ? WHERE id = ?")) {
+                ps.setString(1, row.token());
+                ps.setLong(2, nowMs + lease.toMillis());
+                ps.setLong(3, row.id());
+                ps.executeUpdate();
+            }
+        }
+        return row;
+    }
+
+    /**
      * The delivery of a claimed row, or {@code null} when this build cannot read it (written by a newer bridge on
      * a shared database, or damaged), said once per row; the caller gives such claims back ({@link #unclaim}).
      */
