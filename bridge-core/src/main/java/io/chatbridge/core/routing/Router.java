@@ -1,6 +1,7 @@
 package io.chatbridge.core.routing;
 
 import io.chatbridge.core.config.Rule;
+import io.chatbridge.core.delivery.RandomIds;
 import io.chatbridge.core.templates.Payloads;
 import io.chatbridge.core.templates.RuleTemplate;
 import io.chatbridge.spi.InboundMessage;
@@ -17,7 +18,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
-import java.util.UUID;
 
 /**
  * Turns one inbound message into one outbound message per matching rule target, applying echo prevention and the
@@ -197,7 +197,7 @@ public final class Router {
                 mentions = applied.mentions();
                 options = applied.options();
             }
-            out.add(OutboundMessage.builder().deliveryId(UUID.randomUUID().toString()).ruleId(rule.rule.id())
+            out.add(OutboundMessage.builder().deliveryId(RandomIds.next()).ruleId(rule.rule.id())
                     .instanceId(endpoint.instanceId()).channel(endpoint.address()).text(text)
                     .header(target.template.header(message)).rich(rich).attachments(message.attachments())
                     .mentions(mentions).options(options).source(origin)
