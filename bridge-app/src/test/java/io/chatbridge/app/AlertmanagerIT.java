@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.chatbridge.core.testing.Ports;
 import io.chatbridge.dingtalk.sandbox.DingTalkSandbox;
 import io.chatbridge.dingtalk.sandbox.MessageContent;
 import io.chatbridge.dingtalk.sandbox.SandboxMessage;
@@ -63,20 +64,24 @@ class AlertmanagerIT {
 
         dir = Files.createTempDirectory("alertmanager-it-");
         Path example = BridgeJarIT.ROOT.resolve("examples/alertmanager-to-dingtalk");
-        int bridgePort = BridgeJarIT.freePort();
-        ObjectNode config = (ObjectNode) JSON.readTree(example.resolve("config.json").toFile());
-        ((ObjectNode) config.path("webhook").path("alertmanager")).put("listen_port", bridgePort);
-        ObjectNode robot = (ObjectNode) config.path("dingtalk").path("dingtalk");
-        robot.remove(List.of("sandbox", "sandbox_port")); // the test's own sandbox checks the robots' signatures
-        Files.writeString(dir.resolve("config.json"), JSON.writeValueAsString(config));
+        int[] bridgePorts = new int[1];
+        BridgeJarIT.Prepare prepare = () -> {
+            bridgePorts[0] = Ports.freePort();
+            ObjectNode config = (ObjectNode) JSON.readTree(example.resolve("config.json").toFile());
+            ((ObjectNode) config.path("webhook").path("alertmanager")).put("listen_port", bridgePorts[0]);
+            ObjectNode robot = (ObjectNode) config.path("dingtalk").path("dingtalk");
+            robot.remove(List.of("sandbox", "sandbox_port")); // the test's own sandbox checks the robots' signatures
+            Files.writeString(dir.resolve("config.json"), JSON.writeValueAsString(config));
+            return bridgePorts;
+        };
         Files.copy(example.resolve("rules.json"), dir.resolve("rules.json"));
         Files.createDirectories(dir.resolve("templates"));
         Files.copy(example.resolve("templates/dingtalk.peb"), dir.resolve("templates/dingtalk.peb"));
-        bridge = BridgeJarIT.start(dir, Map.of("ALERTMANAGER_TOKEN", TOKEN,
+        bridge = BridgeJarIT.startHealthy(dir, Map.of("ALERTMANAGER_TOKEN", TOKEN,
                 "DINGTALK_WEBHOOK_URL", dingtalk.webhookUrl("webhook1"), "DINGTALK_WEBHOOK_SECRET", "SECam-one",
                 "DINGTALK_WEBHOOK_URL_2", dingtalk.webhookUrl("webhook2"), "DINGTALK_WEBHOOK_SECRET_2", "SECam-two"),
-                dir.resolve("bridge.log"), "--config", "config.json", "--rules", "rules.json");
-        BridgeJarIT.awaitHealthy(http, bridgePort);
+                dir.resolve("bridge.log"), prepare, "--config", "config.json", "--rules", "rules.json");
+        int bridgePort = bridgePorts[0];
 
         // the example's alertmanager.yml with the test's port, token and second-scale timings
         String yml = Files.readString(example.resolve("alertmanager.yml"))
@@ -87,15 +92,18 @@ class AlertmanagerIT {
                 .replace("resolve_timeout: 5m", "resolve_timeout: 10s");
         assertThat(yml).contains("group_wait: 1s", "group_interval: 1s", "127.0.0.1:" + bridgePort, TOKEN);
         Files.writeString(dir.resolve("alertmanager.yml"), yml);
-        alertmanagerPort = BridgeJarIT.freePort();
-        alertmanager = new ProcessBuilder(ALERTMANAGER.toString(),
-                "--config.file=" + dir.resolve("alertmanager.yml"),
-                "--storage.path=" + dir.resolve("am-data"),
-                "--web.listen-address=127.0.0.1:" + alertmanagerPort,
-                "--cluster.listen-address=",
-                "--log.level=warn")
-                .redirectErrorStream(true).redirectOutput(dir.resolve("alertmanager.log").toFile()).start();
-        awaitAlertmanager();
+        Ports.retryingBindFailures(() -> { // its port is on its command line: chosen again when taken meanwhile
+            alertmanagerPort = Ports.freePort();
+            alertmanager = new ProcessBuilder(ALERTMANAGER.toString(),
+                    "--config.file=" + dir.resolve("alertmanager.yml"),
+                    "--storage.path=" + dir.resolve("am-data"),
+                    "--web.listen-address=127.0.0.1:" + alertmanagerPort,
+                    "--cluster.listen-address=",
+                    "--log.level=warn")
+                    .redirectErrorStream(true).redirectOutput(dir.resolve("alertmanager.log").toFile()).start();
+            awaitAlertmanager();
+            return alertmanager;
+        });
     }
 
     @AfterAll

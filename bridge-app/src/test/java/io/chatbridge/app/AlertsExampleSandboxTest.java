@@ -8,7 +8,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.chatbridge.core.Bridge;
 import io.chatbridge.core.config.Setup;
 import io.chatbridge.core.plugins.DriverRegistry;
-import java.net.ServerSocket;
+import io.chatbridge.core.testing.Ports;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -44,16 +44,22 @@ class AlertsExampleSandboxTest {
     @Test
     void bothHalvesOfTheExampleRunAgainstTheSandbox() throws Exception {
         Path example = BridgeJarIT.ROOT.resolve("examples/alerts-to-dingtalk");
-        ObjectNode config = (ObjectNode) JSON.readTree(example.resolve("config.sandbox.json").toFile());
-        int sandboxPort = freePort();
-        int alertsPort = freePort();
-        ((ObjectNode) config.path("dingtalk").path("oncall")).put("sandbox_port", sandboxPort);
-        ((ObjectNode) config.path("webhook").path("alerts")).put("listen_port", alertsPort);
-        ((ObjectNode) config.path("global").path("database")).put("path", ":memory:");
-        Path configFile = Files.writeString(dir.resolve("config.json"), JSON.writeValueAsString(config));
-        Setup setup = Setup.load(configFile, example.resolve("rules.json"), DriverRegistry.discover(null), k -> null);
-        assertThat(setup.valid()).as(Setup.render(setup.problems())).isTrue();
-        bridge = Bridge.start(setup, new Bridge.Options().httpHost("127.0.0.1"));
+        int[] ports = new int[2]; // the example's ports moved to free ones (chosen again when taken meanwhile)
+        bridge = Ports.retryingBindFailures(() -> {
+            ObjectNode config = (ObjectNode) JSON.readTree(example.resolve("config.sandbox.json").toFile());
+            ports[0] = Ports.freePort();
+            ports[1] = Ports.freePort();
+            ((ObjectNode) config.path("dingtalk").path("oncall")).put("sandbox_port", ports[0]);
+            ((ObjectNode) config.path("webhook").path("alerts")).put("listen_port", ports[1]);
+            ((ObjectNode) config.path("global").path("database")).put("path", ":memory:");
+            Path configFile = Files.writeString(dir.resolve("config.json"), JSON.writeValueAsString(config));
+            Setup setup = Setup.load(configFile, example.resolve("rules.json"), DriverRegistry.discover(null),
+                    k -> null);
+            assertThat(setup.valid()).as(Setup.render(setup.problems())).isTrue();
+            return Bridge.start(setup, new Bridge.Options().httpHost("127.0.0.1"));
+        });
+        int sandboxPort = ports[0];
+        int alertsPort = ports[1];
 
         HttpResponse<String> posted = http.send(HttpRequest.newBuilder(
                         URI.create("http://127.0.0.1:" + alertsPort + "/alerts"))
@@ -89,12 +95,6 @@ class AlertsExampleSandboxTest {
                 return state;
             }
             Thread.sleep(20);
-        }
-    }
-
-    private static int freePort() throws Exception {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
         }
     }
 }

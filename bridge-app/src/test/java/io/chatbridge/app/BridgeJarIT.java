@@ -2,6 +2,7 @@ package io.chatbridge.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.chatbridge.core.testing.Ports;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -60,11 +61,44 @@ class BridgeJarIT {
         return new Result(p.exitValue(), out);
     }
 
-    /** A port that was free on loopback a moment ago. */
-    static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        }
+    /** Writes a test's config before bridge.jar starts, with ports from {@link Ports#freePort()}. */
+    @FunctionalInterface
+    interface Prepare {
+        /** @return the ports whose {@code /healthz} must answer 200 once the bridge is up */
+        int[] write() throws Exception;
+    }
+
+    /**
+     * Runs {@code prepare}, starts bridge.jar (output to {@code log}) and waits until it is healthy; when it exited
+     * because a port was taken meanwhile (another process on a busy machine), all of it again with new ports.
+     */
+    static Process startHealthy(Path workDir, Map<String, String> env, Path log, Prepare prepare, String... args)
+            throws Exception {
+        return startHealthy(log, prepare, () -> start(workDir, env, log, args));
+    }
+
+    /** {@link #startHealthy(Path, Map, Path, Prepare, String...)} with a test's own {@code launch}. */
+    static Process startHealthy(Path log, Prepare prepare, Ports.Start<Process> launch) throws Exception {
+        HttpClient client = HttpClient.newHttpClient();
+        return Ports.retryingBindFailures(() -> {
+            int[] ports = prepare.write();
+            Process bridge = launch.start();
+            try {
+                Ports.awaitUp(bridge, log, () -> {
+                    for (int port : ports) {
+                        if (!healthy(client, port)) {
+                            return false;
+                        }
+                    }
+                    return true;
+                }, Duration.ofSeconds(30));
+                return bridge;
+            } catch (Exception | AssertionError e) {
+                bridge.destroyForcibly();
+                bridge.waitFor(10, TimeUnit.SECONDS);
+                throw e;
+            }
+        });
     }
 
     /** SIGTERM, and the bridge must be gone within 30 s. */
@@ -179,23 +213,22 @@ class BridgeJarIT {
         Path plugins = dir.resolve("plugins");
         Files.createDirectories(plugins);
         Files.copy(ROOT.resolve("examples/custom-driver/target/file-driver.jar"), plugins.resolve("file-driver.jar"));
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
-        Files.writeString(dir.resolve("config.json"), """
-                {"global": {"database": {"path": "data/bridge.db"}, "http": {"host": "127.0.0.1"}},
-                 "file": {"in": {"path": "in.jsonl", "listen_port": %d}, "out": {"path": "out.jsonl"}}}
-                """.formatted(port));
         Files.writeString(dir.resolve("rules.json"),
                 "{\"rules\": [{\"from\": {\"in\": {\"topic\": \"t\"}}, \"to\": {\"out\": {}}}]}");
         Path logFile = dir.resolve("bridge.log");
-        Process bridge = start(dir, Map.of(), logFile, "--plugins", "plugins");
+        int[] port = new int[1];
+        Process bridge = startHealthy(dir, Map.of(), logFile, () -> {
+            port[0] = Ports.freePort();
+            Files.writeString(dir.resolve("config.json"), """
+                    {"global": {"database": {"path": "data/bridge.db"}, "http": {"host": "127.0.0.1"}},
+                     "file": {"in": {"path": "in.jsonl", "listen_port": %d}, "out": {"path": "out.jsonl"}}}
+                    """.formatted(port[0]));
+            return port;
+        }, "--plugins", "plugins");
         try {
             HttpClient client = HttpClient.newHttpClient();
-            awaitHealthy(client, port);
             HttpResponse<String> posted = client.send(HttpRequest.newBuilder(
-                    URI.create("http://127.0.0.1:" + port + "/file/in?topic=t")).header("x-user", "Ann")
+                    URI.create("http://127.0.0.1:" + port[0] + "/file/in?topic=t")).header("x-user", "Ann")
                     .POST(HttpRequest.BodyPublishers.ofString("hello plugin")).build(), HttpResponse.BodyHandlers.ofString());
             assertThat(posted.statusCode()).isEqualTo(202);
             Path out = dir.resolve("out.jsonl");
@@ -213,20 +246,8 @@ class BridgeJarIT {
         assertThat(log).contains("bridge stopped");
     }
 
-    static void awaitHealthy(HttpClient client, int port) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (System.nanoTime() < deadline) {
-            try {
-                HttpResponse<String> r = client.send(HttpRequest.newBuilder(
-                        URI.create("http://127.0.0.1:" + port + "/healthz")).build(), HttpResponse.BodyHandlers.ofString());
-                if (r.statusCode() == 200) {
-                    return;
-                }
-            } catch (IOException notYet) {
-                // not listening yet
-            }
-            Thread.sleep(50);
-        }
-        throw new AssertionError("bridge not healthy on port " + port);
+    private static boolean healthy(HttpClient client, int port) throws Exception {
+        return client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/healthz")).build(),
+                HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
     }
 }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.chatbridge.core.testing.Ports;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -62,31 +63,38 @@ class DeploymentIT {
     void theEntrypointRunsTheJarAsTheImageDoesWithJsonLogsAndAHealthcheck() throws Exception {
         Map<String, String> imageEnv = dockerfileEnv();
         assertThat(imageEnv).containsKeys("JAVA_OPTS", "BRIDGE_CONFIG", "BRIDGE_RULES", "BRIDGE_HEALTH_PORT");
-        int adminPort = BridgeJarIT.freePort();
-        int ingressPort = BridgeJarIT.freePort();
+        int[] ports = new int[2]; // admin, ingress
         String token = "ingress-token-0123456789abcdef";
-        Files.writeString(dir.resolve("config.json"), """
-                {"global": {"database": {"path": "data/bridge.db"},
-                            "admin": {"port": %d, "token": "${ADMIN_TOKEN}"}},
-                 "webhook": {"in": {"listen_port": %d, "token": "${IN_TOKEN}"}}}
-                """.formatted(adminPort, ingressPort));
         Files.writeString(dir.resolve("rules.json"), "{\"rules\": []}");
         Map<String, String> env = new HashMap<>(imageEnv);
         env.put("BRIDGE_JAR", BridgeJarIT.JAR.toAbsolutePath().toString());
         env.put("BRIDGE_CONFIG", dir.resolve("config.json").toString());
         env.put("BRIDGE_RULES", dir.resolve("rules.json").toString());
-        env.put("BRIDGE_HEALTH_PORT", String.valueOf(adminPort));
         env.put("BRIDGE_LOG_FORMAT", "json");
         env.put("ADMIN_TOKEN", "admin-token-0123456789abcdef");
         env.put("IN_TOKEN", token);
         env.put("PATH", System.getenv("PATH") + ":" + Path.of(System.getProperty("java.home"), "bin"));
 
-        assertThat(entrypoint(env, "healthcheck")).as("healthcheck before start").isEqualTo(1);
         Path log = dir.resolve("bridge.log");
-        ProcessBuilder pb = new ProcessBuilder("bash", ENTRYPOINT.toString()).directory(dir.toFile())
-                .redirectErrorStream(true).redirectOutput(log.toFile());
-        pb.environment().putAll(env);
-        Process bridge = pb.start();
+        BridgeJarIT.Prepare prepare = () -> {
+            ports[0] = Ports.freePort();
+            ports[1] = Ports.freePort();
+            Files.writeString(dir.resolve("config.json"), """
+                    {"global": {"database": {"path": "data/bridge.db"},
+                                "admin": {"port": %d, "token": "${ADMIN_TOKEN}"}},
+                     "webhook": {"in": {"listen_port": %d, "token": "${IN_TOKEN}"}}}
+                    """.formatted(ports[0], ports[1]));
+            env.put("BRIDGE_HEALTH_PORT", String.valueOf(ports[0]));
+            assertThat(entrypoint(env, "healthcheck")).as("healthcheck before start").isEqualTo(1);
+            return new int[] {ports[1]};
+        };
+        Process bridge = BridgeJarIT.startHealthy(log, prepare, () -> {
+            ProcessBuilder pb = new ProcessBuilder("bash", ENTRYPOINT.toString()).directory(dir.toFile())
+                    .redirectErrorStream(true).redirectOutput(log.toFile());
+            pb.environment().putAll(env);
+            return pb.start();
+        });
+        int ingressPort = ports[1];
         try {
             long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
             while (entrypoint(env, "healthcheck") != 0) {

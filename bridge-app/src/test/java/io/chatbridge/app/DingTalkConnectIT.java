@@ -2,6 +2,7 @@ package io.chatbridge.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.chatbridge.core.testing.Ports;
 import io.chatbridge.dingtalk.sandbox.DingTalkSandbox;
 import io.chatbridge.dingtalk.sandbox.SandboxMessage;
 import io.chatbridge.dingtalk.sandbox.SandboxSettings;
@@ -45,9 +46,15 @@ class DingTalkConnectIT {
                 .withCredentials(null, null).withRobotCode(null)).start();
         Path dir = Files.createTempDirectory("connect-it-");
         log = dir.resolve("bridge.log");
-        portA = BridgeJarIT.freePort();
-        portB = BridgeJarIT.freePort();
-        Files.writeString(dir.resolve("config.json"), """
+        Files.writeString(dir.resolve("rules.json"), """
+                {"rules": [{"type": "connect", "channels": {
+                   "dt_a": {"open_conversation_id": "cidGroupA"},
+                   "dt_b": {"open_conversation_id": "cidGroupB"}}}]}
+                """);
+        bridge = BridgeJarIT.startHealthy(dir, Map.of(), log, () -> {
+            portA = Ports.freePort();
+            portB = Ports.freePort();
+            Files.writeString(dir.resolve("config.json"), """
                 {"global": {"database": {"path": "data/bridge.db"}, "http": {"host": "127.0.0.1"}},
                  "dingtalk": {
                    "dt_a": {"app_key": "dingappa", "app_secret": "app-secret-a", "robot_code": "robot-a",
@@ -55,14 +62,8 @@ class DingTalkConnectIT {
                    "dt_b": {"app_key": "dingappb", "app_secret": "app-secret-b", "robot_code": "robot-b",
                             "signing_secret": "%s", "listen_port": %d, "api_endpoint": "%s"}}}
                 """.formatted(SECRET_A, portA, dingtalk.baseUrl(), SECRET_B, portB, dingtalk.baseUrl()));
-        Files.writeString(dir.resolve("rules.json"), """
-                {"rules": [{"type": "connect", "channels": {
-                   "dt_a": {"open_conversation_id": "cidGroupA"},
-                   "dt_b": {"open_conversation_id": "cidGroupB"}}}]}
-                """);
-        bridge = BridgeJarIT.start(dir, Map.of(), log, "--config", "config.json", "--rules", "rules.json");
-        BridgeJarIT.awaitHealthy(http, portA);
-        BridgeJarIT.awaitHealthy(http, portB);
+            return new int[] {portA, portB};
+        }, "--config", "config.json", "--rules", "rules.json");
     }
 
     @AfterAll

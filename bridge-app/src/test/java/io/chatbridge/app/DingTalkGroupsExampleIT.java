@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.net.http.HttpClient;
+import io.chatbridge.core.testing.Ports;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -33,24 +33,29 @@ class DingTalkGroupsExampleIT {
 
     @Test
     void startsWithoutConversationIdsAndLogsTheConversationIdOfACallback() throws Exception {
-        int port = BridgeJarIT.freePort();
         Path example = BridgeJarIT.ROOT.resolve("examples/dingtalk-groups");
-        ObjectNode config = (ObjectNode) JSON.readTree(example.resolve("config.json").toFile());
-        ObjectNode robot = (ObjectNode) config.path("dingtalk").path("dt_main");
-        assertThat(robot.path("listen_path").asText()).isEqualTo("/dingtalk/event");
-        robot.put("listen_port", port); // only the port moves, so the test never collides with a running bridge
-        Files.writeString(dir.resolve("config.json"), JSON.writeValueAsString(config));
         Files.copy(example.resolve("rules.json"), dir.resolve("rules.json"));
+        int[] ports = new int[1];
+        BridgeJarIT.Prepare prepare = () -> {
+            ports[0] = Ports.freePort();
+            ObjectNode config = (ObjectNode) JSON.readTree(example.resolve("config.json").toFile());
+            ObjectNode robot = (ObjectNode) config.path("dingtalk").path("dt_main");
+            assertThat(robot.path("listen_path").asText()).isEqualTo("/dingtalk/event");
+            robot.put("listen_port", ports[0]); // only the port moves, so the test never collides with a running bridge
+            Files.writeString(dir.resolve("config.json"), JSON.writeValueAsString(config));
 
-        Process validate = start(dir.resolve("validate.log"), "validate", "--config", "config.json",
-                "--rules", "rules.json");
-        assertThat(validate.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        assertThat(validate.exitValue()).as(Files.readString(dir.resolve("validate.log"))).isZero();
+            Process validate = start(dir.resolve("validate.log"), "validate", "--config", "config.json",
+                    "--rules", "rules.json");
+            assertThat(validate.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            assertThat(validate.exitValue()).as(Files.readString(dir.resolve("validate.log"))).isZero();
+            return ports;
+        };
 
         Path log = dir.resolve("bridge.log");
-        Process bridge = start(log, "--log-level", "DEBUG", "--config", "config.json", "--rules", "rules.json");
+        Process bridge = BridgeJarIT.startHealthy(log, prepare,
+                () -> start(log, "--log-level", "DEBUG", "--config", "config.json", "--rules", "rules.json"));
+        int port = ports[0];
         try {
-            BridgeJarIT.awaitHealthy(HttpClient.newHttpClient(), port);
             BridgeJarIT.Result simulated = BridgeJarIT.run(dir, Map.of(), "simulate",
                     "--url", "http://127.0.0.1:" + port + "/dingtalk/event", "--secret", APP_SECRET,
                     "--conversation", "cidTheRealGroup42==", "--text", "hi");

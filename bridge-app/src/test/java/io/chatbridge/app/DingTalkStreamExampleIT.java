@@ -76,7 +76,8 @@ class DingTalkStreamExampleIT {
         assertThat(bridge.waitFor(30, TimeUnit.SECONDS)).as("bridge exited after SIGTERM").isTrue();
         String output = Files.readString(log);
         assertThat(bridge.exitValue()).as(output).isZero();
-        assertThat(output).contains("[dt_stream] Stream mode: connected to ws://", "reconnecting in",
+        assertThat(output).contains("instance dt_stream (dingtalk) connected: Stream mode, ws://",
+                "instance dt_stream (dingtalk) reconnecting: ", "; next attempt in",
                 "[dt_stream] Stream mode: connection closed", "bridge stopped")
                 .doesNotContain("sandbox-app-secret").doesNotContain("\tat ");
         assertThat(output).doesNotContain("listening on").as("no port opened");

@@ -4,10 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.chatbridge.core.testing.Ports;
 import io.chatbridge.core.testing.PostgresServer;
 import io.javalin.Javalin;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -141,15 +141,13 @@ class DurableDeliveryIT {
         String database = "{\"url\": \"" + url + "\", \"user\": \"postgres\", \"password\": \"${DB_PASSWORD}\"}";
         receiver.down = false;
         receiver.delayMs = 10;
-        int portA = freePort();
-        int portB = freePort();
-        Path configA = writeConfig("a.json", database, portA, "a");
-        Path configB = writeConfig("b.json", database, portB, "b");
         Path rules = writeRules();
-        Process a = startBridge(configA, rules, dir.resolve("a.log"));
-        Process b = startBridge(configB, rules, dir.resolve("b.log"));
-        BridgeJarIT.awaitHealthy(client, portA);
-        BridgeJarIT.awaitHealthy(client, portB);
+        Running runningA = startOnFreePort("a.json", database, "a", rules, dir.resolve("a.log"));
+        Running runningB = startOnFreePort("b.json", database, "b", rules, dir.resolve("b.log"));
+        Process a = runningA.process();
+        Process b = runningB.process();
+        int portA = runningA.port();
+        int portB = runningB.port();
 
         int n = 60;
         for (int i = 0; i < n; i++) {
@@ -176,11 +174,11 @@ class DurableDeliveryIT {
     @Test
     void permanentFailureGoesToDeadLettersAndDlqRetryDeliversIt() throws Exception {
         receiver.down = false;
-        int port = freePort();
-        Path config = writeConfig("config.json", "{\"path\": \"data/bridge.db\"}", port, null);
-        Path rules = writeRules();
-        Process bridge = startBridge(config, rules, dir.resolve("bridge.log"));
-        BridgeJarIT.awaitHealthy(client, port);
+        Running running = startOnFreePort("config.json", "{\"path\": \"data/bridge.db\"}", null, writeRules(),
+                dir.resolve("bridge.log"));
+        Process bridge = running.process();
+        int port = running.port();
+        Path config = running.config();
 
         postText(port, "0", "poison pill", "p-1");
         postText(port, "0", "after the pill", "p-2");
@@ -217,7 +215,7 @@ class DurableDeliveryIT {
         Path db = dir.resolve("data/bridge.db");
         Files.createDirectories(db.getParent());
         Files.writeString(db, "definitely not SQLite " + "#".repeat(500));
-        Path config = writeConfig("config.json", "{\"path\": \"data/bridge.db\"}", freePort(), null);
+        Path config = writeConfig("config.json", "{\"path\": \"data/bridge.db\"}", Ports.freePort(), null);
         BridgeJarIT.Result r = BridgeJarIT.run(dir, Map.of(), "--config", config.toString(),
                 "--rules", writeRules().toString());
         assertThat(r.exitCode()).isEqualTo(1);
@@ -228,17 +226,17 @@ class DurableDeliveryIT {
     @Test
     void aSecondBridgeOnTheSameSqliteFileThroughASymlinkOrAHardLinkIsRefusedNamingTheFirst() throws Exception {
         receiver.down = false;
-        int port = freePort();
-        Path config = writeConfig("config.json", "{\"path\": \"data/bridge.db\"}", port, null);
         Path rules = writeRules();
-        Process first = startBridge(config, rules, dir.resolve("first.log"));
-        BridgeJarIT.awaitHealthy(client, port);
+        Running running = startOnFreePort("config.json", "{\"path\": \"data/bridge.db\"}", null, rules,
+                dir.resolve("first.log"));
+        Process first = running.process();
+        int port = running.port();
         Path db = dir.resolve("data/bridge.db").toRealPath();
         Path link = Files.createSymbolicLink(dir.resolve("link.db"), db);
         Path hard = Files.createLink(dir.resolve("data/hard.db"), db);
 
         for (Path other : List.of(link, hard)) {
-            Path otherConfig = writeConfig("other.json", "{\"path\": \"" + other + "\"}", freePort(), null);
+            Path otherConfig = writeConfig("other.json", "{\"path\": \"" + other + "\"}", Ports.freePort(), null);
             BridgeJarIT.Result second = BridgeJarIT.run(dir, Map.of(), "--config", otherConfig.toString(),
                     "--rules", rules.toString());
             assertThat(second.exitCode()).as(second.out()).isEqualTo(1);
@@ -255,10 +253,10 @@ class DurableDeliveryIT {
     @Test
     void aDatabaseFileDeletedUnderTheRunningBridgeIsAnswered503AndNotReadyFromThenOn() throws Exception {
         receiver.down = false;
-        int port = freePort();
-        Path config = writeConfig("config.json", "{\"path\": \"data/bridge.db\"}", port, null);
-        Process bridge = startBridge(config, writeRules(), dir.resolve("bridge.log"));
-        BridgeJarIT.awaitHealthy(client, port);
+        Running running = startOnFreePort("config.json", "{\"path\": \"data/bridge.db\"}", null, writeRules(),
+                dir.resolve("bridge.log"));
+        Process bridge = running.process();
+        int port = running.port();
         postText(port, "0", "before", "d-0");
         await("the message before", Duration.ofSeconds(20), () -> receiver.snapshot().contains("0:before"));
 
@@ -285,14 +283,14 @@ class DurableDeliveryIT {
     // ------------------------------------------------------------------------------------------------ scenario
 
     private void killNineScenario(String database) throws Exception {
-        int port = freePort();
-        Path config = writeConfig("config.json", database, port, null);
         Path rules = writeRules();
         int n = 30;
 
         // 1. target down: every message is accepted (202) and waits in the outbox; then SIGKILL
-        Process first = startBridge(config, rules, dir.resolve("run1.log"));
-        BridgeJarIT.awaitHealthy(client, port);
+        Running run1 = startOnFreePort("config.json", database, null, rules, dir.resolve("run1.log"));
+        Process first = run1.process();
+        int port = run1.port();
+        Path config = run1.config();
         for (int i = 0; i < n; i++) {
             post(port, i);
         }
@@ -302,8 +300,8 @@ class DurableDeliveryIT {
 
         // 2. restarted with the target still down: the pending deliveries resume and keep being refused
         int refusedBeforeRestart = receiver.refused.get();
-        Process second = startBridge(config, rules, dir.resolve("run2.log"));
-        BridgeJarIT.awaitHealthy(client, port);
+        // (on a fresh port: the one before may have been taken meanwhile; the outbox is the same)
+        Process second = startOnFreePort("config.json", database, null, rules, dir.resolve("run2.log")).process();
         await("attempts against the down target after the restart", Duration.ofSeconds(20),
                 () -> receiver.refused.get() >= refusedBeforeRestart + 3);
         assertThat(receiver.snapshot()).isEmpty();
@@ -319,7 +317,7 @@ class DurableDeliveryIT {
 
         // 4. restarted once more: everything arrives, in order
         receiver.delayMs = 0;
-        Process third = startBridge(config, rules, dir.resolve("run3.log"));
+        Process third = startOnFreePort("config.json", database, null, rules, dir.resolve("run3.log")).process();
         await("every message", Duration.ofSeconds(60),
                 () -> new LinkedHashSet<>(receiver.snapshot()).size() >= n);
         Thread.sleep(300);
@@ -390,6 +388,26 @@ class DurableDeliveryIT {
         return file;
     }
 
+    /** A bridge {@link #startOnFreePort} started: its process, ingress port and config file. */
+    private record Running(Process process, int port, Path config) {
+    }
+
+    /**
+     * Writes config {@code name} with a fresh ingress port and starts a bridge with it until healthy; with another
+     * port when that one was taken before the bridge bound it.
+     */
+    private Running startOnFreePort(String name, String database, String replica, Path rules, Path log)
+            throws Exception {
+        int[] port = new int[1];
+        Path config = dir.resolve(name);
+        Process p = BridgeJarIT.startHealthy(log, () -> {
+            port[0] = Ports.freePort();
+            writeConfig(name, database, port[0], replica);
+            return port;
+        }, () -> startBridge(config, rules, log));
+        return new Running(p, port[0], config);
+    }
+
     private Process startBridge(Path config, Path rules, Path log) throws IOException {
         Process p = BridgeJarIT.start(dir, Map.of("DB_PASSWORD", DB_PASSWORD), log, "--log-level", "DEBUG", "--config", config.toString(),
                 "--rules", rules.toString());
@@ -442,11 +460,6 @@ class DurableDeliveryIT {
         return out;
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
 
     private static void await(String what, Duration timeout, BooleanSupplier condition) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();

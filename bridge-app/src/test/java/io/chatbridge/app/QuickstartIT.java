@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.chatbridge.core.testing.Ports;
 import java.io.File;
 import java.io.IOException;
 import java.net.URI;
@@ -57,20 +58,20 @@ class QuickstartIT {
     void startBridge() throws Exception {
         dir = Files.createTempDirectory("quickstart-it-");
         log = dir.resolve("bridge.log");
-        sandboxPort = BridgeJarIT.freePort();
-        callbackPort = BridgeJarIT.freePort();
-        eventsPort = BridgeJarIT.freePort();
         Path example = BridgeJarIT.ROOT.resolve("examples/quickstart");
-        ObjectNode config = (ObjectNode) JSON.readTree(example.resolve("config.json").toFile());
-        ObjectNode robot = (ObjectNode) config.path("dingtalk").path("sandbox_robot");
-        assertThat(robot.path("sandbox").asBoolean()).as("the quickstart uses the sandbox").isTrue();
-        robot.put("sandbox_port", sandboxPort).put("listen_port", callbackPort);
-        ((ObjectNode) config.path("webhook").path("events")).put("listen_port", eventsPort);
-        Files.writeString(dir.resolve("config.json"), JSON.writeValueAsString(config));
         Files.copy(example.resolve("rules.json"), dir.resolve("rules.json"));
-
-        bridge = BridgeJarIT.start(dir, Map.of(), log, "--config", "config.json", "--rules", "rules.json");
-        BridgeJarIT.awaitHealthy(http, callbackPort);
+        bridge = BridgeJarIT.startHealthy(dir, Map.of(), log, () -> {
+            sandboxPort = Ports.freePort();
+            callbackPort = Ports.freePort();
+            eventsPort = Ports.freePort();
+            ObjectNode config = (ObjectNode) JSON.readTree(example.resolve("config.json").toFile());
+            ObjectNode robot = (ObjectNode) config.path("dingtalk").path("sandbox_robot");
+            assertThat(robot.path("sandbox").asBoolean()).as("the quickstart uses the sandbox").isTrue();
+            robot.put("sandbox_port", sandboxPort).put("listen_port", callbackPort);
+            ((ObjectNode) config.path("webhook").path("events")).put("listen_port", eventsPort);
+            Files.writeString(dir.resolve("config.json"), JSON.writeValueAsString(config));
+            return new int[] {callbackPort};
+        }, "--config", "config.json", "--rules", "rules.json");
     }
 
     @AfterAll

@@ -8,9 +8,9 @@ import io.chatbridge.core.Bridge;
 import io.chatbridge.core.cli.Main;
 import io.chatbridge.core.config.Setup;
 import io.chatbridge.core.plugins.DriverRegistry;
+import io.chatbridge.core.testing.Ports;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -46,18 +46,24 @@ class QuickstartSimulateTest {
     @Test
     void simulateReadsTheQuickstartConfigAndItsMessageReachesGroupB() throws Exception {
         Path example = BridgeJarIT.ROOT.resolve("examples/quickstart");
-        ObjectNode config = (ObjectNode) JSON.readTree(example.resolve("config.json").toFile());
-        int sandboxPort = freePort();
-        int callbackPort = freePort();
-        ((ObjectNode) config.path("dingtalk").path("sandbox_robot")).put("sandbox_port", sandboxPort)
-                .put("listen_port", callbackPort);
-        ((ObjectNode) config.path("webhook").path("events")).put("listen_port", freePort());
-        ((ObjectNode) config.path("global").path("database")).put("path", ":memory:");
-        Path configFile = Files.writeString(dir.resolve("config.json"), JSON.writeValueAsString(config));
         Files.copy(example.resolve("rules.json"), dir.resolve("rules.json"));
-        Setup setup = Setup.load(configFile, dir.resolve("rules.json"), DriverRegistry.discover(null), k -> null);
-        assertThat(setup.valid()).as(Setup.render(setup.problems())).isTrue();
-        bridge = Bridge.start(setup, new Bridge.Options().httpHost("127.0.0.1"));
+        Path configFile = dir.resolve("config.json");
+        int[] ports = new int[2]; // the example's ports moved to free ones (chosen again when taken meanwhile)
+        bridge = Ports.retryingBindFailures(() -> {
+            ObjectNode config = (ObjectNode) JSON.readTree(example.resolve("config.json").toFile());
+            ports[0] = Ports.freePort();
+            ports[1] = Ports.freePort();
+            ((ObjectNode) config.path("dingtalk").path("sandbox_robot")).put("sandbox_port", ports[0])
+                    .put("listen_port", ports[1]);
+            ((ObjectNode) config.path("webhook").path("events")).put("listen_port", Ports.freePort());
+            ((ObjectNode) config.path("global").path("database")).put("path", ":memory:");
+            Files.writeString(configFile, JSON.writeValueAsString(config));
+            Setup setup = Setup.load(configFile, dir.resolve("rules.json"), DriverRegistry.discover(null), k -> null);
+            assertThat(setup.valid()).as(Setup.render(setup.problems())).isTrue();
+            return Bridge.start(setup, new Bridge.Options().httpHost("127.0.0.1"));
+        });
+        int sandboxPort = ports[0];
+        int callbackPort = ports[1];
 
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
@@ -79,11 +85,5 @@ class QuickstartSimulateTest {
                     + "/sandbox/api/state")).build(), HttpResponse.BodyHandlers.ofString()).body();
         } while (!state.contains("[Group A] Simulated User: hello from simulate") && System.nanoTime() < deadline);
         assertThat(state).contains("[Group A] Simulated User: hello from simulate");
-    }
-
-    private static int freePort() throws Exception {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
     }
 }

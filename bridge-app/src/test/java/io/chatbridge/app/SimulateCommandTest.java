@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.chatbridge.core.cli.Main;
+import io.chatbridge.core.testing.Ports;
 import io.chatbridge.dingtalk.protocol.DingTalkSignature;
 import io.javalin.Javalin;
 import java.io.PrintWriter;
@@ -82,13 +83,12 @@ class SimulateCommandTest {
 
     @Test
     void reportsAnUnreachableBridge() throws Exception {
-        int port;
-        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
-            port = s.getLocalPort();
+        try (Ports.ClosedPort closed = Ports.closedPort()) {
+            int port = closed.port();
+            assertThat(simulate("--url", "http://localhost:" + port + "/dingtalk/event")).isEqualTo(2);
+            assertThat(err.toString()).isEqualTo("error: cannot reach localhost:" + port + ": connection refused"
+                    + System.lineSeparator());
         }
-        assertThat(simulate("--url", "http://localhost:" + port + "/dingtalk/event")).isEqualTo(2);
-        assertThat(err.toString()).isEqualTo("error: cannot reach localhost:" + port + ": connection refused"
-                + System.lineSeparator());
     }
 
     @Test

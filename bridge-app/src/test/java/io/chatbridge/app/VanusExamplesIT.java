@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.chatbridge.core.testing.Ports;
 import io.chatbridge.dingtalk.sandbox.DingTalkSandbox;
 import io.chatbridge.dingtalk.sandbox.MessageContent;
 import io.chatbridge.dingtalk.sandbox.SandboxMessage;
@@ -50,21 +51,21 @@ class VanusExamplesIT {
 
         Path dir = Files.createTempDirectory("vanus-it-");
         log = dir.resolve("bridge.log");
-        port = BridgeJarIT.freePort();
         Path example = BridgeJarIT.ROOT.resolve("examples/cloudevents-to-dingtalk");
-        ObjectNode config = (ObjectNode) JSON.readTree(example.resolve("config.json").toFile());
-        // the README's instruction for senders that cannot add a token, so the curl bodies need no change
-        ObjectNode events = (ObjectNode) config.path("webhook").path("events");
-        events.put("listen_port", port).remove("token");
-        events.put("allow_unauthenticated", true);
-        Files.writeString(dir.resolve("config.json"), JSON.writeValueAsString(config));
         Files.copy(example.resolve("rules.json"), dir.resolve("rules.json"));
-
-        bridge = BridgeJarIT.start(dir, Map.of(
+        bridge = BridgeJarIT.startHealthy(dir, Map.of(
                 "DINGTALK_WEBHOOK_URL", dingtalk.webhookUrl("bot1"), "DINGTALK_WEBHOOK_SECRET", "SECvanus-one",
                 "DINGTALK_WEBHOOK_URL_2", dingtalk.webhookUrl("bot2"), "DINGTALK_WEBHOOK_SECRET_2", "SECvanus-two"),
-                log, "--config", "config.json", "--rules", "rules.json");
-        BridgeJarIT.awaitHealthy(http, port);
+                log, () -> {
+                    port = Ports.freePort();
+                    ObjectNode config = (ObjectNode) JSON.readTree(example.resolve("config.json").toFile());
+                    // the README's instruction for senders that cannot add a token, so the curl bodies need no change
+                    ObjectNode events = (ObjectNode) config.path("webhook").path("events");
+                    events.put("listen_port", port).remove("token");
+                    events.put("allow_unauthenticated", true);
+                    Files.writeString(dir.resolve("config.json"), JSON.writeValueAsString(config));
+                    return new int[] {port};
+                }, "--config", "config.json", "--rules", "rules.json");
     }
 
     @AfterAll

@@ -65,6 +65,10 @@ final class AdminBackend implements AdminServer.Backend {
             rules.add(row);
         }
         out.put("rules", rules);
+        Map<String, Object> unmatched = new LinkedHashMap<>(); // since start, across reloads
+        unmatched.put("total", bridge.unmatchedMessages());
+        unmatched.put("by_instance", bridge.unmatchedMessagesByInstance());
+        out.put("unmatched_messages", unmatched);
         Map<String, Object> outbox = new LinkedHashMap<>();
         try {
             Instant now = clock().instant();

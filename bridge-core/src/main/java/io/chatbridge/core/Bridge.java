@@ -13,6 +13,7 @@ import io.chatbridge.core.http.HttpServers;
 import io.chatbridge.core.logging.Secrets;
 import io.chatbridge.core.metrics.BridgeMetrics;
 import io.chatbridge.core.routing.Router;
+import io.chatbridge.core.routing.UnmatchedMessages;
 import io.chatbridge.spi.Attachment;
 import io.chatbridge.spi.AttachmentContent;
 import io.chatbridge.spi.AttachmentTooLargeException;
@@ -69,6 +70,8 @@ public final class Bridge implements AutoCloseable {
     /** The store opening on its own thread while the drivers start; {@code null} before {@link #start}. */
     private volatile CompletableFuture<DeliveryStore> storeOpening;
     private volatile Router router;
+    /** Shared by every router this bridge builds: the counts are since start, across reloads. */
+    private final UnmatchedMessages unmatched;
     private final java.util.function.Supplier<Setup> reloadSource;
     /** Created by {@link #startAll} once the store is open; {@code null} before. */
     private volatile DeliveryEngine engine;
@@ -91,6 +94,7 @@ public final class Bridge implements AutoCloseable {
         this.setup = setup;
         this.secrets = secrets;
         this.clock = options.clock;
+        this.unmatched = new UnmatchedMessages(clock, metrics::unrouted);
         GlobalSettings global = setup.global();
         this.httpHost = options.httpHost != null ? options.httpHost : global.httpHost();
         this.http = new HttpServers(httpHost);
@@ -350,10 +354,11 @@ public final class Bridge implements AutoCloseable {
         }
     }
 
-    private static Router router(Setup setup, Clock clock) {
+    /** A router for {@code setup}'s rules, sharing {@link #unmatched} (made with {@code clock}) with the others. */
+    private Router router(Setup setup, Clock clock) {
         Map<String, String> platformOf = new LinkedHashMap<>();
         setup.instances().forEach((id, def) -> platformOf.put(id, def.platform()));
-        return new Router(setup.rules(), platformOf, setup.global().strictEchoMatch(), clock);
+        return new Router(setup.rules(), platformOf, setup.global().strictEchoMatch(), unmatched);
     }
 
     /**
@@ -588,9 +593,17 @@ public final class Bridge implements AutoCloseable {
         return health.snapshot();
     }
 
-    /** How many published messages matched no rule since start (answered 2xx, logged once per channel). */
+    /**
+     * How many published messages matched no rule since start, reloads included (answered 2xx, logged once per
+     * channel per window).
+     */
     public long unmatchedMessages() {
-        return router.unmatched();
+        return unmatched.total();
+    }
+
+    /** {@link #unmatchedMessages()} by source instance id (sorted). */
+    public Map<String, Long> unmatchedMessagesByInstance() {
+        return unmatched.byInstance();
     }
 
     /** The outbox. */

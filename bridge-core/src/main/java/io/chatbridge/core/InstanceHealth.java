@@ -13,8 +13,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The latest {@link DriverHealth} each instance reported through {@code DriverContext.reportHealth}, for readiness
- * and the admin status. Every change is logged: INFO when an instance is connected, WARN with the reason when it is
- * reconnecting or failed; a report equal to the previous one in state and reason is kept but not logged again.
+ * and the admin status. Every change is logged, once (drivers do not log it themselves): INFO when an instance is
+ * connected (with the driver's detail, when it gave one), WARN with the reason when it is reconnecting or failed; a report equal to the previous one in state and reason is kept but not logged again.
  * Thread-safe: drivers report from their own threads.
  */
 public final class InstanceHealth {
@@ -32,7 +32,13 @@ public final class InstanceHealth {
         }
         String reason = Secrets.redact(health.reason());
         switch (health.state()) {
-            case CONNECTED -> LOG.info("instance {} ({}) connected", instanceId, platform);
+            case CONNECTED -> {
+                if (reason.isEmpty()) {
+                    LOG.info("instance {} ({}) connected", instanceId, platform);
+                } else {
+                    LOG.info("instance {} ({}) connected: {}", instanceId, platform, reason);
+                }
+            }
             case RECONNECTING -> LOG.warn("instance {} ({}) reconnecting: {}", instanceId, platform,
                     reason.isEmpty() ? "no reason given" : reason);
             case FAILED -> LOG.warn("instance {} ({}) failed: {}", instanceId, platform,

@@ -3,6 +3,7 @@ package io.chatbridge.core;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.chatbridge.core.delivery.DeliveryStore;
+import io.chatbridge.core.delivery.RandomIds;
 import io.chatbridge.core.delivery.StoreException;
 import io.chatbridge.spi.BridgeUnavailableException;
 import io.chatbridge.spi.InboundMessage;
@@ -14,7 +15,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.UUID;
 import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -63,7 +63,7 @@ final class RecallTargets {
             if (channel == null) {
                 continue;
             }
-            OutboundMessage delivery = OutboundMessage.builder().deliveryId(UUID.randomUUID().toString())
+            OutboundMessage delivery = OutboundMessage.builder().deliveryId(RandomIds.next())
                     .ruleId(link.ruleId()).instanceId(link.targetInstance()).channel(channel)
                     .source(origin = origin != null ? origin : new Origin(recall.platform(), recall.instanceId(),
                             recall.channel(), recall.id(), recall.sender(), recall.time()))

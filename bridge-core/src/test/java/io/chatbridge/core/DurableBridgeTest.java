@@ -9,10 +9,10 @@ import io.chatbridge.core.logging.Secrets;
 import io.chatbridge.core.plugins.DriverRegistry;
 import io.chatbridge.core.testing.Files;
 import io.chatbridge.core.testing.MemoryDriverFactory;
+import io.chatbridge.core.testing.Ports;
 import io.chatbridge.spi.OutboundMessage;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -336,27 +336,26 @@ class DurableBridgeTest {
 
     @Test
     void anUnreachablePostgresIsAClearErrorWithoutThePassword() throws Exception {
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
+        try (Ports.ClosedPort closed = Ports.closedPort()) {
+            int port = closed.port();
+            Path config = Files.write(dir, "pg.json", """
+                    {"global": {"database": {"url": "jdbc:postgresql://127.0.0.1:%d/bridge?sslmode=disable",
+                                             "user": "bridge", "password": "${DB_PASSWORD}"}},
+                     "memory": {"a": {}}}
+                    """.formatted(port));
+            Map<String, String> env = Map.of("DB_PASSWORD", "pg-pass-1234");
+            Setup setup = Setup.loadGlobal(config, env::get);
+            assertThat(setup.sensitiveValues()).contains("pg-pass-1234");
+            assertThat(cli("outbox", "stats", "--config", config.toString())).isEqualTo(2);
+            assertThat(err.toString()).contains("DB_PASSWORD"); // not set in this JVM: a config error, named
+            Path literal = Files.write(dir, "pg2.json", """
+                    {"global": {"database": {"url": "jdbc:postgresql://127.0.0.1:%d/bridge?password=pg-pass-1234",
+                                             "user": "bridge", "password": "pg-pass-1234"}}}
+                    """.formatted(port));
+            assertThat(cli("outbox", "stats", "--config", literal.toString())).isEqualTo(1);
+            assertThat(err.toString()).startsWith("error: global.database.url: cannot ")
+                    .contains("jdbc:postgresql://127.0.0.1:" + port + "/bridge")
+                    .doesNotContain("pg-pass-1234").doesNotContain("\tat ");
         }
-        Path config = Files.write(dir, "pg.json", """
-                {"global": {"database": {"url": "jdbc:postgresql://127.0.0.1:%d/bridge?sslmode=disable",
-                                         "user": "bridge", "password": "${DB_PASSWORD}"}},
-                 "memory": {"a": {}}}
-                """.formatted(port));
-        Map<String, String> env = Map.of("DB_PASSWORD", "pg-pass-1234");
-        Setup setup = Setup.loadGlobal(config, env::get);
-        assertThat(setup.sensitiveValues()).contains("pg-pass-1234");
-        assertThat(cli("outbox", "stats", "--config", config.toString())).isEqualTo(2);
-        assertThat(err.toString()).contains("DB_PASSWORD"); // not set in this JVM: a config error, named
-        Path literal = Files.write(dir, "pg2.json", """
-                {"global": {"database": {"url": "jdbc:postgresql://127.0.0.1:%d/bridge?password=pg-pass-1234",
-                                         "user": "bridge", "password": "pg-pass-1234"}}}
-                """.formatted(port));
-        assertThat(cli("outbox", "stats", "--config", literal.toString())).isEqualTo(1);
-        assertThat(err.toString()).startsWith("error: global.database.url: cannot ")
-                .contains("jdbc:postgresql://127.0.0.1:" + port + "/bridge")
-                .doesNotContain("pg-pass-1234").doesNotContain("\tat ");
     }
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.chatbridge.core.testing.Ports;
 import io.chatbridge.spi.Attachment;
 import io.chatbridge.spi.ConfigProblem;
 import io.chatbridge.spi.DeliveryException;
@@ -19,7 +20,6 @@ import io.chatbridge.testkit.TestDriverContext;
 import io.cloudevents.CloudEvent;
 import io.cloudevents.jackson.JsonFormat;
 import io.javalin.Javalin;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -285,24 +285,23 @@ class WebhookEgressTest {
 
     @Test
     void classifiesConnectionRefusedAsRetryableWithoutNamingTheUrl() throws Exception {
-        int closedPort;
-        try (ServerSocket socket = new ServerSocket(0)) {
-            closedPort = socket.getLocalPort();
+        try (Ports.ClosedPort closed = Ports.closedPort()) {
+            int closedPort = closed.port();
+            List<ConfigProblem> problems = new ArrayList<>();
+            DriverConfig config = TestDriverContext.config("webhook", "out",
+                    Map.of("url", "http://127.0.0.1:" + closedPort + "/hook?access_token=SECRET-IN-URL"), problems,
+                    List.of());
+            driver = (WebhookDriver) new WebhookDriverFactory().create(config);
+            context = new TestDriverContext(config);
+            driver.start(context);
+
+            DeliveryException e = sendFailure();
+
+            assertThat(e.retryable()).isTrue();
+            assertThat(e.code()).isEqualTo("NETWORK");
+            assertThat(e.getMessage()).startsWith("cannot reach webhook egress of instance out")
+                    .doesNotContain("SECRET-IN-URL").doesNotContain(String.valueOf(closedPort));
         }
-        List<ConfigProblem> problems = new ArrayList<>();
-        DriverConfig config = TestDriverContext.config("webhook", "out",
-                Map.of("url", "http://127.0.0.1:" + closedPort + "/hook?access_token=SECRET-IN-URL"), problems,
-                List.of());
-        driver = (WebhookDriver) new WebhookDriverFactory().create(config);
-        context = new TestDriverContext(config);
-        driver.start(context);
-
-        DeliveryException e = sendFailure();
-
-        assertThat(e.retryable()).isTrue();
-        assertThat(e.code()).isEqualTo("NETWORK");
-        assertThat(e.getMessage()).startsWith("cannot reach webhook egress of instance out")
-                .doesNotContain("SECRET-IN-URL").doesNotContain(String.valueOf(closedPort));
     }
 
     @Test

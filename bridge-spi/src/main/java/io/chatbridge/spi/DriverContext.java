@@ -137,8 +137,9 @@ public interface DriverContext {
      * Reports the instance's connection health, e.g. a long-lived connection to its platform that dropped and is
      * being re-established. Called by the driver from any thread (typically its connection thread) whenever its
      * state changes, first once connected after {@link Driver#start}; it returns at once. The bridge logs each
-     * change (INFO when connected, WARN with the reason when reconnecting or failed; a repeated identical report
-     * is not logged again), keeps the latest report per instance for readiness and the admin status, and forgets
+     * change (INFO when connected, with the report's detail when it has one; WARN with the reason when
+     * reconnecting or failed; a repeated identical report is not logged again), so the driver does not log the
+     * change itself; it keeps the latest report per instance for readiness and the admin status, and forgets
      * nothing until it stops. Drivers without connections need not call it. The default ignores the report.
      */
     default void reportHealth(DriverHealth health) {

@@ -7,8 +7,9 @@ import java.util.Objects;
  * A driver's report of its connection to its platform, see {@link DriverContext#reportHealth}.
  *
  * @param state the connection state
- * @param reason why it is in this state (e.g. {@code "socket closed by server (1006)"}), {@code ""} when healthy;
- *     must not contain secrets
+ * @param reason why it is in this state (e.g. {@code "socket closed by server (1006)"}); when healthy {@code ""}
+ *     or what the bridge should log with the change (e.g. the endpoint connected to, see
+ *     {@link #connected(String, Instant)}); must not contain secrets
  * @param since when the instance entered this state
  */
 public record DriverHealth(State state, String reason, Instant since) {
@@ -32,6 +33,14 @@ public record DriverHealth(State state, String reason, Instant since) {
     /** Connected since {@code since}. */
     public static DriverHealth connected(Instant since) {
         return new DriverHealth(State.CONNECTED, "", since);
+    }
+
+    /**
+     * Connected since {@code since}, with {@code detail} (e.g. {@code "ws://host/connect (connection 2) after 3
+     * failed attempt(s)"}) for the bridge's log line of the change, so that the driver need not log it too.
+     */
+    public static DriverHealth connected(String detail, Instant since) {
+        return new DriverHealth(State.CONNECTED, detail, since);
     }
 
     /** Reconnecting since {@code since} because of {@code reason}. */

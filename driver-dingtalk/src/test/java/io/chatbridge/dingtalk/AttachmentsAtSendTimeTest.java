@@ -51,10 +51,9 @@ class AttachmentsAtSendTimeTest {
         Map<String, Object> settings = new LinkedHashMap<>();
         settings.put("sandbox", true);
         settings.put("sandbox_port", 0);
-        settings.put("listen_port", SandboxBridge.freePort());
         settings.put("webhooks", List.of(Map.of("chat_group", "ops",
                 "url", "https://oapi.dingtalk.com/robot/send?access_token=tokOPS")));
-        fixture = new DriverFixture(settings, List.of(), clock, new FakeTicker(), Sleeper.SYSTEM);
+        fixture = DriverFixture.sandbox(settings, List.of(), clock, new FakeTicker(), Sleeper.SYSTEM);
         sandbox = fixture.driver.sandbox();
     }
 

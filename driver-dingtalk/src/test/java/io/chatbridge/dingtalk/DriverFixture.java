@@ -1,6 +1,7 @@
 package io.chatbridge.dingtalk;
 
 import com.github.benmanes.caffeine.cache.Ticker;
+import io.chatbridge.core.testing.Ports;
 import io.chatbridge.dingtalk.outbound.Sleeper;
 import io.chatbridge.spi.ChannelUse;
 import io.chatbridge.spi.ConfigProblem;
@@ -27,7 +28,24 @@ final class DriverFixture implements AutoCloseable {
         Assertions.assertThat(problems.stream().filter(p -> !p.warning())).as("config problems").isEmpty();
         context = new TestDriverContext(config, clock);
         driver.start(context);
-        context.startHttp();
+        try {
+            context.startHttp();
+        } catch (RuntimeException e) {
+            close(); // nothing left running (the in-process sandbox has a port of its own)
+            throw e;
+        }
+    }
+
+    /**
+     * A sandbox-mode instance on a fresh {@code listen_port} (which may not be 0 in sandbox mode) put into
+     * {@code settings}; with another port when that one was taken before the instance bound it.
+     */
+    static DriverFixture sandbox(Map<String, Object> settings, List<ChannelUse> uses, Clock clock, Ticker ticker,
+                                 Sleeper sleeper) throws Exception {
+        return Ports.retryingBindFailures(() -> {
+            settings.put("listen_port", Ports.freePort());
+            return new DriverFixture(settings, uses, clock, ticker, sleeper);
+        });
     }
 
     static DriverFixture app(FakeDingTalk fake, Ticker ticker) throws Exception {

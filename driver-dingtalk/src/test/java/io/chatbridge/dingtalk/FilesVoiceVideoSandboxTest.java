@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Random;
+import java.util.function.IntFunction;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -43,11 +44,11 @@ class FilesVoiceVideoSandboxTest {
     @BeforeEach
     void startBridge() throws Exception {
         logs = new LogCapture();
-        String config = """
+        IntFunction<String> config = listenPort -> """
                 {"global": {"database": {"path": ":memory:"}, "strict_echo_match": true,
                             "media": {"max_bytes": %d}},
                  "dingtalk": {"dt": {"sandbox": true, "sandbox_port": 0, "listen_port": %d}}}
-                """.formatted(MAX_BYTES, SandboxBridge.freePort());
+                """.formatted(MAX_BYTES, listenPort);
         String rules = """
                 {"rules": [
                   {"id": "alice-to-b", "from": {"dt": {"open_conversation_id": "%s"}},

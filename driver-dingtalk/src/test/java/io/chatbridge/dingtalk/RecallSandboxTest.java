@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntFunction;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -32,7 +33,6 @@ class RecallSandboxTest {
     private SandboxBridge running;
     private Bridge bridge;
     private DingTalkSandbox sandbox;
-    private int ingressPort;
 
     private LinkedBlockingQueue<JsonNode> egress;
     private SandboxBridge.Receiver receiver;
@@ -41,13 +41,12 @@ class RecallSandboxTest {
     void startBridge() throws Exception {
         receiver = new SandboxBridge.Receiver();
         egress = receiver.bodies;
-        ingressPort = SandboxBridge.freePort();
-        String config = """
+        IntFunction<String> config = listenPort -> """
                 {"global": {"database": {"path": ":memory:"}},
                  "dingtalk": {"dt": {"sandbox": true, "sandbox_port": 0, "listen_port": %d}},
-                 "webhook": {"events": {"listen_port": %d, "token": "t0ken-for-tests",
+                 "webhook": {"events": {"listen_port": 0, "token": "t0ken-for-tests",
                                         "url": "%s"}}}
-                """.formatted(SandboxBridge.freePort(), ingressPort, receiver.url());
+                """.formatted(listenPort, receiver.url());
         String rules = """
                 {"rules": [
                   {"id": "ops-to-a", "from": {"events": {"room": "ops"}}, "to": {"dt": {"open_conversation_id": "cidGroupA"}}},
@@ -77,7 +76,7 @@ class RecallSandboxTest {
     }
 
     private HttpResponse<String> post(String contentType, String body) throws Exception {
-        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + bridge.port(ingressPort) + "/events"))
+        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + bridge.port(0) + "/events"))
                 .header("Authorization", "Bearer t0ken-for-tests").header("Content-Type", contentType)
                 .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
     }

@@ -16,6 +16,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntFunction;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -44,11 +45,11 @@ class RichMessagesSandboxTest {
     void startBridge() throws Exception {
         receiver = new SandboxBridge.Receiver();
         egress = receiver.bodies;
-        String config = """
+        IntFunction<String> config = listenPort -> """
                 {"global": {"database": {"path": ":memory:"}, "strict_echo_match": true},
                  "dingtalk": {"dt": {"sandbox": true, "sandbox_port": 0, "listen_port": %d}},
                  "webhook": {"hook": {"url": "%s"}}}
-                """.formatted(SandboxBridge.freePort(), receiver.url());
+                """.formatted(listenPort, receiver.url());
         String rules = """
                 {"rules": [
                   {"id": "a-to-b", "from": {"dt": {"open_conversation_id": "cidGroupA"}},

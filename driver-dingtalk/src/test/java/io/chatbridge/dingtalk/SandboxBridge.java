@@ -8,15 +8,16 @@ import com.sun.net.httpserver.HttpServer;
 import io.chatbridge.core.Bridge;
 import io.chatbridge.core.config.Setup;
 import io.chatbridge.core.plugins.DriverRegistry;
+import io.chatbridge.core.testing.Ports;
 import io.chatbridge.dingtalk.sandbox.DingTalkSandbox;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.function.IntFunction;
 
 /**
  * A real bridge for end-to-end tests, started from config.json and rules.json texts, with the DingTalk instance
@@ -32,22 +33,21 @@ final class SandboxBridge implements AutoCloseable {
         this.sandbox = sandbox;
     }
 
-    /** Loads {@code config} and {@code rules} (written into {@code dir}), which must be valid, and starts them. */
-    static SandboxBridge start(Path dir, String config, String rules) throws IOException {
-        Setup setup = Setup.load(Files.writeString(dir.resolve("config.json"), config),
-                Files.writeString(dir.resolve("rules.json"), rules), DriverRegistry.discover(null), k -> null,
-                new Setup.Options().allowRandomPorts());
-        assertThat(setup.valid()).as(Setup.render(setup.problems())).isTrue();
-        Bridge bridge = Bridge.start(setup, new Bridge.Options().httpHost("127.0.0.1")
-                .retryBase(Duration.ofMillis(10)));
-        return new SandboxBridge(bridge, ((DingTalkDriver) setup.drivers().get("dt")).sandbox());
-    }
-
-    /** A loopback port free right now (for a {@code listen_port}, which may not be 0 there). */
-    static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        }
+    /**
+     * Loads the config {@code config} gives for {@code dt}'s {@code listen_port} (which may not be 0 in sandbox
+     * mode) and {@code rules} (written into {@code dir}), which must be valid, and starts them; with another port
+     * when that one was taken before the bridge bound it.
+     */
+    static SandboxBridge start(Path dir, IntFunction<String> config, String rules) throws Exception {
+        return Ports.retryingBindFailures(() -> {
+            Setup setup = Setup.load(Files.writeString(dir.resolve("config.json"), config.apply(Ports.freePort())),
+                    Files.writeString(dir.resolve("rules.json"), rules), DriverRegistry.discover(null), k -> null,
+                    new Setup.Options().allowRandomPorts());
+            assertThat(setup.valid()).as(Setup.render(setup.problems())).isTrue();
+            Bridge bridge = Bridge.start(setup, new Bridge.Options().httpHost("127.0.0.1")
+                    .retryBase(Duration.ofMillis(10)));
+            return new SandboxBridge(bridge, ((DingTalkDriver) setup.drivers().get("dt")).sandbox());
+        });
     }
 
     @Override

@@ -45,22 +45,29 @@ class SandboxModeTest {
         }
     }
 
-    private static Map<String, Object> sandboxSettings(int listenPort) {
+    /** Sandbox mode on a random sandbox port; {@link #start} gives the {@code listen_port}. */
+    private static Map<String, Object> sandboxSettings() {
         Map<String, Object> settings = new LinkedHashMap<>();
         settings.put("sandbox", true);
         settings.put("sandbox_port", 0);
+        return settings;
+    }
+
+    private static Map<String, Object> sandboxSettings(int listenPort) {
+        Map<String, Object> settings = sandboxSettings();
         settings.put("listen_port", listenPort);
         return settings;
     }
 
+    /** Starts the instance on a fresh {@code listen_port}. */
     private DingTalkSandbox start(Map<String, Object> settings, List<ChannelUse> uses) throws Exception {
-        fixture = new DriverFixture(settings, uses, Clock.systemUTC(), new TestTime.FakeTicker(), Sleeper.SYSTEM);
+        fixture = DriverFixture.sandbox(settings, uses, Clock.systemUTC(), new TestTime.FakeTicker(), Sleeper.SYSTEM);
         return fixture.driver.sandbox();
     }
 
     @Test
     void needsNoCredentialsAndSendsGroupMessagesIntoTheSandbox() throws Exception {
-        DingTalkSandbox sandbox = start(sandboxSettings(freePort()), List.of());
+        DingTalkSandbox sandbox = start(sandboxSettings(), List.of());
 
         fixture.driver.send(Messages.toGroup("cidGroupB").text("hello from the bridge").build());
 
@@ -71,7 +78,7 @@ class SandboxModeTest {
 
     @Test
     void inProcessSandboxPortAnswersHealthz() throws Exception {
-        DingTalkSandbox sandbox = start(sandboxSettings(freePort()), List.of());
+        DingTalkSandbox sandbox = start(sandboxSettings(), List.of());
 
         HttpResponse<String> health = HttpClient.newHttpClient().send(
                 HttpRequest.newBuilder(URI.create(sandbox.baseUrl() + "/healthz")).build(),
@@ -86,7 +93,7 @@ class SandboxModeTest {
         List<ChannelUse> uses = List.of(
                 TestDriverContext.use("r1", Role.BOTH, "dt", Map.of("open_conversation_id", "cidTeam"), problems),
                 TestDriverContext.use("r2", Role.TARGET, "dt", Map.of("open_conversation_id", "cidOps"), problems));
-        DingTalkSandbox sandbox = start(sandboxSettings(freePort()), uses);
+        DingTalkSandbox sandbox = start(sandboxSettings(), uses);
 
         assertThat(sandbox.settings().groups()).extracting(g -> g.openConversationId())
                 .containsExactly("cidGroupA", "cidGroupB", "cidTeam", "cidOps");
@@ -99,7 +106,7 @@ class SandboxModeTest {
         List<ConfigProblem> problems = new ArrayList<>();
         List<ChannelUse> uses = List.of(
                 TestDriverContext.use("r1", Role.SOURCE, "dt", Map.of("open_conversation_id", "cidGroupA"), problems));
-        Map<String, Object> settings = sandboxSettings(freePort());
+        Map<String, Object> settings = sandboxSettings();
         settings.put("signing_secret", "a-signing-secret-of-my-own");
         DingTalkSandbox sandbox = start(settings, uses);
 
@@ -117,7 +124,7 @@ class SandboxModeTest {
 
     @Test
     void customRobotsPostSignedIntoSandboxGroupsWithoutShowingTheirRealToken() throws Exception {
-        Map<String, Object> settings = sandboxSettings(freePort());
+        Map<String, Object> settings = sandboxSettings();
         settings.put("webhooks", List.of(
                 Map.of("chat_group", "ops", "url", "https://oapi.dingtalk.com/robot/send?access_token=tokOPS",
                         "secret", "SECops0123456789"),
@@ -140,7 +147,7 @@ class SandboxModeTest {
 
     @Test
     void theSandboxTellsThePageItRunsInTheBridgeAndThatCustomRobotGroupsCannotReachIt() throws Exception {
-        Map<String, Object> settings = sandboxSettings(freePort());
+        Map<String, Object> settings = sandboxSettings();
         settings.put("webhooks", List.of(
                 Map.of("chat_group", "ops", "url", "https://oapi.dingtalk.com/robot/send?access_token=tokOPS")));
         DingTalkSandbox sandbox = start(settings, List.of());
@@ -168,7 +175,7 @@ class SandboxModeTest {
     @Test
     void aTakenSandboxPortIsAClearStartError() throws Exception {
         try (ServerSocket taken = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
-            Map<String, Object> settings = sandboxSettings(freePort());
+            Map<String, Object> settings = sandboxSettings();
             settings.put("sandbox_port", taken.getLocalPort());
             assertThatThrownBy(() -> start(settings, List.of()))
                     .hasMessageStartingWith("dingtalk.dt.sandbox_port: cannot listen on 127.0.0.1:"
@@ -222,9 +229,4 @@ class SandboxModeTest {
         return problems;
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        }
-    }
 }

@@ -13,8 +13,6 @@ import io.chatbridge.dingtalk.sandbox.SandboxMessage;
 import io.chatbridge.dingtalk.sandbox.SandboxSettings;
 import io.chatbridge.dingtalk.sandbox.StreamGateway;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -49,6 +47,7 @@ class StreamModeBridgeTest {
     Path dir;
 
     private final List<Bridge> bridges = new ArrayList<>();
+    private final List<Setup> setups = new ArrayList<>();
     private DingTalkSandbox sandbox;
 
     @AfterEach
@@ -60,9 +59,14 @@ class StreamModeBridgeTest {
     }
 
     private Bridge start(String name, String config) throws IOException {
+        return start(name, config, new Setup.Options());
+    }
+
+    private Bridge start(String name, String config, Setup.Options options) throws IOException {
         Path c = Files.writeString(dir.resolve(name + ".json"), config);
         Path r = Files.writeString(dir.resolve("rules.json"), RULES);
-        Setup setup = Setup.load(c, r, DriverRegistry.discover(null), k -> null);
+        Setup setup = Setup.load(c, r, DriverRegistry.discover(null), k -> null, options);
+        setups.add(setup);
         assertThat(setup.valid()).as(Setup.render(setup.problems())).isTrue();
         Bridge bridge = Bridge.start(setup, new Bridge.Options().httpHost("127.0.0.1")
                 .retryBase(Duration.ofMillis(20)).pollInterval(Duration.ofMillis(50)));
@@ -105,12 +109,49 @@ class StreamModeBridgeTest {
     }
 
     @Test
+    void eachHealthChangeOfAStreamInstanceIsLoggedOnceWithItsReason() throws Exception {
+        sandbox = new DingTalkSandbox(SandboxSettings.defaults().withPort(0).withCallbackUrl(null)).useStreamMode()
+                .start();
+        List<String> lines;
+        try (LogCapture logs = new LogCapture()) {
+            start("config", streamInstance("{\"path\": \"" + dir.resolve("bridge.db") + "\"}"));
+            awaitConnections(1);
+            sandbox.streamGateway().drop(); // the socket is cut without a close frame; the bridge reconnects
+            long deadline = System.nanoTime() + WAIT.toNanos();
+            while (logs.lines().stream().noneMatch(l -> l.contains("InstanceHealth") && l.contains("(connection 2)"))) {
+                assertThat(System.nanoTime()).as("reconnected:\n%s", logs.all()).isLessThan(deadline);
+                Thread.sleep(10);
+            }
+            // the bridge's and the driver's lines (not the sandbox's own)
+            lines = logs.lines().stream().filter(l -> l.contains(" io.chatbridge.core.InstanceHealth ")
+                    || l.contains(".stream.StreamClient ")).toList();
+        }
+        String all = String.join("\n", lines);
+        // one line per change, the bridge's (the contract for every driver), with the driver's reason
+        assertThat(lines).filteredOn(l -> l.contains("connecting through")).as(all).singleElement().asString()
+                .startsWith("WARN io.chatbridge.core.InstanceHealth instance dt (dingtalk) reconnecting: Stream mode:"
+                        + " connecting through http://127.0.0.1:");
+        assertThat(lines).filteredOn(l -> l.contains("(connection 1)")).as(all).singleElement().asString()
+                .startsWith("INFO io.chatbridge.core.InstanceHealth instance dt (dingtalk) connected: Stream mode,"
+                        + " ws://127.0.0.1:").endsWith("/connect (connection 1); receiving robot messages");
+        assertThat(lines).filteredOn(l -> l.contains("connection 1 ") && l.contains("attempt 2")).as(all)
+                .singleElement().asString()
+                .matches("WARN io.chatbridge.core.InstanceHealth instance dt \\(dingtalk\\) reconnecting: connection 1"
+                        + " .+; next attempt in [0-9.]+ s \\(attempt 2\\)");
+        assertThat(lines).filteredOn(l -> l.contains("(connection 2)")).as(all).singleElement().asString()
+                .startsWith("INFO io.chatbridge.core.InstanceHealth instance dt (dingtalk) connected: Stream mode,"
+                        + " ws://127.0.0.1:").contains("/connect (connection 2) after 1 failed attempt(s), ");
+        assertThat(lines).filteredOn(l -> l.contains("StreamClient")).as(all)
+                .noneMatch(l -> l.contains("connected") || l.contains("reconnecting") || l.contains("connecting"));
+    }
+
+    @Test
     void theInProcessSandboxServesTheGatewayAndItsPageShowsTheConnection() throws Exception {
-        int port = freePort();
         start("config", """
                 {"global": {"database": {"path": "%s"}, "strict_echo_match": true},
-                 "dingtalk": {"dt": {"sandbox": true, "sandbox_port": %d, "receive_mode": "stream"}}}
-                """.formatted(dir.resolve("bridge.db"), port));
+                 "dingtalk": {"dt": {"sandbox": true, "sandbox_port": 0, "receive_mode": "stream"}}}
+                """.formatted(dir.resolve("bridge.db")), new Setup.Options().allowRandomPorts());
+        int port = ((DingTalkDriver) setups.get(0).drivers().get("dt")).sandbox().port();
         HttpClient http = HttpClient.newHttpClient();
         String base = "http://127.0.0.1:" + port;
         JsonNode state = awaitState(http, base, s -> s.path("stream").path("connected").asBoolean());
@@ -196,9 +237,4 @@ class StreamModeBridgeTest {
         }
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        }
-    }
 }

@@ -58,7 +58,7 @@ public final class LoadRun {
     private final AtomicLongArray acceptedAt;
     private final StandIn standIn;
 
-    private LoadRun(Options options, PrintStream out) {
+    private LoadRun(Options options, PrintStream out) throws java.io.IOException {
         this.options = options;
         this.out = out;
         int capacity = (int) Math.min(Integer.MAX_VALUE - 8L,
@@ -170,7 +170,9 @@ public final class LoadRun {
                     long bridgeCpu = cpuTicks(bridge.pid());
                     Map<String, long[]> threadsBefore = ThreadCpu.snapshot(bridge.pid());
                     genCpu = cpuTicks(self);
+                    long deliveredBefore = standIn.unique();
                     Window w = closedLoop(bridgePort, true, options.seconds);
+                    w.delivered = standIn.unique() - deliveredBefore;
                     w.cpuSeconds = (cpuTicks(bridge.pid()) - bridgeCpu) / 100.0;
                     Map<String, long[]> threadsAfter = ThreadCpu.snapshot(bridge.pid());
                     w.threadCpu = ThreadCpu.perRequest(ThreadCpu.delta(threadsBefore, threadsAfter), w.ok);
@@ -252,6 +254,12 @@ public final class LoadRun {
         int jettyThreads;
         /** CPU time of this process (load generator and stand-in) during the window. */
         double generatorCpuSeconds;
+        /** Messages the stand-in saw for the first time during the window (bridge windows only). */
+        long delivered;
+
+        double deliveredPerSecond() {
+            return delivered / seconds;
+        }
 
         double throughput() {
             return ok / seconds;

@@ -228,20 +228,39 @@ public final class DeliveryEngine implements AutoCloseable {
         }
     }
 
-    /** One delivery on a worker thread. Catches everything: a worker thread never dies of a delivery. */
-    private void runWorker(DeliveryStore.PendingDelivery d) {
+    /**
+     * One delivery on a worker thread, then the ones behind it in the same queue that the store hands over with its
+     * delivered mark ({@link DeliveryStore#deliveredAndClaimNext}), at most {@link #MAX_CHAIN} in a row so that other
+     * queues get the worker too. Catches everything: a worker thread never dies of a delivery.
+     */
+    private void runWorker(DeliveryStore.PendingDelivery first) {
+        DeliveryStore.PendingDelivery d = first;
+        int sent = 0;
         try {
-            process(d);
-        } catch (Throwable e) {
-            // a bug (ours or a driver's) past the handling in process: the claim's lease expiring sends it again
-            LOG.error("delivery {} to {}: unexpected {}; the worker carries on", d.id(), d.message().instanceId(),
-                    e.toString(), e);
+            while (d != null) {
+                DeliveryStore.PendingDelivery next = null;
+                try {
+                    next = process(d, ++sent < MAX_CHAIN);
+                } catch (Throwable e) {
+                    // a bug (ours or a driver's) past the handling in process: the claim's lease expiring sends it
+                    // again
+                    LOG.error("delivery {} to {}: unexpected {}; the worker carries on", d.id(),
+                            d.message().instanceId(), e.toString(), e);
+                }
+                if (next != null) {
+                    sending.put(next.id(), next); // before the one sent leaves: awaitIdle never sees a gap
+                }
+                sending.remove(d.id(), d); // not another claim of the same id (a lease that expired meanwhile)
+                d = next;
+            }
         } finally {
-            sending.remove(d.id(), d); // not another claim of the same id (a lease that expired meanwhile)
             inFlight.decrementAndGet();
             wake();
         }
     }
+
+    /** Deliveries one worker sends from the same queue in a row before it lets the dispatcher choose again. */
+    static final int MAX_CHAIN = 8;
 
     /** What the engine reports as it works (metrics); every method is called on a delivery worker. */
     public interface Events {
@@ -294,14 +313,18 @@ public final class DeliveryEngine implements AutoCloseable {
         this.events = events == null ? Events.NONE : events;
     }
 
-    /** One delivery, with its instance, rule and id in the log context (the JSON log format shows them). */
-    private void process(DeliveryStore.PendingDelivery d) {
+    /**
+     * One delivery, with its instance, rule and id in the log context (the JSON log format shows them). With
+     * {@code takeNext}, a delivery that was sent comes back with the next one of its queue when that is due (claimed
+     * in the same write as the delivered mark); otherwise, and after a failure, {@code null}.
+     */
+    private DeliveryStore.PendingDelivery process(DeliveryStore.PendingDelivery d, boolean takeNext) {
         OutboundMessage message = d.message();
         MDC.put("instance", message.instanceId());
         MDC.put("rule", message.ruleId());
         MDC.put("delivery", String.valueOf(d.id()));
         try {
-            processInContext(d);
+            return processInContext(d, takeNext);
         } finally {
             MDC.remove("instance");
             MDC.remove("rule");
@@ -309,18 +332,18 @@ public final class DeliveryEngine implements AutoCloseable {
         }
     }
 
-    private void processInContext(DeliveryStore.PendingDelivery d) {
+    private DeliveryStore.PendingDelivery processInContext(DeliveryStore.PendingDelivery d, boolean takeNext) {
         OutboundMessage message = d.message();
         Driver driver = drivers.get(message.instanceId());
         if (driver == null) {
             fail(d, "NO_DRIVER", "instance \"" + message.instanceId() + "\" is not configured", clock.instant());
-            return;
+            return null;
         }
         if (containsSecret(message)) {
             LOG.warn("delivery {} of rule {} to {} blocked: the message contains a configured secret",
                     d.id(), message.ruleId(), message.instanceId());
             fail(d, "BLOCKED_SECRET", "blocked: the message contains a configured secret", clock.instant());
-            return;
+            return null;
         }
         SendResult result;
         long begin = System.nanoTime();
@@ -329,7 +352,7 @@ public final class DeliveryEngine implements AutoCloseable {
             if (delay != null && !delay.isNegative() && !delay.isZero()) {
                 Instant notBefore = clock.instant().plus(delay);
                 record(d, "postpone", () -> store.postpone(d, notBefore));
-                return;
+                return null;
             }
             begin = System.nanoTime();
             // a recall goes to Driver.recall instead of send, with the same retries, records and events
@@ -339,7 +362,7 @@ public final class DeliveryEngine implements AutoCloseable {
             events.sendCall(message, Duration.ofNanos(System.nanoTime() - begin), false);
             // the time after the send: a send that timed out after 30 s is retried after its backoff from then
             handleFailure(d, e, clock.instant());
-            return;
+            return null;
         } catch (Throwable e) {
             if (e instanceof OutOfMemoryError oom) {
                 throw oom; // runWorker logs it; nothing here can handle it
@@ -348,13 +371,19 @@ public final class DeliveryEngine implements AutoCloseable {
             // a driver bug (an unchecked exception, even an Error): a retryable failure of this delivery
             handleFailure(d, new DeliveryException(DeliveryException.Category.RETRYABLE,
                     DeliveryException.Reason.INTERNAL, null, e.toString(), null, e), clock.instant());
-            return;
+            return null;
         }
         // sent: from here on a store failure is retried as a store write, never as a second send
         List<String> targetIds = result == null ? List.of() : result.partMessageIds();
         Instant sent = clock.instant();
-        record(d, "record as delivered", () -> store.deliveredParts(d, targetIds, sent));
+        DeliveryStore.PendingDelivery next = null;
+        if (takeNext && running) {
+            next = recorded(d, "record as delivered", () -> store.deliveredAndClaimNext(d, targetIds, sent, lease));
+        } else {
+            record(d, "record as delivered", () -> store.deliveredParts(d, targetIds, sent));
+        }
         events.sent(message, Duration.between(d.createdAt(), sent));
+        return next;
     }
 
     /**
@@ -364,19 +393,27 @@ public final class DeliveryEngine implements AutoCloseable {
      * the delivery is sent again (at least once).
      */
     private void record(DeliveryStore.PendingDelivery d, String what, Runnable write) {
+        recorded(d, what, () -> {
+            write.run();
+            return null;
+        });
+    }
+
+    /** {@link #record} of a write with a result; {@code null} when the engine stopped before the write succeeded. */
+    private <T> T recorded(DeliveryStore.PendingDelivery d, String what, java.util.function.Supplier<T> write) {
         Duration wait = storeRetryFirst;
         for (int attempt = 1; ; attempt++) {
             try {
-                write.run();
+                T result = write.get();
                 if (attempt > 1) {
                     LOG.info("delivery {}: {} succeeded after {} attempts", d.id(), what, attempt);
                 }
-                return;
+                return result;
             } catch (RuntimeException e) {
                 if (!running || Thread.currentThread().isInterrupted()) {
                     LOG.error("delivery {} to {}: could not {} ({}); stopping, so it will be sent again after its "
                             + "lease", d.id(), d.message().instanceId(), what, e.getMessage());
-                    return;
+                    return null;
                 }
                 LOG.warn("delivery {} to {}: could not {} ({}); writing it again in {} ms (not sending again)",
                         d.id(), d.message().instanceId(), what, e.getMessage(), wait.toMillis());

@@ -95,6 +95,18 @@ public interface DeliveryStore extends AutoCloseable {
         delivered(delivery, targetMessageIds.isEmpty() ? null : String.join(",", targetMessageIds), now);
     }
 
+    /**
+     * {@link #deliveredParts}, then claims the next delivery of the same queue when it is due at {@code now} and
+     * unclaimed (as {@link #claim} would hand it out), in one write: the worker that sent a delivery goes on with
+     * the one behind it without a round through the dispatcher. {@code null} when there is none (or the delivery's
+     * claim was lost); the default records and claims nothing more.
+     */
+    default PendingDelivery deliveredAndClaimNext(PendingDelivery delivery, List<String> targetMessageIds,
+                                                  Instant now, Duration lease) {
+        deliveredParts(delivery, targetMessageIds, now);
+        return null;
+    }
+
     /** The attempt failed and will be retried at {@code nextAttempt}; counts an attempt. */
     void retryLater(PendingDelivery delivery, Instant nextAttempt, String error);
 

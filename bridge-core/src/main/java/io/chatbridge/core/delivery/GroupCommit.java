@@ -7,6 +7,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -19,6 +20,12 @@ import org.slf4j.LoggerFactory;
  * futures once it committed, on its own thread. No caller is ever parked for a commit. Queue order is arrival order,
  * so ids stay in acceptance order. A batch that fails is retried request by request, so one bad request fails alone
  * (a request's messages, e.g. a CloudEvents batch, are always written in one transaction together).
+ *
+ * <p>The delivery engine's writes (claims, delivered marks, retries; {@link #write}) join the same queue: on SQLite
+ * there is one connection anyway, so a batch writes a round of accepted messages and of delivery outcomes in one
+ * transaction instead of handing the connection from thread to thread for a transaction each. Queue order keeps
+ * their meaning: a claim queued after a delivered mark sees the next message of that queue. A batch of writes only
+ * (no accepted message) commits without an fsync ({@link Transactions#tx}).
  *
  * <p>Before writing and again after committing, the {@link SqliteFile.FileGuard} checks that the database file is
  * still the one opened: a batch committed into a file that was deleted meanwhile is not acknowledged (its futures
@@ -43,8 +50,26 @@ final class GroupCommit implements AutoCloseable {
     private final Thread committer;
     private volatile boolean closed;
 
-    /** The messages of one publish call and the future of their commit. */
-    private record Request(List<Encoded> messages, CompletableFuture<List<Boolean>> future, long queuedAt) {
+    /**
+     * The messages of one publish call ({@code work} null) or one write of the delivery engine ({@code messages}
+     * null), and the future of their commit.
+     */
+    private record Request(List<Encoded> messages, String what, Transactions.Work<?> work,
+                           CompletableFuture<Object> future, long queuedAt) {
+
+        @SuppressWarnings("unchecked")
+        static Request append(List<Encoded> messages, CompletableFuture<List<Boolean>> future) {
+            return new Request(messages, null, null, (CompletableFuture<Object>) (CompletableFuture<?>) future,
+                    System.nanoTime());
+        }
+
+        boolean isAppend() {
+            return work == null;
+        }
+
+        Object runAlone(Transactions db, OutboxSql sql) {
+            return isAppend() ? db.tx("append", true, c -> sql.insertAll(c, messages, false)) : db.tx(what, work);
+        }
     }
 
     GroupCommit(Transactions db, OutboxSql sql, SqliteFile.FileGuard guard, String name) {
@@ -68,18 +93,56 @@ final class GroupCommit implements AutoCloseable {
      */
     CompletableFuture<List<Boolean>> submit(List<Encoded> messages) {
         CompletableFuture<List<Boolean>> future = new CompletableFuture<>();
+        enqueue(Request.append(messages, future));
+        return future;
+    }
+
+    /**
+     * Runs {@code work} in the next batch's transaction, after everything queued before it, and answers its result
+     * (or throws the {@link StoreException} of its failure) once committed. Called by the delivery engine's threads;
+     * on the committer thread itself (a continuation of a commit) it runs at once in a transaction of its own.
+     */
+    @SuppressWarnings("unchecked")
+    <T> T write(String what, Transactions.Work<T> work) {
+        if (Thread.currentThread() == committer) {
+            return db.tx(what, work);
+        }
+        CompletableFuture<Object> future = new CompletableFuture<>();
+        enqueue(new Request(null, what, work, future, System.nanoTime()));
+        try {
+            return (T) future.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StoreException("outbox " + name + ": interrupted while waiting to " + what, e);
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            throw cause instanceof StoreException se ? se
+                    : new StoreException("outbox " + name + ": " + what + " failed: " + cause, cause);
+        }
+    }
+
+    /** Requests queued for the next batch (tests). */
+    int queued() {
+        lock.lock();
+        try {
+            return waiting.size();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void enqueue(Request request) {
         lock.lock();
         try {
             if (closed) {
-                future.completeExceptionally(new StoreException("outbox " + name + " is closed", null));
-                return future;
+                request.future().completeExceptionally(new StoreException("outbox " + name + " is closed", null));
+                return;
             }
-            waiting.add(new Request(messages, future, System.nanoTime()));
+            waiting.add(request);
             queued.signal();
         } finally {
             lock.unlock();
         }
-        return future;
     }
 
     /** Refuses requests that waited for the database longer than {@link #MAX_WAIT}; they were not written. */
@@ -95,8 +158,10 @@ final class GroupCommit implements AutoCloseable {
             lock.unlock();
         }
         if (!expired.isEmpty()) {
-            LOG.error("outbox {}: {} message batch(es) refused: the database took no write for {} ms", name,
-                    expired.size(), maxWait.toMillis());
+            long appends = expired.stream().filter(Request::isAppend).count();
+            LOG.error("outbox {}: {} message batch(es) refused and {} delivery outcome write(s) failed (to be"
+                    + " written again): the database took no write for {} ms", name, appends,
+                    expired.size() - appends, maxWait.toMillis());
             StoreException e = new StoreException("outbox " + name + ": the database took no write for "
                     + maxWait.toMillis() + " ms", null);
             expired.forEach(r -> r.future().completeExceptionally(e));
@@ -133,43 +198,107 @@ final class GroupCommit implements AutoCloseable {
         }
     }
 
+    /**
+     * One batch in one transaction. Only accepted messages depend on the {@link SqliteFile.FileGuard}: into a file
+     * that went away they are refused (before writing, and also when it went away during the commit), while the
+     * delivery engine's writes go on, so messages accepted before are still delivered from the open file.
+     */
     private void commit(List<Request> batch) {
-        List<List<Boolean>> results;
-        try {
-            results = db.tx("append", true, c -> {
+        if (batch.stream().anyMatch(Request::isAppend)) {
+            try {
                 guard.check();
-                List<List<Boolean>> all = new ArrayList<>(batch.size());
-                try (PreparedStatement dedup = c.prepareStatement(OutboxSql.INSERT_DEDUP);
-                     PreparedStatement delivery = c.prepareStatement(OutboxSql.INSERT_DELIVERY)) {
-                    for (Request r : batch) {
+            } catch (StoreException gone) {
+                List<Request> writes = new ArrayList<>();
+                for (Request r : batch) {
+                    if (r.isAppend()) {
+                        r.future().completeExceptionally(gone);
+                    } else {
+                        writes.add(r);
+                    }
+                }
+                if (writes.isEmpty()) {
+                    return;
+                }
+                batch = writes;
+            }
+        }
+        List<Request> requests = batch;
+        boolean appends = requests.stream().anyMatch(Request::isAppend);
+        List<Object> results;
+        try {
+            results = db.tx(appends ? "append" : "write delivery outcomes", appends, c -> {
+                List<Object> all = new ArrayList<>(requests.size());
+                PreparedStatement dedup = null;
+                PreparedStatement delivery = null;
+                try {
+                    for (Request r : requests) {
+                        if (!r.isAppend()) {
+                            all.add(r.work().run(c));
+                            continue;
+                        }
+                        if (dedup == null) {
+                            dedup = c.prepareStatement(OutboxSql.INSERT_DEDUP);
+                            delivery = c.prepareStatement(OutboxSql.INSERT_DELIVERY);
+                        }
                         List<Boolean> fresh = new ArrayList<>(r.messages().size());
                         for (Encoded m : r.messages()) {
                             fresh.add(OutboxSql.insert(dedup, delivery, m));
                         }
                         all.add(fresh);
                     }
+                } finally {
+                    closeQuietly(dedup);
+                    closeQuietly(delivery);
                 }
                 return all;
             });
-            guard.check(); // never acknowledge into a file that went away during the commit
         } catch (StoreException e) {
-            if (batch.size() == 1 || guard.goneReason() != null) {
-                batch.forEach(r -> r.future().completeExceptionally(e));
+            if (requests.size() == 1) {
+                requests.get(0).future().completeExceptionally(e);
                 return;
             }
-            for (Request r : batch) {
+            for (Request r : requests) {
                 try {
-                    List<Boolean> fresh = db.tx("append", true, c -> sql.insertAll(c, r.messages(), false));
-                    guard.check();
-                    r.future().complete(fresh);
+                    if (r.isAppend()) {
+                        guard.check();
+                    }
+                    Object result = r.runAlone(db, sql);
+                    if (r.isAppend()) {
+                        guard.check();
+                    }
+                    r.future().complete(result);
                 } catch (StoreException single) {
                     r.future().completeExceptionally(single);
                 }
             }
             return;
         }
-        for (int i = 0; i < batch.size(); i++) {
-            batch.get(i).future().complete(results.get(i));
+        StoreException goneDuringCommit = null;
+        if (appends) {
+            try {
+                guard.check(); // never acknowledge into a file that went away during the commit
+            } catch (StoreException e) {
+                goneDuringCommit = e;
+            }
+        }
+        for (int i = 0; i < requests.size(); i++) {
+            Request r = requests.get(i);
+            if (goneDuringCommit != null && r.isAppend()) {
+                r.future().completeExceptionally(goneDuringCommit);
+            } else {
+                r.future().complete(results.get(i));
+            }
+        }
+    }
+
+    private static void closeQuietly(PreparedStatement statement) {
+        if (statement == null) {
+            return;
+        }
+        try {
+            statement.close();
+        } catch (java.sql.SQLException e) {
+            LOG.debug("closing a statement failed: {}", e.toString());
         }
     }
 

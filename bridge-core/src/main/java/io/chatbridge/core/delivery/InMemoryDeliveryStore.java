@@ -9,7 +9,6 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -79,17 +78,35 @@ public final class InMemoryDeliveryStore implements DeliveryStore {
             if (out.size() >= max) {
                 break;
             }
-            Entry head = queue.peekFirst();
-            if (head == null || head.notBefore.isAfter(now)
-                    || (head.claimToken != null && head.leaseUntil.isAfter(now))) {
-                continue;
+            PendingDelivery d = claimHead(queue, now, lease);
+            if (d != null) {
+                out.add(d);
             }
-            head.claimToken = UUID.randomUUID().toString();
-            head.leaseUntil = now.plus(lease);
-            out.add(new PendingDelivery(head.id, head.queueKey, head.message.withAttempt(head.attempts + 1),
-                    head.createdAt, head.claimToken));
         }
         return out;
+    }
+
+    /** The head of {@code queue}, claimed, when it is due and unclaimed; otherwise {@code null}. */
+    private PendingDelivery claimHead(ArrayDeque<Entry> queue, Instant now, Duration lease) {
+        Entry head = queue == null ? null : queue.peekFirst();
+        if (head == null || head.notBefore.isAfter(now)
+                || (head.claimToken != null && head.leaseUntil.isAfter(now))) {
+            return null;
+        }
+        head.claimToken = RandomIds.next();
+        head.leaseUntil = now.plus(lease);
+        return new PendingDelivery(head.id, head.queueKey, head.message.withAttempt(head.attempts + 1),
+                head.createdAt, head.claimToken);
+    }
+
+    @Override
+    public synchronized PendingDelivery deliveredAndClaimNext(PendingDelivery d, List<String> targetMessageIds,
+                                                              Instant now, Duration lease) {
+        if (claimed(d) == null) {
+            return null;
+        }
+        deliveredParts(d, targetMessageIds, now);
+        return claimHead(queues.get(d.queueKey()), now, lease);
     }
 
     @Override

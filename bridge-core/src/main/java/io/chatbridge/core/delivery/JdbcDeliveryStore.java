@@ -49,6 +49,8 @@ public final class JdbcDeliveryStore implements DeliveryStore {
     static final Duration POOL_WAIT = Duration.ofSeconds(5);
     /** How long the source ↔ target message id links are kept (replies and recalls come within days). */
     static final Duration LINK_RETENTION = Duration.ofDays(7);
+    /** How long a row this build cannot read waits before this bridge looks at it again. */
+    static final Duration UNREADABLE_RECHECK = Duration.ofSeconds(10);
 
     private final Dialect dialect;
     private final String name;
@@ -302,7 +304,33 @@ public final class JdbcDeliveryStore implements DeliveryStore {
 
     @Override
     public List<PendingDelivery> claim(int max, Instant now, Duration lease) {
-        return db.tx("claim", c -> outbox.claim(c, max, now.toEpochMilli(), lease));
+        return decode(write("claim", c -> outbox.claim(c, max, now.toEpochMilli(), lease)), now);
+    }
+
+    /** Claimed rows decoded; those this build cannot read are given back (see {@link OutboxSql#unclaim}). */
+    private List<PendingDelivery> decode(List<OutboxSql.ClaimedRow> rows, Instant now) {
+        List<PendingDelivery> claimed = new ArrayList<>(rows.size());
+        List<OutboxSql.ClaimedRow> unreadable = new ArrayList<>();
+        for (OutboxSql.ClaimedRow row : rows) {
+            PendingDelivery d = outbox.decode(row);
+            if (d == null) {
+                unreadable.add(row);
+            } else {
+                claimed.add(d);
+            }
+        }
+        if (!unreadable.isEmpty()) {
+            long recheckAt = now.plus(UNREADABLE_RECHECK).toEpochMilli();
+            try {
+                write("give back unreadable claims", c -> {
+                    OutboxSql.unclaim(c, unreadable, recheckAt);
+                    return null;
+                });
+            } catch (StoreException e) {
+                LOG.warn("outbox {}: {}; those deliveries wait for their lease to expire", name, e.getMessage());
+            }
+        }
+        return claimed;
     }
 
     @Override
@@ -323,7 +351,7 @@ public final class JdbcDeliveryStore implements DeliveryStore {
 
     @Override
     public void deliveredParts(PendingDelivery d, List<String> targetMessageIds, Instant now) {
-        db.tx("record delivery", c -> {
+        write("record delivery", c -> {
             if (OutboxSql.delivered(c, d)) {
                 LinkSql.record(c, d.message(), targetMessageIds, now);
             }
@@ -332,21 +360,46 @@ public final class JdbcDeliveryStore implements DeliveryStore {
     }
 
     @Override
+    public PendingDelivery deliveredAndClaimNext(PendingDelivery d, List<String> targetMessageIds, Instant now,
+                                                 Duration lease) {
+        OutboxSql.ClaimedRow next = write("record delivery", c -> {
+            if (!OutboxSql.delivered(c, d)) {
+                return null;
+            }
+            LinkSql.record(c, d.message(), targetMessageIds, now);
+            return outbox.claimHead(c, d.queueKey(), now.toEpochMilli(), lease);
+        });
+        if (next == null) {
+            return null;
+        }
+        List<PendingDelivery> decoded = decode(List.of(next), now);
+        return decoded.isEmpty() ? null : decoded.get(0);
+    }
+
+    @Override
     public void retryLater(PendingDelivery d, Instant nextAttempt, String error) {
-        db.tx("reschedule delivery", c -> OutboxSql.retryLater(c, d, nextAttempt, error));
+        write("reschedule delivery", c -> OutboxSql.retryLater(c, d, nextAttempt, error));
     }
 
     @Override
     public void postpone(PendingDelivery d, Instant notBefore) {
-        db.tx("postpone delivery", c -> OutboxSql.postpone(c, d, notBefore));
+        write("postpone delivery", c -> OutboxSql.postpone(c, d, notBefore));
     }
 
     @Override
     public void deadLetter(PendingDelivery d, String error, Instant now) {
-        db.tx("move delivery to dead letters", c -> {
+        write("move delivery to dead letters", c -> {
             DeadLetterSql.move(c, d, error, now);
             return null;
         });
+    }
+
+    /**
+     * One write of the delivery engine: on SQLite in the committer's next batch (see {@link GroupCommit#write}),
+     * on PostgreSQL a transaction of its own on the caller's thread.
+     */
+    private <T> T write(String what, Transactions.Work<T> work) {
+        return groupCommit != null ? groupCommit.write(what, work) : db.tx(what, work);
     }
 
     @Override

@@ -1,11 +1,22 @@
 package io.chatbridge.core.delivery;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.DeserializationContext;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
+import com.fasterxml.jackson.databind.ObjectWriter;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.SerializerProvider;
+import com.fasterxml.jackson.databind.deser.std.StdDeserializer;
+import com.fasterxml.jackson.databind.module.SimpleModule;
+import com.fasterxml.jackson.databind.ser.std.StdSerializer;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import com.fasterxml.jackson.datatype.jsr310.deser.InstantDeserializer;
 import io.chatbridge.spi.Attachment;
 import io.chatbridge.spi.Mentions;
 import io.chatbridge.spi.Origin;
@@ -14,6 +25,7 @@ import io.chatbridge.spi.Quote;
 import io.chatbridge.spi.RichContent;
 import io.chatbridge.spi.RichHeader;
 import io.chatbridge.spi.Sender;
+import java.io.IOException;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -52,17 +64,23 @@ final class MessageCodec {
 
     private static final ObjectMapper JSON = new ObjectMapper()
             .registerModule(new JavaTimeModule())
+            .registerModule(new SimpleModule("iso-instant")
+                    .addSerializer(Instant.class, new FastInstantSerializer())
+                    .addDeserializer(Instant.class, new FastInstantDeserializer()))
             .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .disable(DeserializationFeature.ADJUST_DATES_TO_CONTEXT_TIME_ZONE)
             .setSerializationInclusion(JsonInclude.Include.NON_NULL);
+    /** Built once: {@code readValue(json, Class)} resolves the type and its deserializer again on every call. */
+    private static final ObjectReader READER = JSON.readerFor(StoredDelivery.class);
+    private static final ObjectWriter WRITER = JSON.writerFor(StoredDelivery.class);
 
     private MessageCodec() {
     }
 
     static String write(OutboundMessage message) {
         try {
-            return JSON.writeValueAsString(StoredDelivery.of(message));
+            return WRITER.writeValueAsString(StoredDelivery.of(message));
         } catch (JsonProcessingException | RuntimeException e) {
             throw new StoreException("cannot serialize delivery " + message.deliveryId() + ": "
                     + (e instanceof JsonProcessingException j ? j.getOriginalMessage() : e.getMessage()), e);
@@ -72,7 +90,7 @@ final class MessageCodec {
     static OutboundMessage read(String json) {
         StoredDelivery stored;
         try {
-            stored = JSON.readValue(json, StoredDelivery.class);
+            stored = READER.readValue(json);
         } catch (JsonProcessingException e) {
             throw new StoreException("cannot read a stored delivery: " + e.getOriginalMessage(), e);
         }
@@ -84,6 +102,36 @@ final class MessageCodec {
             return stored.toMessage();
         } catch (RuntimeException e) {
             throw new StoreException("cannot read a stored delivery: " + e.getMessage(), e);
+        }
+    }
+
+    /** Instants as {@link Instant#toString()} text, formatted by {@link IsoInstant}. */
+    private static final class FastInstantSerializer extends StdSerializer<Instant> {
+        FastInstantSerializer() {
+            super(Instant.class);
+        }
+
+        @Override
+        public void serialize(Instant value, JsonGenerator gen, SerializerProvider provider) throws IOException {
+            gen.writeString(IsoInstant.format(value));
+        }
+    }
+
+    /** Reads {@link IsoInstant}'s shape by hand; anything else as the Java time module always did. */
+    private static final class FastInstantDeserializer extends StdDeserializer<Instant> {
+        FastInstantDeserializer() {
+            super(Instant.class);
+        }
+
+        @Override
+        public Instant deserialize(JsonParser p, DeserializationContext ctxt) throws IOException {
+            if (p.currentToken() == JsonToken.VALUE_STRING) {
+                Instant fast = IsoInstant.parse(p.getText());
+                if (fast != null) {
+                    return fast;
+                }
+            }
+            return InstantDeserializer.INSTANT.deserialize(p, ctxt);
         }
     }
 

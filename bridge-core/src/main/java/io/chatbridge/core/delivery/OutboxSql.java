@@ -14,7 +14,6 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.TreeSet;
-import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -141,8 +140,16 @@ final class OutboxSql {
         }
     }
 
-    List<PendingDelivery> claim(Connection c, int max, long nowMs, Duration lease) throws SQLException {
-        List<PendingDelivery> out = new ArrayList<>();
+    /** A claimed row as stored, decoded by {@link #decode} after the claim's transaction. */
+    record ClaimedRow(long id, String queueKey, String payload, int attempts, long createdAtMs, String token) {
+    }
+
+    /**
+     * Claims up to {@code max} due queue heads. The payloads are decoded by {@link #decode} outside the transaction:
+     * on SQLite the claim runs on the committer thread, which also commits every accepted message.
+     */
+    List<ClaimedRow> claim(Connection c, int max, long nowMs, Duration lease) throws SQLException {
+        List<ClaimedRow> out = new ArrayList<>();
         try (PreparedStatement ps = c.prepareStatement("SELECT id, queue_key, payload, attempts, created_at "
                 + "FROM deliveries WHERE id IN (" + dialect.queueHeads + ") "
                 + "AND not_before <= ? AND (claim_token IS NULL OR lease_until <= ?) ORDER BY id LIMIT ?"
@@ -152,39 +159,96 @@ final class OutboxSql {
             ps.setInt(3, max);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    long id = rs.getLong(1);
-                    OutboundMessage m;
-                    try {
-                        m = MessageCodec.read(rs.getString(3)).withAttempt(rs.getInt(4) + 1);
-                    } catch (StoreException e) {
-                        // one row this build cannot read (written by a newer bridge on a shared database, or
-                        // damaged) must not stop every other target: it is left unclaimed, so its own channel
-                        // waits for a replica that can read it, and said once
-                        if (unreadable.add(id)) {
-                            LOG.error("outbox: delivery {} cannot be read by this bridge ({}); it stays in the"
-                                    + " outbox, and its target channel waits behind it, until a bridge that can"
-                                    + " read it sends it", id, e.getMessage());
-                        }
-                        continue;
-                    }
-                    out.add(new PendingDelivery(id, rs.getString(2), m, Instant.ofEpochMilli(rs.getLong(5)),
-                            UUID.randomUUID().toString()));
+                    out.add(new ClaimedRow(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getInt(4),
+                            rs.getLong(5), RandomIds.next()));
                 }
             }
         }
         if (!out.isEmpty()) {
             try (PreparedStatement ps = c.prepareStatement(
                     "UPDATE deliveries SET claim_token = ?, lease_until = ? WHERE id = ?")) {
-                for (PendingDelivery d : out) {
-                    ps.setString(1, d.claimToken());
+                for (ClaimedRow row : out) {
+                    ps.setString(1, row.token());
                     ps.setLong(2, nowMs + lease.toMillis());
-                    ps.setLong(3, d.id());
+                    ps.setLong(3, row.id());
                     ps.addBatch();
                 }
                 ps.executeBatch();
             }
         }
         return out;
+    }
+
+    /**
+     * Claims the head of one queue when it is due and unclaimed: {@link #claim}'s rule for a single queue (the head
+     * is found first and then locked, so on PostgreSQL a head locked by another replica is skipped, never the one
+     * behind it).
+     */
+    ClaimedRow claimHead(Connection c, String queueKey, long nowMs, Duration lease) throws SQLException {
+        ClaimedRow row = null;
+        try (PreparedStatement ps = c.prepareStatement("SELECT id, queue_key, payload, attempts, created_at "
+                + "FROM deliveries WHERE id = (SELECT min(id) FROM deliveries WHERE queue_key = ?) "
+                + "AND not_before <= ? AND (claim_token IS NULL OR lease_until <= ?)" + dialect.lockRows)) {
+            ps.setString(1, queueKey);
+            ps.setLong(2, nowMs);
+            ps.setLong(3, nowMs);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (rs.next()) {
+                    row = new ClaimedRow(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getInt(4),
+                            rs.getLong(5), RandomIds.next());
+                }
+            }
+        }
+        if (row != null) {
+            try (PreparedStatement ps = c.prepareStatement(
+                    "UPDATE deliveries SET claim_token = ?, lease_until = ? WHERE id = ?")) {
+                ps.setString(1, row.token());
+                ps.setLong(2, nowMs + lease.toMillis());
+                ps.setLong(3, row.id());
+                ps.executeUpdate();
+            }
+        }
+        return row;
+    }
+
+    /**
+     * The delivery of a claimed row, or {@code null} when this build cannot read it (written by a newer bridge on
+     * a shared database, or damaged), said once per row; the caller gives such claims back ({@link #unclaim}).
+     */
+    PendingDelivery decode(ClaimedRow row) {
+        OutboundMessage m;
+        try {
+            m = MessageCodec.read(row.payload()).withAttempt(row.attempts() + 1);
+        } catch (StoreException e) {
+            if (unreadable.add(row.id())) {
+                LOG.error("outbox: delivery {} cannot be read by this bridge ({}); it stays in the outbox, and its"
+                        + " target channel waits behind it, until a bridge that can read it sends it", row.id(),
+                        e.getMessage());
+            }
+            return null;
+        }
+        return new PendingDelivery(row.id(), row.queueKey(), m, Instant.ofEpochMilli(row.createdAtMs()),
+                row.token());
+    }
+
+    /**
+     * Gives back the claims of rows this build cannot read, due again only after {@code recheckAtMs}: a bridge
+     * that can read them (a newer replica on a shared database) takes them from then on, and this one does not
+     * claim them again and again meanwhile (its dispatcher would spin on a due row it never sends).
+     */
+    static void unclaim(Connection c, List<ClaimedRow> rows, long recheckAtMs) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("UPDATE deliveries SET claim_token = NULL, "
+                + "lease_until = NULL, not_before = CASE WHEN not_before < ? THEN ? ELSE not_before END "
+                + "WHERE id = ? AND claim_token = ?")) {
+            for (ClaimedRow row : rows) {
+                ps.setLong(1, recheckAtMs);
+                ps.setLong(2, recheckAtMs);
+                ps.setLong(3, row.id());
+                ps.setString(4, row.token());
+                ps.addBatch();
+            }
+            ps.executeBatch();
+        }
     }
 
     static void renew(Connection c, Collection<PendingDelivery> deliveries, Instant leaseUntil) throws SQLException {

@@ -4,6 +4,9 @@ import io.chatbridge.core.logging.Secrets;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.Collections;
+import java.util.Map;
+import java.util.WeakHashMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
@@ -23,6 +26,11 @@ final class Transactions {
     private final Dialect dialect;
     private final String name;
     private final ConnectionPool pool;
+    /**
+     * SQLite: the {@code synchronous} mode each connection was last set to, so a transaction sets it only when it
+     * changes (a statement per transaction otherwise); a connection that was dropped leaves the map with it.
+     */
+    private final Map<Connection, Boolean> synchronousFull = Collections.synchronizedMap(new WeakHashMap<>());
 
     Transactions(Dialect dialect, String name, ConnectionPool pool) {
         this.dialect = dialect;
@@ -45,10 +53,12 @@ final class Transactions {
         Connection c = pool.take(name);
         boolean broken = false;
         try {
-            if (dialect == Dialect.SQLITE) {
+            if (dialect == Dialect.SQLITE && !Boolean.valueOf(acknowledges).equals(synchronousFull.get(c))) {
+                synchronousFull.remove(c);
                 try (Statement st = c.createStatement()) {
                     st.execute(acknowledges ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
                 }
+                synchronousFull.put(c, acknowledges);
             }
             begin(c);
             try {

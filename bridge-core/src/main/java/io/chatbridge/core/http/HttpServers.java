@@ -594,18 +594,18 @@ public final class HttpServers implements AutoCloseable {
     }
 
     /** Per port and path: when an oversized body was last logged (nanoTime) and how many were not logged since. */
-    private static final Map<String, long[]> TOO_LARGE_LOGGED = new ConcurrentHashMap<>();
+    private final Map<String, long[]> tooLargeLogged = new ConcurrentHashMap<>();
 
     /**
      * Logs a 413 at WARN (never the body) at most once a minute per port and path, with the sender's address and
      * how many were not logged since, so a sender whose notifications are too large is visible.
      */
-    private static void logTooLarge(String method, String path, int port, String peer) {
+    private void logTooLarge(String method, String path, int port, String peer) {
         String where = method + " " + path + " on port " + port;
-        if (TOO_LARGE_LOGGED.size() > 1_000) {
-            TOO_LARGE_LOGGED.clear();
+        if (tooLargeLogged.size() > 1_000) {
+            tooLargeLogged.clear();
         }
-        long[] state = TOO_LARGE_LOGGED.computeIfAbsent(where,
+        long[] state = tooLargeLogged.computeIfAbsent(where,
                 k -> new long[] {System.nanoTime() - TimeUnit.MINUTES.toNanos(2), 0});
         long suppressed = -1;
         synchronized (state) {

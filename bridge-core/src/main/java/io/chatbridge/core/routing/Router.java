@@ -1,6 +1,7 @@
 package io.chatbridge.core.routing;
 
 import io.chatbridge.core.config.Rule;
+import io.chatbridge.core.delivery.RandomIds;
 import io.chatbridge.core.templates.Payloads;
 import io.chatbridge.core.templates.RuleTemplate;
 import io.chatbridge.spi.InboundMessage;
@@ -10,20 +11,13 @@ import io.chatbridge.spi.OutboundMessage;
 import io.chatbridge.spi.RichContent;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
-import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicLong;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Turns one inbound message into one outbound message per matching rule target, applying echo prevention and the
@@ -35,15 +29,11 @@ public final class Router {
 
     /** A channel whose messages match no rule is logged at most once per this window. */
     public static final Duration UNMATCHED_LOG_WINDOW = Duration.ofMinutes(10);
-    private static final int UNMATCHED_CHANNELS_KEPT = 10_000;
-    private static final Logger LOG = LoggerFactory.getLogger(Router.class);
 
     private final Map<String, SourceIndex> bySourceInstance = new HashMap<>();
     private final Map<String, String> platformOf;
     private final boolean strictEchoMatch;
-    private final Clock clock;
-    private final AtomicLong unmatched = new AtomicLong();
-    private final ConcurrentHashMap<List<Object>, Instant> unmatchedLogged = new ConcurrentHashMap<>();
+    private final UnmatchedMessages unmatched;
 
     /**
      * @param rules the rules in file order
@@ -58,9 +48,18 @@ public final class Router {
      * @param clock for the once-per-window log of channels that match no rule
      */
     public Router(List<Rule> rules, Map<String, String> platformOf, boolean strictEchoMatch, Clock clock) {
+        this(rules, platformOf, strictEchoMatch, new UnmatchedMessages(clock, instance -> { }));
+    }
+
+    /**
+     * @param unmatched counts and logs the messages that match no rule; the bridge gives every router it builds
+     *     the same one, so a reload does not restart the counts
+     */
+    public Router(List<Rule> rules, Map<String, String> platformOf, boolean strictEchoMatch,
+                  UnmatchedMessages unmatched) {
         this.platformOf = Map.copyOf(platformOf);
         this.strictEchoMatch = strictEchoMatch;
-        this.clock = clock;
+        this.unmatched = unmatched;
         MessageTemplate.Compiler templates = new MessageTemplate.Compiler(); // per bridge: warns once per format
         Map<String, List<SourceRef>> sources = new HashMap<>();
         int order = 0;
@@ -88,7 +87,8 @@ public final class Router {
     /**
      * The outbound messages {@code message} produces, in rule order; empty when nothing matches. A message that
      * matches no rule is counted ({@link #unmatched()}) and logged at INFO once per instance and channel per
-     * {@link #UNMATCHED_LOG_WINDOW} (the sender did nothing wrong, the rules may have a gap).
+     * {@link #UNMATCHED_LOG_WINDOW} (the sender did nothing wrong, the rules may have a gap), by the router's
+     * {@link UnmatchedMessages}.
      */
     public List<OutboundMessage> route(InboundMessage message) {
         return route(message, true);
@@ -119,32 +119,17 @@ public final class Router {
         }
         emit(current, matchedSources, message, out);
         if (!anyRule && count) {
-            unmatched(message);
+            unmatched.record(message);
         }
         return out;
     }
 
-    /** How many messages matched no rule since this router was made (for metrics). */
+    /**
+     * How many messages matched no rule since the router's {@link UnmatchedMessages} was made: for the bridge,
+     * since it started (reloads included).
+     */
     public long unmatched() {
-        return unmatched.get();
-    }
-
-    private void unmatched(InboundMessage message) {
-        unmatched.incrementAndGet();
-        // keyed by the channel itself: it is described only when logged, not for every message
-        List<Object> key = Arrays.asList(message.instanceId(), message.channel());
-        Instant now = clock.instant();
-        Instant last = unmatchedLogged.get(key);
-        if (last != null && now.isBefore(last.plus(UNMATCHED_LOG_WINDOW))) {
-            return;
-        }
-        if (unmatchedLogged.size() >= UNMATCHED_CHANNELS_KEPT) {
-            unmatchedLogged.values().removeIf(t -> !now.isBefore(t.plus(UNMATCHED_LOG_WINDOW)));
-        }
-        if ((last == null ? unmatchedLogged.putIfAbsent(key, now) == null
-                : unmatchedLogged.replace(key, last, now))) {
-            LOG.info("message from {} {} matched no rule", message.instanceId(), describe(message.channel()));
-        }
+        return unmatched.total();
     }
 
     /** A channel as compact JSON with its fields in name order: {@code {"room":"random"}}. */
@@ -212,7 +197,7 @@ public final class Router {
                 mentions = applied.mentions();
                 options = applied.options();
             }
-            out.add(OutboundMessage.builder().deliveryId(UUID.randomUUID().toString()).ruleId(rule.rule.id())
+            out.add(OutboundMessage.builder().deliveryId(RandomIds.next()).ruleId(rule.rule.id())
                     .instanceId(endpoint.instanceId()).channel(endpoint.address()).text(text)
                     .header(target.template.header(message)).rich(rich).attachments(message.attachments())
                     .mentions(mentions).options(options).source(origin)

@@ -31,8 +31,12 @@ import org.slf4j.LoggerFactory;
 public final class RuleTemplate {
 
     private static final Logger LOG = LoggerFactory.getLogger(RuleTemplate.class);
-    private static final Set<String> WARNED = ConcurrentHashMap.newKeySet();
 
+    /**
+     * What this rule's template already warned about: once per rule and rules load (a reload that still fails says
+     * so again), never shared by other bridges in the same JVM.
+     */
+    private final Set<String> warned = ConcurrentHashMap.newKeySet();
     private final String name;
     private final Templates.Compiled body;
     private final Templates.Compiled title;
@@ -152,7 +156,7 @@ public final class RuleTemplate {
     }
 
     private void warnOnce(String problem, String consequence) {
-        if (WARNED.add(name + "\u0000" + problem)) {
+        if (warned.add(problem)) {
             LOG.warn("{}: {}; {} (logged once)", name, problem, consequence);
         }
     }

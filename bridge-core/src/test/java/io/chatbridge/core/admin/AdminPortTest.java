@@ -11,6 +11,7 @@ import io.chatbridge.core.logging.Secrets;
 import io.chatbridge.core.plugins.DriverRegistry;
 import io.chatbridge.core.testing.Files;
 import io.chatbridge.core.testing.MemoryDriverFactory;
+import io.chatbridge.core.testing.Ports;
 import io.chatbridge.spi.OutboundMessage;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -61,12 +62,6 @@ class AdminPortTest {
 
     private int adminPort;
 
-    private static int freePort() throws Exception {
-        try (ServerSocket socket = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        }
-    }
-
     private void writeConfig(String instances) {
         configFile = Files.write(dir, "config.json", """
                 {"global": {"database": {"path": "data/bridge.db"},
@@ -77,12 +72,15 @@ class AdminPortTest {
     }
 
     private void start(String targetSettings, String rules) throws Exception {
-        adminPort = freePort();
-        writeConfig("{\"a\": {\"listen_port\": 0}, \"b\": " + targetSettings + ", \"c\": {}}");
-        rulesFile = Files.write(dir, "rules.json", rules);
-        Setup setup = load();
-        assertThat(setup.valid()).as(Setup.render(setup.problems())).isTrue();
-        bridge = Bridge.start(setup, new Bridge.Options().httpHost("127.0.0.1").reloadFrom(this::load));
+        // the admin port cannot be 0 (that means none): a fixed one, chosen again when it was taken meanwhile
+        bridge = Ports.retryingBindFailures(() -> {
+            adminPort = Ports.freePort();
+            writeConfig("{\"a\": {\"listen_port\": 0}, \"b\": " + targetSettings + ", \"c\": {}}");
+            rulesFile = Files.write(dir, "rules.json", rules);
+            Setup setup = load();
+            assertThat(setup.valid()).as(Setup.render(setup.problems())).isTrue();
+            return Bridge.start(setup, new Bridge.Options().httpHost("127.0.0.1").reloadFrom(this::load));
+        });
     }
 
     private Setup load() {
@@ -187,6 +185,8 @@ class AdminPortTest {
         start("{}", "{\"rules\": [" + rule("a-to-b", "b") + "]}");
         post("hello");
         await("delivered", () -> MemoryDriverFactory.sent("b").size() == 1);
+        // the driver has it before its delivered mark is written
+        await("recorded as delivered", () -> bridge.store().stats(java.time.Instant.now()).pending() == 0);
         JsonNode status = JSON.readTree(admin("GET", "/admin/status", TOKEN).body());
         assertThat(status.path("ready").asBoolean()).isTrue();
         assertThat(status.path("instances").findValuesAsText("id")).containsExactly("a", "b", "c");
@@ -335,13 +335,63 @@ class AdminPortTest {
     }
 
     @Test
+    void messagesThatMatchNoRuleAreCountedSinceStartAcrossAReloadAndTheirCounterOnlyRises() throws Exception {
+        String opsToB = "{\"id\": \"ops-to-b\", \"from\": {\"a\": {\"room\": \"ops\"}}, \"to\": {\"b\": {}}}";
+        start("{}", "{\"rules\": [" + opsToB + "]}");
+        postInRoom("random", "one");
+        postInRoom("random", "two");
+        postInRoom("ops", "routed");
+        assertThat(bridge.unmatchedMessages()).isEqualTo(2);
+        assertThat(unrouted()).isEqualTo(2.0);
+
+        // the rules change (one more rule, from another room): the counts go on from where they were
+        String devToC = "{\"id\": \"dev-to-c\", \"from\": {\"a\": {\"room\": \"dev\"}}, \"to\": {\"c\": {}}}";
+        Files.write(dir, "rules.json", "{\"rules\": [" + opsToB + ", " + devToC + "]}");
+        HttpResponse<String> reload = admin("POST", "/admin/reload", TOKEN);
+        assertThat(reload.statusCode()).as(reload.body()).isEqualTo(200);
+        postInRoom("random", "three");
+        postInRoom("dev", "routed now");
+
+        assertThat(bridge.unmatchedMessages()).isEqualTo(3);
+        assertThat(bridge.unmatchedMessagesByInstance()).containsExactly(java.util.Map.entry("a", 3L));
+        JsonNode status = JSON.readTree(admin("GET", "/admin/status", TOKEN).body());
+        assertThat(status.path("unmatched_messages").path("total").asLong()).isEqualTo(3);
+        assertThat(status.path("unmatched_messages").path("by_instance").path("a").asLong()).isEqualTo(3);
+        assertThat(unrouted()).as("the Prometheus counter did not restart").isEqualTo(3.0);
+        await("delivered to b and c", () -> MemoryDriverFactory.sent("b").size() == 1
+                && MemoryDriverFactory.sent("c").size() == 1);
+    }
+
+    private void postInRoom(String room, String text) throws Exception {
+        HttpResponse<String> r = client.send(HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + bridge.port(0) + "/memory/a"))
+                .POST(HttpRequest.BodyPublishers.ofString("{\"channel\": {\"room\": \"" + room + "\"}, \"text\": \""
+                        + text + "\"}")).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).as(r.body()).isBetween(200, 299);
+    }
+
+    /** {@code chatbridge_messages_unrouted_total{instance_id="a"}} as the admin port's scrape shows it. */
+    private double unrouted() throws Exception {
+        String scrape = admin("GET", "/metrics", TOKEN).body();
+        java.util.regex.Matcher m = java.util.regex.Pattern
+                .compile("(?m)^chatbridge_messages_unrouted_total\\{instance_id=\"a\"[^}]*} (\\S+)$").matcher(scrape);
+        assertThat(m.find()).as(scrape).isTrue();
+        return Double.parseDouble(m.group(1));
+    }
+
+    @Test
     void reloadMovesAnInstanceToANewPortStartsAnAddedOneAndKeepsTheRestRunning() throws Exception {
         start("{}", "{\"rules\": [" + rule("a-to-b", "b") + "]}");
         int oldPort = bridge.port(0);
-        int newPort = freePort();
-        writeConfig("{\"a\": {\"listen_port\": " + newPort + "}, \"b\": {}, \"c\": {}, \"d\": {}}");
-        Files.write(dir, "rules.json", "{\"rules\": [" + rule("a-to-b", "b") + ", " + rule("a-to-d", "d") + "]}");
-        HttpResponse<String> reload = admin("POST", "/admin/reload", TOKEN);
+        int newPort;
+        HttpResponse<String> reload;
+        int attempts = 0;
+        do { // a reload refused because the new port was taken meanwhile is tried again with another port
+            newPort = Ports.freePort();
+            writeConfig("{\"a\": {\"listen_port\": " + newPort + "}, \"b\": {}, \"c\": {}, \"d\": {}}");
+            Files.write(dir, "rules.json", "{\"rules\": [" + rule("a-to-b", "b") + ", " + rule("a-to-d", "d") + "]}");
+            reload = admin("POST", "/admin/reload", TOKEN);
+        } while (reload.statusCode() == 422 && Ports.isBindFailure(reload.body()) && ++attempts < Ports.ATTEMPTS);
         assertThat(reload.statusCode()).as(reload.body()).isEqualTo(200);
         assertThat(reload.body()).contains("started d").contains("restarted a");
 

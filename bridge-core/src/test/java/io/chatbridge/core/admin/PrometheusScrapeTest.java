@@ -10,8 +10,7 @@ import io.chatbridge.core.logging.Secrets;
 import io.chatbridge.core.plugins.DriverRegistry;
 import io.chatbridge.core.testing.Files;
 import io.chatbridge.core.testing.MemoryDriverFactory;
-import java.net.InetAddress;
-import java.net.ServerSocket;
+import io.chatbridge.core.testing.Ports;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -58,44 +57,48 @@ class PrometheusScrapeTest {
         MemoryDriverFactory.reset();
     }
 
-    private static int freePort() throws Exception {
-        try (ServerSocket socket = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        }
-    }
-
     @Test
     void prometheusScrapesTheDeliveredCounter() throws Exception {
         Assumptions.assumeTrue(java.nio.file.Files.isExecutable(PROMETHEUS),
                 "skipped: Prometheus not installed (Debian package prometheus, /usr/bin/prometheus)");
-        int adminPort = freePort();
-        Path config = Files.write(dir, "config.json", """
-                {"global": {"database": {"path": "data/bridge.db"}, "delivery": {"poll_interval": "50ms"},
-                            "admin": {"port": %d, "token": "%s"}},
-                 "memory": {"a": {"listen_port": 0}, "b": {}}}
-                """.formatted(adminPort, TOKEN));
-        Path rules = Files.write(dir, "rules.json",
-                "{\"rules\": [{\"id\": \"a-to-b\", \"from\": {\"a\": {}}, \"to\": {\"b\": {}}}]}");
-        Setup setup = Setup.load(config, rules, DriverRegistry.discover(null), k -> null,
-                new Setup.Options().allowRandomPorts());
-        assertThat(setup.valid()).as(Setup.render(setup.problems())).isTrue();
-        bridge = Bridge.start(setup, new Bridge.Options().httpHost("127.0.0.1"));
+        // the admin port and Prometheus's must be known in advance: chosen again when taken meanwhile
+        bridge = Ports.retryingBindFailures(() -> {
+            Path config = Files.write(dir, "config.json", """
+                    {"global": {"database": {"path": "data/bridge.db"}, "delivery": {"poll_interval": "50ms"},
+                                "admin": {"port": %d, "token": "%s"}},
+                     "memory": {"a": {"listen_port": 0}, "b": {}}}
+                    """.formatted(Ports.freePort(), TOKEN));
+            Path rules = Files.write(dir, "rules.json",
+                    "{\"rules\": [{\"id\": \"a-to-b\", \"from\": {\"a\": {}}, \"to\": {\"b\": {}}}]}");
+            Setup setup = Setup.load(config, rules, DriverRegistry.discover(null), k -> null,
+                    new Setup.Options().allowRandomPorts());
+            assertThat(setup.valid()).as(Setup.render(setup.problems())).isTrue();
+            return Bridge.start(setup, new Bridge.Options().httpHost("127.0.0.1"));
+        });
+        int adminPort = bridge.adminPort();
 
-        int promPort = freePort();
-        Path promConfig = Files.write(dir, "prometheus.yml", """
-                global:
-                  scrape_interval: 1s
-                scrape_configs:
-                  - job_name: chatbridge
-                    scrape_interval: 1s
-                    authorization:
-                      credentials: %s
-                    static_configs:
-                      - targets: ["127.0.0.1:%d"]
-                """.formatted(TOKEN, adminPort));
-        prometheus = new ProcessBuilder(PROMETHEUS.toString(), "--config.file=" + promConfig,
-                "--storage.tsdb.path=" + dir.resolve("tsdb"), "--web.listen-address=127.0.0.1:" + promPort)
-                .redirectErrorStream(true).redirectOutput(dir.resolve("prometheus.log").toFile()).start();
+        int promPort = Ports.retryingBindFailures(() -> {
+            int port = Ports.freePort();
+            Path promConfig = Files.write(dir, "prometheus.yml", """
+                    global:
+                      scrape_interval: 1s
+                    scrape_configs:
+                      - job_name: chatbridge
+                        scrape_interval: 1s
+                        authorization:
+                          credentials: %s
+                        static_configs:
+                          - targets: ["127.0.0.1:%d"]
+                    """.formatted(TOKEN, adminPort));
+            Path log = dir.resolve("prometheus.log");
+            prometheus = new ProcessBuilder(PROMETHEUS.toString(), "--config.file=" + promConfig,
+                    "--storage.tsdb.path=" + dir.resolve("tsdb"), "--web.listen-address=127.0.0.1:" + port)
+                    .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            Ports.awaitUp(prometheus, log, () -> client.send(HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + port + "/-/ready")).build(),
+                    HttpResponse.BodyHandlers.discarding()).statusCode() == 200, Duration.ofSeconds(30));
+            return port;
+        });
 
         // before any message: the counter is absent or 0 once the target is up
         awaitQuery(promPort, "up{job=\"chatbridge\"}", 1.0);

@@ -42,8 +42,11 @@ class DeliveryEngineTest {
     }
 
     private void start(Driver driver, RetryPolicy policy) {
-        engine = new DeliveryEngine(store, Map.of("t", driver), policy, clock, 4, Duration.ofSeconds(60),
-                Duration.ofMillis(5));
+        start(driver, policy, Duration.ofSeconds(60));
+    }
+
+    private void start(Driver driver, RetryPolicy policy, Duration lease) {
+        engine = new DeliveryEngine(store, Map.of("t", driver), policy, clock, 4, lease, Duration.ofMillis(5));
         engine.start();
     }
 
@@ -325,7 +328,11 @@ class DeliveryEngineTest {
     @Test
     void aDeliveryThatGrewOlderThanMaxAgeDuringItsSendIsGivenUpAfterIt() throws Exception {
         SlowFailingDriver driver = new SlowFailingDriver(Duration.ofSeconds(70));
-        start(driver, new RetryPolicy(10, Duration.ofMinutes(1), Duration.ofSeconds(1), Duration.ofSeconds(1)));
+        // the send moves the fake clock 70 s at once, with no chance for the dispatcher to renew a 60-s lease
+        // (it does every 20 s in real time): its next claim, reading the clock after the jump, would take the
+        // delivery over and send it a second time. So here the claim outlasts the send.
+        start(driver, new RetryPolicy(10, Duration.ofMinutes(1), Duration.ofSeconds(1), Duration.ofSeconds(1)),
+                Duration.ofMinutes(5));
         store.append(null, List.of(message("t", "ops", "x")), clock.instant(), Duration.ofMinutes(10));
         engine.wake();
         await(() -> !store.deadLetters(1).isEmpty());
@@ -366,7 +373,7 @@ class DeliveryEngineTest {
 
     @Test
     void aStoreFailureRecordingASentDeliveryIsRetriedAsAStoreWriteNeverAsASecondSend() throws Exception {
-        FailingStore failing = new FailingStore(store).failNext("deliveredParts", 3);
+        FailingStore failing = new FailingStore(store).failNext("deliveredAndClaimNext", 3);
         RecordingDriver driver = new RecordingDriver();
         engine = new DeliveryEngine(failing.store(), Map.of("t", driver),
                 new RetryPolicy(5, Duration.ofHours(1), Duration.ofMillis(1), Duration.ofMillis(1)), clock, 2,
@@ -377,16 +384,39 @@ class DeliveryEngineTest {
         engine.wake();
 
         await(() -> store.stats(clock.instant()).pending() == 0);
-        assertThat(failing.calls("deliveredParts")).isEqualTo(4);
+        assertThat(failing.calls("deliveredAndClaimNext")).isEqualTo(4);
         assertThat(driver.sent).containsExactly("once");
         assertThat(store.stats(clock.instant()).delivered()).isEqualTo(1);
         assertThat(store.deadLetters(10)).isEmpty();
     }
 
+    @Test
+    void aWorkerSendsTheQueueBehindADeliveryItselfAtMostMaxChainInARowAndInOrder() throws Exception {
+        FailingStore counting = new FailingStore(store);
+        RecordingDriver driver = new RecordingDriver();
+        engine = new DeliveryEngine(counting.store(), Map.of("t", driver),
+                new RetryPolicy(5, Duration.ofHours(1), Duration.ofMillis(1), Duration.ofMillis(1)), clock, 1,
+                Duration.ofSeconds(60), Duration.ofMillis(5));
+        List<DeliveryStore.Append> appends = new java.util.ArrayList<>();
+        for (int i = 1; i <= 20; i++) {
+            appends.add(new DeliveryStore.Append(null, List.of(message("t", "ops", "m" + i))));
+        }
+        store.appendAsync(appends, clock.instant(), Duration.ofMinutes(10)).get(10, java.util.concurrent.TimeUnit.SECONDS);
+        engine.start();
+
+        await(() -> store.stats(clock.instant()).pending() == 0);
+        assertThat(driver.sent).containsExactlyElementsOf(
+                java.util.stream.IntStream.rangeClosed(1, 20).mapToObj(i -> "m" + i).toList());
+        assertThat(counting.calls("deliveredAndClaimNext")).as("sends that took the next one with them")
+                .isEqualTo(18);
+        assertThat(counting.calls("deliveredParts")).as("every " + DeliveryEngine.MAX_CHAIN
+                + "th goes back to the dispatcher").isEqualTo(2);
+    }
+
     /** Lease renewals fail too, and a failed renewal skips the claim: the lapsed lease is never taken over. */
     @Test
     void aStoreDownLongerThanTheLeaseStillNeverSendsARecordedSendAgain() throws Exception {
-        FailingStore failing = new FailingStore(store).fail("deliveredParts").fail("renew");
+        FailingStore failing = new FailingStore(store).fail("deliveredAndClaimNext").fail("renew");
         RecordingDriver driver = new RecordingDriver();
         engine = new DeliveryEngine(failing.store(), Map.of("t", driver),
                 new RetryPolicy(5, Duration.ofHours(1), Duration.ofMillis(1), Duration.ofMillis(1)), clock, 2,
@@ -395,7 +425,7 @@ class DeliveryEngineTest {
         engine.start();
         store.append(null, List.of(message("t", "ops", "once")), clock.instant(), Duration.ofMinutes(10));
         engine.wake();
-        await(() -> failing.calls("deliveredParts") >= 2);
+        await(() -> failing.calls("deliveredAndClaimNext") >= 2);
         clock.advance(Duration.ofMinutes(3)); // three leases pass while the store is down
         Thread.sleep(100);
         failing.heal();

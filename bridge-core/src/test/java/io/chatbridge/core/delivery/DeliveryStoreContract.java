@@ -76,6 +76,47 @@ abstract class DeliveryStoreContract {
     }
 
     @Test
+    void aDeliveredMarkHandsOverTheNextDeliveryOfTheSameQueueOnly() {
+        append("t:a:1", "t:a:2", "t:b:3", "t:a:4");
+        PendingDelivery first = store.claim(1, t0, LEASE).get(0);
+        assertThat(first.message().text()).isEqualTo("1");
+
+        PendingDelivery second = store.deliveredAndClaimNext(first, List.of("x1"), t0, LEASE);
+        assertThat(second.message().text()).isEqualTo("2");
+        assertThat(second.queueKey()).isEqualTo(first.queueKey());
+        assertThat(texts(store.claim(10, t0, LEASE))).as("2 is claimed; the other queue's head is free")
+                .containsExactly("3");
+        assertThat(store.links("src", "m-1")).extracting(DeliveryStore.MessageLink::targetMessageId)
+                .containsExactly("x1");
+
+        PendingDelivery third = store.deliveredAndClaimNext(second, List.of(), t0, LEASE);
+        assertThat(third.message().text()).isEqualTo("4");
+        assertThat(store.deliveredAndClaimNext(third, List.of(), t0, LEASE)).as("the queue is empty").isNull();
+        assertThat(store.stats(t0).delivered()).isEqualTo(3);
+    }
+
+    @Test
+    void aDeliveredMarkHandsOverNothingThatIsNotDueOrWhenItsClaimWasLost() {
+        append("t:a:1", "t:a:2");
+        PendingDelivery first = store.claim(1, t0, LEASE).get(0);
+        PendingDelivery second = store.deliveredAndClaimNext(first, List.of(), t0, LEASE);
+        store.retryLater(second, t0.plusSeconds(30), "boom");
+        append("t:a:3");
+        assertThat(store.claim(10, t0.plusSeconds(30), LEASE)).extracting(d -> d.message().text())
+                .containsExactly("2");
+
+        // a worker whose lease expired records nothing and gets nothing
+        append("u:a:4", "u:a:5");
+        PendingDelivery late = store.claim(10, t0, LEASE).stream().filter(d -> d.message().text().equals("4"))
+                .findFirst().orElseThrow();
+        PendingDelivery takenOver = store.claim(10, t0.plus(LEASE), LEASE).stream()
+                .filter(d -> d.message().text().equals("4")).findFirst().orElseThrow();
+        assertThat(store.deliveredAndClaimNext(late, List.of(), t0.plus(LEASE), LEASE)).isNull();
+        assertThat(store.deliveredAndClaimNext(takenOver, List.of(), t0.plus(LEASE), LEASE).message().text())
+                .isEqualTo("5");
+    }
+
+    @Test
     void claimRespectsMax() {
         append("t:a:1", "t:b:2", "t:c:3");
         assertThat(store.claim(2, t0, LEASE)).hasSize(2);

@@ -66,6 +66,11 @@ class SqliteDeliveryStoreTest extends DeliveryStoreContract {
         assertThat(store.claim(5, t0, LEASE)).extracting(d -> d.message().text()).containsExactly("fine");
         assertThat(store.stats(t0).pending()).as("the unreadable row stays for a bridge that can read it")
                 .isEqualTo(2);
+        assertThat(store.stats(t0).inFlight()).as("and is not left claimed").isEqualTo(1);
+        assertThat(store.nextDue()).as("looked at again later, not at once (the dispatcher would spin on it)")
+                .isEqualTo(t0.plus(JdbcDeliveryStore.UNREADABLE_RECHECK));
+        assertThat(store.claim(5, t0.plus(JdbcDeliveryStore.UNREADABLE_RECHECK), LEASE)).as("nor claimed meanwhile")
+                .isEmpty();
     }
 
     @Test
@@ -307,6 +312,24 @@ class SqliteDeliveryStoreTest extends DeliveryStoreContract {
                 .hasMessageContaining("database file " + file.toAbsolutePath() + " was deleted");
         assertThat(store.unavailableReason()).contains(file.toAbsolutePath().toString());
         assertThatThrownBy(() -> store.append(null, List.of(), t0, WINDOW)).isInstanceOf(StoreException.class);
+    }
+
+    @Test
+    void messagesAcceptedBeforeTheFileWasDeletedAreStillClaimedAndRecordedAsDelivered() throws Exception {
+        append("t:a:1");
+        append("t:a:2");
+        for (String suffix : List.of("", "-wal", "-shm")) {
+            Files.deleteIfExists(dir.resolve("bridge.db" + suffix));
+        }
+        assertThatThrownBy(() -> append("t:a:3")).isInstanceOf(StoreException.class);
+        List<DeliveryStore.PendingDelivery> first = store.claim(5, t0, LEASE);
+        assertThat(first).extracting(d -> d.message().text()).containsExactly("1");
+        store.delivered(first.get(0), "target-1", t0);
+        List<DeliveryStore.PendingDelivery> second = store.claim(5, t0, LEASE);
+        assertThat(second).extracting(d -> d.message().text()).as("the queue went on").containsExactly("2");
+        store.delivered(second.get(0), "target-2", t0);
+        assertThat(store.stats(t0).pending()).isZero();
+        assertThat(store.stats(t0).delivered()).isEqualTo(2);
     }
 
     @Test

@@ -3,6 +3,11 @@ package io.chatbridge.core.templates;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+
 import io.chatbridge.core.config.Rule;
 import io.chatbridge.core.routing.Router;
 import io.chatbridge.spi.InboundMessage;
@@ -21,6 +26,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
 
 /** Rule templates through the router: payload fields, helpers, output type, mentions, and what never fails. */
 class RuleTemplateTest {
@@ -94,6 +100,47 @@ class RuleTemplateTest {
         List<OutboundMessage> out = route(gitlabPush(), Map.of(), Map.of("template", "{{ no_such_field }}"));
 
         assertThat(out.get(0).text()).isEqualTo(GITLAB_PUSH);
+    }
+
+    @Test
+    void aTemplateThatRendersNothingIsLoggedOncePerRulesLoadNotOncePerJvm() {
+        ListAppender<ILoggingEvent> logs = new ListAppender<>();
+        Logger logger = (Logger) LoggerFactory.getLogger(RuleTemplate.class);
+        logs.start();
+        logger.addAppender(logs);
+        try {
+            route(gitlabPush(), Map.of(), Map.of("template", "{{ no_such_field }}"));
+            assertThat(logs.list).hasSize(1);
+            // a second bridge in the same JVM, or the same bridge after a reload, builds its own router
+            route(gitlabPush(), Map.of(), Map.of("template", "{{ no_such_field }}"));
+            assertThat(logs.list).hasSize(2).allSatisfy(e -> {
+                assertThat(e.getLevel()).isEqualTo(Level.WARN);
+                assertThat(e.getFormattedMessage()).contains("rendered nothing; the default text is sent instead");
+            });
+        } finally {
+            logger.detachAppender(logs);
+        }
+    }
+
+    @Test
+    void oneRouterLogsARepeatedTemplateProblemOnce() {
+        ListAppender<ILoggingEvent> logs = new ListAppender<>();
+        Logger logger = (Logger) LoggerFactory.getLogger(RuleTemplate.class);
+        logs.start();
+        logger.addAppender(logs);
+        try {
+            Rule rule = new Rule("r", Rule.Type.FORWARD,
+                    List.of(new Rule.Endpoint("git", Map.of(), Map.of())),
+                    List.of(new Rule.Endpoint("dt", Map.of("chat_group", "ops"), Map.of())),
+                    Map.of("template", "{{ no_such_field }}"), 0);
+            Router router = new Router(List.of(rule), PLATFORMS, false);
+            for (int i = 0; i < 5; i++) {
+                assertThat(router.route(gitlabPush())).hasSize(1);
+            }
+            assertThat(logs.list).hasSize(1);
+        } finally {
+            logger.detachAppender(logs);
+        }
     }
 
     @Test

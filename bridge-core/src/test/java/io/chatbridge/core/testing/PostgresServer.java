@@ -2,7 +2,6 @@ package io.chatbridge.core.testing;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -40,11 +39,10 @@ public final class PostgresServer {
     private final int port;
     private final boolean asPostgresUser;
 
-    private PostgresServer(Path bin) throws IOException, InterruptedException {
+    private PostgresServer(Path bin) throws Exception {
         this.bin = bin;
         this.dir = Files.createTempDirectory("chatbridge-pg-");
         this.asPostgresUser = ((Integer) Files.getAttribute(dir, "unix:uid")) == 0;
-        this.port = freePort();
         if (asPostgresUser) {
             run(List.of("chown", "-R", "postgres:postgres", dir.toString()), false);
         }
@@ -52,9 +50,23 @@ public final class PostgresServer {
         run(List.of(bin.resolve("initdb").toString(), "-D", data.toString(), "-U", "postgres", "--auth=trust",
                 "-E", "UTF8", "--no-sync"), true);
         Runtime.getRuntime().addShutdownHook(new Thread(this::stop, "postgres-test-stop"));
-        run(List.of(bin.resolve("pg_ctl").toString(), "-D", data.toString(), "-l", dir.resolve("log").toString(),
-                "-w", "-t", "60", "-o", "-p " + port + " -k " + dir + " -c listen_addresses=127.0.0.1 -c fsync=off "
-                        + "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200", "start"), true);
+        // the port must be on pg_ctl's command line: another process may take it first, then start again
+        this.port = Ports.retryingBindFailures(() -> {
+            int chosen = Ports.freePort();
+            Path log = dir.resolve("log");
+            Files.deleteIfExists(log);
+            try {
+                run(List.of(bin.resolve("pg_ctl").toString(), "-D", data.toString(), "-l", log.toString(), "-w",
+                        "-t", "60", "-o", "-p " + chosen + " -k " + dir + " -c listen_addresses=127.0.0.1"
+                                + " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+                                + " -c max_connections=200", "start"), true);
+            } catch (IllegalStateException e) {
+                // why the server did not start is in its own log (a taken port: "could not bind IPv4 address")
+                String serverLog = Files.exists(log) ? Files.readString(log, StandardCharsets.UTF_8) : "";
+                throw new IllegalStateException(e.getMessage() + "\nserver log:\n" + serverLog, e);
+            }
+            return chosen;
+        });
     }
 
     /** The running server, started on first use; skips the calling test when the binaries are absent. */
@@ -73,6 +85,8 @@ public final class PostgresServer {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new IllegalStateException(e);
+            } catch (Exception e) {
+                throw e instanceof RuntimeException r ? r : new IllegalStateException(e);
             }
         }
         return instance;
@@ -156,9 +170,4 @@ public final class PostgresServer {
         }
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
 }

@@ -152,8 +152,10 @@ public final class DingTalkSandbox implements AutoCloseable {
             config.routes.post("/sandbox/api/stream/drop", ctx -> ok(ctx, json.createObjectNode()
                     .put("dropped", stream.drop())));
         }).start(settings.host(), settings.port());
-        LOG.info("DingTalk sandbox listening on {} with {} group(s), {} webhook(s), callbacks to {}", baseUrl(),
-                groups.size(), webhooksByToken.size(), settings.callbackUrl());
+        LOG.info("DingTalk sandbox listening on {} with {} group(s), {} webhook(s), {}", baseUrl(),
+                groups.size(), webhooksByToken.size(), settings.callbackUrl() == null
+                        ? "no callback URL (members' messages are not delivered as callbacks)"
+                        : "callbacks to " + settings.callbackUrl());
         return this;
     }
 

@@ -107,9 +107,10 @@ public final class StreamClient implements StreamConnection.Events, AutoCloseabl
         }
         running = true;
         downSince = timer.now();
-        health = DriverHealth.reconnecting("connecting", downSince);
+        // every health change is logged by the bridge (DriverContext.reportHealth), with what is said here
+        health = DriverHealth.reconnecting("Stream mode: connecting through " + opener.url()
+                + " (no public endpoint needed)", downSince);
         context.reportHealth(health);
-        LOG.info("[{}] Stream mode: connecting through {} (no public endpoint needed)", id, opener.url());
         retry = timer.schedule(Duration.ZERO, this::attempt);
     }
 
@@ -226,25 +227,23 @@ public final class StreamClient implements StreamConnection.Events, AutoCloseabl
         current = connection;
         connections.add(connection);
         int failures = backoff.failures();
+        String detail = "Stream mode, " + connection.endpoint() + " (connection " + connection.number() + ")";
         if (replacing != 0 && downSince == null) {
-            LOG.info("[{}] Stream mode: connected to {} (connection {}), replacing connection {} after the server's"
-                    + " disconnect", id, connection.endpoint(), connection.number(), replacing);
+            detail += ", replacing connection " + replacing + " after the server's disconnect";
         } else if (!everConnected) {
-            LOG.info("[{}] Stream mode: connected to {} (connection {}); receiving robot messages", id,
-                    connection.endpoint(), connection.number());
+            detail += "; receiving robot messages";
         } else {
-            LOG.info("[{}] Stream mode: reconnected to {} (connection {}) after {} failed attempt(s), {} without a "
-                    + "connection", id, connection.endpoint(), connection.number(), failures,
-                    seconds(Duration.between(downSince == null ? now : downSince, now)));
+            detail += " after " + failures + " failed attempt(s), "
+                    + seconds(Duration.between(downSince == null ? now : downSince, now)) + " without a connection";
         }
         if (reportedRefusal != null) {
-            LOG.info("[{}] Stream mode: the credentials are accepted now", id);
+            detail += "; the credentials are accepted now";
             reportedRefusal = null;
         }
         everConnected = true;
         replacing = 0;
         downSince = null;
-        health = DriverHealth.connected(now);
+        health = DriverHealth.connected(detail, now);
         context.reportHealth(health);
         scheduleKeepAlive(connection);
     }
@@ -260,9 +259,8 @@ public final class StreamClient implements StreamConnection.Events, AutoCloseabl
             downSince = now;
         }
         Duration wait = backoff.next();
-        LOG.warn("[{}] Stream mode: {}; reconnecting in {} (attempt {})", id, reason, seconds(wait),
-                backoff.failures() + 1);
-        health = DriverHealth.reconnecting(reason, downSince);
+        health = DriverHealth.reconnecting(reason + "; next attempt in " + seconds(wait) + " (attempt "
+                + (backoff.failures() + 1) + ")", downSince);
         context.reportHealth(health);
         retry = timer.schedule(wait, this::attempt);
     }
@@ -274,18 +272,17 @@ public final class StreamClient implements StreamConnection.Events, AutoCloseabl
         }
         context.metrics().increment(RECONNECTS_METRIC, "reason", "credentials_refused");
         Duration wait = backoff.jittered(settings.refusedRetry().toMillis());
-        if (!reason.equals(reportedRefusal)) {
-            LOG.error("[{}] Stream mode: {}; no robot messages arrive until this is fixed; trying again every {}",
-                    id, reason, seconds(settings.refusedRetry()));
-            reportedRefusal = reason;
-        } else {
+        if (reason.equals(reportedRefusal)) {
             LOG.debug("[{}] Stream mode: still refused: {}", id, reason);
         }
+        reportedRefusal = reason;
         if (downSince == null) {
             downSince = timer.now();
         }
-        if (health == null || health.state() != DriverHealth.State.FAILED || !health.reason().equals(reason)) {
-            health = DriverHealth.failed(reason, downSince);
+        String failed = reason + "; no robot messages arrive until this is fixed; trying again every "
+                + seconds(settings.refusedRetry());
+        if (health == null || health.state() != DriverHealth.State.FAILED || !health.reason().equals(failed)) {
+            health = DriverHealth.failed(failed, downSince);
             context.reportHealth(health);
         }
         retry = timer.schedule(wait, this::attempt);

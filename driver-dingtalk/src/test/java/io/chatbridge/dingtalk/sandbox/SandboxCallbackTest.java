@@ -7,10 +7,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.chatbridge.core.testing.Ports;
 import io.chatbridge.dingtalk.sandbox.SandboxHttp.Answer;
 import io.chatbridge.dingtalk.sandbox.SandboxMessage.Delivery.State;
 import io.javalin.Javalin;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Map;
@@ -154,12 +154,9 @@ class SandboxCallbackTest {
 
     @Test
     void recordsAnUnreachableBridge() throws Exception {
-        int closedPort;
-        try (ServerSocket socket = new ServerSocket(0)) {
-            closedPort = socket.getLocalPort();
-        }
-        try (DingTalkSandbox lonely = new DingTalkSandbox(SandboxSettings.defaults().withPort(0)
-                .withCallbackUrl(URI.create("http://127.0.0.1:" + closedPort + "/dingtalk/event"))).start()) {
+        try (Ports.ClosedPort closed = Ports.closedPort();
+             DingTalkSandbox lonely = new DingTalkSandbox(SandboxSettings.defaults().withPort(0)
+                .withCallbackUrl(URI.create("http://127.0.0.1:" + closed.port() + "/dingtalk/event"))).start()) {
             SandboxMessage sent = lonely.postAsMember("cidGroupA", "Alice", "anyone there?");
 
             SandboxMessage failed = lonely.awaitMessage("cidGroupA",

@@ -77,7 +77,8 @@ class StreamClientFaultTest {
                 .containsExactly("tick+et/with=specials");
         assertThat(context.lastHealth().state()).isEqualTo(DriverHealth.State.CONNECTED);
         assertThat(context.increments()).isEmpty();
-        assertThat(logs.lines()).anyMatch(l -> l.startsWith("INFO [dt] Stream mode: connected to ws://127.0.0.1:"));
+        assertThat(context.lastHealth().reason()).startsWith("Stream mode, ws://127.0.0.1:")
+                .endsWith(" (connection 1); receiving robot messages");
     }
 
     @Test
@@ -100,8 +101,9 @@ class StreamClientFaultTest {
         assertThat(context.lastHealth().state()).isEqualTo(DriverHealth.State.RECONNECTING);
         assertThat(context.lastHealth().reason()).contains("refused with HTTP 403");
         assertThat(context.increments()).hasSize(8).containsOnly("stream_reconnectsreason,connect_failed");
-        assertThat(logs.at(Level.WARN)).first().asString().matches("\\[dt] Stream mode: WebSocket upgrade at "
-                + "ws://127.0.0.1:\\d+/connect refused with HTTP 403; reconnecting in 1 s \\(attempt 2\\)");
+        assertThat(context.health()).element(1).extracting(DriverHealth::reason).asString()
+                .matches("WebSocket upgrade at ws://127.0.0.1:\\d+/connect refused with HTTP 403; next attempt in 1 s"
+                        + " \\(attempt 2\\)");
     }
 
     @ParameterizedTest
@@ -120,10 +122,11 @@ class StreamClientFaultTest {
         assertThat(context.increments()).containsExactly("stream_reconnectsreason,credentials_refused",
                 "stream_reconnectsreason,credentials_refused");
 
-        List<String> errors = logs.at(Level.ERROR);
-        assertThat(errors).hasSize(1);
-        assertThat(errors.get(0)).contains("answered HTTP " + status, "InvalidAuthentication",
-                "check app_key and app_secret", "trying again every 5 s".replace("5 s", "300 s"));
+        List<DriverHealth> failed = context.health().stream()
+                .filter(h -> h.state() == DriverHealth.State.FAILED).toList();
+        assertThat(failed).as("reported (and so logged by the bridge) once").hasSize(1);
+        assertThat(failed.get(0).reason()).contains("answered HTTP " + status, "InvalidAuthentication",
+                "check app_key and app_secret", "trying again every 300 s");
         DriverHealth health = context.lastHealth();
         assertThat(health.state()).isEqualTo(DriverHealth.State.FAILED);
         assertThat(String.join("\n", logs.lines()) + health.reason()).doesNotContain(SECRET.substring(0, 14))
@@ -148,7 +151,7 @@ class StreamClientFaultTest {
         timer.runNext(WAIT);
         assertThat(timer.awaitTask(WAIT).delay()).isEqualTo(Duration.ofSeconds(1));
         assertThat(context.lastHealth().reason()).endsWith("answered HTTP 200 without an endpoint and a ticket: "
-                + "<html>gateway</html>");
+                + "<html>gateway</html>; next attempt in 1 s (attempt 2)");
     }
 
     @Test
@@ -157,7 +160,8 @@ class StreamClientFaultTest {
         start(Duration.ofMillis(300));
         timer.runNext(WAIT);
         assertThat(timer.awaitTask(WAIT).delay()).isEqualTo(Duration.ofSeconds(1));
-        assertThat(context.lastHealth().reason()).endsWith("did not answer within 0.3 s");
+        assertThat(context.lastHealth().reason()).endsWith("did not answer within 0.3 s; next attempt in 1 s"
+                + " (attempt 2)");
     }
 
     @Test
@@ -283,7 +287,7 @@ class StreamClientFaultTest {
             assertThat(retry).isNotNull();
             assertThat(client.connected()).isFalse();
             assertThat(context.lastHealth().reason()).isEqualTo("connection 1 answered no WebSocket ping within"
-                    + " 10 s (connection dead)");
+                    + " 10 s (connection dead); next attempt in 1 s (attempt 2)");
             assertThat(context.increments()).containsExactly("stream_reconnectsreason,connection_lost");
         }
     }

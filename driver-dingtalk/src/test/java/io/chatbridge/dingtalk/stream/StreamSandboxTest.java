@@ -144,9 +144,10 @@ class StreamSandboxTest {
 
         await("the message typed while away", () -> context.published().size() == 1);
         assertThat(context.published().get(0).text()).isEqualTo("typed while away");
-        assertThat(logs.lines()).anyMatch(l -> l.matches("WARN \\[dt] Stream mode: connection \\d+ .*; reconnecting"
-                + " in 2 s \\(attempt 3\\)"));
-        assertThat(logs.lines()).anyMatch(l -> l.startsWith("INFO [dt] Stream mode: reconnected to ws://"));
+        assertThat(context.health()).extracting(DriverHealth::reason)
+                .anyMatch(r -> r.matches("connection \\d+ .*; next attempt in 2 s \\(attempt 3\\)"))
+                .anyMatch(r -> r.matches("Stream mode, ws://.* after \\d+ failed attempt\\(s\\), .* without a"
+                        + " connection"));
     }
 
     @Test
