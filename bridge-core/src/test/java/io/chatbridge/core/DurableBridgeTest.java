@@ -278,15 +278,9 @@ class DurableBridgeTest {
                 """.formatted(port));
     }
 
-    private static int freePort() throws java.io.IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
-
     /** Binds {@code port} on loopback: throws when something still listens there. */
     private static void assertNothingListensOn(int port) throws java.io.IOException {
-        try (ServerSocket s = new ServerSocket()) {
+        try (java.net.ServerSocket s = new java.net.ServerSocket()) {
             s.setReuseAddress(true);
             s.bind(new java.net.InetSocketAddress("127.0.0.1", port));
         }
@@ -296,7 +290,7 @@ class DurableBridgeTest {
     void aStoreFailingWhileTheDriversStartStopsStartUpWithItsMessageAndLeavesNothingRunning() throws Exception {
         // the store opens on its own thread while the drivers start and their port opens: its failure must still
         // end the run with the store's message and exit code, the drivers stopped and the port closed again
-        int port = freePort();
+        int port = io.chatbridge.core.testing.Ports.freePort();
         Files.write(dir, "data", "a file where the directory should be");
         Path config = configOnPort(port);
         Path rules = Files.write(dir, "rules.json", "{\"rules\": [{\"from\": {\"a\": {}}, \"to\": {\"b\": {}}}]}");
@@ -312,12 +306,15 @@ class DurableBridgeTest {
 
     @Test
     void aSecondBridgeOnTheSameFileAndPortIsRefusedForTheFileAndTheFirstKeepsServing() throws Exception {
-        int port = freePort();
-        Path config = configOnPort(port);
         Path rules = Files.write(dir, "rules.json", "{\"rules\": [{\"from\": {\"a\": {}}, \"to\": {\"b\": {}}}]}");
-        Setup setup = Setup.load(config, rules, DriverRegistry.discover(null), k -> null, new Setup.Options());
-        assertThat(setup.valid()).as(Setup.render(setup.problems())).isTrue();
-        bridge = Bridge.start(setup, new Bridge.Options());
+        bridge = io.chatbridge.core.testing.Ports.retryingBindFailures(() -> {
+            Setup setup = Setup.load(configOnPort(io.chatbridge.core.testing.Ports.freePort()), rules,
+                    DriverRegistry.discover(null), k -> null, new Setup.Options());
+            assertThat(setup.valid()).as(Setup.render(setup.problems())).isTrue();
+            return Bridge.start(setup, new Bridge.Options());
+        });
+        int port = bridge.ports().keySet().iterator().next();
+        Path config = dir.resolve("config.json");
         // the second run fails twice at once, on the database's lock and on the port: the store's error is the one
         // reported, as when the store opened before anything else
         assertThat(cli("run", "--config", config.toString(), "--rules", rules.toString())).isEqualTo(1);
