@@ -24,11 +24,14 @@ final class ConfigFile {
     final Map<String, InstanceDefinition> instances = new LinkedHashMap<>();
     /** Instance ids written in config.json, valid or not; {@code null} when config.json could not be read. */
     final Set<String> namedInstances;
+    /** The file's name as the user wrote it ({@code config.json}, {@code vanus.yml}), for messages. */
+    final String fileName;
 
-    private ConfigFile(GlobalSettings global, ConfigNode globalNode, Set<String> namedInstances) {
+    private ConfigFile(GlobalSettings global, ConfigNode globalNode, Set<String> namedInstances, Path file) {
         this.global = global;
         this.globalNode = globalNode;
         this.namedInstances = namedInstances;
+        this.fileName = String.valueOf(file.getFileName());
     }
 
     /** Reads only the {@code global} block; placeholders are resolved only inside it. */
@@ -40,7 +43,7 @@ final class ConfigFile {
         ConfigNode node = ConfigNode.of(name, "global", global == null ? null
                 : new EnvSubstitution(env, name, problems).resolve(global, "global"), problems);
         sensitive.collect(node);
-        return new ConfigFile(GlobalSettings.from(node, file.toAbsolutePath().getParent()), node, null);
+        return new ConfigFile(GlobalSettings.from(node, file.toAbsolutePath().getParent()), node, null, file);
     }
 
     static ConfigFile read(Path file, DriverRegistry registry, Function<String, String> env, ProblemLog problems,
@@ -56,7 +59,7 @@ final class ConfigFile {
         }
         ConfigNode globalNode = root.get("global");
         ConfigFile config = new ConfigFile(GlobalSettings.from(globalNode, base), globalNode,
-                parsed == null ? null : new LinkedHashSet<>());
+                parsed == null ? null : new LinkedHashSet<>(), file);
         sensitive.collect(globalNode);
         config.readInstances(root, registry, sensitive);
         // after the instances: an identity names them (all named ones, so a broken instance is reported once)

@@ -186,7 +186,7 @@ final class RulesParser {
                 }
                 String meant = ConfigNode.nearest(instanceId, config.instances.keySet());
                 address.problem("unknown instance \"" + instanceId + "\"; " + (meant == null ? ""
-                        : "did you mean " + meant + "? ") + "instances in config.json: "
+                        : "did you mean " + meant + "? ") + "instances in " + config.fileName + ": "
                         + (config.instances.isEmpty() ? "(none)" : String.join(", ", config.instances.keySet())));
                 continue;
             }

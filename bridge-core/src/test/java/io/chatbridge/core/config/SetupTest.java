@@ -245,6 +245,16 @@ class SetupTest {
     }
 
     @Test
+    void anUnknownInstanceNamesTheConfigFileAsItIsCalled() {
+        Path c = Files.write(dir, "vanus.yml", "memory:\n  alerts: {}\n");
+        Path r = Files.write(dir, "rules.json", "{\"rules\": [{\"type\": \"connect\", "
+                + "\"channels\": {\"alerts\": {}, \"alert\": {}}}]}");
+        Setup setup = Setup.load(c, r, DriverRegistry.discover(null), name -> null);
+        assertThat(errors(setup)).containsExactly("rules.json: rules[0].channels.alert: unknown instance \"alert\"; "
+                + "did you mean alerts? instances in vanus.yml: alerts");
+    }
+
+    @Test
     void instanceIdsMustBeUniqueAcrossPlatforms() {
         Path c = Files.write(dir, "config.json", "{\"memory\": {\"a\": {}}, \"webhook\": {\"a\": {}}}");
         Path r = Files.write(dir, "rules.json", "{\"rules\": []}");
