@@ -252,9 +252,11 @@ final class GroupCommit implements AutoCloseable {
                 }
                 return all;
             });
-        } catch (StoreException e) {
+        } catch (RuntimeException e) {
+            // a store failure, or a bug in one write (an unchecked exception): each request alone, so that one
+            // failing request fails alone and never the messages accepted in the same batch
             if (requests.size() == 1) {
-                requests.get(0).future().completeExceptionally(e);
+                requests.get(0).future().completeExceptionally(asStoreException(requests.get(0), e));
                 return;
             }
             for (Request r : requests) {
@@ -267,8 +269,8 @@ final class GroupCommit implements AutoCloseable {
                         guard.check();
                     }
                     r.future().complete(result);
-                } catch (StoreException single) {
-                    r.future().completeExceptionally(single);
+                } catch (RuntimeException single) {
+                    r.future().completeExceptionally(asStoreException(r, single));
                 }
             }
             return;
@@ -289,6 +291,14 @@ final class GroupCommit implements AutoCloseable {
                 r.future().complete(results.get(i));
             }
         }
+    }
+
+    private StoreException asStoreException(Request r, RuntimeException e) {
+        if (e instanceof StoreException se) {
+            return se;
+        }
+        LOG.error("outbox {}: {} failed unexpectedly: {}", name, r.isAppend() ? "an append" : r.what(), e, e);
+        return new StoreException("outbox " + name + ": " + (r.isAppend() ? "append" : r.what()) + " failed: " + e, e);
     }
 
     private static void closeQuietly(PreparedStatement statement) {

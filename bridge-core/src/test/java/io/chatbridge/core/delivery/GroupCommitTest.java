@@ -163,6 +163,27 @@ class GroupCommitTest {
     }
 
     @Test
+    void aWriteWithABugFailsAloneAndTheMessagesOfItsBatchAreStillAccepted() throws Exception {
+        try (Fixture f = new Fixture()) {
+            f.hold();
+            CompletableFuture<List<Boolean>> first = f.append("k1");
+            Thread.sleep(100);
+            CompletableFuture<List<Boolean>> second = f.append("k2");
+            f.awaitQueued(1);
+            CompletableFuture<Object> buggy = CompletableFuture.supplyAsync(() -> f.commit.write("buggy", c -> {
+                throw new IllegalStateException("a bug in a write");
+            }));
+            f.awaitQueued(2);
+            f.release();
+            assertThat(first.get(10, TimeUnit.SECONDS)).containsExactly(true);
+            assertThat(second.get(10, TimeUnit.SECONDS)).containsExactly(true);
+            assertThatThrownBy(() -> buggy.get(10, TimeUnit.SECONDS)).cause().isInstanceOf(StoreException.class)
+                    .hasMessageContaining("buggy failed: java.lang.IllegalStateException: a bug in a write");
+            assertThat(f.db.tx("count", GroupCommitTest::count)).isEqualTo(2);
+        }
+    }
+
+    @Test
     void aWriteFromACommitsContinuationOnTheCommitterThreadRunsAtOnce() throws Exception {
         try (Fixture f = new Fixture()) {
             f.hold();
