@@ -247,6 +247,10 @@ public final class DeliveryEngine implements AutoCloseable {
                     LOG.error("delivery {} to {}: unexpected {}; the worker carries on", d.id(),
                             d.message().instanceId(), e.toString(), e);
                 }
+                if (next != null && !running) {
+                    giveBack(next); // the engine stopped meanwhile: not sent now, due again at the next start
+                    next = null;
+                }
                 if (next != null) {
                     sending.put(next.id(), next); // before the one sent leaves: awaitIdle never sees a gap
                 }
@@ -256,6 +260,16 @@ public final class DeliveryEngine implements AutoCloseable {
         } finally {
             inFlight.decrementAndGet();
             wake();
+        }
+    }
+
+    /** Unclaims a delivery handed over to a worker after the engine stopped (its lease would expire otherwise). */
+    private void giveBack(DeliveryStore.PendingDelivery d) {
+        try {
+            store.postpone(d, clock.instant());
+        } catch (RuntimeException e) {
+            LOG.debug("delivery {}: could not give its claim back while stopping ({}); it is due after its lease",
+                    d.id(), e.getMessage());
         }
     }
 
@@ -382,7 +396,12 @@ public final class DeliveryEngine implements AutoCloseable {
         } else {
             record(d, "record as delivered", () -> store.deliveredParts(d, targetIds, sent));
         }
-        events.sent(message, Duration.between(d.createdAt(), sent));
+        try {
+            events.sent(message, Duration.between(d.createdAt(), sent));
+        } catch (RuntimeException e) {
+            // metrics must not strand the delivery handed over with the delivered mark
+            LOG.warn("delivery {}: reporting the send failed: {}", d.id(), e.toString());
+        }
         return next;
     }
 

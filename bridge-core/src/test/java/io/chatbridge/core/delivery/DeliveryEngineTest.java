@@ -150,6 +150,46 @@ class DeliveryEngineTest {
     }
 
     @Test
+    void aSendFinishingWhileTheEngineStopsTakesNothingMoreAndLeavesTheNextOneUnclaimed() throws Exception {
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        List<String> sent = new CopyOnWriteArrayList<>();
+        Driver slow = new Driver() {
+            @Override
+            public void start(DriverContext context) {
+            }
+
+            @Override
+            public SendResult send(OutboundMessage message) {
+                sent.add(message.text());
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                return SendResult.OK;
+            }
+
+            @Override
+            public void stop() {
+            }
+        };
+        start(slow, new RetryPolicy(5, Duration.ofHours(1), Duration.ofSeconds(1), Duration.ofMinutes(1)));
+        store.append(null, List.of(message("t", "a", "first")), clock.instant(), Duration.ofMinutes(10));
+        store.append(null, List.of(message("t", "a", "second")), clock.instant(), Duration.ofMinutes(10));
+        await(() -> sent.size() == 1);
+        Thread stopping = new Thread(() -> engine.stop(Duration.ofSeconds(10)));
+        stopping.start();
+        Thread.sleep(100); // stop() has begun and waits for the send in flight
+        release.countDown();
+        stopping.join(10_000);
+
+        assertThat(sent).containsExactly("first");
+        assertThat(store.stats(clock.instant()).delivered()).isEqualTo(1);
+        assertThat(store.claim(10, clock.instant(), Duration.ofSeconds(60))).as("claimable at once, no lease to wait")
+                .extracting(d -> d.message().text()).containsExactly("second");
+    }
+
+    @Test
     void retryableFailureWaitsForBackoffOnTheClock() throws Exception {
         List<Integer> attempts = new CopyOnWriteArrayList<>();
         Driver flaky = new Driver() {
