@@ -14,7 +14,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The latest {@link DriverHealth} each instance reported through {@code DriverContext.reportHealth}, for readiness
  * and the admin status. Every change is logged, once (drivers do not log it themselves): INFO when an instance is
- * connected (with the driver's detail, when it gave one), WARN with the reason when it is reconnecting or failed; a report equal to the previous one in state and reason is kept but not logged again.
+ * connected (with the driver's detail, when it gave one), WARN with the reason when it is reconnecting, ERROR with
+ * the reason when it failed (someone has to act, e.g. on refused credentials); a report equal to the previous one
+ * in state and reason is kept but not logged again.
  * Thread-safe: drivers report from their own threads.
  */
 public final class InstanceHealth {
@@ -41,7 +43,7 @@ public final class InstanceHealth {
             }
             case RECONNECTING -> LOG.warn("instance {} ({}) reconnecting: {}", instanceId, platform,
                     reason.isEmpty() ? "no reason given" : reason);
-            case FAILED -> LOG.warn("instance {} ({}) failed: {}", instanceId, platform,
+            case FAILED -> LOG.error("instance {} ({}) failed: {}", instanceId, platform,
                     reason.isEmpty() ? "no reason given" : reason);
         }
     }
