@@ -7,6 +7,7 @@ import io.chatbridge.core.config.Setup;
 import io.chatbridge.core.delivery.DeliveryEngine;
 import io.chatbridge.core.delivery.DeliveryStore;
 import io.chatbridge.core.delivery.DeliveryStores;
+import io.chatbridge.core.delivery.JdbcDeliveryStore;
 import io.chatbridge.core.delivery.RetryPolicy;
 import io.chatbridge.core.delivery.StoreException;
 import io.chatbridge.core.http.HttpServers;
@@ -149,10 +150,17 @@ public final class Bridge implements AutoCloseable {
      * closed again if binding the metrics fails after it.
      */
     private CompletableFuture<DeliveryStore> openStore(DeliveryStore given) {
+        JdbcDeliveryStore.Reservation reserved;
+        try {
+            // at once: a file another bridge uses is refused before any driver starts (a second Stream connection)
+            reserved = given != null ? null : DeliveryStores.reserve(setup.global());
+        } catch (StoreException e) {
+            throw new BridgeStartException(e.getMessage(), e);
+        }
         CompletableFuture<DeliveryStore> opened = new CompletableFuture<>();
         Thread opening = new Thread(() -> {
             try {
-                DeliveryStore s = given != null ? given : DeliveryStores.open(setup.global());
+                DeliveryStore s = given != null ? given : DeliveryStores.open(setup.global(), reserved);
                 try {
                     metrics.bindJvmMetrics();
                 } catch (RuntimeException | Error e) {
@@ -163,6 +171,9 @@ public final class Bridge implements AutoCloseable {
                 }
                 opened.complete(s);
             } catch (Throwable e) {
+                if (reserved != null) {
+                    reserved.close(); // a no-op once the store took the lock (it released it when it failed)
+                }
                 opened.completeExceptionally(e);
             }
         }, "bridge-store-open");

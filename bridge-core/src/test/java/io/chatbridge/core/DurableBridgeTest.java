@@ -290,14 +290,16 @@ class DurableBridgeTest {
     void aStoreFailingWhileTheDriversStartStopsStartUpWithItsMessageAndLeavesNothingRunning() throws Exception {
         // the store opens on its own thread while the drivers start and their port opens: its failure must still
         // end the run with the store's message and exit code, the drivers stopped and the port closed again
+        // (a file that is not a database passes the checks made before the drivers start, and fails when opened)
         int port = io.chatbridge.core.testing.Ports.freePort();
-        Files.write(dir, "data", "a file where the directory should be");
+        java.nio.file.Files.createDirectories(dir.resolve("data"));
+        java.nio.file.Files.writeString(dir.resolve("data/bridge.db"), "this is not a SQLite database, "
+                + "but a text file long enough to hold a database header and more".repeat(4));
         Path config = configOnPort(port);
         Path rules = Files.write(dir, "rules.json", "{\"rules\": [{\"from\": {\"a\": {}}, \"to\": {\"b\": {}}}]}");
         assertThat(cli("run", "--config", config.toString(), "--rules", rules.toString())).isEqualTo(1);
-        assertThat(err.toString()).isEqualTo("error: global.database.path: cannot open database "
-                + dir.resolve("data/bridge.db") + ": cannot create directory " + dir.resolve("data")
-                + " (a file of that name exists)\n");
+        assertThat(err.toString()).startsWith("error: global.database.path: cannot open database "
+                + dir.resolve("data/bridge.db") + ": ").doesNotContain("\tat ");
         assertThat(MemoryDriverFactory.context("a")).as("instance a was started").isNotNull();
         assertThat(MemoryDriverFactory.stopped("a")).as("instance a was stopped again").isTrue();
         assertThat(MemoryDriverFactory.stopped("b")).as("instance b was stopped again").isTrue();
@@ -329,6 +331,40 @@ class DurableBridgeTest {
                 HttpResponse.BodyHandlers.ofString());
         assertThat(posted.statusCode()).isEqualTo(202);
         await("the first bridge delivers", () -> MemoryDriverFactory.sent("b").size() == 1);
+    }
+
+    @Test
+    void aDatabaseDirectoryThatCannotBeCreatedIsRefusedBeforeAnyDriverStarts() throws Exception {
+        Files.write(dir, "data", "a file where the directory should be");
+        Path config = configOnPort(io.chatbridge.core.testing.Ports.freePort());
+        Path rules = Files.write(dir, "rules.json", "{\"rules\": [{\"from\": {\"a\": {}}, \"to\": {\"b\": {}}}]}");
+        assertThat(cli("run", "--config", config.toString(), "--rules", rules.toString())).isEqualTo(1);
+        assertThat(err.toString()).isEqualTo("error: global.database.path: cannot open database "
+                + dir.resolve("data/bridge.db") + ": cannot create directory " + dir.resolve("data")
+                + " (a file of that name exists)\n");
+        assertThat(MemoryDriverFactory.context("a")).isNull();
+    }
+
+    @Test
+    void aSecondBridgeOnTheSameFileStartsNoDriverBeforeItIsRefused() throws Exception {
+        Path rules = Files.write(dir, "rules.json", "{\"rules\": [{\"from\": {\"a\": {}}, \"to\": {\"b\": {}}}]}");
+        bridge = io.chatbridge.core.testing.Ports.retryingBindFailures(() -> {
+            Setup setup = Setup.load(configOnPort(io.chatbridge.core.testing.Ports.freePort()), rules,
+                    DriverRegistry.discover(null), k -> null, new Setup.Options());
+            return Bridge.start(setup, new Bridge.Options());
+        });
+        // the second bridge's instances have ids of their own, so what it started is told apart
+        Path second = Files.write(dir, "second.json", """
+                {"global": {"database": {"path": "data/bridge.db"}, "http": {"host": "127.0.0.1"}},
+                 "memory": {"second_in": {}, "second_out": {}}}
+                """);
+        Path secondRules = Files.write(dir, "second-rules.json",
+                "{\"rules\": [{\"from\": {\"second_in\": {}}, \"to\": {\"second_out\": {}}}]}");
+        assertThat(cli("run", "--config", second.toString(), "--rules", secondRules.toString())).isEqualTo(1);
+        assertThat(err.toString()).startsWith("error: global.database.path: cannot open database "
+                + dir.resolve("data/bridge.db") + ": another bridge process is using it");
+        assertThat(MemoryDriverFactory.context("second_in")).as("no driver of the refused bridge started").isNull();
+        assertThat(MemoryDriverFactory.context("second_out")).isNull();
     }
 
     @Test

@@ -23,6 +23,37 @@ public final class DeliveryStores {
     }
 
     /**
+     * For a running bridge: checks and locks the SQLite file {@code global.database} names before the store is
+     * opened, so a second bridge on the same file is refused before it starts anything; {@code null} for other
+     * stores. Open it with {@link #open(GlobalSettings, JdbcDeliveryStore.Reservation)}.
+     *
+     * @throws StoreException as {@link #open(GlobalSettings)}
+     */
+    public static JdbcDeliveryStore.Reservation reserve(GlobalSettings global) {
+        String url = global.databaseUrl();
+        if (url != null || global.databasePath() == null) {
+            return null; // PostgreSQL, a jdbc:sqlite: URL (opened and locked by open) or in memory
+        }
+        try {
+            return JdbcDeliveryStore.reserveSqlite(global.databasePath());
+        } catch (StoreException e) {
+            throw new StoreException("global.database.path: " + e.getMessage(), e.getCause());
+        }
+    }
+
+    /** {@link #open(GlobalSettings)} of a store {@link #reserve reserved} before ({@code null}: not reserved). */
+    public static DeliveryStore open(GlobalSettings global, JdbcDeliveryStore.Reservation reserved) {
+        if (reserved == null) {
+            return open(global);
+        }
+        try {
+            return JdbcDeliveryStore.openSqlite(reserved);
+        } catch (StoreException e) {
+            throw new StoreException("global.database.path: " + e.getMessage(), e.getCause());
+        }
+    }
+
+    /**
      * Opens the store for a tool ({@code dlq}, {@code outbox stats}) that may run beside the bridge on the same
      * database: no lock, claims untouched. {@code ":memory:"} gives an empty in-memory store.
      *

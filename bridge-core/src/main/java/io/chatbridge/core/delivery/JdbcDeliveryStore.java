@@ -120,10 +120,93 @@ public final class JdbcDeliveryStore implements DeliveryStore {
      * @throws StoreException naming the file when it cannot be created, opened or migrated
      */
     public static JdbcDeliveryStore openSqlite(Path file, boolean owner) {
-        String name = file.toString();
+        if (!owner) {
+            SqliteFile.check(file);
+            return openSqlite(file, null);
+        }
+        Reservation reserved = reserveSqlite(file);
+        try {
+            return openSqlite(reserved);
+        } catch (RuntimeException | Error e) {
+            reserved.close();
+            throw e;
+        }
+    }
+
+    /**
+     * A SQLite outbox file checked and locked for this process before it is opened ({@link #reserveSqlite}), so a
+     * bridge can refuse a file another bridge uses before it starts anything else; {@link #openSqlite(Reservation)}
+     * hands the lock to the store, {@link #close} releases it when the store was never opened.
+     */
+    public static final class Reservation implements AutoCloseable {
+        private final Path file;
+        private SqliteFile.OwnerLock lock;
+
+        private Reservation(Path file, SqliteFile.OwnerLock lock) {
+            this.file = file;
+            this.lock = lock;
+        }
+
+        private synchronized SqliteFile.OwnerLock handOver() {
+            if (lock == null) {
+                throw new IllegalStateException("the reservation of " + file + " was used or released");
+            }
+            SqliteFile.OwnerLock taken = lock;
+            lock = null;
+            return taken;
+        }
+
+        /** Releases the lock unless a store took it. */
+        @Override
+        public synchronized void close() {
+            if (lock != null) {
+                lock.close();
+                lock = null;
+            }
+        }
+    }
+
+    /**
+     * Checks a SQLite outbox file (creating its directory) and takes the lock that makes this process its only
+     * bridge, without opening it yet.
+     *
+     * @throws StoreException naming the file when it is not usable or another bridge process holds it
+     */
+    public static Reservation reserveSqlite(Path file) {
         SqliteFile.check(file);
+        return new Reservation(file, SqliteFile.OwnerLock.take(file));
+    }
+
+    /** Opens (creating and migrating) the reserved SQLite outbox as its owner; see {@link #openSqlite(Path, boolean)}. */
+    public static JdbcDeliveryStore openSqlite(Reservation reserved) {
+        return openSqlite(reserved.file, reserved.handOver());
+    }
+
+    private static JdbcDeliveryStore openSqlite(Path file, SqliteFile.OwnerLock lock) {
+        JdbcDeliveryStore store;
+        try {
+            store = createSqlite(file, lock);
+        } catch (RuntimeException | Error e) {
+            if (lock != null) {
+                lock.close();
+            }
+            throw e;
+        }
+        store.initialize("cannot open database " + file); // closes the store (and its lock) when it fails
+        store.startWatchdog();
+        if (lock != null) {
+            int released = store.releaseClaims();
+            if (released > 0) {
+                LOG.info("outbox: {} delivery(ies) were in flight when the bridge last stopped; sending them again",
+                        released);
+            }
+        }
+        return store;
+    }
+
+    private static JdbcDeliveryStore createSqlite(Path file, SqliteFile.OwnerLock lock) {
+        String name = file.toString();
         SqliteNativeLibrary.prepare();
-        SqliteFile.OwnerLock lock = owner ? SqliteFile.OwnerLock.take(file) : null;
         String url = "jdbc:sqlite:" + file.toAbsolutePath();
         SqliteFile.FileGuard guard = new SqliteFile.FileGuard(file);
         Properties settings = new Properties();
@@ -151,17 +234,7 @@ public final class JdbcDeliveryStore implements DeliveryStore {
             }
             return c;
         });
-        JdbcDeliveryStore store = new JdbcDeliveryStore(Dialect.SQLITE, name, pool, lock, guard, 0);
-        store.initialize("cannot open database " + name);
-        store.startWatchdog();
-        if (owner) {
-            int released = store.releaseClaims();
-            if (released > 0) {
-                LOG.info("outbox: {} delivery(ies) were in flight when the bridge last stopped; sending them again",
-                        released);
-            }
-        }
-        return store;
+        return new JdbcDeliveryStore(Dialect.SQLITE, name, pool, lock, guard, 0);
     }
 
     /**
