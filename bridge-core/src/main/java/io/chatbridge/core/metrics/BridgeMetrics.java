@@ -125,7 +125,8 @@ public final class BridgeMetrics {
 
     /** A message of {@code instance} that matched no rule. */
     public void unrouted(String instance) {
-        counter("chatbridge_messages_unrouted", "Accepted messages that matched no rule", "instance_id", instance)
+        counter("chatbridge_messages_unrouted", "Messages that matched no rule, counted when routed (before "
+                + "de-duplication: a platform's redelivery of one counts again)", "instance_id", instance)
                 .increment();
     }
 
