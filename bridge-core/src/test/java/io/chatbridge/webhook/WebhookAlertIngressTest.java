@@ -231,6 +231,7 @@ class WebhookAlertIngressTest {
     private static ListAppender<ILoggingEvent> capture(String logger) {
         Logger log = (Logger) LoggerFactory.getLogger(logger);
         ListAppender<ILoggingEvent> appender = new ListAppender<>();
+        appender.list = new java.util.concurrent.CopyOnWriteArrayList<>(); // server threads log while the test reads
         appender.start();
         log.addAppender(appender);
         return appender;

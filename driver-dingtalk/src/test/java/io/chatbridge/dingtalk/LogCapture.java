@@ -15,6 +15,8 @@ final class LogCapture implements AutoCloseable {
     private final ListAppender<ILoggingEvent> appender = new ListAppender<>();
 
     LogCapture() {
+        // events arrive on the bridge's threads while a test reads them: a list that can be read meanwhile
+        appender.list = new java.util.concurrent.CopyOnWriteArrayList<>();
         appender.start();
         root.addAppender(appender);
     }

@@ -14,6 +14,7 @@ final class Logs implements AutoCloseable {
     private final ListAppender<ILoggingEvent> appender = new ListAppender<>();
 
     Logs() {
+        appender.list = new java.util.concurrent.CopyOnWriteArrayList<>(); // the client logs on its own threads
         appender.start();
         logger.addAppender(appender);
     }
