@@ -113,30 +113,36 @@ class DeliveryEngineTest {
         assertThat(store.stats(clock.instant()).delivered()).isEqualTo(5);
     }
 
+    /** Records each message, then holds its send until {@link #release} is counted down. */
+    private static final class BlockingDriver implements Driver {
+        final java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        final List<OutboundMessage> sent = new CopyOnWriteArrayList<>();
+
+        @Override
+        public void start(DriverContext context) {
+        }
+
+        @Override
+        public SendResult send(OutboundMessage message) {
+            sent.add(message);
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return SendResult.OK;
+        }
+
+        @Override
+        public void stop() {
+        }
+    }
+
     @Test
     void aSendSlowerThanTheLeaseIsNotTakenOverAndSentTwice() throws Exception {
-        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
-        List<OutboundMessage> sent = new CopyOnWriteArrayList<>();
-        Driver slow = new Driver() {
-            @Override
-            public void start(DriverContext context) {
-            }
-
-            @Override
-            public SendResult send(OutboundMessage message) {
-                sent.add(message);
-                try {
-                    release.await();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-                return SendResult.OK;
-            }
-
-            @Override
-            public void stop() {
-            }
-        };
+        BlockingDriver slow = new BlockingDriver();
+        java.util.concurrent.CountDownLatch release = slow.release;
+        List<OutboundMessage> sent = slow.sent;
         start(slow, new RetryPolicy(5, Duration.ofHours(1), Duration.ofSeconds(1), Duration.ofMinutes(1)));
         store.append(null, List.of(message("t", "a", "slow")), clock.instant(), Duration.ofMinutes(10));
         await(() -> sent.size() == 1);
@@ -151,39 +157,18 @@ class DeliveryEngineTest {
 
     @Test
     void aSendFinishingWhileTheEngineStopsTakesNothingMoreAndLeavesTheNextOneUnclaimed() throws Exception {
-        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
-        List<String> sent = new CopyOnWriteArrayList<>();
-        Driver slow = new Driver() {
-            @Override
-            public void start(DriverContext context) {
-            }
-
-            @Override
-            public SendResult send(OutboundMessage message) {
-                sent.add(message.text());
-                try {
-                    release.await();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-                return SendResult.OK;
-            }
-
-            @Override
-            public void stop() {
-            }
-        };
+        BlockingDriver slow = new BlockingDriver();
         start(slow, new RetryPolicy(5, Duration.ofHours(1), Duration.ofSeconds(1), Duration.ofMinutes(1)));
         store.append(null, List.of(message("t", "a", "first")), clock.instant(), Duration.ofMinutes(10));
         store.append(null, List.of(message("t", "a", "second")), clock.instant(), Duration.ofMinutes(10));
-        await(() -> sent.size() == 1);
+        await(() -> slow.sent.size() == 1);
         Thread stopping = new Thread(() -> engine.stop(Duration.ofSeconds(10)));
         stopping.start();
         Thread.sleep(100); // stop() has begun and waits for the send in flight
-        release.countDown();
+        slow.release.countDown();
         stopping.join(10_000);
 
-        assertThat(sent).containsExactly("first");
+        assertThat(slow.sent).extracting(OutboundMessage::text).containsExactly("first");
         assertThat(store.stats(clock.instant()).delivered()).isEqualTo(1);
         assertThat(store.claim(10, clock.instant(), Duration.ofSeconds(60))).as("claimable at once, no lease to wait")
                 .extracting(d -> d.message().text()).containsExactly("second");

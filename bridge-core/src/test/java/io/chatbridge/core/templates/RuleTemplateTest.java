@@ -102,13 +102,22 @@ class RuleTemplateTest {
         assertThat(out.get(0).text()).isEqualTo(GITLAB_PUSH);
     }
 
-    @Test
-    void aTemplateThatRendersNothingIsLoggedOncePerRulesLoadNotOncePerJvm() {
+    /** Runs {@code test} with {@link RuleTemplate}'s log events captured in {@code logs}. */
+    private static void withTemplateLogs(java.util.function.Consumer<ListAppender<ILoggingEvent>> test) {
         ListAppender<ILoggingEvent> logs = new ListAppender<>();
         Logger logger = (Logger) LoggerFactory.getLogger(RuleTemplate.class);
         logs.start();
         logger.addAppender(logs);
         try {
+            test.accept(logs);
+        } finally {
+            logger.detachAppender(logs);
+        }
+    }
+
+    @Test
+    void aTemplateThatRendersNothingIsLoggedOncePerRulesLoadNotOncePerJvm() {
+        withTemplateLogs(logs -> {
             route(gitlabPush(), Map.of(), Map.of("template", "{{ no_such_field }}"));
             assertThat(logs.list).hasSize(1);
             // a second bridge in the same JVM, or the same bridge after a reload, builds its own router
@@ -117,18 +126,12 @@ class RuleTemplateTest {
                 assertThat(e.getLevel()).isEqualTo(Level.WARN);
                 assertThat(e.getFormattedMessage()).contains("rendered nothing; the default text is sent instead");
             });
-        } finally {
-            logger.detachAppender(logs);
-        }
+        });
     }
 
     @Test
     void oneRouterLogsARepeatedTemplateProblemOnce() {
-        ListAppender<ILoggingEvent> logs = new ListAppender<>();
-        Logger logger = (Logger) LoggerFactory.getLogger(RuleTemplate.class);
-        logs.start();
-        logger.addAppender(logs);
-        try {
+        withTemplateLogs(logs -> {
             Rule rule = new Rule("r", Rule.Type.FORWARD,
                     List.of(new Rule.Endpoint("git", Map.of(), Map.of())),
                     List.of(new Rule.Endpoint("dt", Map.of("chat_group", "ops"), Map.of())),
@@ -138,9 +141,7 @@ class RuleTemplateTest {
                 assertThat(router.route(gitlabPush())).hasSize(1);
             }
             assertThat(logs.list).hasSize(1);
-        } finally {
-            logger.detachAppender(logs);
-        }
+        });
     }
 
     @Test
