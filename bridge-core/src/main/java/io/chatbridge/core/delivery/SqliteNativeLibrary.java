@@ -107,6 +107,16 @@ final class SqliteNativeLibrary {
         return copy;
     }
 
+    /** Whether {@code dir} has the sticky bit (as {@code /tmp}): only an entry's owner may rename or delete it. */
+    private static boolean sticky(Path dir) {
+        try {
+            return Files.getAttribute(dir, "unix:mode", LinkOption.NOFOLLOW_LINKS) instanceof Integer mode
+                    && (mode & 01000) != 0;
+        } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
+            return false;
+        }
+    }
+
     private static long crc32(byte[] bytes) {
         CRC32 crc = new CRC32();
         crc.update(bytes);
@@ -115,7 +125,14 @@ final class SqliteNativeLibrary {
 
     /** Whether {@code dir} is (or was just created as) a directory of this user that no one else may enter. */
     private static boolean privateDirectory(Path dir) throws IOException {
-        if (Files.getFileAttributeView(dir.getParent(), PosixFileAttributeView.class) == null) {
+        Path parent = dir.getParent();
+        if (Files.getFileAttributeView(parent, PosixFileAttributeView.class) == null) {
+            return false;
+        }
+        Set<PosixFilePermission> parentPermissions = Files.getPosixFilePermissions(parent);
+        if ((parentPermissions.contains(PosixFilePermission.GROUP_WRITE)
+                || parentPermissions.contains(PosixFilePermission.OTHERS_WRITE)) && !sticky(parent)) {
+            // others may rename our directory away and put theirs in its place between the check and the load
             return false;
         }
         try {

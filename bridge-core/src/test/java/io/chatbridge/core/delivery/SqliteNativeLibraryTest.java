@@ -94,4 +94,20 @@ class SqliteNativeLibraryTest {
         assertThat(Path.of(path, name)).isRegularFile();
         assertThat(Files.size(Path.of(path, name))).isGreaterThan(100_000);
     }
+
+    @Test
+    void aParentDirectoryOthersMayWriteIsUsedOnlyWithTheStickyBit() throws Exception {
+        Path open = java.nio.file.Files.createDirectory(tmp.resolve("open"));
+        chmod("777", open);
+        assertThat(SqliteNativeLibrary.cachedCopy(open.resolve("chatbridge-u-sqlite"), "libsqlitejdbc.so", library))
+                .as("world-writable without the sticky bit: left to sqlite-jdbc").isNull();
+        chmod("1777", open);
+        assertThat(SqliteNativeLibrary.cachedCopy(open.resolve("chatbridge-u-sqlite"), "libsqlitejdbc.so", library))
+                .as("like /tmp").isNotNull();
+    }
+
+    private static void chmod(String mode, Path path) throws Exception {
+        Process p = new ProcessBuilder("chmod", mode, path.toString()).inheritIO().start();
+        assertThat(p.waitFor()).isZero();
+    }
 }
