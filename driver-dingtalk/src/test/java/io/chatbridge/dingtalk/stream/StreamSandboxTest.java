@@ -122,6 +122,7 @@ class StreamSandboxTest {
         await("connected", () -> client.connected());
 
         Duration[] expected = {Duration.ofSeconds(1), Duration.ofSeconds(2), Duration.ofSeconds(4)};
+        SandboxMessage away = null;
         for (int i = 0; i < expected.length; i++) {
             gateway.drop();
             ManualTimer.Task retry = retry(timer);
@@ -129,11 +130,23 @@ class StreamSandboxTest {
             assertThat(context.lastHealth().state()).isEqualTo(DriverHealth.State.RECONNECTING);
             if (i == 1) {
                 // typed while the bridge is away: the sandbox holds it until a connection is back
-                sandbox.postAsMember("cidGroupA", "Bob", "typed while away");
+                away = sandbox.postAsMember("cidGroupA", "Bob", "typed while away");
             }
             timer.run(retry);
             gateway.awaitConnectionsOpened(i + 2, WAIT);
             await("reconnected", () -> client.connected());
+            if (away != null) {
+                // pushed on the new connection: acknowledged before the next drop
+                String id = away.id();
+                sandbox.awaitMessage("cidGroupA", m -> m.id().equals(id)
+                        && m.delivery().state() == SandboxMessage.Delivery.State.DELIVERED, WAIT);
+                away = null;
+            }
+            // a socket dropped within a few milliseconds of its opening went unnoticed by the client in about one
+            // run of the class in four (no retry scheduled; not diagnosed, the JDK WebSocket not reporting the
+            // close is suspected): in production the keepalive ping (off in this test) finds such a socket; here
+            // the connection lives a moment before it is dropped
+            Thread.sleep(200);
         }
         assertThat(gateway.openCalls()).isEqualTo(4);
 
