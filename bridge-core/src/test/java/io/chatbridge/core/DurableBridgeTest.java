@@ -306,8 +306,8 @@ class DurableBridgeTest {
         assertNothingListensOn(port);
     }
 
-    @Test
-    void aSecondBridgeOnTheSameFileAndPortIsRefusedForTheFileAndTheFirstKeepsServing() throws Exception {
+    /** A bridge on config.json (data/bridge.db, instance a on a free port) forwarding a to b; returns its rules. */
+    private Path startFirstBridge() throws Exception {
         Path rules = Files.write(dir, "rules.json", "{\"rules\": [{\"from\": {\"a\": {}}, \"to\": {\"b\": {}}}]}");
         bridge = io.chatbridge.core.testing.Ports.retryingBindFailures(() -> {
             Setup setup = Setup.load(configOnPort(io.chatbridge.core.testing.Ports.freePort()), rules,
@@ -315,6 +315,12 @@ class DurableBridgeTest {
             assertThat(setup.valid()).as(Setup.render(setup.problems())).isTrue();
             return Bridge.start(setup, new Bridge.Options());
         });
+        return rules;
+    }
+
+    @Test
+    void aSecondBridgeOnTheSameFileAndPortIsRefusedForTheFileAndTheFirstKeepsServing() throws Exception {
+        Path rules = startFirstBridge();
         int port = bridge.ports().keySet().iterator().next();
         Path config = dir.resolve("config.json");
         // the second run fails twice at once, on the database's lock and on the port: the store's error is the one
@@ -347,12 +353,7 @@ class DurableBridgeTest {
 
     @Test
     void aSecondBridgeOnTheSameFileStartsNoDriverBeforeItIsRefused() throws Exception {
-        Path rules = Files.write(dir, "rules.json", "{\"rules\": [{\"from\": {\"a\": {}}, \"to\": {\"b\": {}}}]}");
-        bridge = io.chatbridge.core.testing.Ports.retryingBindFailures(() -> {
-            Setup setup = Setup.load(configOnPort(io.chatbridge.core.testing.Ports.freePort()), rules,
-                    DriverRegistry.discover(null), k -> null, new Setup.Options());
-            return Bridge.start(setup, new Bridge.Options());
-        });
+        startFirstBridge();
         // the second bridge's instances have ids of their own, so what it started is told apart
         Path second = Files.write(dir, "second.json", """
                 {"global": {"database": {"path": "data/bridge.db"}, "http": {"host": "127.0.0.1"}},
