@@ -24,6 +24,7 @@ final class ConnectionPool {
     private final BlockingQueue<Connection> idle;
     private final Opener opener;
     private final Duration maxWait;
+    private final StatementCache statements = new StatementCache();
     private volatile boolean closed;
 
     ConnectionPool(int size, Duration maxWait, Opener opener) {
@@ -67,6 +68,11 @@ final class ConnectionPool {
         }
     }
 
+    /** The prepared statements kept for this pool's connections; closed with their connection. */
+    StatementCache statements() {
+        return statements;
+    }
+
     void give(Connection c, boolean broken) {
         if (broken || closed || !idle.offer(c)) {
             closeQuietly(c);
@@ -81,7 +87,8 @@ final class ConnectionPool {
         }
     }
 
-    private static void closeQuietly(Connection c) {
+    private void closeQuietly(Connection c) {
+        statements.forget(c);
         try {
             c.close();
         } catch (SQLException ignored) {

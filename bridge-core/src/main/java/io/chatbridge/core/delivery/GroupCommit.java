@@ -228,27 +228,19 @@ final class GroupCommit implements AutoCloseable {
         try {
             results = db.tx(appends ? "append" : "write delivery outcomes", appends, c -> {
                 List<Object> all = new ArrayList<>(requests.size());
-                PreparedStatement dedup = null;
-                PreparedStatement delivery = null;
-                try {
-                    for (Request r : requests) {
-                        if (!r.isAppend()) {
-                            all.add(r.work().run(c));
-                            continue;
-                        }
-                        if (dedup == null) {
-                            dedup = c.prepareStatement(OutboxSql.INSERT_DEDUP);
-                            delivery = c.prepareStatement(OutboxSql.INSERT_DELIVERY);
-                        }
-                        List<Boolean> fresh = new ArrayList<>(r.messages().size());
-                        for (Encoded m : r.messages()) {
-                            fresh.add(OutboxSql.insert(dedup, delivery, m));
-                        }
-                        all.add(fresh);
+                for (Request r : requests) {
+                    if (!r.isAppend()) {
+                        all.add(r.work().run(c));
+                        continue;
                     }
-                } finally {
-                    closeQuietly(dedup);
-                    closeQuietly(delivery);
+                    // taken anew after each write: a write may have used (and cleared) the same statements
+                    PreparedStatement dedup = sql.statements().prepare(c, OutboxSql.INSERT_DEDUP);
+                    PreparedStatement delivery = sql.statements().prepare(c, OutboxSql.INSERT_DELIVERY);
+                    List<Boolean> fresh = new ArrayList<>(r.messages().size());
+                    for (Encoded m : r.messages()) {
+                        fresh.add(OutboxSql.insert(dedup, delivery, m));
+                    }
+                    all.add(fresh);
                 }
                 return all;
             });
@@ -299,17 +291,6 @@ final class GroupCommit implements AutoCloseable {
         }
         LOG.error("outbox {}: {} failed unexpectedly: {}", name, r.isAppend() ? "an append" : r.what(), e, e);
         return new StoreException("outbox " + name + ": " + (r.isAppend() ? "append" : r.what()) + " failed: " + e, e);
-    }
-
-    private static void closeQuietly(PreparedStatement statement) {
-        if (statement == null) {
-            return;
-        }
-        try {
-            statement.close();
-        } catch (java.sql.SQLException e) {
-            LOG.debug("closing a statement failed: {}", e.toString());
-        }
     }
 
     /** Commits what is queued, then stops the committer. */

@@ -70,7 +70,7 @@ public final class JdbcDeliveryStore implements DeliveryStore {
         this.dialect = dialect;
         this.name = name;
         this.db = new Transactions(dialect, name, pool);
-        this.outbox = new OutboxSql(dialect);
+        this.outbox = new OutboxSql(dialect, db.statements());
         this.deadLetters = new DeadLetterSql(dialect, outbox);
         this.guard = guard;
         this.ownerLock = ownerLock;
@@ -425,8 +425,8 @@ public final class JdbcDeliveryStore implements DeliveryStore {
     @Override
     public void deliveredParts(PendingDelivery d, List<String> targetMessageIds, Instant now) {
         write("record delivery", c -> {
-            if (OutboxSql.delivered(c, d)) {
-                LinkSql.record(c, d.message(), targetMessageIds, now);
+            if (outbox.delivered(c, d)) {
+                LinkSql.record(c, outbox.statements(), d.message(), targetMessageIds, now);
             }
             return null;
         });
@@ -436,10 +436,10 @@ public final class JdbcDeliveryStore implements DeliveryStore {
     public PendingDelivery deliveredAndClaimNext(PendingDelivery d, List<String> targetMessageIds, Instant now,
                                                  Duration lease) {
         OutboxSql.ClaimedRow next = write("record delivery", c -> {
-            if (!OutboxSql.delivered(c, d)) {
+            if (!outbox.delivered(c, d)) {
                 return null;
             }
-            LinkSql.record(c, d.message(), targetMessageIds, now);
+            LinkSql.record(c, outbox.statements(), d.message(), targetMessageIds, now);
             return outbox.claimHead(c, d.queueKey(), now.toEpochMilli(), lease);
         });
         if (next == null) {

@@ -17,6 +17,9 @@ import java.util.List;
  */
 final class LinkSql {
 
+    private static final String INSERT = "INSERT INTO message_links (source_instance, source_message_id, rule_id, "
+            + "target_instance, target_channel, target_message_id, delivered_at) VALUES (?, ?, ?, ?, ?, ?, ?)";
+
     private LinkSql() {
     }
 
@@ -24,8 +27,8 @@ final class LinkSql {
      * Records where a delivered message went, when its source message has an id: one row per target message (the
      * parts of a split message), or one row without a target id when the target gave none.
      */
-    static void record(Connection c, OutboundMessage m, List<String> targetMessageIds, Instant now)
-            throws SQLException {
+    static void record(Connection c, StatementCache statements, OutboundMessage m, List<String> targetMessageIds,
+                       Instant now) throws SQLException {
         if (m.source() == null || m.source().messageId() == null) {
             return;
         }
@@ -33,27 +36,24 @@ final class LinkSql {
         if (ids.isEmpty()) {
             ids.add(null);
         }
-        try (PreparedStatement ps = c.prepareStatement("INSERT INTO message_links (source_instance, "
-                + "source_message_id, rule_id, target_instance, target_channel, target_message_id, "
-                + "delivered_at) VALUES (?, ?, ?, ?, ?, ?, ?)")) {
-            String channel = Canonical.json(m.channel());
-            for (String id : ids) {
-                ps.setString(1, m.source().instanceId());
-                ps.setString(2, m.source().messageId());
-                ps.setString(3, m.ruleId());
-                ps.setString(4, m.instanceId());
-                ps.setString(5, channel);
-                ps.setString(6, id);
-                ps.setLong(7, now.toEpochMilli());
-                if (ids.size() == 1) {
-                    ps.executeUpdate();
-                } else {
-                    ps.addBatch();
-                }
+        PreparedStatement ps = statements.prepare(c, INSERT);
+        String channel = Canonical.json(m.channel());
+        for (String id : ids) {
+            ps.setString(1, m.source().instanceId());
+            ps.setString(2, m.source().messageId());
+            ps.setString(3, m.ruleId());
+            ps.setString(4, m.instanceId());
+            ps.setString(5, channel);
+            ps.setString(6, id);
+            ps.setLong(7, now.toEpochMilli());
+            if (ids.size() == 1) {
+                ps.executeUpdate();
+            } else {
+                ps.addBatch();
             }
-            if (ids.size() > 1) {
-                ps.executeBatch();
-            }
+        }
+        if (ids.size() > 1) {
+            ps.executeBatch();
         }
     }
 

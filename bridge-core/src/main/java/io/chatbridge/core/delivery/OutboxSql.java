@@ -33,10 +33,28 @@ final class OutboxSql {
     static final String INSERT_DELIVERY = "INSERT INTO deliveries "
             + "(queue_key, payload, attempts, created_at, not_before) VALUES (?, ?, 0, ?, ?)";
 
-    private final Dialect dialect;
+    static final String CLAIM = "UPDATE deliveries SET claim_token = ?, lease_until = ? WHERE id = ?";
 
-    OutboxSql(Dialect dialect) {
+    private final Dialect dialect;
+    private final StatementCache statements;
+    private final String claimDue;
+    private final String claimDueHead;
+
+    OutboxSql(Dialect dialect, StatementCache statements) {
         this.dialect = dialect;
+        this.statements = statements;
+        this.claimDue = "SELECT id, queue_key, payload, attempts, created_at "
+                + "FROM deliveries WHERE id IN (" + dialect.queueHeads + ") "
+                + "AND not_before <= ? AND (claim_token IS NULL OR lease_until <= ?) ORDER BY id LIMIT ?"
+                + dialect.lockRows;
+        this.claimDueHead = "SELECT id, queue_key, payload, attempts, created_at "
+                + "FROM deliveries WHERE id = (SELECT min(id) FROM deliveries WHERE queue_key = ?) "
+                + "AND not_before <= ? AND (claim_token IS NULL OR lease_until <= ?)" + dialect.lockRows;
+    }
+
+    /** The kept statements of this outbox's connections (the committer's batches use them too). */
+    StatementCache statements() {
+        return statements;
     }
 
     /** One accepted message: its de-duplication key and its deliveries, encoded. */
@@ -62,10 +80,7 @@ final class OutboxSql {
         if (lockQueues && !a.payloads().isEmpty()) {
             lockQueues(c, a.keys());
         }
-        try (PreparedStatement dedup = c.prepareStatement(INSERT_DEDUP);
-             PreparedStatement delivery = c.prepareStatement(INSERT_DELIVERY)) {
-            return insert(dedup, delivery, a);
-        }
+        return insert(statements.prepare(c, INSERT_DEDUP), statements.prepare(c, INSERT_DELIVERY), a);
     }
 
     /** Several messages in one transaction (a batch, or a request retried alone); one fresh flag per message. */
@@ -78,11 +93,10 @@ final class OutboxSql {
             }
         }
         List<Boolean> fresh = new ArrayList<>(messages.size());
-        try (PreparedStatement dedup = c.prepareStatement(INSERT_DEDUP);
-             PreparedStatement delivery = c.prepareStatement(INSERT_DELIVERY)) {
-            for (Encoded m : messages) {
-                fresh.add(insert(dedup, delivery, m));
-            }
+        PreparedStatement dedup = statements.prepare(c, INSERT_DEDUP);
+        PreparedStatement delivery = statements.prepare(c, INSERT_DELIVERY);
+        for (Encoded m : messages) {
+            fresh.add(insert(dedup, delivery, m));
         }
         return fresh;
     }
@@ -150,31 +164,25 @@ final class OutboxSql {
      */
     List<ClaimedRow> claim(Connection c, int max, long nowMs, Duration lease) throws SQLException {
         List<ClaimedRow> out = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement("SELECT id, queue_key, payload, attempts, created_at "
-                + "FROM deliveries WHERE id IN (" + dialect.queueHeads + ") "
-                + "AND not_before <= ? AND (claim_token IS NULL OR lease_until <= ?) ORDER BY id LIMIT ?"
-                + dialect.lockRows)) {
-            ps.setLong(1, nowMs);
-            ps.setLong(2, nowMs);
-            ps.setInt(3, max);
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    out.add(new ClaimedRow(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getInt(4),
-                            rs.getLong(5), RandomIds.next()));
-                }
+        PreparedStatement due = statements.prepare(c, claimDue);
+        due.setLong(1, nowMs);
+        due.setLong(2, nowMs);
+        due.setInt(3, max);
+        try (ResultSet rs = due.executeQuery()) {
+            while (rs.next()) {
+                out.add(new ClaimedRow(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getInt(4),
+                        rs.getLong(5), RandomIds.next()));
             }
         }
         if (!out.isEmpty()) {
-            try (PreparedStatement ps = c.prepareStatement(
-                    "UPDATE deliveries SET claim_token = ?, lease_until = ? WHERE id = ?")) {
-                for (ClaimedRow row : out) {
-                    ps.setString(1, row.token());
-                    ps.setLong(2, nowMs + lease.toMillis());
-                    ps.setLong(3, row.id());
-                    ps.addBatch();
-                }
-                ps.executeBatch();
+            PreparedStatement ps = statements.prepare(c, CLAIM);
+            for (ClaimedRow row : out) {
+                ps.setString(1, row.token());
+                ps.setLong(2, nowMs + lease.toMillis());
+                ps.setLong(3, row.id());
+                ps.addBatch();
             }
+            ps.executeBatch();
         }
         return out;
     }
@@ -186,27 +194,22 @@ final class OutboxSql {
      */
     ClaimedRow claimHead(Connection c, String queueKey, long nowMs, Duration lease) throws SQLException {
         ClaimedRow row = null;
-        try (PreparedStatement ps = c.prepareStatement("SELECT id, queue_key, payload, attempts, created_at "
-                + "FROM deliveries WHERE id = (SELECT min(id) FROM deliveries WHERE queue_key = ?) "
-                + "AND not_before <= ? AND (claim_token IS NULL OR lease_until <= ?)" + dialect.lockRows)) {
-            ps.setString(1, queueKey);
-            ps.setLong(2, nowMs);
-            ps.setLong(3, nowMs);
-            try (ResultSet rs = ps.executeQuery()) {
-                if (rs.next()) {
-                    row = new ClaimedRow(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getInt(4),
-                            rs.getLong(5), RandomIds.next());
-                }
+        PreparedStatement head = statements.prepare(c, claimDueHead);
+        head.setString(1, queueKey);
+        head.setLong(2, nowMs);
+        head.setLong(3, nowMs);
+        try (ResultSet rs = head.executeQuery()) {
+            if (rs.next()) {
+                row = new ClaimedRow(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getInt(4),
+                        rs.getLong(5), RandomIds.next());
             }
         }
         if (row != null) {
-            try (PreparedStatement ps = c.prepareStatement(
-                    "UPDATE deliveries SET claim_token = ?, lease_until = ? WHERE id = ?")) {
-                ps.setString(1, row.token());
-                ps.setLong(2, nowMs + lease.toMillis());
-                ps.setLong(3, row.id());
-                ps.executeUpdate();
-            }
+            PreparedStatement ps = statements.prepare(c, CLAIM);
+            ps.setString(1, row.token());
+            ps.setLong(2, nowMs + lease.toMillis());
+            ps.setLong(3, row.id());
+            ps.executeUpdate();
         }
         return row;
     }
@@ -265,18 +268,15 @@ final class OutboxSql {
     }
 
     /** Deletes a delivered delivery and counts it; {@code false} (nothing changed) when its claim was lost. */
-    static boolean delivered(Connection c, PendingDelivery d) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("DELETE FROM deliveries WHERE id = ? AND claim_token = ?")) {
-            ps.setLong(1, d.id());
-            ps.setString(2, d.claimToken());
-            if (ps.executeUpdate() == 0) {
-                LOG.debug("delivery {}: claim lost before it was recorded as delivered", d.id());
-                return false;
-            }
+    boolean delivered(Connection c, PendingDelivery d) throws SQLException {
+        PreparedStatement delete = statements.prepare(c, "DELETE FROM deliveries WHERE id = ? AND claim_token = ?");
+        delete.setLong(1, d.id());
+        delete.setString(2, d.claimToken());
+        if (delete.executeUpdate() == 0) {
+            LOG.debug("delivery {}: claim lost before it was recorded as delivered", d.id());
+            return false;
         }
-        try (Statement s = c.createStatement()) {
-            s.executeUpdate("UPDATE counters SET value = value + 1 WHERE name = 'delivered'");
-        }
+        statements.prepare(c, "UPDATE counters SET value = value + 1 WHERE name = 'delivered'").executeUpdate();
         return true;
     }
 

@@ -38,6 +38,11 @@ final class Transactions {
         this.pool = pool;
     }
 
+    /** The prepared statements kept for the pool's connections ({@link StatementCache}). */
+    StatementCache statements() {
+        return pool.statements();
+    }
+
     <T> T tx(String what, Work<T> work) {
         return tx(what, false, work);
     }

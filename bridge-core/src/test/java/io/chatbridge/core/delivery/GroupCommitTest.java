@@ -47,7 +47,7 @@ class GroupCommitTest {
                     }));
             SqliteFile.FileGuard guard = new SqliteFile.FileGuard(file);
             guard.arm();
-            commit = new GroupCommit(db, new OutboxSql(Dialect.SQLITE), guard, "test");
+            commit = new GroupCommit(db, new OutboxSql(Dialect.SQLITE, db.statements()), guard, "test");
             other = DriverManager.getConnection(url);
         }
 
@@ -207,7 +207,7 @@ class GroupCommitTest {
         Instant now = Instant.parse("2026-01-01T00:00:00Z");
         try (Connection other = DriverManager.getConnection(url);
              Statement s = other.createStatement();
-             GroupCommit commit = new GroupCommit(db, new OutboxSql(Dialect.SQLITE), guard, "test",
+             GroupCommit commit = new GroupCommit(db, new OutboxSql(Dialect.SQLITE, db.statements()), guard, "test",
                      Duration.ofMillis(200))) {
             s.execute("BEGIN IMMEDIATE"); // the database is stuck for the committer
             CompletableFuture<List<Boolean>> first = commit.submit(List.of(OutboxSql.Encoded.of("k1",
