@@ -171,7 +171,9 @@ public final class LoadRun {
                     Map<String, long[]> threadsBefore = ThreadCpu.snapshot(bridge.pid());
                     genCpu = cpuTicks(self);
                     long deliveredBefore = standIn.unique();
+                    asyncProfiler(bridge.pid(), "start,event=itimer,interval=1ms,threads");
                     Window w = closedLoop(bridgePort, true, options.seconds);
+                    asyncProfiler(bridge.pid(), "stop,collapsed,file=" + dir.resolve("window-" + round + ".collapsed"));
                     w.delivered = standIn.unique() - deliveredBefore;
                     w.cpuSeconds = (cpuTicks(bridge.pid()) - bridgeCpu) / 100.0;
                     Map<String, long[]> threadsAfter = ThreadCpu.snapshot(bridge.pid());
@@ -521,6 +523,27 @@ public final class LoadRun {
         }
     }
 
+    /**
+     * With {@code --async-profiler LIB}: runs an async-profiler command in the bridge ({@code jcmd
+     * JVMTI.agent_load}), e.g. to record one window only; the stacks include native frames (SQLite, the kernel's
+     * share), which JFR's execution samples do not.
+     */
+    private void asyncProfiler(long pid, String command) throws IOException, InterruptedException {
+        if (options.asyncProfiler == null) {
+            return;
+        }
+        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
+                // quoted: jcmd would split the command at its commas
+                Long.toString(pid), "JVMTI.agent_load", options.asyncProfiler.toAbsolutePath().toString(),
+                '"' + command + '"')
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) {
+            progress("async-profiler command failed: " + command);
+        } else if (command.startsWith("stop")) {
+            progress("async-profiler: " + command.substring(command.indexOf("file=") + 5));
+        }
+    }
+
     private static long cpuTicks(long pid) {
         try {
             String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
@@ -571,7 +594,10 @@ public final class LoadRun {
                                       bridge's footprint in steady operation, without a delivery backlog)
                   --startup-only N    only start the bridge N times and print fork-to-healthy times
                   --out FILE          also append the report (Markdown) to FILE
-                  --profile FILE      record the bridge with JFR into FILE (summarise: benchmarks.jar profile FILE)""";
+                  --profile FILE      record the bridge with JFR into FILE (summarise: benchmarks.jar profile FILE)
+                  --async-profiler LIB  record each bridge saturation window with async-profiler's
+                                      libasyncProfiler.so (collapsed stacks with native frames, one file per
+                                      window in the work dir)""";
 
         Path bridgeJar = Path.of("bridge-app/target/bridge.jar");
         int seconds = 20;
@@ -587,6 +613,7 @@ public final class LoadRun {
         int startupRuns;
         Path out;
         Path profile;
+        Path asyncProfiler;
         boolean help;
 
         static Options parse(String[] args) {
@@ -610,6 +637,7 @@ public final class LoadRun {
                             .filter(s -> !s.isEmpty()).toList();
                     case "--out" -> o.out = Path.of(value(args, ++i, a));
                     case "--profile" -> o.profile = Path.of(value(args, ++i, a));
+                    case "--async-profiler" -> o.asyncProfiler = Path.of(value(args, ++i, a));
                     default -> throw new IllegalArgumentException("unknown option " + a);
                 }
             }
