@@ -786,7 +786,7 @@ public final class Bridge implements AutoCloseable {
             }
             storeFailure = null;
             if (anyDelivery) {
-                engine.wake();
+                engine.appended();
             }
             List<PublishResult> results = new ArrayList<>(messages.size());
             for (int i = 0; i < messages.size(); i++) {

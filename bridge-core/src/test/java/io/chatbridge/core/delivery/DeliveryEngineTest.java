@@ -155,6 +155,39 @@ class DeliveryEngineTest {
         assertThat(sent).hasSize(1);
     }
 
+    /** One worker and no polling to speak of (20 s): only the engine's wake-ups make it claim promptly. */
+    private void startOneWorkerWithoutPolling(Driver driver) {
+        engine = new DeliveryEngine(store, Map.of("t", driver),
+                new RetryPolicy(5, Duration.ofHours(1), Duration.ofSeconds(1), Duration.ofMinutes(1)), clock, 1,
+                Duration.ofSeconds(60), Duration.ofMinutes(1));
+        engine.start();
+    }
+
+    @Test
+    void anAppendToAnIdleEngineIsSentAtOnceNotAtTheNextPoll() throws Exception {
+        RecordingDriver driver = new RecordingDriver();
+        startOneWorkerWithoutPolling(driver);
+        Thread.sleep(100); // the dispatcher found nothing and waits for its next poll in 20 s
+        store.append(null, List.of(message("t", "a", "now")), clock.instant(), Duration.ofMinutes(10));
+        engine.appended();
+        await(() -> driver.sent.size() == 1);
+    }
+
+    @Test
+    void aMessageAppendedWhileEveryWorkerIsBusyIsSentAsSoonAsOneIsFree() throws Exception {
+        BlockingDriver slow = new BlockingDriver();
+        startOneWorkerWithoutPolling(slow);
+        store.append(null, List.of(message("t", "a", "first")), clock.instant(), Duration.ofMinutes(10));
+        engine.appended();
+        await(() -> slow.sent.size() == 1);
+        // another queue, so the worker does not take it along with its own: the dispatcher must claim it
+        store.append(null, List.of(message("t", "b", "second")), clock.instant(), Duration.ofMinutes(10));
+        engine.appended(); // every worker is busy: no wake-up now
+        slow.release.countDown();
+        await(() -> slow.sent.size() == 2);
+        assertThat(slow.sent).extracting(OutboundMessage::text).containsExactly("first", "second");
+    }
+
     @Test
     void aSendFinishingWhileTheEngineStopsTakesNothingMoreAndLeavesTheNextOneUnclaimed() throws Exception {
         BlockingDriver slow = new BlockingDriver();
