@@ -76,6 +76,7 @@ final class Transactions {
             }
         } catch (SQLException e) {
             broken = isConnectionFailure(c, e);
+            forgetStatements(c);
             throw new StoreException("outbox " + name + ": " + what + " failed: " + describe(e), e);
         } finally {
             pool.give(c, broken);
@@ -98,10 +99,20 @@ final class Transactions {
             return true;
         } catch (SQLException e) {
             broken = isConnectionFailure(c, e);
+            forgetStatements(c);
             throw new StoreException("outbox " + name + ": " + describe(e), e);
         } finally {
             pool.give(c, broken);
         }
+    }
+
+    /**
+     * After a failed statement the kept statements of the connection are prepared anew: sqlite-jdbc frees a
+     * statement's native handle on most errors (I/O, a full disk, a table gone) while the JDBC object still says it
+     * is open, so a kept one would fail every later use too.
+     */
+    private void forgetStatements(Connection c) {
+        pool.statements().forget(c);
     }
 
     private void begin(Connection c) throws SQLException {

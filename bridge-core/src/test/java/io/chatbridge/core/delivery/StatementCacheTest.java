@@ -1,6 +1,7 @@
 package io.chatbridge.core.delivery;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -77,6 +78,27 @@ class StatementCacheTest {
         pool.give(fresh, false);
         pool.close();
         assertThat(pool.statements().connections()).isZero();
+    }
+
+    @Test
+    void aStatementThatFailedIsPreparedAnewSoTheNextTransactionWorks() throws Exception {
+        ConnectionPool pool = pool();
+        Transactions db = new Transactions(Dialect.SQLITE, "test", pool);
+        Transactions.Work<Integer> insert = c -> {
+            PreparedStatement ps = db.statements().prepare(c, INSERT);
+            ps.setString(1, "v");
+            return ps.executeUpdate();
+        };
+        db.tx("insert", insert);
+        try (Connection other = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("cache.db"));
+             Statement s = other.createStatement()) {
+            s.execute("DROP TABLE t"); // the kept statement's table is gone: its next use fails
+            assertThatThrownBy(() -> db.tx("insert", insert)).isInstanceOf(StoreException.class)
+                    .hasMessageContaining("no such table");
+            s.execute("CREATE TABLE t (v TEXT)");
+        }
+        assertThat(db.tx("insert", insert)).isEqualTo(1);
+        db.close();
     }
 
     private static java.util.List<String> values(Connection c) throws Exception {
