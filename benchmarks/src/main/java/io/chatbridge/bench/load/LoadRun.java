@@ -173,13 +173,14 @@ public final class LoadRun {
                     long deliveredBefore = standIn.unique();
                     asyncProfiler(bridge.pid(), "start,event=itimer,interval=1ms,threads");
                     Window w = closedLoop(bridgePort, true, options.seconds);
-                    asyncProfiler(bridge.pid(), "stop,collapsed,file=" + dir.resolve("window-" + round + ".collapsed"));
                     w.delivered = standIn.unique() - deliveredBefore;
                     w.cpuSeconds = (cpuTicks(bridge.pid()) - bridgeCpu) / 100.0;
                     Map<String, long[]> threadsAfter = ThreadCpu.snapshot(bridge.pid());
                     w.threadCpu = ThreadCpu.perRequest(ThreadCpu.delta(threadsBefore, threadsAfter), w.ok);
                     w.jettyThreads = ThreadCpu.jettyThreads(threadsAfter);
                     w.generatorCpuSeconds = (cpuTicks(self) - genCpu) / 100.0;
+                    // after the CPU readings: writing the recording costs the bridge CPU of its own
+                    asyncProfiler(bridge.pid(), "stop,collapsed,file=" + dir.resolve("window-" + round + ".collapsed"));
                     double drained = drain(180);
                     report.bare.add(b);
                     report.bridge.add(w);
@@ -536,9 +537,11 @@ public final class LoadRun {
                 // quoted: jcmd would split the command at its commas
                 Long.toString(pid), "JVMTI.agent_load", options.asyncProfiler.toAbsolutePath().toString(),
                 '"' + command + '"')
-                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-        if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) {
-            progress("async-profiler command failed: " + command);
+                .redirectErrorStream(true).start();
+        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        // jcmd exits 0 also when the agent refused the command; the agent's own result is "return code: N"
+        if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0 || !output.contains("return code: 0")) {
+            progress("async-profiler command failed: " + command + ": " + output.strip());
         } else if (command.startsWith("stop")) {
             progress("async-profiler: " + command.substring(command.indexOf("file=") + 5));
         }

@@ -42,6 +42,10 @@ final class Report {
         line(s, "Options: seconds=%d warmup=%d rounds=%d concurrency=%d rate=%d groups=%d%s store=%s jvm-args=%s",
                 o.seconds, o.warmup, o.rounds, o.concurrency, o.rate, o.groups, o.ingressOnly ? " ingress-only" : "",
                 storeInUse, o.jvmArgs.isEmpty() ? "(none)" : o.jvmArgs);
+        if (o.profile != null || o.asyncProfiler != null) {
+            line(s, "Profiling on (%s): the bridge's figures include the profiler's own cost",
+                    o.asyncProfiler != null ? "async-profiler during the bridge windows" : "JFR");
+        }
         line(s, "Load average before / after: %s / %s", loadBefore, loadAfter);
         line(s, "");
         if (bridge.isEmpty()) {
