@@ -11,7 +11,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * The prepared statements of the outbox's per-message SQL (appends, claims, delivered marks, links), kept per
  * connection and reused. sqlite-jdbc parses and plans a statement anew on every {@code prepareStatement}: in a
  * delivering load run that was almost half of the committer thread's time inside SQLite (async-profiler, see
- * BENCHMARKS.md). On PostgreSQL the reuse also lets the driver switch to a server-side prepared statement.
+ * BENCHMARKS.md). PostgreSQL's driver keeps its server-side prepared statements per connection itself, so there the
+ * cache saves little, and costs nothing.
  *
  * <p>Callers never close a statement they got here; its connection's pool closes it with the connection
  * ({@link #forget}). A connection is used by one thread at a time (it is taken from its pool), so the statements
