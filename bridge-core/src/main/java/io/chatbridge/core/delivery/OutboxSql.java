@@ -170,8 +170,7 @@ final class OutboxSql {
         due.setInt(3, max);
         try (ResultSet rs = due.executeQuery()) {
             while (rs.next()) {
-                out.add(new ClaimedRow(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getInt(4),
-                        rs.getLong(5), RandomIds.next()));
+                out.add(claimed(rs));
             }
         }
         if (!out.isEmpty()) {
@@ -187,6 +186,12 @@ final class OutboxSql {
         return out;
     }
 
+    /** The row a claim query selected ({@code id, queue_key, payload, attempts, created_at}), with a new token. */
+    private static ClaimedRow claimed(ResultSet rs) throws SQLException {
+        return new ClaimedRow(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getInt(4), rs.getLong(5),
+                RandomIds.next());
+    }
+
     /**
      * Claims the head of one queue when it is due and unclaimed: {@link #claim}'s rule for a single queue (the head
      * is found first and then locked, so on PostgreSQL a head locked by another replica is skipped, never the one
@@ -200,8 +205,7 @@ final class OutboxSql {
         head.setLong(3, nowMs);
         try (ResultSet rs = head.executeQuery()) {
             if (rs.next()) {
-                row = new ClaimedRow(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getInt(4),
-                        rs.getLong(5), RandomIds.next());
+                row = claimed(rs);
             }
         }
         if (row != null) {
