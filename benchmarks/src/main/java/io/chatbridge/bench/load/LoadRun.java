@@ -169,6 +169,7 @@ public final class LoadRun {
                     b.jettyThreads = ThreadCpu.jettyThreads(ThreadCpu.snapshot(bare.pid()));
                     long bridgeCpu = cpuTicks(bridge.pid());
                     Map<String, long[]> threadsBefore = ThreadCpu.snapshot(bridge.pid());
+                    long[] machineBefore = ThreadCpu.machine();
                     genCpu = cpuTicks(self);
                     long deliveredBefore = standIn.unique();
                     asyncProfiler(bridge.pid(), "start,event=itimer,interval=1ms,threads");
@@ -177,6 +178,8 @@ public final class LoadRun {
                     w.cpuSeconds = (cpuTicks(bridge.pid()) - bridgeCpu) / 100.0;
                     Map<String, long[]> threadsAfter = ThreadCpu.snapshot(bridge.pid());
                     w.threadCpu = ThreadCpu.perRequest(ThreadCpu.delta(threadsBefore, threadsAfter), w.ok);
+                    w.threadWaits = ThreadCpu.waiting(ThreadCpu.waitDelta(threadsBefore, threadsAfter), w.seconds);
+                    w.machineIdle = ThreadCpu.idleShare(machineBefore, ThreadCpu.machine());
                     w.jettyThreads = ThreadCpu.jettyThreads(threadsAfter);
                     w.generatorCpuSeconds = (cpuTicks(self) - genCpu) / 100.0;
                     // after the CPU readings: writing the recording costs the bridge CPU of its own
@@ -250,6 +253,10 @@ public final class LoadRun {
         double cpuSeconds;
         /** The bridge's CPU µs per accepted request by thread group (bridge windows only). */
         String threadCpu = "";
+        /** Per thread group: threads ready to run but waiting for a CPU, on average over the window. */
+        String threadWaits = "";
+        /** The share of the machine's CPU time that was idle (or waiting for I/O) during the window. */
+        double machineIdle = Double.NaN;
         /**
          * The server's Jetty threads right after the window: Jetty keeps an idle thread 60 s, so this is how many
          * the saturation made it start.
@@ -494,6 +501,7 @@ public final class LoadRun {
         String database = options.memoryStore ? ":memory:" : dir.resolve("bench.db").toString();
         return "{\n"
                 + "  \"global\": {\"database\": {\"path\": \"" + database + "\"}, \"strict_echo_match\": true,\n"
+                + (options.workers > 0 ? "             \"delivery\": {\"workers\": " + options.workers + "},\n" : "")
                 + "             \"http\": {\"host\": \"127.0.0.1\"}},\n"
                 + "  \"dingtalk\": {\n"
                 + "    \"dt_bench\": {\"app_key\": \"" + APP_KEY + "\", \"app_secret\": \"" + APP_SECRET + "\",\n"
@@ -593,6 +601,7 @@ public final class LoadRun {
                   --ingress-only      rules match no callback: measures receive, verify, parse, route and record
                                       without any delivery (lost/end-to-end figures do not apply)
                   --memory-store      use database.path ":memory:" instead of a file in the work dir
+                  --workers N         global.delivery.workers of the bridge (default: the bridge's own, 8)
                   --skip-saturation   no bare server, no saturation: warm up and measure at --rate only (the
                                       bridge's footprint in steady operation, without a delivery backlog)
                   --startup-only N    only start the bridge N times and print fork-to-healthy times
@@ -611,6 +620,8 @@ public final class LoadRun {
         int groups = 16;
         List<String> jvmArgs = List.of();
         boolean memoryStore;
+        /** {@code global.delivery.workers}; 0 leaves the bridge's default. */
+        int workers;
         boolean ingressOnly;
         boolean skipSaturation;
         int startupRuns;
@@ -626,6 +637,7 @@ public final class LoadRun {
                 switch (a) {
                     case "--help", "-h" -> o.help = true;
                     case "--memory-store" -> o.memoryStore = true;
+                    case "--workers" -> o.workers = positive(args, ++i, a);
                     case "--ingress-only" -> o.ingressOnly = true;
                     case "--skip-saturation" -> o.skipSaturation = true;
                     case "--startup-only" -> o.startupRuns = positive(args, ++i, a);

@@ -78,6 +78,16 @@ final class Report {
             line(s, "- round %d: %s; Jetty threads after the window: bridge %d, bare Javalin %d", i + 1,
                     bridge.get(i).threadCpu, bridge.get(i).jettyThreads, bare.get(i).jettyThreads);
         }
+        if (bridge.stream().anyMatch(w -> !w.threadWaits.isEmpty())) {
+            line(s, "");
+            line(s, "Bridge threads ready to run but waiting for a CPU, on average over the window, by group (for one"
+                    + " thread: the share of the window it lost waiting):");
+            line(s, "");
+            for (int i = 0; i < bridge.size(); i++) {
+                line(s, "- round %d: %s; the machine's CPUs idle %.0f%% of the window", i + 1,
+                        bridge.get(i).threadWaits, 100 * bridge.get(i).machineIdle);
+            }
+        }
         line(s, "");
         line(s, "Fixed rate %d req/s, open loop, %d s (achieved %.0f req/s):", o.rate, o.seconds,
                 fixed.ok / fixed.seconds);
