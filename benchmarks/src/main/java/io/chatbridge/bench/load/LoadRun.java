@@ -179,7 +179,9 @@ public final class LoadRun {
                     Map<String, long[]> threadsAfter = ThreadCpu.snapshot(bridge.pid());
                     w.threadCpu = ThreadCpu.perRequest(ThreadCpu.delta(threadsBefore, threadsAfter), w.ok);
                     w.threadWaits = ThreadCpu.waiting(ThreadCpu.waitDelta(threadsBefore, threadsAfter), w.seconds);
-                    w.machineIdle = ThreadCpu.idleShare(machineBefore, ThreadCpu.machine());
+                    double[] idleAndStolen = ThreadCpu.idleAndStolen(machineBefore, ThreadCpu.machine());
+                    w.machineIdle = idleAndStolen[0];
+                    w.machineStolen = idleAndStolen[1];
                     w.jettyThreads = ThreadCpu.jettyThreads(threadsAfter);
                     w.generatorCpuSeconds = (cpuTicks(self) - genCpu) / 100.0;
                     // after the CPU readings: writing the recording costs the bridge CPU of its own
@@ -257,6 +259,8 @@ public final class LoadRun {
         String threadWaits = "";
         /** The share of the machine's CPU time that was idle (or waiting for I/O) during the window. */
         double machineIdle = Double.NaN;
+        /** The share the hypervisor gave to other guests (steal time) during the window. */
+        double machineStolen = Double.NaN;
         /**
          * The server's Jetty threads right after the window: Jetty keeps an idle thread 60 s, so this is how many
          * the saturation made it start.

@@ -84,8 +84,9 @@ final class Report {
                     + " thread: the share of the window it lost waiting):");
             line(s, "");
             for (int i = 0; i < bridge.size(); i++) {
-                line(s, "- round %d: %s; the machine's CPUs idle %.0f%% of the window", i + 1,
-                        bridge.get(i).threadWaits, 100 * bridge.get(i).machineIdle);
+                line(s, "- round %d: %s; the machine's CPUs idle %.0f%% of the window, stolen by the hypervisor %.1f%%",
+                        i + 1, bridge.get(i).threadWaits, 100 * bridge.get(i).machineIdle,
+                        100 * bridge.get(i).machineStolen);
             }
         }
         line(s, "");

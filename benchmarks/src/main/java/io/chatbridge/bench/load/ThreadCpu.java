@@ -76,24 +76,29 @@ final class ThreadCpu {
         return s.toString();
     }
 
-    /** The machine's CPU time from {@code /proc/stat}: all jiffies, and those idle or waiting for I/O. */
+    /**
+     * The machine's CPU time from {@code /proc/stat}: all jiffies (user to steal; guest time is already in user),
+     * those idle or waiting for I/O, and those the hypervisor gave to other guests (steal).
+     */
     static long[] machine() {
         try {
             String[] f = Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");
             long all = 0;
-            for (int i = 1; i < f.length; i++) {
+            for (int i = 1; i <= 8 && i < f.length; i++) {
                 all += Long.parseLong(f[i]);
             }
-            return new long[] {all, Long.parseLong(f[4]) + Long.parseLong(f[5])};
+            long idle = Long.parseLong(f[4]) + Long.parseLong(f[5]);
+            return new long[] {all, idle, f.length > 8 ? Long.parseLong(f[8]) : 0};
         } catch (IOException | RuntimeException unavailable) {
-            return new long[] {0, 0};
+            return new long[] {0, 0, 0};
         }
     }
 
-    /** The share of the machine's CPU time that was idle between two {@link #machine} readings. */
-    static double idleShare(long[] before, long[] after) {
+    /** The share of the machine's CPU time between two {@link #machine} readings that was idle, then stolen. */
+    static double[] idleAndStolen(long[] before, long[] after) {
         long all = after[0] - before[0];
-        return all <= 0 ? Double.NaN : (after[1] - before[1]) / (double) all;
+        return all <= 0 ? new double[] {Double.NaN, Double.NaN}
+                : new double[] {(after[1] - before[1]) / (double) all, (after[2] - before[2]) / (double) all};
     }
 
     private static long runQueueWaitNanos(Path task) {
