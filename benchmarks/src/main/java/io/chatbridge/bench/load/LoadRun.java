@@ -163,7 +163,9 @@ public final class LoadRun {
                     long self = ProcessHandle.current().pid();
                     long bareCpu = cpuTicks(bare.pid());
                     long genCpu = cpuTicks(self);
+                    long[] bareMachineBefore = ThreadCpu.machine();
                     Window b = closedLoop(barePort, false, options.seconds);
+                    b.machineStolen = ThreadCpu.idleAndStolen(bareMachineBefore, ThreadCpu.machine())[1];
                     b.cpuSeconds = (cpuTicks(bare.pid()) - bareCpu) / 100.0;
                     b.generatorCpuSeconds = (cpuTicks(self) - genCpu) / 100.0;
                     b.jettyThreads = ThreadCpu.jettyThreads(ThreadCpu.snapshot(bare.pid()));
@@ -259,7 +261,7 @@ public final class LoadRun {
         String threadWaits = "";
         /** The share of the machine's CPU time that was idle (or waiting for I/O) during the window. */
         double machineIdle = Double.NaN;
-        /** The share the hypervisor gave to other guests (steal time) during the window. */
+        /** The share the hypervisor gave to other guests (steal time) during the window (bare and bridge). */
         double machineStolen = Double.NaN;
         /**
          * The server's Jetty threads right after the window: Jetty keeps an idle thread 60 s, so this is how many

@@ -10,6 +10,9 @@ import org.HdrHistogram.Histogram;
 /** The figures of one load run, rendered as Markdown with the targets of issue 8 checked. */
 final class Report {
 
+    /** A window in which the hypervisor gave more than this share of the CPUs to other guests is flagged. */
+    private static final double STEAL_WARNING = 0.05;
+
     Instant startedAt;
     double startupMillis;
     LoadRun.Window bridgeWarmup;
@@ -84,9 +87,12 @@ final class Report {
                     + " thread: the share of the window it lost waiting):");
             line(s, "");
             for (int i = 0; i < bridge.size(); i++) {
-                line(s, "- round %d: %s; the machine's CPUs idle %.0f%% of the window, stolen by the hypervisor %.1f%%",
-                        i + 1, bridge.get(i).threadWaits, 100 * bridge.get(i).machineIdle,
-                        100 * bridge.get(i).machineStolen);
+                double stolen = Math.max(bridge.get(i).machineStolen, bare.get(i).machineStolen);
+                line(s, "- round %d: %s; the machine's CPUs idle %.0f%% of the window; stolen by the hypervisor"
+                                + " %.1f%% (bare window %.1f%%)%s", i + 1, bridge.get(i).threadWaits,
+                        100 * bridge.get(i).machineIdle, 100 * bridge.get(i).machineStolen,
+                        100 * bare.get(i).machineStolen, stolen > STEAL_WARNING ? ": **other guests took more"
+                                + " than 5% of the CPUs, this round's ratio is not comparable**" : "");
             }
         }
         line(s, "");
