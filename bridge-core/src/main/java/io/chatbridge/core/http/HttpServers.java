@@ -540,11 +540,7 @@ public final class HttpServers implements AutoCloseable {
      */
     private static void write(Context ctx, HttpResponse response) {
         HttpServletResponse res = ctx.res();
-        res.setStatus(response.status());
-        response.headers().forEach(res::setHeader);
-        if (response.contentType() != null) {
-            res.setContentType(response.contentType());
-        }
+        head(res, response);
         byte[] body = response.body();
         res.setContentLength(body.length);
         if (body.length == 0) {
@@ -554,6 +550,15 @@ public final class HttpServers implements AutoCloseable {
             res.getOutputStream().write(body);
         } catch (IOException e) {
             LOG.debug("could not write an answer ({} {}): {}", ctx.method(), ctx.path(), e.toString());
+        }
+    }
+
+    /** The status, headers and content type of {@code response}; the caller sets the length and writes the body. */
+    private static void head(HttpServletResponse res, HttpResponse response) {
+        res.setStatus(response.status());
+        response.headers().forEach(res::setHeader);
+        if (response.contentType() != null) {
+            res.setContentType(response.contentType());
         }
     }
 
@@ -570,11 +575,7 @@ public final class HttpServers implements AutoCloseable {
         }
         ctx.future(() -> {
             HttpServletResponse res = ctx.res();
-            res.setStatus(response.status());
-            response.headers().forEach(res::setHeader);
-            if (response.contentType() != null) {
-                res.setContentType(response.contentType());
-            }
+            head(res, response);
             res.setHeader("Connection", "close");
             res.setContentLength(response.body().length);
             try {
