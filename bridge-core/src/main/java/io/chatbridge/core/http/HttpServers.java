@@ -65,6 +65,7 @@ public final class HttpServers implements AutoCloseable {
 
     private final String host;
     private final Duration bodyTimeout;
+    private final boolean coreRoutes;
     private static final List<String> METHODS = List.of("GET", "POST", "PUT", "PATCH", "DELETE");
 
     /** Routes per configured port; replaced whole by a reload ({@link Staging#commit()}), read per request. */
@@ -101,8 +102,19 @@ public final class HttpServers implements AutoCloseable {
      * @param bodyTimeout how long a client may take to send a whole request body
      */
     public HttpServers(String host, Duration bodyTimeout) {
+        this(host, bodyTimeout, true);
+    }
+
+    /**
+     * @param host the address to bind
+     * @param bodyTimeout how long a client may take to send a whole request body
+     * @param coreRoutes whether the common POST to a route is served by {@link CoreRouteHandler} in front of the
+     *     servlet layer (always, but for tests that compare both paths)
+     */
+    HttpServers(String host, Duration bodyTimeout, boolean coreRoutes) {
         this.host = host;
         this.bodyTimeout = bodyTimeout;
+        this.coreRoutes = coreRoutes;
     }
 
     /**
@@ -156,6 +168,10 @@ public final class HttpServers implements AutoCloseable {
         Javalin app = Javalin.create(config -> {
             config.startup.showJavalinBanner = false;
             config.http.maxRequestSize = MAX_BODY_BYTES;
+            if (coreRoutes) {
+                // in front of Javalin's handlers, which Javalin attaches to the innermost wrapper at start
+                config.jetty.modifyServer(server -> server.insertHandler(new CoreRouteHandler(this, configured)));
+            }
             config.routes.get("/healthz", ctx -> {
                 boolean ok = ready.get() && accepting;
                 ctx.status(ok ? 200 : 503).contentType("application/json")
@@ -312,7 +328,7 @@ public final class HttpServers implements AutoCloseable {
         this.listener = listener;
     }
 
-    private void answered(Route route, int status) {
+    void answered(Route route, int status) {
         try {
             listener.answered(route.owner(), status);
         } catch (RuntimeException e) {
@@ -413,18 +429,16 @@ public final class HttpServers implements AutoCloseable {
      * Serves one request without parking the server thread: the guard sees the headers first, a declared body
      * over the limit is refused at once, the body is read with Servlet non-blocking input within
      * {@link #bodyTimeout}, and the handler's stage is answered when it completes (Javalin's {@code ctx.future}).
+     * Most POSTs to a route never come here: {@link CoreRouteHandler} serves them in front of the servlet layer.
      */
     private void dispatch(Context ctx, int port, String routeMethod) {
         if (!accepting) {
-            ctx.status(503).contentType("application/json").result("{\"error\":\"shutting down\"}");
+            write(ctx, shuttingDown());
             return;
         }
-        PortRoutes routes = ports.get(port);
-        Route route = routes == null ? null : routes.find(routeMethod, ctx.path());
+        Route route = route(port, routeMethod, ctx.path());
         if (route == null) {
-            boolean otherMethod = routes != null && routes.hasPath(ctx.path());
-            write(ctx, HttpResponse.error(otherMethod ? 405 : 404, (otherMethod ? "method not allowed: " : "no route: ")
-                    + routeMethod + " " + ctx.path()));
+            write(ctx, noRoute(port, routeMethod, ctx.path()));
             return;
         }
         Map<String, List<String>> names = new HashMap<>();
@@ -440,19 +454,15 @@ public final class HttpServers implements AutoCloseable {
         long declared = ctx.req().getContentLengthLong();
         boolean chunked = declared < 0 && headers.containsKey("transfer-encoding");
         boolean hasBody = declared > 0 || chunked;
-        if (route.guard != null) {
-            HttpResponse refused;
-            try {
-                refused = route.guard.check(new HttpRequest(method, path, headers, query, new byte[0], peer));
-            } catch (Exception e) {
-                LOG.error("request guard for {} {} failed", method, path, e);
-                refused = HttpResponse.error(500, "internal error");
-            }
-            if (refused != null) {
-                answered(route, refused.status());
-                answerEarly(ctx, refused, hasBody);
-                return;
-            }
+        // a refusal the core handler already had from the guard (the guard runs once per request)
+        HttpResponse refused = (HttpResponse) ctx.req().getAttribute(CoreRouteHandler.REFUSED);
+        if (refused == null && route.guard != null) {
+            refused = guard(route, new HttpRequest(method, path, headers, query, new byte[0], peer));
+        }
+        if (refused != null) {
+            answered(route, refused.status());
+            answerEarly(ctx, refused, hasBody);
+            return;
         }
         if (declared > MAX_BODY_BYTES) {
             logTooLarge(method, path, ctx.req().getLocalPort(), peer);
@@ -460,21 +470,10 @@ public final class HttpServers implements AutoCloseable {
             answerEarly(ctx, tooLarge(), true);
             return;
         }
-        Function<byte[], CompletableFuture<HttpResponse>> handle = bytes -> {
-            HttpRequest request = new HttpRequest(method, path, headers, query, bytes, peer);
-            try {
-                return route.handler.handle(request).toCompletableFuture();
-            } catch (Exception e) {
-                return CompletableFuture.failedFuture(e);
-            }
-        };
+        Function<byte[], CompletableFuture<HttpResponse>> handle =
+                bytes -> handle(route, new HttpRequest(method, path, headers, query, bytes, peer));
         BiFunction<HttpResponse, Throwable, Void> answer = (response, failure) -> {
-            HttpResponse written = response != null ? response : failureResponse(method, path, failure);
-            if (response == null && written.status() == 413) {
-                logTooLarge(method, path, ctx.req().getLocalPort(), peer);
-            }
-            answered(route, written.status());
-            write(ctx, written);
+            write(ctx, answer(route, method, path, ctx.req().getLocalPort(), peer, response, failure));
             return null;
         };
         byte[] arrived = hasBody ? bodyIfArrived(ctx, declared) : new byte[0];
@@ -491,6 +490,76 @@ public final class HttpServers implements AutoCloseable {
             // 2026-12-01): one more thread wake-up per request costs more than the committer writing the answers.
             return handled.handle(answer);
         });
+    }
+
+    /** Whether requests other than {@code /healthz} and {@code /readyz} are served (false while stopping). */
+    boolean accepting() {
+        return accepting;
+    }
+
+    /** How long a client may take to send a whole request body. */
+    Duration bodyTimeout() {
+        return bodyTimeout;
+    }
+
+    /** Schedules a body read deadline; cancel it when the read ends. */
+    ScheduledFuture<?> schedule(Runnable task, Duration delay) {
+        return timers.schedule(task, delay.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** The answer to every request but the probes while the bridge stops. */
+    static HttpResponse shuttingDown() {
+        return HttpResponse.error(503, "shutting down");
+    }
+
+    /** The route of the server configured with {@code port} for a request, or {@code null}. */
+    Route route(int port, String method, String path) {
+        PortRoutes routes = ports.get(port);
+        return routes == null ? null : routes.find(method, path);
+    }
+
+    /** The answer to a request no route takes: 405 when the path has a route for another method, else 404. */
+    HttpResponse noRoute(int port, String method, String path) {
+        PortRoutes routes = ports.get(port);
+        boolean otherMethod = routes != null && routes.hasPath(path);
+        return HttpResponse.error(otherMethod ? 405 : 404,
+                (otherMethod ? "method not allowed: " : "no route: ") + method + " " + path);
+    }
+
+    /** The route guard's refusal of a request (headers only), or {@code null}; a failing guard refuses with 500. */
+    static HttpResponse guard(Route route, HttpRequest head) {
+        if (route.guard == null) {
+            return null;
+        }
+        try {
+            return route.guard.check(head);
+        } catch (Exception e) {
+            LOG.error("request guard for {} {} failed", head.method(), head.path(), e);
+            return HttpResponse.error(500, "internal error");
+        }
+    }
+
+    /** The route handler's stage for a request; a handler that throws gives a failed stage. */
+    static CompletableFuture<HttpResponse> handle(Route route, HttpRequest request) {
+        try {
+            return route.handler.handle(request).toCompletableFuture();
+        } catch (Exception e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    /**
+     * The answer to write for a handler's outcome (its response, or the failure of the body read or the handler),
+     * reported to the answer listener.
+     */
+    HttpResponse answer(Route route, String method, String path, int localPort, String peer,
+                        HttpResponse response, Throwable failure) {
+        HttpResponse written = response != null ? response : failureResponse(method, path, failure);
+        if (response == null && written.status() == 413) {
+            logTooLarge(method, path, localPort, peer);
+        }
+        answered(route, written.status());
+        return written;
     }
 
     /**
@@ -516,7 +585,7 @@ public final class HttpServers implements AutoCloseable {
     }
 
     /** The answer to a failed body read or handler stage; never a stack trace in the body. */
-    private static HttpResponse failureResponse(String method, String path, Throwable failure) {
+    static HttpResponse failureResponse(String method, String path, Throwable failure) {
         Throwable cause = failure;
         while (cause instanceof CompletionException && cause.getCause() != null) {
             cause = cause.getCause();
@@ -625,13 +694,20 @@ public final class HttpServers implements AutoCloseable {
         }
     }
 
-    private static HttpResponse tooLarge() {
+    /** The answer to a body not received within {@code bodyTimeout}; the connection closes after it. */
+    static HttpResponse timedOut(Duration bodyTimeout) {
+        HttpResponse error = HttpResponse.error(408, "request body not received within "
+                + bodyTimeout.toSeconds() + " s");
+        return new HttpResponse(408, error.contentType(), error.body(), Map.of("Connection", "close"));
+    }
+
+    static HttpResponse tooLarge() {
         HttpResponse error = HttpResponse.error(413, "request body larger than " + MAX_BODY_BYTES + " bytes");
         return new HttpResponse(413, error.contentType(), error.body(), Map.of("Connection", "close"));
     }
 
     /** A request body that could not be read, with the answer to give. */
-    private static final class BodyProblem extends RuntimeException {
+    static final class BodyProblem extends RuntimeException {
         private final transient HttpResponse response;
 
         BodyProblem(HttpResponse response) {
@@ -665,7 +741,7 @@ public final class HttpServers implements AutoCloseable {
 
         CompletableFuture<byte[]> start() {
             ScheduledFuture<?> timer = timers.schedule(() -> {
-                if (result.completeExceptionally(new BodyProblem(overLimit ? tooLarge() : timedOut()))) {
+                if (result.completeExceptionally(new BodyProblem(overLimit ? tooLarge() : timedOut(bodyTimeout)))) {
                     ctx.res().setHeader("Connection", "close");
                 }
             }, bodyTimeout.toMillis(), TimeUnit.MILLISECONDS);
@@ -733,11 +809,6 @@ public final class HttpServers implements AutoCloseable {
             }
         }
 
-        private HttpResponse timedOut() {
-            HttpResponse error = HttpResponse.error(408, "request body not received within "
-                    + bodyTimeout.toSeconds() + " s");
-            return new HttpResponse(408, error.contentType(), error.body(), Map.of("Connection", "close"));
-        }
     }
 
     /** Whether {@code path} fits {@code template}, whose {@code {name}} segments match one non-empty segment. */
@@ -774,7 +845,7 @@ public final class HttpServers implements AutoCloseable {
     }
 
     /** A route's guard (or {@code null}) and handler. */
-    private record Route(RequestGuard guard, AsyncHttpHandler handler, String owner) {
+    record Route(RequestGuard guard, AsyncHttpHandler handler, String owner) {
     }
 
     private static final class PortRoutes implements HttpRoutes {
