@@ -50,6 +50,10 @@ import org.slf4j.LoggerFactory;
  * {@link AsyncHttpHandler}'s answer is written when its stage completes ({@code ctx.future}). So slow or
  * silent clients hold a connection and a little memory each, never a thread, and a legitimate client keeps being
  * served next to a thousand of them.
+ *
+ * <p>The common request to a route (a POST with its declared body, such as a callback) is served by
+ * {@link CoreRouteHandler} on Jetty's core API in front of Javalin, with the same guard, handler and answers;
+ * everything else is served by Javalin through {@link #dispatch}.
  */
 public final class HttpServers implements AutoCloseable {
 

@@ -136,6 +136,32 @@ class GroupCommitTest {
         }
     }
 
+    @Test
+    void aKeyTwiceInOneBatchIsAcceptedOnceAndEveryOtherMessageOfTheBatchIsWritten() throws Exception {
+        try (Fixture f = new Fixture()) {
+            f.hold();
+            CompletableFuture<List<Boolean>> first = f.append("k1"); // the committer takes it and waits
+            Thread.sleep(100);
+            CompletableFuture<List<Boolean>> twice = f.commit.submit(List.of(
+                    OutboxSql.Encoded.of("k2", List.of(DeliveryStoreContract.message("t", "a", "k2")), NOW,
+                            Duration.ofMinutes(10)),
+                    OutboxSql.Encoded.of(null, List.of(DeliveryStoreContract.message("t", "a", "no key")), NOW,
+                            Duration.ofMinutes(10)),
+                    OutboxSql.Encoded.of("k2", List.of(DeliveryStoreContract.message("t", "a", "k2 again")), NOW,
+                            Duration.ofMinutes(10))));
+            CompletableFuture<List<Boolean>> again = f.append("k1");
+            CompletableFuture<List<Boolean>> third = f.append("k3");
+            f.awaitQueued(3);
+            f.release();
+
+            assertThat(first.get(10, TimeUnit.SECONDS)).containsExactly(true);
+            assertThat(twice.get(10, TimeUnit.SECONDS)).containsExactly(true, true, false);
+            assertThat(again.get(10, TimeUnit.SECONDS)).as("k1 seen in the batch before").containsExactly(false);
+            assertThat(third.get(10, TimeUnit.SECONDS)).containsExactly(true);
+            assertThat(f.db.tx("count", false, GroupCommitTest::count)).isEqualTo(4); // k1, k2, no key, k3
+        }
+    }
+
     /**
      * k1 is being written while k2, {@code failing} and k3 queue into one batch behind it: the write fails alone
      * with a message ending in {@code expected}, and the three messages are accepted.
