@@ -6,10 +6,12 @@ import io.chatbridge.spi.HttpRequest;
 import io.chatbridge.spi.HttpResponse;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.eclipse.jetty.http.HttpField;
@@ -47,6 +49,8 @@ final class CoreRouteHandler extends Handler.Wrapper {
     static final String REFUSED = CoreRouteHandler.class.getName() + ".refused";
 
     private static final Logger LOG = LoggerFactory.getLogger(CoreRouteHandler.class);
+    /** The body buffer a request starts with when its body is not all there at once. */
+    private static final int INITIAL_BUFFER = 8192;
 
     private final HttpServers servers;
     private final int port;
@@ -136,7 +140,7 @@ final class CoreRouteHandler extends Handler.Wrapper {
     }
 
     /**
-     * One request being served: its body read into an array of the declared length as chunks arrive, then the
+     * One request being served: its body read into an array growing to the declared length as chunks arrive, then the
      * handler's stage, then the answer. The body read ends once, by whichever comes first: the last chunk, a read
      * failure (400) or the deadline (408).
      */
@@ -149,7 +153,9 @@ final class CoreRouteHandler extends Handler.Wrapper {
         private final Request request;
         private final Response response;
         private final Callback callback;
-        private final byte[] body;
+        private final int declared;
+        /** Grows with what arrives (a client declaring a megabyte and sending nothing holds 8 KiB), to declared. */
+        private byte[] body;
         private final AtomicBoolean bodyEnded = new AtomicBoolean();
         private int filled;
         private ScheduledFuture<?> deadline;
@@ -164,7 +170,8 @@ final class CoreRouteHandler extends Handler.Wrapper {
             this.request = request;
             this.response = response;
             this.callback = callback;
-            this.body = new byte[(int) request.getLength()];
+            this.declared = (int) request.getLength();
+            this.body = new byte[Math.min(declared, INITIAL_BUFFER)];
         }
 
         /** Takes what has arrived; when more is due, asks to be called again and arms the deadline once. */
@@ -173,7 +180,14 @@ final class CoreRouteHandler extends Handler.Wrapper {
                 Content.Chunk chunk = request.read();
                 if (chunk == null) {
                     if (deadline == null) {
-                        deadline = servers.schedule(this::timedOut, servers.bodyTimeout());
+                        try {
+                            deadline = servers.schedule(this::timedOut, servers.bodyTimeout());
+                        } catch (RejectedExecutionException stopping) {
+                            if (bodyEnded.compareAndSet(false, true)) {
+                                answer(HttpServers.shuttingDown(), null);
+                            }
+                            return;
+                        }
                     }
                     request.demand(this);
                     return;
@@ -185,16 +199,19 @@ final class CoreRouteHandler extends Handler.Wrapper {
                 ByteBuffer bytes = chunk.getByteBuffer();
                 int n = bytes.remaining();
                 boolean last = chunk.isLast();
-                if (n > body.length - filled) {
+                if (n > declared - filled) {
                     chunk.release();
                     bodyFailed(new IllegalStateException("more body than the declared length"));
                     return;
+                }
+                if (n > body.length - filled) {
+                    body = Arrays.copyOf(body, (int) Math.min(declared, Math.max(2L * body.length, filled + n)));
                 }
                 bytes.get(body, filled, n);
                 filled += n;
                 chunk.release();
                 if (last) {
-                    if (filled < body.length) {
+                    if (filled < declared) {
                         bodyFailed(new IllegalStateException("body shorter than the declared length"));
                     } else if (bodyEnded.compareAndSet(false, true)) {
                         cancelDeadline();

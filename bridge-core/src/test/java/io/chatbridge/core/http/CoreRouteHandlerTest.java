@@ -203,12 +203,13 @@ class CoreRouteHandlerTest {
     @Test
     void aBodyArrivingInPiecesIsHandedToTheHandlerWhole() throws Exception {
         int port = start(true, HttpServers.BODY_TIMEOUT);
-        String body = "{\"text\":\"" + "y".repeat(3000) + "\"}";
+        // larger than the buffer a request starts with, so that it grows while pieces arrive
+        String body = "{\"text\":\"" + "y".repeat(50_000) + "\"}";
         Socket socket = send(port, "POST /echo HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: " + body.length()
                 + "\r\n\r\n" + body.substring(0, 10));
-        for (int from = 10; from < body.length(); from += 1000) {
+        for (int from = 10; from < body.length(); from += 7000) {
             Thread.sleep(50);
-            socket.getOutputStream().write(body.substring(from, Math.min(body.length(), from + 1000))
+            socket.getOutputStream().write(body.substring(from, Math.min(body.length(), from + 7000))
                     .getBytes(StandardCharsets.UTF_8));
             socket.getOutputStream().flush();
         }
